@@ -1,0 +1,42 @@
+#pragma once
+// Shared pieces of the sinar-cli subcommands: parsing, errors, output.
+#include <QCommandLineParser>
+#include <QStringList>
+#include <string>
+#include <vector>
+
+#include "common/cancel_token.h"
+
+namespace sinar::cli {
+
+// Exit codes: 0 success, 1 user error (bad input, option or file), 2 internal error.
+constexpr int kExitOk = 0;
+constexpr int kExitUser = 1;
+constexpr int kExitInternal = 2;
+
+// Parses `args` (program name first) for a subcommand; prints help and returns
+// false with `exitCode` set when the call is done (--help or an error).
+bool parseOrExit(QCommandLineParser& parser, const QStringList& args, const QString& usage, int& exitCode);
+
+// Option values with checks that name the option.
+int intOption(const QCommandLineParser& p, const QString& name, int min, int max);
+double doubleOption(const QCommandLineParser& p, const QString& name, double min, double max);
+std::vector<int> intListOption(const QCommandLineParser& p, const QString& name);
+std::vector<std::string> stringListOption(const QCommandLineParser& p, const QString& name);
+std::string requiredOption(const QCommandLineParser& p, const QString& name);
+
+// Sets the thread count from --threads (0 or absent: one per core).
+void applyThreads(const QCommandLineParser& p);
+
+// A token SIGINT/SIGTERM set, so long jobs stop cleanly.
+CancelToken& interruptToken();
+void installInterruptHandler();
+
+bool stderrIsTerminal();
+
+int runTrain(const QStringList& args);
+int runEvaluate(const QStringList& args);
+int runPredict(const QStringList& args);
+int runInfo(const QStringList& args);
+
+} // namespace sinar::cli

@@ -1,0 +1,31 @@
+#include <QCommandLineParser>
+#include <QJsonDocument>
+#include <cstdio>
+
+#include "cli/cli_common.h"
+#include "common/error.h"
+#include "nn/model.h"
+
+namespace sinar::cli {
+
+int runInfo(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOptions({{"model", "Model bundle.", "BUNDLE"}});
+    p.addPositionalArgument("BUNDLE", "Model bundle (instead of --model).", "[BUNDLE]");
+    int code = 0;
+    if (!parseOrExit(p, args, "Print a model bundle's metadata as JSON (architecture, classes, recipe, data, metrics).", code))
+        return code;
+    std::string path = p.value("model").toStdString();
+    if (path.empty() && !p.positionalArguments().isEmpty())
+        path = p.positionalArguments().first().toStdString();
+    if (path.empty())
+        throw Error("no model bundle given (see --help)");
+    const nn::Model model = nn::Model::load(path);
+    QJsonObject o = model.info().toJson();
+    o["parameters"] = static_cast<qint64>(model.parameterCount());
+    std::fputs(QJsonDocument(o).toJson(QJsonDocument::Indented).constData(), stdout);
+    return kExitOk;
+}
+
+} // namespace sinar::cli

@@ -1,0 +1,78 @@
+#include <QCommandLineParser>
+#include <QJsonArray>
+#include <chrono>
+#include <cstdio>
+
+#include "cli/cli_common.h"
+#include "common/error.h"
+#include "common/json_io.h"
+#include "imaging/image.h"
+#include "nn/model.h"
+
+namespace sinar::cli {
+
+int runPredict(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.addOptions({
+        {"model", "Model bundle.", "BUNDLE"},
+        {"json", "Write the results as JSON.", "OUT"},
+        {"threads", "Compute threads (default: one per core).", "N"},
+    });
+    p.addPositionalArgument("FILES", "Images to classify (PNG, JPEG, BMP, TIFF).", "FILES...");
+    int code = 0;
+    if (!parseOrExit(p, args, "Classify image files with a model bundle.", code))
+        return code;
+    const QStringList files = p.positionalArguments();
+    if (files.isEmpty())
+        throw Error("no image files given (see --help)");
+    applyThreads(p);
+    const nn::Model model = nn::Model::load(requiredOption(p, "model"));
+    const auto& names = model.info().classNames;
+
+    QJsonArray results;
+    int failed = 0;
+    for (const QString& f : files) {
+        interruptToken().throwIfCancelled();
+        const std::string path = f.toStdString();
+        QJsonObject r;
+        r["file"] = f;
+        try {
+            const auto t0 = std::chrono::steady_clock::now();
+            const std::vector<float> probs = model.predict(imaging::readImageFile(path));
+            const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            const size_t best = static_cast<size_t>(std::max_element(probs.begin(), probs.end()) - probs.begin());
+            std::printf("%s: %s (%.3f)", path.c_str(), names[best].c_str(), probs[best]);
+            QJsonObject pj;
+            for (size_t c = 0; c < names.size(); ++c) {
+                pj[QString::fromStdString(names[c])] = static_cast<double>(probs[c]);
+                std::printf("%s%s %.3f", c == 0 ? "  [" : ", ", names[c].c_str(), probs[c]);
+            }
+            std::printf("]  %.1f ms\n", ms);
+            r["class"] = QString::fromStdString(names[best]);
+            r["probability"] = static_cast<double>(probs[best]);
+            r["probabilities"] = pj;
+            r["milliseconds"] = ms;
+        } catch (const Error& e) {
+            std::fprintf(stderr, "sinar-cli: error: %s\n", e.what());
+            r["error"] = QString::fromStdString(e.message());
+            ++failed;
+        }
+        results.append(r);
+    }
+    if (p.isSet("json")) {
+        QJsonObject o;
+        o["model"] = p.value("model");
+        QJsonArray cn;
+        for (const auto& n : names)
+            cn.append(QString::fromStdString(n));
+        o["class_names"] = cn;
+        o["results"] = results;
+        writeJsonFile(p.value("json").toStdString(), o);
+    }
+    if (failed)
+        std::fprintf(stderr, "%d of %lld files could not be classified\n", failed, static_cast<long long>(files.size()));
+    return failed ? kExitUser : kExitOk;
+}
+
+} // namespace sinar::cli

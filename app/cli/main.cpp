@@ -1,0 +1,69 @@
+// sinar-cli: every job of Sinar, headless.
+#include <QCoreApplication>
+#include <cstdio>
+#include <exception>
+
+#include "cli/cli_common.h"
+#include "common/error.h"
+
+using namespace sinar::cli;
+
+static void usage(FILE* out)
+{
+    std::fputs("Usage: sinar-cli COMMAND [options]\n"
+               "\n"
+               "Commands:\n"
+               "  train      train a CNN on a data set and write a model bundle\n"
+               "  evaluate   evaluate a model bundle on a data set (metrics as table, JSON, CSV)\n"
+               "  predict    classify image files\n"
+               "  info       show a model bundle's metadata (its model card)\n"
+               "\n"
+               "'sinar-cli COMMAND --help' describes a command's options.\n"
+               "Exit status: 0 success, 1 bad input or option, 2 internal error.\n",
+               out);
+}
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName("sinar-cli");
+    QCoreApplication::setApplicationVersion(SINAR_VERSION);
+    const QStringList all = QCoreApplication::arguments();
+    if (all.size() < 2 || all[1] == "-h" || all[1] == "--help" || all[1] == "help") {
+        usage(all.size() < 2 ? stderr : stdout);
+        return all.size() < 2 ? kExitUser : kExitOk;
+    }
+    if (all[1] == "--version") {
+        std::printf("sinar-cli %s\n", SINAR_VERSION);
+        return kExitOk;
+    }
+    const QString command = all[1];
+    QStringList args = all.mid(2);
+    args.prepend(QStringLiteral("sinar-cli ") + command);
+    installInterruptHandler();
+    try {
+        if (command == "train")
+            return runTrain(args);
+        if (command == "evaluate")
+            return runEvaluate(args);
+        if (command == "predict")
+            return runPredict(args);
+        if (command == "info")
+            return runInfo(args);
+        std::fprintf(stderr, "sinar-cli: unknown command '%s'\n", qPrintable(command));
+        usage(stderr);
+        return kExitUser;
+    } catch (const sinar::Cancelled&) {
+        std::fprintf(stderr, "\nsinar-cli: cancelled\n");
+        return kExitUser;
+    } catch (const sinar::Error& e) {
+        std::fprintf(stderr, "\nsinar-cli: error: %s\n", e.what());
+        return kExitUser;
+    } catch (const std::exception& e) {
+        // Keep only the first line: LibTorch appends a backtrace.
+        std::string what = e.what();
+        what = what.substr(0, what.find('\n'));
+        std::fprintf(stderr, "\nsinar-cli: internal error: %s\n", what.c_str());
+        return kExitInternal;
+    }
+}

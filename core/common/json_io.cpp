@@ -1,0 +1,99 @@
+#include "common/json_io.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QSaveFile>
+#include <cmath>
+
+#include "common/error.h"
+
+namespace sinar {
+
+std::string readFileBytes(const std::string& path)
+{
+    QFile f(QString::fromStdString(path));
+    if (!f.exists())
+        throw Error("file not found", path);
+    if (!f.open(QIODevice::ReadOnly))
+        throw Error("cannot open file: " + f.errorString().toStdString(), path);
+    const QByteArray data = f.readAll();
+    return std::string(data.constData(), static_cast<size_t>(data.size()));
+}
+
+void writeFileAtomically(const std::string& path, const std::string& bytes)
+{
+    QSaveFile f(QString::fromStdString(path));
+    if (!f.open(QIODevice::WriteOnly))
+        throw Error("cannot write file: " + f.errorString().toStdString(), path);
+    if (f.write(bytes.data(), static_cast<qint64>(bytes.size())) != static_cast<qint64>(bytes.size())) {
+        f.cancelWriting();
+        throw Error("cannot write file: " + f.errorString().toStdString(), path);
+    }
+    if (!f.commit())
+        throw Error("cannot write file: " + f.errorString().toStdString(), path);
+}
+
+QJsonObject readJsonFile(const std::string& path)
+{
+    const std::string bytes = readFileBytes(path);
+    QJsonParseError err{};
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(bytes), &err);
+    if (err.error != QJsonParseError::NoError)
+        throw Error("invalid JSON at offset " + std::to_string(err.offset) + ": " + err.errorString().toStdString(), path);
+    if (!doc.isObject())
+        throw Error("JSON is not an object", path);
+    return doc.object();
+}
+
+void writeJsonFile(const std::string& path, const QJsonObject& object)
+{
+    writeFileAtomically(path, QJsonDocument(object).toJson(QJsonDocument::Indented).toStdString());
+}
+
+static QJsonValue need(const QJsonObject& o, const char* key, const std::string& context)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (v.isUndefined())
+        throw Error(std::string("missing field '") + key + "'", context);
+    return v;
+}
+
+double jsonNumber(const QJsonObject& o, const char* key, const std::string& context)
+{
+    const QJsonValue v = need(o, key, context);
+    if (!v.isDouble() || !std::isfinite(v.toDouble()))
+        throw Error(std::string("field '") + key + "' is not a number", context);
+    return v.toDouble();
+}
+
+int jsonInt(const QJsonObject& o, const char* key, const std::string& context)
+{
+    const double d = jsonNumber(o, key, context);
+    if (d != std::floor(d) || std::fabs(d) > 1e9)
+        throw Error(std::string("field '") + key + "' is not an integer", context);
+    return static_cast<int>(d);
+}
+
+std::string jsonString(const QJsonObject& o, const char* key, const std::string& context)
+{
+    const QJsonValue v = need(o, key, context);
+    if (!v.isString())
+        throw Error(std::string("field '") + key + "' is not a string", context);
+    return v.toString().toStdString();
+}
+
+std::vector<std::string> jsonStringList(const QJsonObject& o, const char* key, const std::string& context)
+{
+    const QJsonValue v = need(o, key, context);
+    if (!v.isArray())
+        throw Error(std::string("field '") + key + "' is not a list", context);
+    std::vector<std::string> out;
+    for (const QJsonValue& e : v.toArray()) {
+        if (!e.isString())
+            throw Error(std::string("field '") + key + "' holds a non-string", context);
+        out.push_back(e.toString().toStdString());
+    }
+    return out;
+}
+
+} // namespace sinar

@@ -1,0 +1,22 @@
+#pragma once
+// Small helpers around QJson for core: reading and atomically writing files.
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <string>
+#include <vector>
+
+namespace sinar {
+
+QJsonObject readJsonFile(const std::string& path);
+void writeJsonFile(const std::string& path, const QJsonObject& object);
+// Writes bytes to path atomically (QSaveFile): the file is either the old one or the new one.
+void writeFileAtomically(const std::string& path, const std::string& bytes);
+std::string readFileBytes(const std::string& path);
+
+// Typed field access that reports the missing or wrong key.
+double jsonNumber(const QJsonObject& o, const char* key, const std::string& context);
+int jsonInt(const QJsonObject& o, const char* key, const std::string& context);
+std::string jsonString(const QJsonObject& o, const char* key, const std::string& context);
+std::vector<std::string> jsonStringList(const QJsonObject& o, const char* key, const std::string& context);
+
+} // namespace sinar

@@ -1,0 +1,261 @@
+#include "data/npz_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <zlib.h>
+
+#include "common/error.h"
+#include "common/json_io.h"
+
+namespace sinar::data {
+
+namespace {
+
+uint16_t le16(const std::string& b, size_t at)
+{
+    return static_cast<uint16_t>(static_cast<uint8_t>(b[at]) | (static_cast<uint8_t>(b[at + 1]) << 8));
+}
+uint32_t le32(const std::string& b, size_t at)
+{
+    return static_cast<uint32_t>(le16(b, at)) | (static_cast<uint32_t>(le16(b, at + 2)) << 16);
+}
+uint64_t le64(const std::string& b, size_t at)
+{
+    return static_cast<uint64_t>(le32(b, at)) | (static_cast<uint64_t>(le32(b, at + 4)) << 32);
+}
+
+std::string inflateRaw(const char* data, size_t size, uint64_t expected, const std::string& context)
+{
+    std::string out(static_cast<size_t>(expected), '\0');
+    z_stream zs{};
+    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
+        throw Error("zlib initialisation failed", context);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+    zs.avail_in = static_cast<uInt>(size);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    const int rc = inflate(&zs, Z_FINISH);
+    const uint64_t produced = zs.total_out;
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END || produced != expected)
+        throw Error("compressed data is corrupt or truncated", context);
+    return out;
+}
+
+} // namespace
+
+int64_t NpyArray::count() const
+{
+    int64_t n = 1;
+    for (int64_t d : shape)
+        n *= d;
+    return n;
+}
+
+int NpyArray::itemSize() const
+{
+    return std::stoi(dtype.substr(2));
+}
+
+double NpyArray::at(int64_t i) const
+{
+    const char kind = dtype[1];
+    const int size = itemSize();
+    const uint8_t* p = bytes.data() + i * size;
+    switch (kind) {
+    case 'u':
+        if (size == 1) return *p;
+        if (size == 2) { uint16_t v; std::memcpy(&v, p, 2); return v; }
+        if (size == 4) { uint32_t v; std::memcpy(&v, p, 4); return v; }
+        { uint64_t v; std::memcpy(&v, p, 8); return static_cast<double>(v); }
+    case 'i':
+        if (size == 1) return static_cast<int8_t>(*p);
+        if (size == 2) { int16_t v; std::memcpy(&v, p, 2); return v; }
+        if (size == 4) { int32_t v; std::memcpy(&v, p, 4); return v; }
+        { int64_t v; std::memcpy(&v, p, 8); return static_cast<double>(v); }
+    case 'f':
+        if (size == 4) { float v; std::memcpy(&v, p, 4); return v; }
+        { double v; std::memcpy(&v, p, 8); return v; }
+    case 'b': return *p ? 1.0 : 0.0;
+    default: return 0.0;
+    }
+}
+
+NpyArray parseNpy(const std::string& b, const std::string& context)
+{
+    if (b.size() < 10 || std::memcmp(b.data(), "\x93NUMPY", 6) != 0)
+        throw Error("not a .npy array (bad magic)", context);
+    const int major = static_cast<uint8_t>(b[6]);
+    size_t headerLen = 0, start = 0;
+    if (major == 1) {
+        headerLen = le16(b, 8);
+        start = 10;
+    } else if (major == 2 || major == 3) {
+        if (b.size() < 12)
+            throw Error(".npy header is truncated", context);
+        headerLen = le32(b, 8);
+        start = 12;
+    } else {
+        throw Error(".npy version " + std::to_string(major) + " is not supported", context);
+    }
+    if (start + headerLen > b.size())
+        throw Error(".npy header is truncated", context);
+    const std::string header = b.substr(start, headerLen);
+
+    auto field = [&](const std::string& key) -> std::string {
+        const size_t k = header.find("'" + key + "'");
+        if (k == std::string::npos)
+            throw Error(".npy header lacks '" + key + "'", context);
+        size_t v = header.find(':', k);
+        if (v == std::string::npos)
+            throw Error(".npy header is malformed", context);
+        ++v;
+        while (v < header.size() && header[v] == ' ')
+            ++v;
+        return header.substr(v);
+    };
+
+    NpyArray a;
+    std::string d = field("descr");
+    if (d.empty() || d[0] != '\'')
+        throw Error(".npy descr is not a simple type", context);
+    a.dtype = d.substr(1, d.find('\'', 1) - 1);
+    static const char* supported[] = {"|u1", "|i1", "|b1", "<u2", "<i2", "<u4", "<i4", "<u8", "<i8", "<f4", "<f8"};
+    if (std::none_of(std::begin(supported), std::end(supported), [&](const char* s) { return a.dtype == s; }))
+        throw Error(".npy dtype '" + a.dtype + "' is not supported (needs little-endian int, uint, bool or float)", context);
+    a.fortranOrder = field("fortran_order").rfind("True", 0) == 0;
+    const std::string s = field("shape");
+    if (s.empty() || s[0] != '(')
+        throw Error(".npy shape is malformed", context);
+    const std::string dims = s.substr(1, s.find(')') - 1);
+    size_t pos = 0;
+    while (pos < dims.size()) {
+        while (pos < dims.size() && (dims[pos] == ' ' || dims[pos] == ','))
+            ++pos;
+        if (pos >= dims.size())
+            break;
+        size_t end = pos;
+        while (end < dims.size() && std::isdigit(static_cast<unsigned char>(dims[end])))
+            ++end;
+        if (end == pos)
+            throw Error(".npy shape is malformed", context);
+        a.shape.push_back(std::stoll(dims.substr(pos, end - pos)));
+        pos = end;
+    }
+    const size_t dataStart = start + headerLen;
+    const uint64_t need = static_cast<uint64_t>(a.count()) * static_cast<uint64_t>(a.itemSize());
+    if (b.size() - dataStart < need)
+        throw Error(".npy data is truncated: " + std::to_string(b.size() - dataStart) + " of " + std::to_string(need) + " bytes", context);
+    a.bytes.assign(b.begin() + static_cast<std::ptrdiff_t>(dataStart), b.begin() + static_cast<std::ptrdiff_t>(dataStart + need));
+    return a;
+}
+
+NpzReader::NpzReader(std::string path) : path_(std::move(path))
+{
+    bytes_ = readFileBytes(path_);
+    const std::string& b = bytes_;
+    if (b.size() < 22)
+        throw Error("not an .npz archive (file too small)", path_);
+    // End of central directory: scan back over a possible comment.
+    size_t eocd = std::string::npos;
+    const size_t lowest = b.size() > 22 + 65535 ? b.size() - 22 - 65535 : 0;
+    for (size_t i = b.size() - 22 + 1; i-- > lowest;) {
+        if (le32(b, i) == 0x06054b50) {
+            eocd = i;
+            break;
+        }
+    }
+    if (eocd == std::string::npos)
+        throw Error("not an .npz archive (no zip directory; truncated?)", path_);
+    uint64_t count = le16(b, eocd + 10);
+    uint64_t cdSize = le32(b, eocd + 12);
+    uint64_t cdOffset = le32(b, eocd + 16);
+    if (eocd >= 20 && le32(b, eocd - 20) == 0x07064b50) { // zip64 locator
+        const uint64_t z64 = le64(b, eocd - 20 + 8);
+        if (z64 + 56 > b.size() || le32(b, z64) != 0x06064b50)
+            throw Error("corrupt zip64 directory", path_);
+        count = le64(b, z64 + 32);
+        cdSize = le64(b, z64 + 40);
+        cdOffset = le64(b, z64 + 48);
+    }
+    if (cdOffset + cdSize > b.size())
+        throw Error("zip directory points past the end of the file (truncated?)", path_);
+    size_t p = cdOffset;
+    for (uint64_t n = 0; n < count; ++n) {
+        if (p + 46 > b.size() || le32(b, p) != 0x02014b50)
+            throw Error("corrupt zip directory entry", path_);
+        Entry e;
+        e.method = le16(b, p + 10);
+        e.crc = le32(b, p + 16);
+        e.compressedSize = le32(b, p + 20);
+        e.size = le32(b, p + 24);
+        const uint16_t nameLen = le16(b, p + 28), extraLen = le16(b, p + 30), commentLen = le16(b, p + 32);
+        e.localHeaderOffset = le32(b, p + 42);
+        if (p + 46 + nameLen + extraLen > b.size())
+            throw Error("corrupt zip directory entry", path_);
+        std::string name = b.substr(p + 46, nameLen);
+        // zip64 extra field: the values that are 0xFFFFFFFF above, in order.
+        size_t x = p + 46 + nameLen;
+        const size_t xEnd = x + extraLen;
+        while (x + 4 <= xEnd) {
+            const uint16_t id = le16(b, x), len = le16(b, x + 2);
+            if (id == 0x0001) {
+                size_t q = x + 4;
+                if (e.size == 0xFFFFFFFFu && q + 8 <= x + 4 + len) { e.size = le64(b, q); q += 8; }
+                if (e.compressedSize == 0xFFFFFFFFu && q + 8 <= x + 4 + len) { e.compressedSize = le64(b, q); q += 8; }
+                if (e.localHeaderOffset == 0xFFFFFFFFu && q + 8 <= x + 4 + len) { e.localHeaderOffset = le64(b, q); }
+            }
+            x += 4 + len;
+        }
+        p += 46 + nameLen + extraLen + commentLen;
+        if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0)
+            name.resize(name.size() - 4);
+        entries_[name] = e;
+    }
+    if (entries_.empty())
+        throw Error("the .npz archive holds no arrays", path_);
+}
+
+std::vector<std::string> NpzReader::keys() const
+{
+    std::vector<std::string> k;
+    for (const auto& [name, e] : entries_)
+        k.push_back(name);
+    return k;
+}
+
+bool NpzReader::contains(const std::string& key) const
+{
+    return entries_.count(key) != 0;
+}
+
+NpyArray NpzReader::read(const std::string& key) const
+{
+    const std::string context = path_ + " [" + key + "]";
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) {
+        std::string have;
+        for (const auto& k : keys())
+            have += (have.empty() ? "" : ", ") + k;
+        throw Error("the archive has no array '" + key + "' (it has: " + have + ")", path_);
+    }
+    const Entry& e = it->second;
+    const std::string& b = bytes_;
+    if (e.localHeaderOffset + 30 > b.size() || le32(b, e.localHeaderOffset) != 0x04034b50)
+        throw Error("corrupt local zip header", context);
+    const size_t dataAt = e.localHeaderOffset + 30 + le16(b, e.localHeaderOffset + 26) + le16(b, e.localHeaderOffset + 28);
+    if (dataAt + e.compressedSize > b.size())
+        throw Error("array data is truncated", context);
+    std::string raw;
+    if (e.method == 0)
+        raw = b.substr(dataAt, e.compressedSize);
+    else if (e.method == 8)
+        raw = inflateRaw(b.data() + dataAt, e.compressedSize, e.size, context);
+    else
+        throw Error("zip compression method " + std::to_string(e.method) + " is not supported (stored or deflate only)", context);
+    if (crc32(0L, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uInt>(raw.size())) != e.crc)
+        throw Error("CRC mismatch: array data is corrupt", context);
+    return parseNpy(raw, context);
+}
+
+} // namespace sinar::data

@@ -1,0 +1,96 @@
+#include "imaging/image.h"
+
+#include <QFileInfo>
+#include <algorithm>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common/error.h"
+#include "common/json_io.h"
+
+namespace sinar::imaging {
+
+namespace {
+
+std::string lowerSuffix(const std::string& path)
+{
+    return QFileInfo(QString::fromStdString(path)).suffix().toLower().toStdString();
+}
+
+bool startsWith(const std::string& bytes, const char* magic, size_t n)
+{
+    return bytes.size() >= n && std::equal(magic, magic + n, bytes.begin());
+}
+
+// libjpeg "succeeds" on a truncated stream and fills the rest with grey:
+// a JPEG must end with its EOI marker (possibly followed by padding).
+bool jpegHasEnd(const std::string& bytes)
+{
+    const size_t tail = std::min<size_t>(bytes.size(), 64);
+    for (size_t i = bytes.size() - tail; i + 1 < bytes.size(); ++i)
+        if (static_cast<unsigned char>(bytes[i]) == 0xFF && static_cast<unsigned char>(bytes[i + 1]) == 0xD9)
+            return true;
+    return false;
+}
+
+} // namespace
+
+bool isImageFileName(const std::string& path)
+{
+    static const char* exts[] = {"png", "jpg", "jpeg", "bmp", "tif", "tiff"};
+    const std::string s = lowerSuffix(path);
+    return std::any_of(std::begin(exts), std::end(exts), [&](const char* e) { return s == e; });
+}
+
+Image imageFromMat(const cv::Mat& mat, const std::string& source)
+{
+    if (mat.empty())
+        throw Error("image has no pixels", source);
+    cv::Mat m = mat;
+    if (m.channels() == 4)
+        cv::cvtColor(m, m, cv::COLOR_BGRA2RGB);
+    else if (m.channels() == 3)
+        cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
+    else if (m.channels() != 1)
+        throw Error("unsupported number of channels: " + std::to_string(m.channels()), source);
+    Image img;
+    m.convertTo(img.pixels, m.channels() == 1 ? CV_32FC1 : CV_32FC3);
+    img.source = source;
+    const double maxValue = (m.depth() == CV_16U) ? 65535.0 : (m.depth() == CV_8U ? 255.0 : 0.0);
+    if (maxValue > 0)
+        img.windows.push_back({"full range", maxValue / 2.0, maxValue});
+    return img;
+}
+
+Image readImageFile(const std::string& path)
+{
+    const std::string bytes = readFileBytes(path);
+    if (bytes.empty())
+        throw Error("file is empty", path);
+    const bool isJpeg = startsWith(bytes, "\xFF\xD8\xFF", 3);
+    const bool isPng = startsWith(bytes, "\x89PNG", 4);
+    const bool isBmp = startsWith(bytes, "BM", 2);
+    const bool isTiff = startsWith(bytes, "II*\0", 4) || startsWith(bytes, "MM\0*", 4);
+    if (!isJpeg && !isPng && !isBmp && !isTiff)
+        throw Error("not a PNG, JPEG, BMP or TIFF image", path);
+    if (isJpeg && !jpegHasEnd(bytes))
+        throw Error("JPEG data is truncated (no end-of-image marker)", path);
+
+    cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+    cv::Mat mat;
+    try {
+        mat = cv::imdecode(raw, cv::IMREAD_UNCHANGED);
+    } catch (const cv::Exception& e) {
+        throw Error(std::string("cannot decode image: ") + e.what(), path);
+    }
+    if (mat.empty())
+        throw Error("cannot decode image (corrupt or unsupported variant)", path);
+    if (mat.depth() != CV_8U && mat.depth() != CV_16U) {
+        cv::Mat f;
+        mat.convertTo(f, CV_32F);
+        mat = f;
+    }
+    return imageFromMat(mat, path);
+}
+
+} // namespace sinar::imaging

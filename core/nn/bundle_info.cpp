@@ -1,0 +1,74 @@
+#include "nn/bundle_info.h"
+
+#include <QJsonArray>
+#include <algorithm>
+
+#include "common/error.h"
+#include "common/json_io.h"
+
+namespace sinar::nn {
+
+QJsonObject BundleInfo::toJson() const
+{
+    QJsonObject o;
+    o["format"] = "sinar-model-bundle";
+    o["format_version"] = formatVersion;
+    o["architecture"] = QString::fromStdString(architecture);
+    o["cnn"] = cnn.toJson();
+    QJsonArray names;
+    for (const auto& n : classNames)
+        names.append(QString::fromStdString(n));
+    o["class_names"] = names;
+    o["preprocessing"] = recipe.toJson();
+    o["data"] = data;
+    o["training"] = training;
+    o["test_metrics"] = testMetrics;
+    o["created_at"] = QString::fromStdString(createdAt);
+    o["tool_version"] = QString::fromStdString(toolVersion);
+    return o;
+}
+
+BundleInfo BundleInfo::fromJson(const QJsonObject& o, const std::string& context)
+{
+    if (o.value("format").toString() != "sinar-model-bundle")
+        throw Error("metadata does not describe a Sinar model bundle", context);
+    BundleInfo b;
+    b.formatVersion = jsonInt(o, "format_version", context);
+    if (b.formatVersion > kBundleFormatVersion)
+        throw Error("bundle format version " + std::to_string(b.formatVersion) + " is newer than this Sinar understands (" +
+                        std::to_string(kBundleFormatVersion) + "); update Sinar",
+                    context);
+    b.architecture = jsonString(o, "architecture", context);
+    if (b.architecture != "standard-cnn")
+        throw Error("unknown architecture '" + b.architecture + "'", context);
+    b.cnn = CnnConfig::fromJson(o.value("cnn").toObject(), context);
+    b.classNames = jsonStringList(o, "class_names", context);
+    b.recipe = imaging::Recipe::fromJson(o.value("preprocessing").toObject(), context);
+    b.data = o.value("data").toObject();
+    b.training = o.value("training").toObject();
+    b.testMetrics = o.value("test_metrics").toObject();
+    b.createdAt = o.value("created_at").toString().toStdString();
+    b.toolVersion = o.value("tool_version").toString().toStdString();
+    b.validate(context);
+    return b;
+}
+
+void BundleInfo::validate(const std::string& context) const
+{
+    cnn.validate(context);
+    recipe.validate(context);
+    if (static_cast<int>(classNames.size()) != cnn.numClasses)
+        throw Error(std::to_string(classNames.size()) + " class names for a network with " + std::to_string(cnn.numClasses) +
+                        " outputs",
+                    context);
+    if (recipe.channels != cnn.inChannels)
+        throw Error("the preprocessing recipe makes " + std::to_string(recipe.channels) + "-channel input but the network takes " +
+                        std::to_string(cnn.inChannels),
+                    context);
+    if (cnn.featureSize(std::min(recipe.width, recipe.height)) < 1)
+        throw Error("input size " + std::to_string(recipe.width) + "x" + std::to_string(recipe.height) +
+                        " is too small for " + std::to_string(cnn.filters.size()) + " pooling blocks",
+                    context);
+}
+
+} // namespace sinar::nn

@@ -1,0 +1,32 @@
+#pragma once
+// The metadata stored in every model bundle next to the weights.
+#include <QJsonObject>
+#include <string>
+#include <vector>
+
+#include "imaging/recipe.h"
+#include "nn/cnn_config.h"
+
+namespace sinar::nn {
+
+constexpr int kBundleFormatVersion = 1;
+
+struct BundleInfo {
+    int formatVersion = kBundleFormatVersion;
+    std::string architecture = "standard-cnn";
+    CnnConfig cnn;
+    std::vector<std::string> classNames;
+    imaging::Recipe recipe;
+    QJsonObject data;        // training data: source, counts, hash, split
+    QJsonObject training;    // hyper-parameters, seed, epochs, time
+    QJsonObject testMetrics; // eval::Report::toJson() on the held-out split
+    std::string createdAt;
+    std::string toolVersion;
+
+    QJsonObject toJson() const;
+    // Validates consistency (classes vs. outputs, channels vs. recipe, ...).
+    static BundleInfo fromJson(const QJsonObject& json, const std::string& context);
+    void validate(const std::string& context) const;
+};
+
+} // namespace sinar::nn

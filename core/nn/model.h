@@ -1,0 +1,44 @@
+#pragma once
+// A classifier: network weights plus BundleInfo. LibTorch stays behind this
+// header; callers pass preprocessed floats or Images.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "imaging/image.h"
+#include "nn/bundle_info.h"
+
+namespace sinar::nn {
+
+class Model {
+public:
+    // A new network with seeded random weights.
+    static Model create(const BundleInfo& info, uint32_t seed);
+    // Loads and validates a bundle; throws sinar::Error saying what is wrong.
+    static Model load(const std::string& path);
+    // Writes the bundle atomically.
+    void save(const std::string& path) const;
+
+    const BundleInfo& info() const;
+    BundleInfo& info();
+    size_t parameterCount() const;
+
+    // Class probabilities for n preprocessed inputs laid out as n*C*H*W floats.
+    std::vector<std::vector<float>> predict(const float* inputs, int n) const;
+    // Preprocesses with the bundle's recipe, then predicts.
+    std::vector<float> predict(const imaging::Image& image) const;
+
+    struct Impl;
+    Impl& impl() const { return *impl_; }
+
+private:
+    explicit Model(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+    std::shared_ptr<Impl> impl_;
+};
+
+// Sets LibTorch's intra-op thread count (0: one per core). Call once at start-up.
+void setThreadCount(int threads);
+int threadCount();
+
+} // namespace sinar::nn

@@ -1,0 +1,22 @@
+#pragma once
+// Internal: what a Model holds. Included only by core's LibTorch translation units.
+#include <string>
+
+#include "nn/model.h"
+#include "nn/standard_cnn.h"
+
+namespace sinar::nn {
+
+struct Model::Impl {
+    BundleInfo info;
+    StandardCnn net{nullptr};
+};
+
+// Serialises weights + metadata into a LibTorch archive, and back.
+std::string serialiseBundle(const BundleInfo& info, StandardCnn& net);
+// Loads an archive; checks names and shapes of every tensor against `info`.
+void loadWeights(torch::serialize::InputArchive& archive, StandardCnn& net, const std::string& context);
+
+torch::Tensor toTensor(const float* inputs, int n, const imaging::Recipe& recipe);
+
+} // namespace sinar::nn

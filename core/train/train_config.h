@@ -1,0 +1,33 @@
+#pragma once
+#include <QJsonObject>
+#include <cstdint>
+#include <string>
+
+namespace sinar::train {
+
+struct TrainConfig {
+    int epochs = 40;
+    int batchSize = 32;
+    std::string optimizer = "sgd"; // sgd (momentum) or adam
+    double learningRate = 0.05;
+    double momentum = 0.9;
+    bool nesterov = true;
+    double weightDecay = 5e-4;
+    std::string schedule = "cosine"; // cosine, step or constant
+    int stepSize = 10;               // step schedule: epochs between decays
+    double gamma = 0.1;              // step schedule: decay factor
+    int warmupEpochs = 1;            // linear warm-up before the schedule
+    int patience = 10;               // early stopping on validation loss; 0 = off
+    bool classWeights = false;       // inverse-frequency weights in the loss
+    double labelSmoothing = 0.0;
+    uint32_t seed = 0;
+    double maxMinutes = 0;           // time budget; 0 = none (the schedule is fitted to it)
+
+    QJsonObject toJson() const;
+    static TrainConfig fromJson(const QJsonObject& json);
+    void validate() const;
+    // Learning rate for a (0-based) epoch of `totalEpochs`.
+    double learningRateAt(int epoch, int totalEpochs) const;
+};
+
+} // namespace sinar::train

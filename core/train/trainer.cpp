@@ -1,0 +1,362 @@
+#include "train/trainer.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/json_io.h"
+#include "data/batch_loader.h"
+#include "nn/model_impl.h"
+
+namespace sinar::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::vector<torch::Tensor> snapshot(nn::StandardCnn& net)
+{
+    std::vector<torch::Tensor> out;
+    for (const auto& p : net->parameters())
+        out.push_back(p.detach().clone());
+    for (const auto& b : net->buffers())
+        out.push_back(b.detach().clone());
+    return out;
+}
+
+void restore(nn::StandardCnn& net, const std::vector<torch::Tensor>& state)
+{
+    torch::NoGradGuard noGrad;
+    size_t i = 0;
+    for (auto& p : net->parameters())
+        p.copy_(state.at(i++));
+    for (auto& b : net->buffers())
+        b.copy_(state.at(i++));
+}
+
+QJsonObject eventJson(const EpochEvent& e)
+{
+    QJsonObject o;
+    o["epoch"] = e.epoch;
+    o["epochs"] = e.epochs;
+    o["train_loss"] = e.trainLoss;
+    o["train_accuracy"] = e.trainAccuracy;
+    o["val_loss"] = e.valLoss;
+    o["val_accuracy"] = e.valAccuracy;
+    o["learning_rate"] = e.learningRate;
+    o["images_per_second"] = e.imagesPerSecond;
+    o["seconds"] = e.seconds;
+    o["improved"] = e.improved;
+    o["epochs_without_improvement"] = e.epochsWithoutImprovement;
+    return o;
+}
+
+EpochEvent eventFromJson(const QJsonObject& o)
+{
+    EpochEvent e;
+    e.epoch = o.value("epoch").toInt();
+    e.epochs = o.value("epochs").toInt();
+    e.trainLoss = o.value("train_loss").toDouble();
+    e.trainAccuracy = o.value("train_accuracy").toDouble();
+    e.valLoss = o.value("val_loss").toDouble();
+    e.valAccuracy = o.value("val_accuracy").toDouble();
+    e.learningRate = o.value("learning_rate").toDouble();
+    e.imagesPerSecond = o.value("images_per_second").toDouble();
+    e.seconds = o.value("seconds").toDouble();
+    e.improved = o.value("improved").toBool();
+    e.epochsWithoutImprovement = o.value("epochs_without_improvement").toInt();
+    return e;
+}
+
+void setLearningRate(torch::optim::Optimizer& opt, double lr)
+{
+    for (auto& group : opt.param_groups())
+        group.options().set_lr(lr);
+}
+
+struct Evaluation {
+    double loss = 0, accuracy = 0;
+};
+
+} // namespace
+
+std::string TrainingHistory::historyCsv() const
+{
+    std::ostringstream s;
+    s << "epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,images_per_second,seconds\n";
+    char line[256];
+    for (const auto& e : epochs) {
+        std::snprintf(line, sizeof line, "%d,%.6f,%.6f,%.6f,%.6f,%.6g,%.1f,%.2f\n", e.epoch, e.trainLoss, e.trainAccuracy,
+                      e.valLoss, e.valAccuracy, e.learningRate, e.imagesPerSecond, e.seconds);
+        s << line;
+    }
+    return s.str();
+}
+
+Trainer::Trainer(nn::Model& model, TrainConfig config) : model_(model), config_(std::move(config))
+{
+    config_.validate();
+}
+
+TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocessor& pre, const imaging::Augmenter& augmenter,
+                             TrainingObserver* observer, const CancelToken* cancel, const std::string& checkpointPath,
+                             bool resume)
+{
+    if (!data.images || !data.labels || data.train.empty())
+        throw Error("no training images");
+    nn::StandardCnn& net = model_.impl().net;
+    const TrainConfig& cfg = config_;
+    const int numClasses = model_.info().cnn.numClasses;
+    torch::manual_seed(cfg.seed);
+
+    std::unique_ptr<torch::optim::Optimizer> opt;
+    if (cfg.optimizer == "adam")
+        opt = std::make_unique<torch::optim::Adam>(net->parameters(),
+                                                   torch::optim::AdamOptions(cfg.learningRate).weight_decay(cfg.weightDecay));
+    else
+        opt = std::make_unique<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(cfg.learningRate)
+                                                                         .momentum(cfg.momentum)
+                                                                         .nesterov(cfg.nesterov && cfg.momentum > 0)
+                                                                         .weight_decay(cfg.weightDecay));
+
+    torch::Tensor weights;
+    if (cfg.classWeights) {
+        std::vector<double> counts(static_cast<size_t>(numClasses), 0.0);
+        for (size_t i : data.train)
+            counts[static_cast<size_t>((*data.labels)[i])] += 1;
+        std::vector<float> w;
+        for (double c : counts)
+            w.push_back(c > 0 ? static_cast<float>(data.train.size() / (numClasses * c)) : 0.0f);
+        weights = torch::tensor(w);
+    }
+
+    TrainingHistory history;
+    history.bestValLoss = std::numeric_limits<double>::infinity();
+    std::vector<torch::Tensor> best;
+    int startEpoch = 0;
+    int plannedEpochs = cfg.epochs;
+    int sinceImprovement = 0;
+
+    if (resume) {
+        if (checkpointPath.empty())
+            throw Error("--resume needs a checkpoint");
+        torch::serialize::InputArchive archive;
+        try {
+            std::istringstream in(readFileBytes(checkpointPath));
+            archive.load_from(in);
+            torch::serialize::InputArchive modelArchive, optArchive, bestArchive;
+            archive.read("model", modelArchive);
+            nn::loadWeights(modelArchive, net, checkpointPath);
+            archive.read("optimizer", optArchive);
+            opt->load(optArchive);
+            c10::IValue stateValue;
+            archive.read("state", stateValue);
+            const QJsonObject state = QJsonDocument::fromJson(QByteArray::fromStdString(stateValue.toStringRef())).object();
+            startEpoch = state.value("epoch").toInt();
+            plannedEpochs = state.value("planned_epochs").toInt(plannedEpochs);
+            history.bestEpoch = state.value("best_epoch").toInt();
+            history.bestValLoss = state.value("best_val_loss").toDouble(history.bestValLoss);
+            history.seconds = state.value("seconds").toDouble();
+            sinceImprovement = state.value("since_improvement").toInt();
+            for (const QJsonValue& v : state.value("history").toArray())
+                history.epochs.push_back(eventFromJson(v.toObject()));
+            if (state.value("has_best").toBool()) {
+                archive.read("best", bestArchive);
+                auto copy = nn::StandardCnn(model_.info().cnn);
+                nn::loadWeights(bestArchive, copy, checkpointPath);
+                best = snapshot(copy);
+            }
+        } catch (const c10::Error& e) {
+            throw Error("cannot resume: the checkpoint is truncated or does not belong to this model", checkpointPath);
+        }
+        if (observer)
+            observer->onMessage("resuming after epoch " + std::to_string(startEpoch));
+    }
+
+    const imaging::Augmenter plain(imaging::AugmentConfig::none());
+    data::BatchLoaderOptions trainOpts;
+    trainOpts.batchSize = cfg.batchSize;
+    trainOpts.shuffle = true;
+    trainOpts.dropLast = data.train.size() > static_cast<size_t>(cfg.batchSize) * 2;
+    trainOpts.seed = cfg.seed;
+    data::BatchLoader trainLoader(*data.images, *data.labels, data.train, pre, augmenter, trainOpts);
+    data::BatchLoaderOptions valOpts;
+    valOpts.batchSize = 128;
+    valOpts.shuffle = false;
+    data::BatchLoader valLoader(*data.images, *data.labels, data.val, pre, plain, valOpts);
+
+    const auto runStart = Clock::now();
+    const double previousSeconds = history.seconds;
+    auto evaluate = [&]() -> Evaluation {
+        Evaluation ev;
+        if (data.val.empty())
+            return ev;
+        torch::NoGradGuard noGrad;
+        net->eval();
+        valLoader.startEpoch(0);
+        data::Batch b;
+        double lossSum = 0;
+        long correct = 0, n = 0;
+        while (valLoader.next(b)) {
+            if (cancel)
+                cancel->throwIfCancelled();
+            const torch::Tensor x = nn::toTensor(b.x.data(), b.n, pre.recipe());
+            const torch::Tensor y = torch::from_blob(b.y.data(), {b.n}, torch::kInt64);
+            const torch::Tensor logits = net->forward(x);
+            lossSum += torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+            correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+            n += b.n;
+        }
+        ev.loss = lossSum / std::max<long>(1, n);
+        ev.accuracy = static_cast<double>(correct) / std::max<long>(1, n);
+        return ev;
+    };
+
+    auto lossOptions = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(cfg.labelSmoothing);
+    if (weights.defined())
+        lossOptions.weight(weights);
+
+    for (int epoch = startEpoch; epoch < plannedEpochs; ++epoch) {
+        if (cancel)
+            cancel->throwIfCancelled();
+        const auto epochStart = Clock::now();
+        const double lr = cfg.learningRateAt(epoch, plannedEpochs);
+        setLearningRate(*opt, lr);
+        net->train();
+        trainLoader.startEpoch(epoch);
+        data::Batch b;
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        int batchNo = 0;
+        double computeSeconds = 0;
+        while (trainLoader.next(b)) {
+            if (cancel)
+                cancel->throwIfCancelled();
+            const auto stepStart = Clock::now();
+            const torch::Tensor x = nn::toTensor(b.x.data(), b.n, pre.recipe());
+            const torch::Tensor y = torch::from_blob(b.y.data(), {b.n}, torch::kInt64);
+            opt->zero_grad();
+            const torch::Tensor logits = net->forward(x);
+            const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y, lossOptions);
+            loss.backward();
+            opt->step();
+            const double l = loss.item<double>();
+            if (!std::isfinite(l))
+                throw Error("training diverged (loss is " + std::to_string(l) + "); lower the learning rate (--lr)");
+            computeSeconds += secondsSince(stepStart);
+            lossSum += l * b.n;
+            correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+            seen += b.n;
+            ++batchNo;
+            if (observer) {
+                BatchEvent be;
+                be.epoch = epoch + 1;
+                be.epochs = plannedEpochs;
+                be.batch = batchNo;
+                be.batches = trainLoader.batchesPerEpoch();
+                be.loss = lossSum / seen;
+                be.accuracy = static_cast<double>(correct) / seen;
+                be.learningRate = lr;
+                be.imagesPerSecond = seen / std::max(1e-9, secondsSince(epochStart));
+                observer->onBatch(be);
+            }
+        }
+        const double trainSeconds = secondsSince(epochStart);
+        const Evaluation val = evaluate();
+
+        EpochEvent e;
+        e.epoch = epoch + 1;
+        e.trainLoss = lossSum / std::max<long>(1, seen);
+        e.trainAccuracy = static_cast<double>(correct) / std::max<long>(1, seen);
+        e.valLoss = val.loss;
+        e.valAccuracy = val.accuracy;
+        e.learningRate = lr;
+        e.imagesPerSecond = seen / std::max(1e-9, trainSeconds);
+        e.seconds = secondsSince(epochStart);
+        if (!data.val.empty()) {
+            if (val.loss < history.bestValLoss) {
+                history.bestValLoss = val.loss;
+                history.bestEpoch = e.epoch;
+                best = snapshot(net);
+                sinceImprovement = 0;
+                e.improved = true;
+            } else {
+                ++sinceImprovement;
+            }
+        }
+        e.epochsWithoutImprovement = sinceImprovement;
+        history.seconds = previousSeconds + secondsSince(runStart);
+
+        // Fit the schedule to the time budget once the epoch time is known.
+        if (cfg.maxMinutes > 0) {
+            const double perEpoch = history.seconds / std::max(1, e.epoch);
+            const double left = cfg.maxMinutes * 60.0 * 0.97 - history.seconds;
+            const int affordable = e.epoch + static_cast<int>(std::floor(std::max(0.0, left) / perEpoch));
+            if (affordable < plannedEpochs) {
+                plannedEpochs = std::max(e.epoch, affordable);
+                history.stoppedByTimeBudget = true;
+            }
+        }
+        e.epochs = plannedEpochs;
+        history.epochs.push_back(e);
+        if (observer)
+            observer->onEpoch(e);
+
+        if (!checkpointPath.empty()) {
+            torch::serialize::OutputArchive archive, modelArchive, optArchive;
+            net->save(modelArchive);
+            opt->save(optArchive);
+            archive.write("model", modelArchive);
+            archive.write("optimizer", optArchive);
+            if (!best.empty()) {
+                auto copy = nn::StandardCnn(model_.info().cnn);
+                restore(copy, best);
+                torch::serialize::OutputArchive bestArchive;
+                copy->save(bestArchive);
+                archive.write("best", bestArchive);
+            }
+            QJsonObject state;
+            state["epoch"] = e.epoch;
+            state["planned_epochs"] = plannedEpochs;
+            state["best_epoch"] = history.bestEpoch;
+            state["best_val_loss"] = std::isfinite(history.bestValLoss) ? history.bestValLoss : 1e300;
+            state["seconds"] = history.seconds;
+            state["since_improvement"] = sinceImprovement;
+            state["has_best"] = !best.empty();
+            QJsonArray h;
+            for (const auto& ev : history.epochs)
+                h.append(eventJson(ev));
+            state["history"] = h;
+            archive.write("state", c10::IValue(QJsonDocument(state).toJson(QJsonDocument::Compact).toStdString()));
+            std::ostringstream out;
+            archive.save_to(out);
+            writeFileAtomically(checkpointPath, out.str());
+        }
+
+        if (cfg.patience > 0 && !data.val.empty() && sinceImprovement >= cfg.patience) {
+            history.stoppedEarly = true;
+            if (observer)
+                observer->onMessage("early stopping: no better validation loss for " + std::to_string(cfg.patience) + " epochs");
+            break;
+        }
+    }
+    if (!best.empty()) {
+        restore(net, best);
+        if (observer)
+            observer->onMessage("restored the weights of epoch " + std::to_string(history.bestEpoch) +
+                                " (best validation loss " + std::to_string(history.bestValLoss) + ")");
+    }
+    net->eval();
+    return history;
+}
+
+} // namespace sinar::train

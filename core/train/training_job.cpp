@@ -1,0 +1,275 @@
+#include "train/training_job.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <chrono>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/json_io.h"
+#include "data/batch_loader.h"
+#include "data/dataset.h"
+#include "data/image_cache.h"
+#include "data/npz_reader.h"
+#include "data/split.h"
+#include "nn/model.h"
+
+#ifndef SINAR_VERSION
+#define SINAR_VERSION "0.0.0"
+#endif
+
+namespace sinar::train {
+
+namespace {
+
+uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull)
+{
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+std::string dataHash(const data::Dataset& d)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < d.size(); ++i)
+        h = fnv1a(QFileInfo(QString::fromStdString(d.sample(i).path)).fileName().toStdString() + "|" +
+                      d.classNames()[static_cast<size_t>(d.sample(i).label)] + ";",
+                  h);
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+QJsonArray countsJson(const data::Dataset& d, const std::vector<size_t>& idx)
+{
+    std::vector<long> c(d.classNames().size(), 0);
+    for (size_t i : idx)
+        ++c[static_cast<size_t>(d.sample(i).label)];
+    QJsonArray a;
+    for (long v : c)
+        a.append(static_cast<qint64>(v));
+    return a;
+}
+
+// Drops indices whose image failed to decode.
+std::vector<size_t> keepDecoded(const std::vector<size_t>& idx, const data::ImageCache& cache)
+{
+    std::vector<size_t> out;
+    for (size_t i : idx)
+        if (!cache.images[i].empty())
+            out.push_back(i);
+    return out;
+}
+
+void computeDatasetStats(imaging::Recipe& r, const data::ImageCache& cache, const std::vector<size_t>& train)
+{
+    std::vector<double> sum(static_cast<size_t>(r.channels), 0), sq(static_cast<size_t>(r.channels), 0);
+    double n = 0;
+    for (size_t i : train) {
+        cv::Scalar mean, sd;
+        cv::meanStdDev(cache.images[i], mean, sd);
+        for (int c = 0; c < r.channels; ++c) {
+            sum[c] += mean[c] / 255.0;
+            sq[c] += (sd[c] * sd[c] + mean[c] * mean[c]) / (255.0 * 255.0);
+        }
+        n += 1;
+    }
+    r.mean.assign(static_cast<size_t>(r.channels), 0.f);
+    r.std.assign(static_cast<size_t>(r.channels), 1.f);
+    for (int c = 0; c < r.channels; ++c) {
+        const double m = sum[c] / n;
+        r.mean[c] = static_cast<float>(m);
+        r.std[c] = static_cast<float>(std::sqrt(std::max(1e-8, sq[c] / n - m * m)));
+    }
+}
+
+} // namespace
+
+TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver* observer, const CancelToken* cancel)
+{
+    const auto start = std::chrono::steady_clock::now();
+    TrainingJobSpec spec = specIn;
+    spec.train.validate();
+    spec.recipe.validate("preprocessing options");
+    auto say = [&](const std::string& s) {
+        if (observer)
+            observer->onMessage(s);
+    };
+    if (spec.outPath.empty())
+        throw Error("--out is required: the model bundle to write");
+    if (QFileInfo::exists(QString::fromStdString(spec.outPath)) && !spec.overwrite && !spec.resume)
+        throw Error("the output bundle exists already; pass --overwrite to replace it", spec.outPath);
+    TrainingJobResult result;
+    result.bundlePath = spec.outPath;
+    result.runDir = spec.runDir.empty() ? spec.outPath + ".run" : spec.runDir;
+    if (!QDir().mkpath(QString::fromStdString(result.runDir)))
+        throw Error("cannot create the run folder", result.runDir);
+    const std::string checkpoint = result.runDir + "/checkpoint.pt";
+    const std::string splitFile = result.runDir + "/split.json";
+    if (spec.resume && !QFileInfo::exists(QString::fromStdString(checkpoint)))
+        throw Error("nothing to resume: no checkpoint in the run folder", result.runDir);
+
+    // Data and split.
+    const bool isNpz = QFileInfo(QString::fromStdString(spec.dataPath)).suffix().toLower() == "npz";
+    data::DatasetOptions opts;
+    opts.classNames = spec.classNames;
+    opts.subset = "train";
+    data::Dataset trainSet = data::openDataset(spec.dataPath, opts);
+    data::Dataset testStore;
+    const data::Dataset* testSet = &trainSet;
+    if (isNpz) {
+        data::NpzReader probe(spec.dataPath);
+        opts.subset = probe.contains("test_images") ? "test" : "val";
+        testStore = data::openNpz(spec.dataPath, opts);
+        testSet = &testStore;
+        say("test set: the archive's '" + opts.subset + "' subset; validation for early stopping: " +
+            std::to_string(int(spec.valFraction * 100)) + "% of 'train'");
+    }
+    for (const auto& s : trainSet.skipped())
+        result.failures.push_back(s);
+
+    data::Split split;
+    if (spec.resume) {
+        split = data::Split::fromJson(readJsonFile(splitFile), trainSet.size(), splitFile);
+    } else if (isNpz) {
+        split = data::splitTrainVal(trainSet.labels(), spec.valFraction, spec.train.seed);
+        for (size_t i = 0; i < testSet->size(); ++i)
+            split.test.push_back(i);
+    } else {
+        split = data::stratifiedSplit(trainSet.labels(), spec.testFraction, spec.valFraction, spec.train.seed);
+    }
+    writeJsonFile(splitFile, split.toJson());
+
+    // Decode once.
+    spec.cnn.inChannels = spec.recipe.channels;
+    spec.cnn.numClasses = static_cast<int>(trainSet.classNames().size());
+    const imaging::Preprocessor decodePre(spec.recipe);
+    auto progress = [&](long long d, long long t, const std::string& w) {
+        if (observer)
+            observer->onProgress(d, t, w);
+    };
+    say("decoding " + std::to_string(trainSet.size()) + " images from " + spec.dataPath);
+    const data::ImageCache cache = data::buildImageCache(trainSet, decodePre, progress, cancel);
+    data::ImageCache testCacheStore;
+    const data::ImageCache* testCache = &cache;
+    if (testSet != &trainSet) {
+        testCacheStore = data::buildImageCache(*testSet, decodePre, progress, cancel);
+        testCache = &testCacheStore;
+    }
+    for (const auto& f : cache.failures)
+        result.failures.push_back(f);
+    if (testCache != &cache)
+        for (const auto& f : testCache->failures)
+            result.failures.push_back(f);
+    split.train = keepDecoded(split.train, cache);
+    split.val = keepDecoded(split.val, cache);
+    split.test = keepDecoded(split.test, *testCache);
+    if (split.train.empty())
+        throw Error("no training image could be decoded", spec.dataPath);
+    result.trainCount = split.train.size();
+    result.valCount = split.val.size();
+    result.testCount = split.test.size();
+    say("split: " + std::to_string(result.trainCount) + " train, " + std::to_string(result.valCount) + " validation, " +
+        std::to_string(result.testCount) + " test" +
+        (result.failures.empty() ? "" : "; " + std::to_string(result.failures.size()) + " files skipped"));
+
+    if (spec.recipe.normalisation == imaging::Normalisation::Dataset)
+        computeDatasetStats(spec.recipe, cache, split.train);
+
+    // Model.
+    nn::BundleInfo info;
+    info.cnn = spec.cnn;
+    info.classNames = trainSet.classNames();
+    info.recipe = spec.recipe;
+    info.toolVersion = SINAR_VERSION;
+    nn::Model model = nn::Model::create(info, spec.train.seed);
+    result.parameters = model.parameterCount();
+    say("standard CNN: " + std::to_string(result.parameters) + " parameters, " + std::to_string(nn::threadCount()) +
+        " threads");
+
+    const imaging::Preprocessor pre(spec.recipe);
+    const imaging::Augmenter augmenter(spec.augment);
+    const std::vector<int> labels = trainSet.labels();
+    TrainingData td;
+    td.images = &cache.images;
+    td.labels = &labels;
+    td.train = split.train;
+    td.val = split.val;
+    Trainer trainer(model, spec.train);
+    result.history = trainer.fit(td, pre, augmenter, observer, cancel, checkpoint, spec.resume);
+
+    // Held-out test evaluation on the cached, un-augmented images.
+    if (!split.test.empty()) {
+        say("evaluating on " + std::to_string(split.test.size()) + " held-out test images");
+        const std::vector<int> testLabels = testSet->labels();
+        const imaging::Augmenter plain(imaging::AugmentConfig::none());
+        data::BatchLoaderOptions o;
+        o.batchSize = 64;
+        o.shuffle = false;
+        data::BatchLoader loader(testCache->images, testLabels, split.test, pre, plain, o);
+        loader.startEpoch(0);
+        data::Batch b;
+        std::vector<int> truth;
+        std::vector<std::vector<float>> probs;
+        while (loader.next(b)) {
+            if (cancel)
+                cancel->throwIfCancelled();
+            for (auto& p : model.predict(b.x.data(), b.n))
+                probs.push_back(std::move(p));
+            truth.insert(truth.end(), b.y.begin(), b.y.end());
+        }
+        result.test = eval::computeReport(truth, probs, trainSet.classNames());
+        writeJsonFile(result.runDir + "/test_metrics.json", result.test.toJson());
+        writeFileAtomically(result.runDir + "/test_metrics.csv", result.test.toCsv());
+        if (!isNpz) {
+            std::ostringstream csv;
+            csv << "path,label\n";
+            for (size_t i : split.test)
+                csv << '"' << testSet->sample(i).path << "\"," << testSet->classNames()[static_cast<size_t>(testSet->sample(i).label)] << '\n';
+            writeFileAtomically(result.runDir + "/test.csv", csv.str());
+        }
+    }
+    writeFileAtomically(result.runDir + "/history.csv", result.history.historyCsv());
+    if (!result.failures.empty()) {
+        std::ostringstream f;
+        for (const auto& x : result.failures)
+            f << x.file << '\t' << x.reason << '\n';
+        writeFileAtomically(result.runDir + "/skipped.tsv", f.str());
+    }
+
+    result.totalSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    QJsonObject dataJson;
+    dataJson["source"] = QString::fromStdString(spec.dataPath);
+    dataJson["hash"] = QString::fromStdString(dataHash(trainSet));
+    dataJson["images"] = static_cast<qint64>(trainSet.size());
+    dataJson["train"] = countsJson(trainSet, split.train);
+    dataJson["val"] = countsJson(trainSet, split.val);
+    dataJson["test"] = countsJson(*testSet, split.test);
+    dataJson["test_source"] = QString::fromStdString(testSet->source());
+    dataJson["split_seed"] = static_cast<qint64>(split.seed);
+    dataJson["test_fraction"] = isNpz ? 0.0 : spec.testFraction;
+    dataJson["val_fraction"] = spec.valFraction;
+    dataJson["skipped_files"] = static_cast<qint64>(result.failures.size());
+    QJsonObject trainJson = spec.train.toJson();
+    trainJson["augmentation"] = spec.augment.toJson();
+    trainJson["epochs_run"] = static_cast<int>(result.history.epochs.size());
+    trainJson["best_epoch"] = result.history.bestEpoch;
+    trainJson["stopped_early"] = result.history.stoppedEarly;
+    trainJson["training_seconds"] = result.history.seconds;
+    trainJson["total_seconds"] = result.totalSeconds;
+    trainJson["threads"] = nn::threadCount();
+    model.info().data = dataJson;
+    model.info().training = trainJson;
+    model.info().testMetrics = result.test.n ? result.test.toJson() : QJsonObject();
+    model.info().createdAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
+    model.save(spec.outPath);
+    say("wrote " + spec.outPath);
+    return result;
+}
+
+} // namespace sinar::train

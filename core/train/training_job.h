@@ -1,0 +1,47 @@
+#pragma once
+// The whole headless training run the CLI and the GUI share: open the data
+// set, split it, decode it once, train, evaluate on the held-out test part and
+// write the bundle plus a run folder (split, history, metrics, checkpoint).
+#include <string>
+#include <vector>
+
+#include "common/cancel_token.h"
+#include "common/progress.h"
+#include "eval/metrics.h"
+#include "imaging/augmenter.h"
+#include "imaging/recipe.h"
+#include "nn/cnn_config.h"
+#include "train/train_config.h"
+#include "train/trainer.h"
+
+namespace sinar::train {
+
+struct TrainingJobSpec {
+    std::string dataPath;
+    std::vector<std::string> classNames; // for .npz without known names
+    std::string outPath;                 // the bundle to write
+    std::string runDir;                  // empty: "<outPath>.run"
+    imaging::Recipe recipe;
+    imaging::AugmentConfig augment;
+    nn::CnnConfig cnn;                   // inChannels and numClasses are filled in from data and recipe
+    TrainConfig train;
+    double testFraction = 0.2;
+    double valFraction = 0.1;
+    bool resume = false;
+    bool overwrite = false;              // allow replacing an existing bundle
+};
+
+struct TrainingJobResult {
+    eval::Report test;
+    TrainingHistory history;
+    std::string bundlePath;
+    std::string runDir;
+    size_t trainCount = 0, valCount = 0, testCount = 0;
+    std::vector<FileFailure> failures;
+    double totalSeconds = 0;
+    size_t parameters = 0;
+};
+
+TrainingJobResult runTrainingJob(const TrainingJobSpec& spec, TrainingObserver* observer, const CancelToken* cancel);
+
+} // namespace sinar::train
