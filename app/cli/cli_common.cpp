@@ -20,7 +20,13 @@ bool parseOrExit(QCommandLineParser& parser, const QStringList& args, const QStr
         return false;
     }
     if (parser.isSet(help)) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
+        // Qt names the executable's path; name the subcommand instead.
+        QString text = parser.helpText();
+        const int eol = text.indexOf('\n');
+        const int opts = text.left(eol).indexOf(" [options]");
+        if (text.startsWith("Usage: ") && opts > 0)
+            text.replace(7, opts - 7, args.value(0));
+        std::fputs(qPrintable(text), stdout);
         exitCode = kExitOk;
         return false;
     }

@@ -79,7 +79,7 @@ void addOptions(QCommandLineParser& p)
         {"dropout", "Dropout before the classifier (default 0.5).", "P", "0.5"},
         {"fc-hidden", "Hidden fully connected layer size (default 0: none).", "N", "0"},
         // Training
-        {"epochs", "Maximum epochs (default 40).", "N", "40"},
+        {"epochs", "Maximum epochs (default 60).", "N", "60"},
         {"batch-size", "Mini-batch size (default 32).", "N", "32"},
         {"optimizer", "sgd (momentum) or adam (default sgd).", "NAME", "sgd"},
         {"lr", "Learning rate (default 0.05 for SGD, 0.001 for Adam).", "LR"},
@@ -89,7 +89,7 @@ void addOptions(QCommandLineParser& p)
         {"step-size", "Step schedule: epochs between decays (default 10).", "N", "10"},
         {"gamma", "Step schedule: decay factor (default 0.1).", "G", "0.1"},
         {"warmup", "Warm-up epochs (default 1).", "N", "1"},
-        {"patience", "Early stopping patience in epochs, 0 = off (default 10).", "N", "10"},
+        {"patience", "Early stopping patience in epochs, 0 = off (default 15).", "N", "15"},
         {"class-weights", "Weight the loss by inverse class frequency."},
         {"label-smoothing", "Label smoothing (default 0).", "E", "0"},
         {"max-minutes", "Time budget: the schedule is fitted to it (default 0: none).", "MIN", "0"},

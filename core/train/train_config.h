@@ -6,7 +6,7 @@
 namespace sinar::train {
 
 struct TrainConfig {
-    int epochs = 40;
+    int epochs = 60;
     int batchSize = 32;
     std::string optimizer = "sgd"; // sgd (momentum) or adam
     double learningRate = 0.05;
@@ -17,7 +17,7 @@ struct TrainConfig {
     int stepSize = 10;               // step schedule: epochs between decays
     double gamma = 0.1;              // step schedule: decay factor
     int warmupEpochs = 1;            // linear warm-up before the schedule
-    int patience = 10;               // early stopping on validation loss; 0 = off
+    int patience = 15;               // early stopping on validation loss; 0 = off
     bool classWeights = false;       // inverse-frequency weights in the loss
     double labelSmoothing = 0.0;
     uint32_t seed = 0;

@@ -1,0 +1,170 @@
+// sinar-cli as outside tools call it: exit codes, one-line errors, the JSON contract.
+#include <QJsonDocument>
+#include <QProcess>
+#include <QtTest>
+
+#include "test_support.h"
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+Run cli(const QStringList& args, int timeoutMs = 300000)
+{
+    QProcess p;
+    p.start(SINAR_CLI_PATH, args);
+    p.waitForFinished(timeoutMs);
+    Run r;
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+QJsonObject readJson(const QString& path)
+{
+    QFile f(path);
+    f.open(QIODevice::ReadOnly);
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    QString folder_, bundle_;
+
+    static void verifyUserError(const Run& r, const QString& mustMention)
+    {
+        QVERIFY2(r.code == 1, qPrintable(QString("exit %1, stderr: %2").arg(r.code).arg(r.err)));
+        QVERIFY2(r.err.contains(mustMention), qPrintable(r.err));
+        QVERIFY2(!r.err.contains("terminate called") && !r.err.contains("frame #"), qPrintable(r.err));
+    }
+
+private slots:
+    void initTestCase()
+    {
+        folder_ = tmp_.filePath("shapes");
+        sinar::test::makeClassFolder(folder_, {"blob", "hbars", "vbars", "checks"}, 30, 32);
+        bundle_ = tmp_.filePath("shapes.sinar");
+        const Run r = cli({"train", "--data", folder_, "--out", bundle_, "--size", "32", "--filters", "8,16",
+                           "--stem-stride", "1", "--epochs", "15", "--lr", "0.05", "--threads", "2", "--quiet"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains("held-out test set"));
+    }
+
+    void helpEverywhere_data()
+    {
+        QTest::addColumn<QString>("command");
+        for (const char* c : {"train", "evaluate", "predict", "info"})
+            QTest::newRow(c) << c;
+    }
+    void helpEverywhere()
+    {
+        QFETCH(QString, command);
+        const Run r = cli({command, "--help"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains("--"));
+    }
+
+    void usageErrors()
+    {
+        QCOMPARE(cli({}).code, 1);
+        verifyUserError(cli({"frobnicate"}), "unknown command");
+        verifyUserError(cli({"train", "--data", folder_}), "--out");
+        verifyUserError(cli({"train", "--data", folder_, "--out", tmp_.filePath("x.sinar"), "--epochs", "zero"}), "--epochs");
+        verifyUserError(cli({"evaluate", "--model", bundle_, "--data", folder_, "--bogus"}), "bogus");
+    }
+
+    void evaluateWritesTheContractJson()
+    {
+        const QString json = tmp_.filePath("metrics.json");
+        const Run r = cli({"evaluate", "--model", bundle_, "--data", folder_, "--json", json, "--csv", tmp_.filePath("m.csv")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject o = readJson(json);
+        QCOMPARE(o["n"].toInt(), 120);
+        QCOMPARE(o["class_names"].toArray().size(), 4);
+        for (const char* k : {"accuracy", "macro_f1", "weighted_f1", "roc_auc"})
+            QVERIFY2(o[k].isDouble(), k);
+        const QJsonArray per = o["per_class"].toArray();
+        QCOMPARE(per.size(), 4);
+        long support = 0;
+        for (const auto& v : per)
+            support += v.toObject()["support"].toInt();
+        QCOMPARE(support, 120L);
+        const QJsonArray cm = o["confusion_matrix"].toArray();
+        QCOMPARE(cm.size(), 4);
+        long total = 0;
+        for (const auto& row : cm)
+            for (const auto& v : row.toArray())
+                total += v.toInt();
+        QCOMPARE(total, 120L);
+        // The textures are easily separable: a working pipeline learns them.
+        QVERIFY2(o["accuracy"].toDouble() > 0.8, qPrintable(QString::number(o["accuracy"].toDouble())));
+    }
+
+    void predictMatchesEvaluate()
+    {
+        const QString json = tmp_.filePath("pred.json");
+        const QString img = folder_ + "/hbars/img_005.png";
+        const Run r = cli({"predict", "--model", bundle_, "--json", json, img});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject o = readJson(json);
+        const QJsonObject first = o["results"].toArray().at(0).toObject();
+        QCOMPARE(first["file"].toString(), img);
+        const QJsonObject probs = first["probabilities"].toObject();
+        QCOMPARE(probs.size(), 4);
+        double sum = 0;
+        for (const auto& v : probs)
+            sum += v.toDouble();
+        QVERIFY(std::abs(sum - 1.0) < 1e-4);
+        QVERIFY(r.out.contains(first["class"].toString()));
+    }
+
+    void badInputGivesOneClearLine()
+    {
+        verifyUserError(cli({"evaluate", "--model", tmp_.filePath("none.sinar"), "--data", folder_}), "none.sinar");
+        const QString cut = tmp_.filePath("cut.sinar");
+        QFile::copy(bundle_, cut);
+        QFile f(cut);
+        f.open(QIODevice::ReadWrite);
+        f.resize(f.size() / 2);
+        f.close();
+        verifyUserError(cli({"predict", "--model", cut, folder_ + "/blob/img_000.png"}), "truncated or corrupt");
+        verifyUserError(cli({"evaluate", "--model", bundle_, "--data", tmp_.filePath("missing-dir")}), "missing-dir");
+        const QString bad = tmp_.filePath("bad.png");
+        sinar::test::writeFile(bad, "\x89PNG garbage");
+        const Run r = cli({"predict", "--model", bundle_, bad, folder_ + "/blob/img_000.png"});
+        verifyUserError(r, "bad.png");
+        QVERIFY(r.out.contains("img_000.png")); // the good file is still classified
+    }
+
+    void evaluateRejectsForeignClasses()
+    {
+        const QString other = tmp_.filePath("other");
+        sinar::test::makeClassFolder(other, {"cats", "dogs"}, 2, 32);
+        verifyUserError(cli({"evaluate", "--model", bundle_, "--data", other}), "cats");
+    }
+
+    void npzSubsetsAndKeys()
+    {
+        SINAR_DATA_OR_SKIP(npz, "pneumoniamnist/pneumoniamnist_trainval.npz");
+        verifyUserError(cli({"evaluate", "--model", bundle_, "--data", npz}), "test_images");
+    }
+
+    void infoPrintsTheCard()
+    {
+        const Run r = cli({"info", bundle_});
+        QCOMPARE(r.code, 0);
+        const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(o["class_names"].toArray().size(), 4);
+        QVERIFY(o["test_metrics"].toObject().contains("accuracy"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

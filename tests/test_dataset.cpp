@@ -1,0 +1,172 @@
+// Data sets (class folders, CSV lists), bad input, and the stratified split.
+#include <QtTest>
+#include <opencv2/imgcodecs.hpp>
+#include <set>
+
+#include "common/error.h"
+#include "data/dataset.h"
+#include "data/image_cache.h"
+#include "data/split.h"
+#include "test_support.h"
+
+using namespace sinar;
+
+class TestDataset : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+
+    static QString errorOf(const std::function<void()>& f)
+    {
+        try {
+            f();
+        } catch (const Error& e) {
+            return e.what();
+        }
+        return {};
+    }
+
+private slots:
+    void classFolder()
+    {
+        const QString root = tmp_.filePath("folder");
+        test::makeClassFolder(root, {"alpha", "beta", "gamma"}, 4);
+        test::writeFile(root + "/beta/notes.txt", "not an image");
+        const data::Dataset d = data::openClassFolder(root.toStdString());
+        QCOMPARE(d.classNames(), (std::vector<std::string>{"alpha", "beta", "gamma"}));
+        QCOMPARE(d.size(), size_t(12));
+        QCOMPARE(d.classCounts(), (std::vector<size_t>{4, 4, 4}));
+        QCOMPARE(d.skipped().size(), size_t(1));
+        QVERIFY(QString::fromStdString(d.skipped()[0].file).endsWith("notes.txt"));
+        const imaging::Image img = d.load(5);
+        QCOMPARE(img.width(), 32);
+    }
+
+    void csvList()
+    {
+        const QString root = tmp_.filePath("csvset");
+        test::makeClassFolder(root, {"a", "b"}, 2);
+        test::writeFile(root + "/list.csv", "path,label\na/img_000.png,no\n\"a/img_001.png\",no\nb/img_000.png,yes\nbroken line\n" +
+                                                (root + "/b/img_001.png").toStdString() + ",yes\n");
+        const data::Dataset d = data::openCsvList((root + "/list.csv").toStdString());
+        QCOMPARE(d.classNames(), (std::vector<std::string>{"no", "yes"}));
+        QCOMPARE(d.labels(), (std::vector<int>{0, 0, 1, 1}));
+        QCOMPARE(d.skipped().size(), size_t(1));
+        QVERIFY(QString::fromStdString(d.skipped()[0].file).endsWith("list.csv:5"));
+        QCOMPARE(d.load(3).height(), 32); // absolute path row
+    }
+
+    void realBrainMriFolder()
+    {
+        SINAR_DATA_OR_SKIP(path, "brain-mri/Training");
+        const data::Dataset d = data::openDataset(path.toStdString());
+        QCOMPARE(d.classNames(), (std::vector<std::string>{"glioma", "meningioma", "notumor", "pituitary"}));
+        QCOMPARE(d.classCounts(), (std::vector<size_t>{1321, 1339, 1591, 1457}));
+    }
+
+    void missingFolderIsAnError()
+    {
+        const QString m = errorOf([&] { data::openDataset(tmp_.filePath("nope").toStdString()); });
+        QVERIFY2(m.contains("nope") && m.contains("not found"), qPrintable(m));
+    }
+
+    void emptyClassIsAnError()
+    {
+        const QString root = tmp_.filePath("emptyclass");
+        test::makeClassFolder(root, {"full"}, 2);
+        QDir().mkpath(root + "/empty");
+        const QString m = errorOf([&] { data::openClassFolder(root.toStdString()); });
+        QVERIFY2(m.contains("'empty'") && m.contains("no images"), qPrintable(m));
+    }
+
+    void corruptImageIsReportedAndSkipped()
+    {
+        const QString root = tmp_.filePath("corrupt");
+        test::makeClassFolder(root, {"a", "b"}, 3);
+        test::writeFile(root + "/a/bad.png", "\x89PNG\r\n\x1a\n this is garbage");
+        // A JPEG cut in half: libjpeg would pad it with grey and call it fine.
+        cv::Mat m = test::patternImage(0, 0, 64);
+        std::vector<uchar> jpg;
+        cv::imencode(".jpg", m, jpg);
+        test::writeFile(root + "/b/cut.jpg", std::string(jpg.begin(), jpg.begin() + static_cast<long>(jpg.size() / 2)));
+        const data::Dataset d = data::openClassFolder(root.toStdString());
+        QCOMPARE(d.size(), size_t(8));
+        const imaging::Preprocessor pre(imaging::Recipe{});
+        const data::ImageCache cache = data::buildImageCache(d, pre);
+        QCOMPARE(cache.failures.size(), size_t(2));
+        QCOMPARE(cache.valid().size(), size_t(6));
+        for (const auto& f : cache.failures)
+            QVERIFY2(QString::fromStdString(f.file).endsWith("bad.png") || QString::fromStdString(f.reason).contains("truncated"),
+                     f.reason.c_str());
+    }
+
+    void unknownKindIsAnError()
+    {
+        test::writeFile(tmp_.filePath("data.xyz"), "x");
+        const QString m = errorOf([&] { data::openDataset(tmp_.filePath("data.xyz").toStdString()); });
+        QVERIFY2(m.contains("data.xyz"), qPrintable(m));
+    }
+
+    void splitIsStratifiedAndComplete()
+    {
+        std::vector<int> labels;
+        for (int c = 0; c < 3; ++c)
+            for (int i = 0; i < 100 + 50 * c; ++i)
+                labels.push_back(c);
+        const data::Split s = data::stratifiedSplit(labels, 0.2, 0.1, 42);
+        QCOMPARE(s.train.size() + s.val.size() + s.test.size(), labels.size());
+        std::set<size_t> all(s.train.begin(), s.train.end());
+        all.insert(s.val.begin(), s.val.end());
+        all.insert(s.test.begin(), s.test.end());
+        QCOMPARE(all.size(), labels.size()); // disjoint and complete
+        std::vector<int> testPerClass(3, 0), valPerClass(3, 0);
+        for (size_t i : s.test)
+            ++testPerClass[labels[i]];
+        for (size_t i : s.val)
+            ++valPerClass[labels[i]];
+        QCOMPARE(testPerClass, (std::vector<int>{20, 30, 40}));
+        QCOMPARE(valPerClass, (std::vector<int>{8, 12, 16}));
+    }
+
+    void splitIsDeterministic()
+    {
+        std::vector<int> labels(500);
+        for (size_t i = 0; i < labels.size(); ++i)
+            labels[i] = static_cast<int>(i % 4);
+        const data::Split a = data::stratifiedSplit(labels, 0.2, 0.1, 7);
+        const data::Split b = data::stratifiedSplit(labels, 0.2, 0.1, 7);
+        const data::Split c = data::stratifiedSplit(labels, 0.2, 0.1, 8);
+        QCOMPARE(a.test, b.test);
+        QCOMPARE(a.val, b.val);
+        QVERIFY(a.test != c.test);
+        // Round trip through JSON (saved with the run).
+        const data::Split r = data::Split::fromJson(a.toJson(), labels.size(), "split.json");
+        QCOMPARE(r.train, a.train);
+        QCOMPARE(r.test, a.test);
+        QCOMPARE(r.seed, 7u);
+    }
+
+    void groupsStayTogether()
+    {
+        std::vector<int> labels(200), groups(200);
+        for (size_t i = 0; i < labels.size(); ++i) {
+            labels[i] = static_cast<int>(i % 2);
+            groups[i] = static_cast<int>(i / 4) * 2 + labels[i]; // pairs of same-class twins
+        }
+        const data::Split s = data::stratifiedSplit(labels, 0.2, 0.1, 3, groups);
+        std::map<int, std::set<int>> sides;
+        for (size_t i : s.train) sides[groups[i]].insert(0);
+        for (size_t i : s.val) sides[groups[i]].insert(1);
+        for (size_t i : s.test) sides[groups[i]].insert(2);
+        for (const auto& [g, where] : sides)
+            QCOMPARE(where.size(), size_t(1));
+        QVERIFY(s.test.size() >= 36 && s.test.size() <= 44);
+    }
+
+    void badFractionIsAnError()
+    {
+        QVERIFY_THROWS_EXCEPTION(Error, data::stratifiedSplit({0, 1}, 1.5, 0.1, 0));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDataset)
+#include "test_dataset.moc"

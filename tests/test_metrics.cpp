@@ -1,0 +1,147 @@
+// Metrics against hand-computed cases.
+#include <QtTest>
+
+#include "common/error.h"
+#include "eval/metrics.h"
+
+using sinar::eval::computeReport;
+using sinar::eval::Report;
+
+namespace {
+std::vector<std::vector<float>> oneHot(const std::vector<int>& pred, int k)
+{
+    std::vector<std::vector<float>> p;
+    for (int c : pred) {
+        std::vector<float> row(static_cast<size_t>(k), 0.0f);
+        row[static_cast<size_t>(c)] = 1.0f;
+        p.push_back(row);
+    }
+    return p;
+}
+} // namespace
+
+class TestMetrics : public QObject {
+    Q_OBJECT
+private slots:
+    void perClass_data()
+    {
+        QTest::addColumn<QVector<int>>("truth");
+        QTest::addColumn<QVector<int>>("pred");
+        QTest::addColumn<int>("cls");
+        QTest::addColumn<double>("precision");
+        QTest::addColumn<double>("recall");
+        QTest::addColumn<double>("f1");
+        QTest::addColumn<double>("accuracy");
+        // truth 0 0 1 1 2 2, pred 0 1 1 1 2 0: class 0 tp1 fp1 fn1 -> P .5 R .5; class 1 tp2 fp1 -> P 2/3 R 1
+        QTest::newRow("class0") << QVector<int>{0, 0, 1, 1, 2, 2} << QVector<int>{0, 1, 1, 1, 2, 0} << 0 << 0.5 << 0.5 << 0.5 << 4.0 / 6;
+        QTest::newRow("class1") << QVector<int>{0, 0, 1, 1, 2, 2} << QVector<int>{0, 1, 1, 1, 2, 0} << 1 << 2.0 / 3 << 1.0 << 0.8 << 4.0 / 6;
+        QTest::newRow("class2") << QVector<int>{0, 0, 1, 1, 2, 2} << QVector<int>{0, 1, 1, 1, 2, 0} << 2 << 1.0 << 0.5 << 2.0 / 3 << 4.0 / 6;
+        QTest::newRow("never predicted") << QVector<int>{0, 1, 2} << QVector<int>{0, 0, 0} << 1 << 0.0 << 0.0 << 0.0 << 1.0 / 3;
+        QTest::newRow("perfect") << QVector<int>{0, 1, 2, 2} << QVector<int>{0, 1, 2, 2} << 2 << 1.0 << 1.0 << 1.0 << 1.0;
+    }
+    void perClass()
+    {
+        QFETCH(QVector<int>, truth);
+        QFETCH(QVector<int>, pred);
+        QFETCH(int, cls);
+        QFETCH(double, precision);
+        QFETCH(double, recall);
+        QFETCH(double, f1);
+        QFETCH(double, accuracy);
+        const std::vector<int> t(truth.begin(), truth.end());
+        const Report r = computeReport(t, oneHot(std::vector<int>(pred.begin(), pred.end()), 3), {"a", "b", "c"});
+        QCOMPARE(r.perClass[cls].precision, precision);
+        QCOMPARE(r.perClass[cls].recall, recall);
+        QVERIFY(qAbs(r.perClass[cls].f1 - f1) < 1e-12);
+        QCOMPARE(r.accuracy, accuracy);
+    }
+
+    void averagesAndConfusion()
+    {
+        const Report r = computeReport({0, 0, 1, 1, 2, 2}, oneHot({0, 1, 1, 1, 2, 0}, 3), {"a", "b", "c"});
+        QCOMPARE(r.confusion, (std::vector<std::vector<long>>{{1, 1, 0}, {0, 2, 0}, {1, 0, 1}}));
+        QVERIFY(qAbs(r.macroF1 - (0.5 + 0.8 + 2.0 / 3) / 3) < 1e-12);
+        QVERIFY(qAbs(r.macroPrecision - (0.5 + 2.0 / 3 + 1.0) / 3) < 1e-12);
+        // Equal supports: weighted equals macro.
+        QVERIFY(qAbs(r.weightedF1 - r.macroF1) < 1e-12);
+        QCOMPARE(r.perClass[1].support, 2L);
+    }
+
+    void weightedUsesSupport()
+    {
+        // truth: 3x class 0, 1x class 1; all predicted 0 -> F1(0)=2*.75*1/1.75, F1(1)=0
+        const Report r = computeReport({0, 0, 0, 1}, oneHot({0, 0, 0, 0}, 2), {"neg", "pos"});
+        const double f0 = 2 * 0.75 / 1.75;
+        QVERIFY(qAbs(r.weightedF1 - 0.75 * f0) < 1e-12);
+        QVERIFY(qAbs(r.macroF1 - f0 / 2) < 1e-12);
+        QCOMPARE(r.sensitivity, 0.0);
+        QCOMPARE(r.specificity, 1.0);
+    }
+
+    void binarySensitivitySpecificity()
+    {
+        // tp 3, fn 1, tn 4, fp 2
+        const std::vector<int> t{1, 1, 1, 1, 0, 0, 0, 0, 0, 0};
+        const std::vector<int> p{1, 1, 1, 0, 0, 0, 0, 0, 1, 1};
+        const Report r = computeReport(t, oneHot(p, 2), {"normal", "pneumonia"});
+        QCOMPARE(r.sensitivity, 0.75);
+        QCOMPARE(r.specificity, 4.0 / 6);
+        QCOMPARE(r.accuracy, 0.7);
+    }
+
+    void rocAuc_data()
+    {
+        QTest::addColumn<QVector<double>>("scores");
+        QTest::addColumn<QVector<int>>("positive");
+        QTest::addColumn<double>("auc");
+        QTest::newRow("perfect") << QVector<double>{0.1, 0.2, 0.8, 0.9} << QVector<int>{0, 0, 1, 1} << 1.0;
+        QTest::newRow("inverted") << QVector<double>{0.9, 0.8, 0.2, 0.1} << QVector<int>{0, 0, 1, 1} << 0.0;
+        QTest::newRow("all tied") << QVector<double>{0.5, 0.5, 0.5, 0.5} << QVector<int>{0, 1, 0, 1} << 0.5;
+        // pairs (pos, neg): pos .35 beats .1, loses .4; pos .8 beats both -> 3/4
+        QTest::newRow("sklearn example") << QVector<double>{0.1, 0.4, 0.35, 0.8} << QVector<int>{0, 0, 1, 1} << 0.75;
+        QTest::newRow("one tie") << QVector<double>{0.3, 0.5, 0.5, 0.9} << QVector<int>{0, 0, 1, 1} << (1 + 0.5 + 1 + 1) / 4.0;
+    }
+    void rocAuc()
+    {
+        QFETCH(QVector<double>, scores);
+        QFETCH(QVector<int>, positive);
+        QFETCH(double, auc);
+        std::vector<bool> pos;
+        for (int v : positive)
+            pos.push_back(v != 0);
+        QCOMPARE(sinar::eval::rocAuc(std::vector<double>(scores.begin(), scores.end()), pos), auc);
+    }
+
+    void rocAucUndefinedForOneClass()
+    {
+        QCOMPARE(sinar::eval::rocAuc({0.1, 0.2}, {true, true}), -1.0);
+    }
+
+    void macroAucOverClasses()
+    {
+        const Report r = computeReport({0, 1, 2}, {{0.8f, 0.1f, 0.1f}, {0.1f, 0.8f, 0.1f}, {0.3f, 0.3f, 0.4f}}, {"a", "b", "c"});
+        QCOMPARE(r.rocAuc, 1.0);
+    }
+
+    void jsonHasContractFields()
+    {
+        const Report r = computeReport({0, 1}, oneHot({0, 1}, 2), {"x", "y"});
+        const QJsonObject o = r.toJson();
+        for (const char* key : {"n", "class_names", "accuracy", "macro_f1", "weighted_f1", "roc_auc", "per_class", "confusion_matrix"})
+            QVERIFY2(o.contains(key), key);
+        const QJsonObject c = o["per_class"].toArray().at(0).toObject();
+        for (const char* key : {"name", "precision", "recall", "f1", "support"})
+            QVERIFY2(c.contains(key), key);
+        QCOMPARE(o["confusion_matrix"].toArray().at(1).toArray().at(1).toInt(), 1);
+    }
+
+    void badInputIsAnError()
+    {
+        QVERIFY_THROWS_EXCEPTION(sinar::Error, computeReport({0, 1}, oneHot({0}, 2), {"a", "b"}));
+        QVERIFY_THROWS_EXCEPTION(sinar::Error, computeReport({0, 5}, oneHot({0, 1}, 2), {"a", "b"}));
+        QVERIFY_THROWS_EXCEPTION(sinar::Error, computeReport({0}, oneHot({0}, 2), {"a"}));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMetrics)
+#include "test_metrics.moc"

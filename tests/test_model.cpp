@@ -1,0 +1,172 @@
+// Model bundles: round trip, validation, and clear errors for bad files.
+#include <QtTest>
+#include <opencv2/imgproc.hpp>
+
+#include "common/error.h"
+#include "common/json_io.h"
+#include "nn/model.h"
+#include "test_support.h"
+
+using namespace sinar;
+
+namespace {
+nn::BundleInfo smallInfo()
+{
+    nn::BundleInfo info;
+    info.cnn.inChannels = 1;
+    info.cnn.numClasses = 3;
+    info.cnn.filters = {8, 16};
+    info.cnn.stemStride = 1;
+    info.classNames = {"a", "b", "c"};
+    info.recipe.width = info.recipe.height = 32;
+    return info;
+}
+
+std::vector<float> randomInputs(int n, int size)
+{
+    cv::Mat m(1, n * size, CV_32F);
+    cv::RNG(3).fill(m, cv::RNG::NORMAL, 0, 1);
+    return std::vector<float>(m.begin<float>(), m.end<float>());
+}
+} // namespace
+
+class TestModel : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+
+    QString errorOf(const QString& path)
+    {
+        try {
+            nn::Model::load(path.toStdString());
+        } catch (const Error& e) {
+            return e.what();
+        }
+        return {};
+    }
+
+private slots:
+    void initTestCase() { nn::setThreadCount(2); }
+
+    void outputsAreProbabilities()
+    {
+        const nn::Model m = nn::Model::create(smallInfo(), 1);
+        const auto x = randomInputs(4, 32 * 32);
+        const auto p = m.predict(x.data(), 4);
+        QCOMPARE(p.size(), size_t(4));
+        for (const auto& row : p) {
+            QCOMPARE(row.size(), size_t(3));
+            float sum = 0;
+            for (float v : row) {
+                QVERIFY(v >= 0 && v <= 1);
+                sum += v;
+            }
+            QVERIFY(std::abs(sum - 1.0f) < 1e-5f);
+        }
+    }
+
+    void seedMakesSameWeights()
+    {
+        const auto x = randomInputs(2, 32 * 32);
+        const auto a = nn::Model::create(smallInfo(), 5).predict(x.data(), 2);
+        const auto b = nn::Model::create(smallInfo(), 5).predict(x.data(), 2);
+        const auto c = nn::Model::create(smallInfo(), 6).predict(x.data(), 2);
+        QCOMPARE(a, b);
+        QVERIFY(a != c);
+    }
+
+    void roundTripGivesIdenticalPredictions()
+    {
+        nn::BundleInfo info = smallInfo();
+        info.recipe.clahe = true;
+        info.data["source"] = "somewhere";
+        const nn::Model m = nn::Model::create(info, 2);
+        const QString path = tmp_.filePath("m.sinar");
+        m.save(path.toStdString());
+        const nn::Model back = nn::Model::load(path.toStdString());
+        const auto x = randomInputs(5, 32 * 32);
+        QCOMPARE(back.predict(x.data(), 5), m.predict(x.data(), 5));
+        QCOMPARE(back.info().classNames, info.classNames);
+        QVERIFY(back.info().recipe.clahe);
+        QCOMPARE(back.info().data["source"].toString(), QString("somewhere"));
+        QVERIFY(!back.info().createdAt.empty());
+        QCOMPARE(back.parameterCount(), m.parameterCount());
+    }
+
+    void truncatedBundleIsAClearError()
+    {
+        const QString good = tmp_.filePath("good.sinar");
+        nn::Model::create(smallInfo(), 1).save(good.toStdString());
+        const std::string bytes = readFileBytes(good.toStdString());
+        for (double frac : {0.9, 0.5, 0.1}) {
+            const QString cut = tmp_.filePath(QString("cut%1.sinar").arg(frac));
+            test::writeFile(cut, bytes.substr(0, static_cast<size_t>(bytes.size() * frac)));
+            const QString m = errorOf(cut);
+            QVERIFY2(m.contains(cut) && (m.contains("truncated") || m.contains("corrupt") || m.contains("not a Sinar")), qPrintable(m));
+        }
+    }
+
+    void wrongFilesAreClearErrors()
+    {
+        QVERIFY(errorOf(tmp_.filePath("missing.sinar")).contains("not found"));
+        const QString txt = tmp_.filePath("text.sinar");
+        test::writeFile(txt, std::string(200, 'x'));
+        QVERIFY(errorOf(txt).contains("not a Sinar model bundle"));
+    }
+
+    void inconsistentMetadataIsRejected()
+    {
+        nn::BundleInfo info = smallInfo();
+        QJsonObject j = info.toJson();
+        j["class_names"] = QJsonArray{"only", "two"};
+        QVERIFY_THROWS_EXCEPTION(Error, nn::BundleInfo::fromJson(j, "x"));
+        j = info.toJson();
+        j["format_version"] = 99;
+        try {
+            nn::BundleInfo::fromJson(j, "x");
+            QFAIL("newer format accepted");
+        } catch (const Error& e) {
+            QVERIFY(QString(e.what()).contains("newer"));
+        }
+        j = info.toJson();
+        QJsonObject pre = j["preprocessing"].toObject();
+        pre["channels"] = 3;
+        j["preprocessing"] = pre;
+        QVERIFY_THROWS_EXCEPTION(Error, nn::BundleInfo::fromJson(j, "x"));
+    }
+
+    void imagePredictionUsesTheRecipe()
+    {
+        const nn::Model m = nn::Model::create(smallInfo(), 1);
+        const imaging::Image small = imaging::imageFromMat(test::patternImage(0, 0, 32), "a");
+        const imaging::Image big = imaging::imageFromMat([] {
+            cv::Mat b;
+            cv::resize(test::patternImage(0, 0, 32), b, cv::Size(64, 64), 0, 0, cv::INTER_NEAREST);
+            return b;
+        }(), "b");
+        const auto p1 = m.predict(small), p2 = m.predict(big);
+        QCOMPARE(p1.size(), size_t(3));
+        // Same content at another resolution gives nearly the same answer.
+        for (size_t c = 0; c < 3; ++c)
+            QVERIFY(std::abs(p1[c] - p2[c]) < 0.1f);
+    }
+
+    void shippedModelsLoad_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::newRow("brain") << "brain-mri-cnn.sinar";
+        QTest::newRow("pneumonia") << "pneumoniamnist-cnn.sinar";
+    }
+    void shippedModelsLoad()
+    {
+        QFETCH(QString, file);
+        const QString path = QString(SINAR_MODELS_DIR) + "/" + file;
+        if (!QFileInfo::exists(path))
+            QSKIP("model not shipped yet");
+        const nn::Model m = nn::Model::load(path.toStdString());
+        QVERIFY(m.info().testMetrics.value("accuracy").toDouble() > 0.9);
+        QVERIFY(QFileInfo(path).size() < 20 * 1024 * 1024);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModel)
+#include "test_model.moc"

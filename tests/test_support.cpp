@@ -1,0 +1,159 @@
+#include "test_support.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <zlib.h>
+
+namespace sinar::test {
+
+QString dataDir()
+{
+    const QByteArray env = qgetenv("SINAR_DATA");
+    const QString dir = env.isEmpty() ? QString(SINAR_DATA_DIR) : QString::fromLocal8Bit(env);
+    return QFileInfo::exists(dir) ? QDir(dir).absolutePath() : QString();
+}
+
+QString dataPath(const QString& relative)
+{
+    const QString d = dataDir();
+    return d.isEmpty() ? QString() : d + "/" + relative;
+}
+
+std::string makeNpy(const std::string& dtype, const std::vector<int64_t>& shape, const std::string& rawBytes)
+{
+    std::string dims;
+    for (size_t i = 0; i < shape.size(); ++i)
+        dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
+    std::string header = "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+    while ((10 + header.size() + 1) % 64 != 0)
+        header += ' ';
+    header += '\n';
+    std::string out = "\x93NUMPY";
+    out += '\x01';
+    out += '\x00';
+    out += static_cast<char>(header.size() & 0xFF);
+    out += static_cast<char>((header.size() >> 8) & 0xFF);
+    return out + header + rawBytes;
+}
+
+static void put16(std::string& s, uint32_t v)
+{
+    s += static_cast<char>(v & 0xFF);
+    s += static_cast<char>((v >> 8) & 0xFF);
+}
+static void put32(std::string& s, uint32_t v)
+{
+    put16(s, v & 0xFFFF);
+    put16(s, v >> 16);
+}
+
+std::string makeZip(const std::vector<std::pair<std::string, std::string>>& members, bool useDeflate)
+{
+    std::string out, central;
+    for (const auto& [name, data] : members) {
+        const uint32_t crc = crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+        std::string body = data;
+        if (useDeflate) {
+            z_stream zs{};
+            deflateInit2(&zs, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+            body.assign(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
+            zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+            zs.avail_in = static_cast<uInt>(data.size());
+            zs.next_out = reinterpret_cast<Bytef*>(body.data());
+            zs.avail_out = static_cast<uInt>(body.size());
+            deflate(&zs, Z_FINISH);
+            body.resize(zs.total_out);
+            deflateEnd(&zs);
+        }
+        const uint32_t offset = static_cast<uint32_t>(out.size());
+        auto header = [&](std::string& s, bool isCentral) {
+            put32(s, isCentral ? 0x02014b50 : 0x04034b50);
+            if (isCentral)
+                put16(s, 20);
+            put16(s, 20);
+            put16(s, 0);
+            put16(s, useDeflate ? 8 : 0);
+            put16(s, 0);
+            put16(s, 0);
+            put32(s, crc);
+            put32(s, static_cast<uint32_t>(body.size()));
+            put32(s, static_cast<uint32_t>(data.size()));
+            put16(s, static_cast<uint32_t>(name.size()));
+            put16(s, 0);
+            if (isCentral) {
+                put16(s, 0);
+                put16(s, 0);
+                put16(s, 0);
+                put32(s, 0);
+                put32(s, offset);
+            }
+            s += name;
+        };
+        header(out, false);
+        out += body;
+        header(central, true);
+    }
+    const uint32_t cdOffset = static_cast<uint32_t>(out.size());
+    out += central;
+    put32(out, 0x06054b50);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, static_cast<uint32_t>(members.size()));
+    put16(out, static_cast<uint32_t>(members.size()));
+    put32(out, static_cast<uint32_t>(central.size()));
+    put32(out, cdOffset);
+    put16(out, 0);
+    return out;
+}
+
+void writeFile(const QString& path, const std::string& bytes)
+{
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile f(path);
+    if (f.open(QIODevice::WriteOnly))
+        f.write(bytes.data(), static_cast<qint64>(bytes.size()));
+}
+
+cv::Mat patternImage(int cls, int index, int size)
+{
+    // Class = texture (blob, horizontal bars, vertical bars, checkerboard), so
+    // a network with global pooling can tell them apart wherever they sit.
+    cv::Mat m(size, size, CV_8UC1, cv::Scalar(30 + (index * 7) % 20));
+    const int half = size / 3;
+    const cv::Point origin(size / 6 + (index % 5) - 2, size / 6 + ((index / 5) % 5) - 2);
+    const cv::Rect box(origin, cv::Size(2 * half, 2 * half));
+    const cv::Scalar bright(200 + (index % 40));
+    switch (cls % 4) {
+    case 0: cv::circle(m, origin + cv::Point(half, half), half, bright, cv::FILLED); break;
+    case 1:
+        for (int y = box.y; y < box.y + box.height; y += 4)
+            cv::rectangle(m, cv::Rect(box.x, y, box.width, 2), bright, cv::FILLED);
+        break;
+    case 2:
+        for (int x = box.x; x < box.x + box.width; x += 4)
+            cv::rectangle(m, cv::Rect(x, box.y, 2, box.height), bright, cv::FILLED);
+        break;
+    default:
+        for (int y = box.y; y < box.y + box.height; y += 4)
+            for (int x = box.x + ((y / 4) % 2) * 2; x < box.x + box.width; x += 4)
+                cv::rectangle(m, cv::Rect(x, y, 2, 2), bright, cv::FILLED);
+        break;
+    }
+    return m;
+}
+
+void makeClassFolder(const QString& root, const std::vector<std::string>& classes, int perClass, int size)
+{
+    for (size_t c = 0; c < classes.size(); ++c) {
+        const QString dir = root + "/" + QString::fromStdString(classes[c]);
+        QDir().mkpath(dir);
+        for (int i = 0; i < perClass; ++i)
+            cv::imwrite(QString("%1/img_%2.png").arg(dir).arg(i, 3, 10, QChar('0')).toStdString(),
+                        patternImage(static_cast<int>(c), i, size));
+    }
+}
+
+} // namespace sinar::test

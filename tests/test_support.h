@@ -1,0 +1,35 @@
+#pragma once
+// Helpers shared by the test suites: real-data paths and small fixtures.
+#include <QFileInfo>
+#include <QString>
+#include <QTemporaryDir>
+#include <cstdint>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+namespace sinar::test {
+
+// ../shared/data (or $SINAR_DATA); empty when it is not there.
+QString dataDir();
+// Full path below dataDir(); QSKIPs the calling test when missing — use via SINAR_REQUIRE_DATA.
+QString dataPath(const QString& relative);
+
+// A .npy byte stream of uint8 or int64 data with the given shape.
+std::string makeNpy(const std::string& dtype, const std::vector<int64_t>& shape, const std::string& rawBytes);
+// A zip archive of named members, stored (method 0) or deflated (method 8).
+std::string makeZip(const std::vector<std::pair<std::string, std::string>>& members, bool deflate);
+void writeFile(const QString& path, const std::string& bytes);
+
+// A class folder of small generated PNGs: `perClass` images per class, each
+// class a distinct texture (blob, horizontal bars, vertical bars, checkerboard).
+void makeClassFolder(const QString& root, const std::vector<std::string>& classes, int perClass, int size = 32);
+cv::Mat patternImage(int cls, int index, int size);
+
+} // namespace sinar::test
+
+// Declares `var` as the full path of `rel` below the real data folder, or skips the test.
+#define SINAR_DATA_OR_SKIP(var, rel)                                                                  \
+    const QString var = sinar::test::dataPath(rel);                                                  \
+    if (var.isEmpty() || !QFileInfo::exists(var))                                                    \
+        QSKIP(qPrintable(QStringLiteral("real data not found: %1 (set SINAR_DATA to the data folder)").arg(rel)));
