@@ -1,11 +1,13 @@
 // Data sets (class folders, CSV lists), bad input, and the stratified split.
 #include <QtTest>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <set>
 
 #include "common/error.h"
 #include "data/dataset.h"
 #include "data/image_cache.h"
+#include "data/near_duplicates.h"
 #include "data/split.h"
 #include "test_support.h"
 
@@ -160,6 +162,29 @@ private slots:
         for (const auto& [g, where] : sides)
             QCOMPARE(where.size(), size_t(1));
         QVERIFY(s.test.size() >= 36 && s.test.size() <= 44);
+    }
+
+    void nearDuplicatesAreGrouped()
+    {
+        std::vector<cv::Mat> imgs;
+        for (int c = 0; c < 4; ++c)
+            imgs.push_back(test::patternImage(c, 3, 64));
+        cv::Mat twin = imgs[0].clone();
+        twin(cv::Rect(0, 0, 64, 16)) += 2; // mean difference 0.5 grey levels
+        imgs.push_back(twin);
+        cv::Mat bigger;
+        cv::resize(imgs[2], bigger, cv::Size(128, 128), 0, 0, cv::INTER_LINEAR); // a re-scaled copy
+        imgs.push_back(bigger);
+        cv::Mat brighter = imgs[1] + 10; // clearly different exposure: not a twin
+        imgs.push_back(brighter);
+        imgs.push_back(cv::Mat()); // failed decode
+        const data::DuplicateGroups g = data::findNearDuplicates(imgs);
+        QCOMPARE(g.group[4], g.group[0]);
+        QCOMPARE(g.group[5], g.group[2]);
+        QVERIFY(g.group[6] != g.group[1]);
+        QVERIFY(g.group[0] != g.group[1] && g.group[0] != g.group[2] && g.group[1] != g.group[3]);
+        QCOMPARE(g.groupsWithTwins, size_t(2));
+        QCOMPARE(g.imagesWithTwins, size_t(4));
     }
 
     void badFractionIsAnError()

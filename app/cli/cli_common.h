@@ -38,5 +38,6 @@ int runTrain(const QStringList& args);
 int runEvaluate(const QStringList& args);
 int runPredict(const QStringList& args);
 int runInfo(const QStringList& args);
+int runBench(const QStringList& args);
 
 } // namespace sinar::cli

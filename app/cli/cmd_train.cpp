@@ -68,6 +68,7 @@ void addOptions(QCommandLineParser& p)
         {"class-names", "Class names for an .npz (comma-separated, in label order).", "NAMES"},
         {"test-fraction", "Held-out test part per class (default 0.2).", "F", "0.2"},
         {"val-fraction", "Validation part of the rest, for early stopping (default 0.1).", "F", "0.1"},
+        {"group-duplicates", "Keep near-duplicate images (mean difference < 1 grey level at 32x32) on one side of the split."},
         {"seed", "Seed for split, initialisation and augmentation (default 0).", "N", "0"},
         {"threads", "Compute threads (default: one per core).", "N"},
         // Model
@@ -139,6 +140,7 @@ int runTrain(const QStringList& args)
     s.runDir = p.value("run-dir").toStdString();
     s.resume = p.isSet("resume");
     s.overwrite = p.isSet("overwrite");
+    s.groupDuplicates = p.isSet("group-duplicates");
     s.classNames = stringListOption(p, "class-names");
     s.testFraction = doubleOption(p, "test-fraction", 0.0, 0.9);
     s.valFraction = doubleOption(p, "val-fraction", 0.0, 0.9);

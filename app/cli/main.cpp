@@ -17,6 +17,7 @@ static void usage(FILE* out)
                "  evaluate   evaluate a model bundle on a data set (metrics as table, JSON, CSV)\n"
                "  predict    classify image files\n"
                "  info       show a model bundle's metadata (its model card)\n"
+               "  bench      measure training and inference speed on this machine\n"
                "\n"
                "'sinar-cli COMMAND --help' describes a command's options.\n"
                "Exit status: 0 success, 1 bad input or option, 2 internal error.\n",
@@ -50,6 +51,8 @@ int main(int argc, char** argv)
             return runPredict(args);
         if (command == "info")
             return runInfo(args);
+        if (command == "bench")
+            return runBench(args);
         std::fprintf(stderr, "sinar-cli: unknown command '%s'\n", qPrintable(command));
         usage(stderr);
         return kExitUser;

@@ -12,6 +12,7 @@
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "data/image_cache.h"
+#include "data/near_duplicates.h"
 #include "data/npz_reader.h"
 #include "data/split.h"
 #include "nn/model.h"
@@ -133,18 +134,6 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     for (const auto& s : trainSet.skipped())
         result.failures.push_back(s);
 
-    data::Split split;
-    if (spec.resume) {
-        split = data::Split::fromJson(readJsonFile(splitFile), trainSet.size(), splitFile);
-    } else if (isNpz) {
-        split = data::splitTrainVal(trainSet.labels(), spec.valFraction, spec.train.seed);
-        for (size_t i = 0; i < testSet->size(); ++i)
-            split.test.push_back(i);
-    } else {
-        split = data::stratifiedSplit(trainSet.labels(), spec.testFraction, spec.valFraction, spec.train.seed);
-    }
-    writeJsonFile(splitFile, split.toJson());
-
     // Decode once.
     spec.cnn.inChannels = spec.recipe.channels;
     spec.cnn.numClasses = static_cast<int>(trainSet.classNames().size());
@@ -166,6 +155,23 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     if (testCache != &cache)
         for (const auto& f : testCache->failures)
             result.failures.push_back(f);
+    data::Split split;
+    data::DuplicateGroups twins;
+    if (spec.groupDuplicates && !isNpz) {
+        twins = data::findNearDuplicates(cache.images);
+        say("near-duplicates: " + std::to_string(twins.imagesWithTwins) + " images in " +
+            std::to_string(twins.groupsWithTwins) + " groups; each group kept on one side of the split");
+    }
+    if (spec.resume) {
+        split = data::Split::fromJson(readJsonFile(splitFile), trainSet.size(), splitFile);
+    } else if (isNpz) {
+        split = data::splitTrainVal(trainSet.labels(), spec.valFraction, spec.train.seed);
+        for (size_t i = 0; i < testSet->size(); ++i)
+            split.test.push_back(i);
+    } else {
+        split = data::stratifiedSplit(trainSet.labels(), spec.testFraction, spec.valFraction, spec.train.seed, twins.group);
+    }
+    writeJsonFile(splitFile, split.toJson());
     split.train = keepDecoded(split.train, cache);
     split.val = keepDecoded(split.val, cache);
     split.test = keepDecoded(split.test, *testCache);
@@ -254,6 +260,7 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     dataJson["split_seed"] = static_cast<qint64>(split.seed);
     dataJson["test_fraction"] = isNpz ? 0.0 : spec.testFraction;
     dataJson["val_fraction"] = spec.valFraction;
+    dataJson["near_duplicate_groups_kept_together"] = spec.groupDuplicates && !isNpz;
     dataJson["skipped_files"] = static_cast<qint64>(result.failures.size());
     QJsonObject trainJson = spec.train.toJson();
     trainJson["augmentation"] = spec.augment.toJson();

@@ -27,6 +27,7 @@ struct TrainingJobSpec {
     TrainConfig train;
     double testFraction = 0.2;
     double valFraction = 0.1;
+    bool groupDuplicates = false;        // keep near-duplicate images on one side of the split
     bool resume = false;
     bool overwrite = false;              // allow replacing an existing bundle
 };
