@@ -17,6 +17,18 @@ std::vector<size_t> ImageCache::valid() const
     return out;
 }
 
+cv::Mat loadBase(const Dataset& dataset, size_t i, const imaging::Preprocessor& pre, FileFailure& failure)
+{
+    try {
+        return pre.base(dataset.load(i));
+    } catch (const Error& e) {
+        failure = {dataset.sample(i).path, e.message()};
+    } catch (const cv::Exception& e) {
+        failure = {dataset.sample(i).path, std::string("OpenCV: ") + e.what()};
+    }
+    return {};
+}
+
 ImageCache buildImageCache(const Dataset& dataset, const imaging::Preprocessor& pre, const ProgressFn& progress,
                            const CancelToken* cancel, int threads)
 {
@@ -28,14 +40,11 @@ ImageCache buildImageCache(const Dataset& dataset, const imaging::Preprocessor& 
     parallelFor(dataset.size(), [&](size_t i) {
         if (cancel)
             cancel->throwIfCancelled();
-        try {
-            cache.images[i] = pre.base(dataset.load(i));
-        } catch (const Error& e) {
+        FileFailure failure;
+        cache.images[i] = loadBase(dataset, i, pre, failure);
+        if (cache.images[i].empty()) {
             std::lock_guard<std::mutex> lock(mutex);
-            cache.failures.push_back({dataset.sample(i).path, e.message()});
-        } catch (const cv::Exception& e) {
-            std::lock_guard<std::mutex> lock(mutex);
-            cache.failures.push_back({dataset.sample(i).path, std::string("OpenCV: ") + e.what()});
+            cache.failures.push_back(failure);
         }
         const long long d = ++done;
         if (progress && (d % 64 == 0 || d == total)) {

@@ -19,6 +19,10 @@ struct ImageCache {
     std::vector<size_t> valid() const;
 };
 
+// Decodes sample i and applies the recipe up to the base stage. Returns an
+// empty Mat and fills `failure` when the file cannot be used.
+cv::Mat loadBase(const Dataset& dataset, size_t i, const imaging::Preprocessor& pre, FileFailure& failure);
+
 ImageCache buildImageCache(const Dataset& dataset, const imaging::Preprocessor& pre, const ProgressFn& progress = {},
                            const CancelToken* cancel = nullptr, int threads = 0);
 

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/parallel.h"
+#include "data/image_cache.h"
 #include "imaging/preprocessor.h"
 
 namespace sinar::eval {
@@ -26,16 +27,15 @@ DatasetPredictions predictDataset(const nn::Model& model, const data::Dataset& d
         std::vector<char> ok(n, 0);
         parallelFor(n, [&](size_t k) {
             const size_t i = indices[from + k];
-            try {
-                pre.normalise(pre.base(dataset.load(i)), x.data() + k * per);
-                ok[k] = 1;
-            } catch (const Error& e) {
+            FileFailure failure;
+            const cv::Mat base = data::loadBase(dataset, i, pre, failure);
+            if (base.empty()) {
                 std::lock_guard<std::mutex> lock(mutex);
-                out.failures.push_back({dataset.sample(i).path, e.message()});
-            } catch (const cv::Exception& e) {
-                std::lock_guard<std::mutex> lock(mutex);
-                out.failures.push_back({dataset.sample(i).path, std::string("OpenCV: ") + e.what()});
+                out.failures.push_back(failure);
+                return;
             }
+            pre.normalise(base, x.data() + k * per);
+            ok[k] = 1;
         });
         // Compact the successful inputs to the front.
         size_t good = 0;
