@@ -83,16 +83,17 @@ void addOptions(QCommandLineParser& p)
         {"epochs", "Maximum epochs (default 60).", "N", "60"},
         {"batch-size", "Mini-batch size (default 32).", "N", "32"},
         {"optimizer", "sgd (momentum) or adam (default sgd).", "NAME", "sgd"},
-        {"lr", "Learning rate (default 0.05 for SGD, 0.001 for Adam).", "LR"},
+        {"lr", "Learning rate (default 0.02 for SGD, 0.001 for Adam).", "LR"},
         {"momentum", "SGD momentum (default 0.9).", "M", "0.9"},
         {"weight-decay", "L2 weight decay (default 5e-4).", "W", "0.0005"},
         {"schedule", "cosine, step or constant (default cosine).", "NAME", "cosine"},
         {"step-size", "Step schedule: epochs between decays (default 10).", "N", "10"},
         {"gamma", "Step schedule: decay factor (default 0.1).", "G", "0.1"},
         {"warmup", "Warm-up epochs (default 1).", "N", "1"},
-        {"patience", "Early stopping patience in epochs, 0 = off (default 15).", "N", "15"},
+        {"patience", "Early stopping patience in epochs, 0 = off (default 20).", "N", "20"},
         {"class-weights", "Weight the loss by inverse class frequency."},
         {"label-smoothing", "Label smoothing (default 0).", "E", "0"},
+        {"precise-bn", "Re-estimate batch-norm statistics on this many clean training images after each epoch, 0 = off (default 1024).", "N", "1024"},
         {"max-minutes", "Time budget: the schedule is fitted to it (default 0: none).", "MIN", "0"},
         // Preprocessing
         {"size", "Input size, N or WxH (default 128).", "SIZE", "128"},
@@ -157,7 +158,7 @@ int runTrain(const QStringList& args)
     t.epochs = intOption(p, "epochs", 1, 10000);
     t.batchSize = intOption(p, "batch-size", 1, 4096);
     t.optimizer = p.value("optimizer").toStdString();
-    t.learningRate = p.isSet("lr") ? doubleOption(p, "lr", 1e-7, 10.0) : (t.optimizer == "adam" ? 0.001 : 0.05);
+    t.learningRate = p.isSet("lr") ? doubleOption(p, "lr", 1e-7, 10.0) : (t.optimizer == "adam" ? 0.001 : 0.02);
     t.momentum = doubleOption(p, "momentum", 0.0, 0.999);
     t.weightDecay = doubleOption(p, "weight-decay", 0.0, 1.0);
     t.schedule = p.value("schedule").toStdString();
@@ -167,6 +168,7 @@ int runTrain(const QStringList& args)
     t.patience = intOption(p, "patience", 0, 10000);
     t.classWeights = p.isSet("class-weights");
     t.labelSmoothing = doubleOption(p, "label-smoothing", 0.0, 0.99);
+    t.preciseBnImages = intOption(p, "precise-bn", 0, 1000000);
     t.seed = static_cast<uint32_t>(intOption(p, "seed", 0, 2147483647));
     t.maxMinutes = doubleOption(p, "max-minutes", 0.0, 100000.0);
 

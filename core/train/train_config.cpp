@@ -23,6 +23,7 @@ QJsonObject TrainConfig::toJson() const
     o["patience"] = patience;
     o["class_weights"] = classWeights;
     o["label_smoothing"] = labelSmoothing;
+    o["precise_bn_images"] = preciseBnImages;
     o["seed"] = static_cast<qint64>(seed);
     o["max_minutes"] = maxMinutes;
     return o;
@@ -45,6 +46,7 @@ TrainConfig TrainConfig::fromJson(const QJsonObject& o)
     c.patience = o.value("patience").toInt(c.patience);
     c.classWeights = o.value("class_weights").toBool(c.classWeights);
     c.labelSmoothing = o.value("label_smoothing").toDouble(c.labelSmoothing);
+    c.preciseBnImages = o.value("precise_bn_images").toInt(0);
     c.seed = static_cast<uint32_t>(o.value("seed").toInteger(c.seed));
     c.maxMinutes = o.value("max_minutes").toDouble(c.maxMinutes);
     return c;
@@ -72,6 +74,8 @@ void TrainConfig::validate() const
         throw Error("--warmup and --patience must not be negative");
     if (labelSmoothing < 0 || labelSmoothing >= 1)
         throw Error("--label-smoothing must be in [0, 1)");
+    if (preciseBnImages < 0)
+        throw Error("--precise-bn must not be negative");
     if (maxMinutes < 0)
         throw Error("--max-minutes must not be negative");
 }

@@ -83,6 +83,35 @@ void setLearningRate(torch::optim::Optimizer& opt, double lr)
         group.options().set_lr(lr);
 }
 
+// Replaces the batch-norm running averages by exact statistics over up to
+// `maxImages` un-augmented training images, with the current weights.
+void recalibrateBatchNorm(nn::StandardCnn& net, data::BatchLoader& loader, int maxImages, const imaging::Recipe& recipe)
+{
+    std::vector<torch::nn::BatchNorm2dImpl*> norms;
+    for (const auto& m : net->modules(false))
+        if (auto* bn = m->as<torch::nn::BatchNorm2d>())
+            norms.push_back(bn);
+    if (norms.empty() || maxImages <= 0)
+        return;
+    std::vector<c10::optional<double>> momentum;
+    for (auto* bn : norms) {
+        momentum.push_back(bn->options.momentum());
+        bn->reset_running_stats();
+        bn->options.momentum(c10::nullopt); // cumulative average over the batches below
+    }
+    torch::NoGradGuard noGrad;
+    net->train();
+    loader.startEpoch(0);
+    data::Batch b;
+    int seen = 0;
+    while (seen < maxImages && loader.next(b)) {
+        net->forward(nn::toTensor(b.x.data(), b.n, recipe));
+        seen += b.n;
+    }
+    for (size_t i = 0; i < norms.size(); ++i)
+        norms[i]->options.momentum(momentum[i]);
+}
+
 struct Evaluation {
     double loss = 0, accuracy = 0;
 };
@@ -193,6 +222,12 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
     valOpts.batchSize = 128;
     valOpts.shuffle = false;
     data::BatchLoader valLoader(*data.images, *data.labels, data.val, pre, plain, valOpts);
+    data::BatchLoaderOptions bnOpts;
+    bnOpts.batchSize = 64;
+    bnOpts.shuffle = true;
+    bnOpts.seed = cfg.seed + 1;
+    bnOpts.prefetch = 2;
+    data::BatchLoader bnLoader(*data.images, *data.labels, data.train, pre, plain, bnOpts);
 
     const auto runStart = Clock::now();
     const double previousSeconds = history.seconds;
@@ -271,6 +306,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             }
         }
         const double trainSeconds = secondsSince(epochStart);
+        recalibrateBatchNorm(net, bnLoader, cfg.preciseBnImages, pre.recipe());
         const Evaluation val = evaluate();
 
         EpochEvent e;

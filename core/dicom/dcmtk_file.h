@@ -1,0 +1,34 @@
+#pragma once
+// Internal to core/dicom: loading a file with DCMTK and reading its attributes.
+// Only core/dicom's .cpp files include this header; everything else sees the
+// DCMTK-free types of instance_info.h and dicom_reader.h.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dctk.h>
+#include <memory>
+#include <string>
+
+#include "dicom/instance_info.h"
+
+namespace sinar::dicom::detail {
+
+// Registers DCMTK's JPEG, JPEG-LS and RLE decoders and silences its logger;
+// once per process, safe to call from any thread.
+void ensureDcmtkReady();
+
+// Cheap check of the first bytes: "DICM" at offset 128, or a data set that
+// starts at offset 0 (group 0002/0008, little or big endian).
+bool looksLikeDicom(const std::string& path);
+
+// Loads a DICOM file with or without preamble and meta header. Large values
+// (pixel data) stay on disk until they are used. Throws sinar::Error naming the
+// file when it is missing, not DICOM, truncated or corrupt.
+std::unique_ptr<DcmFileFormat> loadFile(const std::string& path);
+
+// Reads every attribute InstanceInfo describes (classic and enhanced
+// multi-frame layouts, RT dose grids).
+InstanceInfo readInstanceInfo(DcmFileFormat& file, const std::string& path);
+
+// The transfer syntax the data set was stored in.
+E_TransferSyntax originalTransferSyntax(DcmFileFormat& file);
+
+} // namespace sinar::dicom::detail

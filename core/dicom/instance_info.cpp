@@ -1,0 +1,56 @@
+#include "dicom/instance_info.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sinar::dicom {
+
+double Lut::lookup(double value) const
+{
+    if (data.empty())
+        return value;
+    const double index = std::floor(value) - firstMapped;
+    if (index <= 0)
+        return data.front();
+    if (index >= static_cast<double>(data.size() - 1))
+        return data.back();
+    return data[static_cast<size_t>(index)];
+}
+
+Vec3 FrameAttributes::normal() const
+{
+    const Vec3& r = rowDirection;
+    const Vec3& c = columnDirection;
+    return {r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0]};
+}
+
+const FrameAttributes& InstanceInfo::frame(int index) const
+{
+    static const FrameAttributes none;
+    if (frames.empty())
+        return none;
+    return frames[static_cast<size_t>(std::clamp(index, 0, static_cast<int>(frames.size()) - 1))];
+}
+
+bool InstanceInfo::isColor() const
+{
+    return samplesPerPixel == 3 || photometric == "PALETTE COLOR";
+}
+
+size_t InstanceInfo::nativeFrameBytes() const
+{
+    const uint64_t bits = nativeTotalBits();
+    const uint64_t perFrame = numberOfFrames > 0 ? bits / static_cast<uint64_t>(numberOfFrames) : bits;
+    return static_cast<size_t>((perFrame + 7) / 8);
+}
+
+uint64_t InstanceInfo::nativeTotalBits() const
+{
+    uint64_t samples = static_cast<uint64_t>(rows) * static_cast<uint64_t>(columns) * static_cast<uint64_t>(samplesPerPixel);
+    // YBR_FULL_422 and YBR_PARTIAL_422 share one Cb/Cr pair between two pixels.
+    if (samplesPerPixel == 3 && (photometric == "YBR_FULL_422" || photometric == "YBR_PARTIAL_422"))
+        samples = static_cast<uint64_t>(rows) * static_cast<uint64_t>(columns) * 2;
+    return samples * static_cast<uint64_t>(std::max(bitsAllocated, 0)) * static_cast<uint64_t>(std::max(numberOfFrames, 1));
+}
+
+} // namespace sinar::dicom
