@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   cmake g++ ninja-build ccache pkg-config
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools
+  qt6-svg-dev
   libqcustomplot-dev
   libtorch-dev libopenblas0 libopenblas-dev
   libopencv-dev
@@ -14,6 +15,7 @@ PACKAGES=(
   zlib1g-dev
   xvfb xauth
   python3-numpy python3-torch
+  python3-pydicom   # DICOM benchmark reference (packaging/dicom-bench.sh)
 )
 
 missing=()

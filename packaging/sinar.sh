@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for the README quick start and CI.
-#   packaging/sinar.sh run    install dependencies, build, run the main job
+#   packaging/sinar.sh run    install dependencies, build, launch the workstation on the demo study
 #   packaging/sinar.sh test   install dependencies, build, run the whole test suite
 #   packaging/sinar.sh build  install dependencies and build only
 set -euo pipefail
@@ -8,7 +8,6 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 preset="${SINAR_PRESET:-release}"
-data="${SINAR_DATA:-$root/../shared/data}"
 
 build() {
   bash "$here/install-deps.sh"
@@ -16,7 +15,9 @@ build() {
   cmake --build --preset "$preset" -j "$(nproc)"
 }
 
-case "${1:-run}" in
+command="${1:-run}"
+shift || true
+case "$command" in
   build)
     build
     ;;
@@ -27,17 +28,16 @@ case "${1:-run}" in
     ;;
   run)
     build
-    cli="$root/build/$preset/app/sinar-cli"
+    bash "$here/fetch-demo.sh" "$root/build/demo"
+    gui="$root/build/$preset/app/sinar"
     model="$root/models/brain-mri-cnn.sinar"
-    image=""
-    if [ -d "$data/brain-mri/Training/glioma" ]; then
-      image="$(find "$data/brain-mri/Training" -name '*.jpg' | sort | head -n 1)"
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+      exec "$gui" --model "$model" "$@"
     fi
-    if [ -z "$image" ]; then
-      echo "sinar: no real image found under $data (set SINAR_DATA); showing the model card instead"
-      exec "$cli" info "$model"
-    fi
-    exec "$cli" predict --model "$model" "$image"
+    # No display (a server or CI): run the real window off-screen and keep a picture of it.
+    shot="$root/build/sinar-demo.png"
+    echo "sinar: no display; starting the workstation under xvfb-run and saving $shot"
+    exec xvfb-run -a -s "-screen 0 1600x1000x24" "$gui" --model "$model" --size 1560x960 --screenshot "$shot" "$@"
     ;;
   *)
     echo "usage: $0 run|test|build" >&2

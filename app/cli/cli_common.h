@@ -39,5 +39,6 @@ int runEvaluate(const QStringList& args);
 int runPredict(const QStringList& args);
 int runInfo(const QStringList& args);
 int runBench(const QStringList& args);
+int runDicom(const QStringList& args);
 
 } // namespace sinar::cli

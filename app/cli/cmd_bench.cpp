@@ -18,6 +18,9 @@ int runBench(const QStringList& args)
     QCommandLineParser p;
     p.addOptions({
         {"model", "Measure this bundle's architecture and recipe (default: the standard CNN, 128x128 grey, 4 classes).", "BUNDLE"},
+        {"size", "Input size of the default network (default 128).", "N", "128"},
+        {"filters", "Filters of the default network (default 32,64,128,256).", "LIST", "32,64,128,256"},
+        {"stem-stride", "Stride of the default network's first convolution (default 2).", "N", "2"},
         {"data", "Also measure decoding + preprocessing on up to 1000 images of this data set.", "D"},
         {"train-batch", "Training batch size (default 32).", "N", "32"},
         {"batch", "Inference batch size (default 64).", "N", "64"},
@@ -35,6 +38,10 @@ int runBench(const QStringList& args)
     } else {
         info.cnn.numClasses = 4;
         info.classNames = {"a", "b", "c", "d"};
+        info.recipe.width = info.recipe.height = intOption(p, "size", 16, 1024);
+        info.cnn.filters = intListOption(p, "filters");
+        info.cnn.stemStride = intOption(p, "stem-stride", 1, 4);
+        info.validate("bench options");
     }
     const int trainBatch = intOption(p, "train-batch", 1, 1024);
     const int batch = intOption(p, "batch", 1, 1024);

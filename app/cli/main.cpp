@@ -18,6 +18,7 @@ static void usage(FILE* out)
                "  predict    classify image files\n"
                "  info       show a model bundle's metadata (its model card)\n"
                "  bench      measure training and inference speed on this machine\n"
+               "  dicom      DICOM files, folders and DICOMDIRs: info, export (PNG, MPR), bench\n"
                "\n"
                "'sinar-cli COMMAND --help' describes a command's options.\n"
                "Exit status: 0 success, 1 bad input or option, 2 internal error.\n",
@@ -53,6 +54,8 @@ int main(int argc, char** argv)
             return runInfo(args);
         if (command == "bench")
             return runBench(args);
+        if (command == "dicom")
+            return runDicom(args);
         std::fprintf(stderr, "sinar-cli: unknown command '%s'\n", qPrintable(command));
         usage(stderr);
         return kExitUser;

@@ -3,6 +3,8 @@
 // Only core/dicom's .cpp files include this header; everything else sees the
 // DCMTK-free types of instance_info.h and dicom_reader.h.
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dctk.h>
 #include <memory>
 #include <string>
@@ -19,10 +21,11 @@ void ensureDcmtkReady();
 // starts at offset 0 (group 0002/0008, little or big endian).
 bool looksLikeDicom(const std::string& path);
 
-// Loads a DICOM file with or without preamble and meta header. Large values
-// (pixel data) stay on disk until they are used. Throws sinar::Error naming the
-// file when it is missing, not DICOM, truncated or corrupt.
-std::unique_ptr<DcmFileFormat> loadFile(const std::string& path);
+// Loads a DICOM file with or without preamble and meta header. Without
+// `withPixels`, large values (pixel data) stay on disk until they are used.
+// Throws sinar::Error naming the file when it is missing, not DICOM,
+// truncated or corrupt.
+std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels = false);
 
 // Reads every attribute InstanceInfo describes (classic and enhanced
 // multi-frame layouts, RT dose grids).

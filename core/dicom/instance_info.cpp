@@ -32,18 +32,6 @@ const FrameAttributes& InstanceInfo::frame(int index) const
     return frames[static_cast<size_t>(std::clamp(index, 0, static_cast<int>(frames.size()) - 1))];
 }
 
-bool InstanceInfo::isColor() const
-{
-    return samplesPerPixel == 3 || photometric == "PALETTE COLOR";
-}
-
-size_t InstanceInfo::nativeFrameBytes() const
-{
-    const uint64_t bits = nativeTotalBits();
-    const uint64_t perFrame = numberOfFrames > 0 ? bits / static_cast<uint64_t>(numberOfFrames) : bits;
-    return static_cast<size_t>((perFrame + 7) / 8);
-}
-
 uint64_t InstanceInfo::nativeTotalBits() const
 {
     uint64_t samples = static_cast<uint64_t>(rows) * static_cast<uint64_t>(columns) * static_cast<uint64_t>(samplesPerPixel);

@@ -89,11 +89,9 @@ struct InstanceInfo {
     double spacingBetweenSlices = 0;
     std::vector<FrameAttributes> frames; // one per frame, never empty once read
 
+    // The attributes of frame `index` (clamped to the frames there are).
     const FrameAttributes& frame(int index) const;
-    bool isColor() const;
-    // Bytes one uncompressed frame takes in native (unencapsulated) pixel data.
-    size_t nativeFrameBytes() const;
-    // Bits needed for all frames of native pixel data.
+    // Bits needed for all frames of native (unencapsulated) pixel data.
     uint64_t nativeTotalBits() const;
 };
 

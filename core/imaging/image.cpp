@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/json_io.h"
+#include "dicom/dicom_reader.h"
 
 namespace sinar::imaging {
 
@@ -37,9 +38,14 @@ bool jpegHasEnd(const std::string& bytes)
 
 bool isImageFileName(const std::string& path)
 {
-    static const char* exts[] = {"png", "jpg", "jpeg", "bmp", "tif", "tiff"};
+    static const char* exts[] = {"png", "jpg", "jpeg", "bmp", "tif", "tiff", "dcm", "dicom"};
     const std::string s = lowerSuffix(path);
-    return std::any_of(std::begin(exts), std::end(exts), [&](const char* e) { return s == e; });
+    if (std::any_of(std::begin(exts), std::end(exts), [&](const char* e) { return s == e; }))
+        return true;
+    // DICOM files from CDs and PACS exports often have no suffix, are named by
+    // their UID (a numeric "suffix") or use a vendor's: look at the content.
+    const bool numeric = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return (s.empty() || numeric || s == "ima" || s == "dic" || s == "dc3") && dicom::isDicomFile(path);
 }
 
 Image imageFromMat(const cv::Mat& mat, const std::string& source)
@@ -64,6 +70,10 @@ Image imageFromMat(const cv::Mat& mat, const std::string& source)
 
 Image readImageFile(const std::string& path)
 {
+    // DICOM ("DICM" at offset 128, or a bare data set; any suffix or none):
+    // the first frame, real values, the file's first window as default.
+    if (dicom::isDicomFile(path) || lowerSuffix(path) == "dcm" || lowerSuffix(path) == "dicom")
+        return dicom::readDicomFrame(path, 0, 1).image;
     const std::string bytes = readFileBytes(path);
     if (bytes.empty())
         throw Error("file is empty", path);

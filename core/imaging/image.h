@@ -31,11 +31,15 @@ struct Image {
 // Wraps 8-bit or 16-bit grey/BGR(A) pixels as an Image (converts BGR to RGB).
 Image imageFromMat(const cv::Mat& mat, const std::string& source);
 
-// Reads PNG, JPEG, BMP or TIFF. Throws sinar::Error naming the file when it is
-// missing, unreadable, truncated or of an unsupported kind.
+// Reads PNG, JPEG, BMP, TIFF or DICOM (recognised by its content: "DICM" at
+// offset 128 or a data set without preamble, whatever the suffix; for a
+// multi-frame file, the first frame). Throws sinar::Error naming the file when
+// it is missing, unreadable, truncated or of an unsupported kind.
 Image readImageFile(const std::string& path);
 
-// True when the file name has an image extension readImageFile understands.
+// True when the file name has an image extension readImageFile understands
+// (.dcm and .dicom included), or has no suffix, a numeric one (UID file names)
+// or .ima/.dic/.dc3 and starts like DICOM.
 bool isImageFileName(const std::string& path);
 
 } // namespace sinar::imaging

@@ -1,0 +1,133 @@
+// sinar: the workstation (Qt Widgets). Argument parsing only; everything else
+// lives in sinar_ui and sinar_core.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QIcon>
+#include <QTimer>
+#include <cstdio>
+
+#include "nn/model.h"
+#include "ui/app_settings.h"
+#include "ui/batch_panel.h"
+#include "ui/demo_study.h"
+#include "ui/image_view.h"
+#include "ui/main_window.h"
+#include "ui/theme.h"
+
+using namespace sinar;
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Sinar"));
+    QApplication::setOrganizationName(QStringLiteral("Sinar"));
+    QApplication::setApplicationVersion(QStringLiteral(SINAR_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("sinar"));
+
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("Sinar: a workstation for CNN image classification in radiology.\n"
+                                               "Opens DICOM files, folders, DICOMDIRs and PNG/JPEG/BMP/TIFF images."));
+    p.addHelpOption();
+    p.addVersionOption();
+    p.addPositionalArgument(QStringLiteral("PATH"), QStringLiteral("Files or folders to open (default: the demo study)."),
+                            QStringLiteral("[PATH...]"));
+    p.addOptions({
+        {QStringLiteral("model"), QStringLiteral("Model bundle to classify with."), QStringLiteral("BUNDLE")},
+        {QStringLiteral("theme"), QStringLiteral("dark or light."), QStringLiteral("THEME")},
+        {QStringLiteral("no-demo"), QStringLiteral("Start empty when no PATH is given.")},
+        {QStringLiteral("threads"), QStringLiteral("Compute threads for inference (default: one per core)."), QStringLiteral("N")},
+        {QStringLiteral("index"), QStringLiteral("Show image N (1-based) of the first series."), QStringLiteral("N")},
+        {QStringLiteral("batch"), QStringLiteral("Batch-classify the first series once it is shown.")},
+        {QStringLiteral("mpr"), QStringLiteral("Show the first series in the three-pane MPR layout.")},
+        {QStringLiteral("window-preset"),
+         QStringLiteral("Window preset for the first image: 1 file's own, 2 automatic, 3 lung, 4 bone, 5 brain, 6 soft tissue."),
+         QStringLiteral("N")},
+        {QStringLiteral("size"), QStringLiteral("Window size WIDTHxHEIGHT."), QStringLiteral("WxH")},
+        {QStringLiteral("screenshot"),
+         QStringLiteral("Save a picture of the window to FILE once loading and classification are done, then quit."),
+         QStringLiteral("FILE")},
+    });
+    p.process(app);
+
+    nn::setThreadCount(p.value(QStringLiteral("threads")).toInt());
+    ui::AppSettings settings;
+    const QString theme = p.isSet(QStringLiteral("theme")) ? p.value(QStringLiteral("theme")) : settings.theme();
+    ui::Theme::apply(theme);
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/sinar.svg")));
+
+    ui::MainWindow window;
+    if (p.isSet(QStringLiteral("size"))) {
+        const QStringList wh = p.value(QStringLiteral("size")).split('x');
+        if (wh.size() == 2)
+            window.resize(wh[0].toInt(), wh[1].toInt());
+    }
+    window.show();
+
+    if (p.isSet(QStringLiteral("model")))
+        window.loadModel(p.value(QStringLiteral("model")));
+    QStringList paths = p.positionalArguments();
+    if (paths.isEmpty() && !p.isSet(QStringLiteral("no-demo"))) {
+        const QString demo = ui::DemoStudy::find();
+        if (!demo.isEmpty())
+            paths << demo;
+    }
+    // Open after the window is on screen, so it comes up at once.
+    QTimer::singleShot(0, &window, [&window, paths] { window.openPaths(paths); });
+
+    const int index = p.value(QStringLiteral("index")).toInt();
+    const bool batch = p.isSet(QStringLiteral("batch"));
+    const bool mpr = p.isSet(QStringLiteral("mpr"));
+    const int preset = p.value(QStringLiteral("window-preset")).toInt();
+    if (preset > 0) {
+        auto once = std::make_shared<QMetaObject::Connection>();
+        *once = QObject::connect(&window, &ui::MainWindow::imageShown, &window, [&window, preset, once] {
+            QObject::disconnect(*once);
+            window.applyWindowPreset(preset - 1);
+        });
+    }
+    if (index > 0 || batch || mpr) {
+        auto once = std::make_shared<QMetaObject::Connection>();
+        *once = QObject::connect(&window, &ui::MainWindow::scanFinished, &window, [&window, index, batch, mpr, once] {
+            QObject::disconnect(*once);
+            if (mpr)
+                window.setMprLayout(true);
+            if (index > 0)
+                window.showIndex(index - 1);
+            if (batch)
+                window.batchClassifySeries();
+        });
+    }
+
+    const QString shot = p.value(QStringLiteral("screenshot"));
+    if (!shot.isEmpty()) {
+        // Wait until the study is open, the model loaded and the shown image
+        // classified (at most a minute), let the window settle, then grab it.
+        auto* poll = new QTimer(&window);
+        auto clock = std::make_shared<QElapsedTimer>();
+        clock->start();
+        auto idleSince = std::make_shared<qint64>(-1);
+        QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, clock, idleSince, shot, expectImage = !paths.isEmpty(), batch] {
+            const bool ready = window.isIdle() && (!expectImage || window.view()->hasImage()) &&
+                               (!batch || !window.batchPanel()->running());
+            if (!ready) {
+                *idleSince = -1;
+                if (clock->elapsed() < 60000)
+                    return;
+            } else if (*idleSince < 0) {
+                *idleSince = clock->elapsed();
+                return;
+            } else if (clock->elapsed() - *idleSince < 500) {
+                return;
+            }
+            poll->stop();
+            const bool ok = window.grab().save(shot, "PNG");
+            std::fprintf(ok ? stdout : stderr, ok ? "sinar: screenshot saved to %s\n" : "sinar: cannot write %s\n",
+                         qPrintable(shot));
+            QApplication::exit(ok ? 0 : 1);
+        });
+        poll->start(100);
+    }
+    return app.exec();
+}

@@ -1,0 +1,639 @@
+#include "dicom/dcmtk_file.h"
+
+#include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+
+#include "common/error.h"
+
+namespace sinar::dicom::detail {
+
+void ensureDcmtkReady()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // Failures reach the user through sinar::Error, one line per file;
+        // DCMTK's own console messages would only repeat them.
+        OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+        // Files from the field: UN elements whose VR the dictionary knows are
+        // read as that VR; an element without a valid explicit VR (a data set
+        // written implicit under an explicit transfer syntax) is read implicit.
+        dcmEnableUnknownVRConversion.set(OFTrue);
+        dcmAcceptUnexpectedImplicitEncoding.set(OFTrue);
+        // The JPEG decoder returns the components as stored; whether they are
+        // YCbCr is decided from the stream's markers (see DicomReader).
+        DJDecoderRegistration::registerCodecs(EDC_never);
+        DJLSDecoderRegistration::registerCodecs();
+        DcmRLEDecoderRegistration::registerCodecs();
+    });
+}
+
+namespace {
+
+std::string readHead(const std::string& path, size_t n)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::string head(n, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(n));
+    head.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+    return head;
+}
+
+unsigned byteAt(const std::string& s, size_t i)
+{
+    return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u;
+}
+
+enum class StartKind { None, Preamble, DataSetLittle, DataSetBig, MetaNoPreamble };
+
+StartKind startKind(const std::string& head)
+{
+    if (head.size() >= 132 && head.compare(128, 4, "DICM") == 0)
+        return StartKind::Preamble;
+    if (head.size() < 8)
+        return StartKind::None;
+    const unsigned groupLe = byteAt(head, 0) | (byteAt(head, 1) << 8);
+    const unsigned elementLe = byteAt(head, 2) | (byteAt(head, 3) << 8);
+    const unsigned groupBe = (byteAt(head, 0) << 8) | byteAt(head, 1);
+    const unsigned elementBe = (byteAt(head, 2) << 8) | byteAt(head, 3);
+    if (groupLe == 0x0002 && elementLe < 0x0100)
+        return StartKind::MetaNoPreamble;
+    if ((groupLe == 0x0008 || groupLe == 0x0004) && elementLe < 0x0200)
+        return StartKind::DataSetLittle;
+    if ((groupBe == 0x0008 || groupBe == 0x0004) && elementBe < 0x0200)
+        return StartKind::DataSetBig;
+    return StartKind::None;
+}
+
+std::string describe(const OFCondition& status)
+{
+    const std::string text = status.text();
+    if (status == EC_StreamNotifyClient || status == EC_InvalidStream || status == EC_ItemEnd ||
+        status == EC_SequEnd || status == EC_CorruptedData || text.find("premature") != std::string::npos ||
+        text.find("larger") != std::string::npos)
+        return "file is truncated or corrupt (" + text + ")";
+    return "cannot read the DICOM data (" + text + ")";
+}
+
+// ---- attribute access --------------------------------------------------------
+
+std::string stringOf(DcmItem* item, const DcmTagKey& key)
+{
+    OFString s;
+    if (item && item->findAndGetOFStringArray(key, s).good())
+        return std::string(s.c_str());
+    return {};
+}
+
+std::string valueOf(DcmItem* item, const DcmTagKey& key, unsigned long pos = 0)
+{
+    OFString s;
+    if (item && item->findAndGetOFString(key, s, pos).good())
+        return std::string(s.c_str());
+    return {};
+}
+
+bool numberOf(DcmItem* item, const DcmTagKey& key, double& out, unsigned long pos = 0)
+{
+    const std::string s = valueOf(item, key, pos);
+    if (s.empty())
+        return false;
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (end == s.c_str() || !std::isfinite(v))
+        return false;
+    out = v;
+    return true;
+}
+
+int intOf(DcmItem* item, const DcmTagKey& key, int fallback)
+{
+    double v = 0;
+    return numberOf(item, key, v) ? static_cast<int>(std::lround(v)) : fallback;
+}
+
+unsigned long valueCount(DcmItem* item, const DcmTagKey& key)
+{
+    DcmElement* e = nullptr;
+    if (item && item->findAndGetElement(key, e).good() && e)
+        return e->getVM();
+    return 0;
+}
+
+bool vectorOf(DcmItem* item, const DcmTagKey& key, double* out, unsigned long n)
+{
+    if (valueCount(item, key) < n)
+        return false;
+    for (unsigned long i = 0; i < n; ++i)
+        if (!numberOf(item, key, out[i], i))
+            return false;
+    return true;
+}
+
+DcmItem* sequenceItem(DcmItem* item, const DcmTagKey& key, int index = 0)
+{
+    DcmItem* out = nullptr;
+    if (item && item->findAndGetSequenceItem(key, out, index).good())
+        return out;
+    return nullptr;
+}
+
+void readWindows(DcmItem* item, std::vector<imaging::WindowPreset>& windows)
+{
+    const unsigned long n = std::min(valueCount(item, DCM_WindowCenter), valueCount(item, DCM_WindowWidth));
+    if (n == 0)
+        return;
+    windows.clear();
+    for (unsigned long i = 0; i < n; ++i) {
+        double c = 0, w = 0;
+        if (!numberOf(item, DCM_WindowCenter, c, i) || !numberOf(item, DCM_WindowWidth, w, i))
+            continue;
+        if (!(w >= 1.0)) // PS3.3 C.11.2.1.2: width >= 1; 0 means "no window" in some files
+            continue;
+        std::string name = valueOf(item, DCM_WindowCenterWidthExplanation, i);
+        if (name.empty())
+            name = n == 1 ? "file window" : "file window " + std::to_string(i + 1);
+        windows.push_back({name, c, w});
+    }
+}
+
+bool descriptorOf(DcmItem* item, const DcmTagKey& key, long values[3])
+{
+    DcmElement* e = nullptr;
+    if (!item || item->findAndGetElement(key, e).bad() || !e || e->getVM() < 3)
+        return false;
+    for (unsigned long i = 0; i < 3; ++i) {
+        Uint16 u = 0;
+        Sint16 s = 0;
+        if (e->getUint16(u, i).good())
+            values[i] = u;
+        else if (e->getSint16(s, i).good())
+            values[i] = (i == 1) ? s : static_cast<Uint16>(s);
+        else
+            return false;
+    }
+    return true;
+}
+
+std::vector<uint16_t> wordsOf(DcmItem* item, const DcmTagKey& key)
+{
+    const Uint16* words = nullptr;
+    unsigned long count = 0;
+    if (item->findAndGetUint16Array(key, words, &count).good() && words)
+        return std::vector<uint16_t>(words, words + count);
+    const Uint8* bytes = nullptr;
+    if (item->findAndGetUint8Array(key, bytes, &count).good() && bytes) {
+        std::vector<uint16_t> out(count / 2);
+        for (size_t i = 0; i < out.size(); ++i)
+            out[i] = static_cast<uint16_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+        return out;
+    }
+    return {};
+}
+
+// PS3.3 C.7.9.2: segmented palette colour LUT data (discrete, linear, indirect segments).
+std::vector<uint16_t> expandSegmented(const std::vector<uint16_t>& seg, size_t entries)
+{
+    std::vector<uint16_t> out;
+    auto run = [&](auto& self, size_t from, size_t segments, int depth) -> void {
+        size_t p = from;
+        for (size_t s = 0; (segments == 0 || s < segments) && p + 1 < seg.size() && out.size() < entries; ++s) {
+            const uint16_t type = seg[p], n = seg[p + 1];
+            if (type == 0) {
+                for (size_t k = 0; k < n && p + 2 + k < seg.size(); ++k)
+                    out.push_back(seg[p + 2 + k]);
+                p += 2 + n;
+            } else if (type == 1) {
+                if (out.empty() || p + 2 >= seg.size())
+                    throw Error("segmented palette: linear segment without a start value");
+                const double y0 = out.back(), y1 = seg[p + 2];
+                for (size_t k = 1; k <= n; ++k)
+                    out.push_back(static_cast<uint16_t>(std::lround(y0 + (y1 - y0) * double(k) / n)));
+                p += 3;
+            } else if (type == 2) {
+                if (depth > 0 || p + 3 >= seg.size())
+                    throw Error("segmented palette: nested indirect segment");
+                const size_t offset = seg[p + 2] | (static_cast<size_t>(seg[p + 3]) << 16);
+                self(self, offset, n, depth + 1);
+                p += 4;
+            } else {
+                throw Error("segmented palette: unknown segment type " + std::to_string(type));
+            }
+        }
+    };
+    run(run, 0, 0, 0);
+    out.resize(std::min(out.size(), entries));
+    return out;
+}
+
+Lut readLut(DcmItem* item, const DcmTagKey& descriptorKey, const DcmTagKey& dataKey, const DcmTagKey& segmentedKey = DcmTagKey())
+{
+    Lut lut;
+    long d[3] = {0, 0, 0};
+    if (!descriptorOf(item, descriptorKey, d))
+        return lut;
+    const size_t entries = d[0] == 0 ? 65536u : static_cast<size_t>(d[0]);
+    lut.firstMapped = static_cast<int>(d[1]);
+    lut.bits = static_cast<int>(d[2]);
+    std::vector<uint16_t> words = wordsOf(item, dataKey);
+    if (words.empty() && segmentedKey != DcmTagKey())
+        words = expandSegmented(wordsOf(item, segmentedKey), entries);
+    if (words.empty())
+        return lut;
+    if (lut.bits <= 8 && words.size() * 2 == entries + (entries % 2)) {
+        // 8-bit entries packed two per word, low byte first.
+        lut.data.resize(entries);
+        for (size_t k = 0; k < entries; ++k)
+            lut.data[k] = static_cast<uint16_t>((words[k / 2] >> ((k % 2) * 8)) & 0xFF);
+    } else {
+        words.resize(std::min(words.size(), entries));
+        lut.data = std::move(words);
+    }
+    // Some writers put 8-bit values in a table that claims 16 bits (and vice versa).
+    const uint16_t maxEntry = *std::max_element(lut.data.begin(), lut.data.end());
+    if (lut.bits > 8 && maxEntry <= 0xFF && lut.data.size() > 1)
+        lut.bits = 8;
+    if (lut.bits <= 8 && maxEntry > 0xFF)
+        lut.bits = 16;
+    if (lut.bits <= 0 || lut.bits > 16)
+        lut.bits = 16;
+    lut.explanation = valueOf(item, DCM_LUTExplanation);
+    return lut;
+}
+
+void readPlaneGeometry(DcmItem* item, FrameAttributes& fa)
+{
+    double p[3], o[6];
+    if (vectorOf(item, DCM_ImagePositionPatient, p, 3)) {
+        fa.position = {p[0], p[1], p[2]};
+        fa.hasPosition = true;
+    }
+    if (vectorOf(item, DCM_ImageOrientationPatient, o, 6)) {
+        Vec3 r{o[0], o[1], o[2]}, c{o[3], o[4], o[5]};
+        const double nr = std::sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+        const double nc = std::sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
+        if (nr > 1e-6 && nc > 1e-6) {
+            for (int k = 0; k < 3; ++k) {
+                r[k] /= nr;
+                c[k] /= nc;
+            }
+            fa.rowDirection = r;
+            fa.columnDirection = c;
+            fa.hasOrientation = true;
+        }
+    }
+}
+
+void readRescale(DcmItem* item, FrameAttributes& fa)
+{
+    double v = 0;
+    if (numberOf(item, DCM_RescaleSlope, v) && v != 0.0)
+        fa.rescaleSlope = v;
+    if (numberOf(item, DCM_RescaleIntercept, v))
+        fa.rescaleIntercept = v;
+}
+
+// One item of the Shared or Per-frame Functional Groups Sequence (PS3.3 C.7.6.16).
+void readFunctionalGroup(DcmItem* group, FrameAttributes& fa, InstanceInfo* info)
+{
+    if (!group)
+        return;
+    if (DcmItem* pos = sequenceItem(group, DCM_PlanePositionSequence))
+        readPlaneGeometry(pos, fa);
+    if (DcmItem* ori = sequenceItem(group, DCM_PlaneOrientationSequence))
+        readPlaneGeometry(ori, fa);
+    if (DcmItem* pvt = sequenceItem(group, DCM_PixelValueTransformationSequence)) {
+        readRescale(pvt, fa);
+        if (info && info->rescaleType.empty())
+            info->rescaleType = valueOf(pvt, DCM_RescaleType);
+    }
+    if (DcmItem* voi = sequenceItem(group, DCM_FrameVOILUTSequence))
+        readWindows(voi, fa.windows);
+    if (DcmItem* pm = sequenceItem(group, DCM_PixelMeasuresSequence); pm && info) {
+        double s[2];
+        if (vectorOf(pm, DCM_PixelSpacing, s, 2) && s[0] > 0 && s[1] > 0) {
+            info->rowSpacing = s[0];
+            info->columnSpacing = s[1];
+            info->hasPixelSpacing = true;
+            info->spacingSource = "PixelSpacing";
+        }
+        double t = 0;
+        if (numberOf(pm, DCM_SliceThickness, t))
+            info->sliceThickness = t;
+        if (numberOf(pm, DCM_SpacingBetweenSlices, t))
+            info->spacingBetweenSlices = t;
+    }
+}
+
+// Some writers pad a file with megabytes of zero bytes after the pixel data;
+// DCMTK reads every 8 of them as an element, which takes seconds. When the
+// file ends in zeros, this finds the end of the PixelData element so that
+// only the real data is parsed. Returns 0 when there is nothing to cut.
+uint64_t endBeforeZeroTrailer(const std::string& path, uint64_t size)
+{
+    std::ifstream in(path, std::ios::binary);
+    const size_t probe = static_cast<size_t>(std::min<uint64_t>(size, 256));
+    std::string tail(probe, '\0');
+    in.seekg(static_cast<std::streamoff>(size - probe));
+    in.read(tail.data(), static_cast<std::streamsize>(probe));
+    if (probe < 256 || tail.find_first_not_of('\0') != std::string::npos)
+        return 0;
+    // The last non-zero byte, scanning backwards in blocks.
+    uint64_t dataEnd = 0;
+    const size_t block = 1 << 16;
+    std::string buf(block, '\0');
+    for (uint64_t end = size; end > 0 && dataEnd == 0;) {
+        const uint64_t start = end > block ? end - block : 0;
+        in.seekg(static_cast<std::streamoff>(start));
+        in.read(buf.data(), static_cast<std::streamsize>(end - start));
+        for (uint64_t i = end - start; i-- > 0;)
+            if (buf[static_cast<size_t>(i)] != '\0') {
+                dataEnd = start + i + 1;
+                break;
+            }
+        end = start;
+    }
+    if (dataEnd == 0 || size - dataEnd < 4096)
+        return 0;
+    // The PixelData element that the zeros follow: its tag (either byte order)
+    // and a length that ends at or after the last non-zero byte.
+    const uint64_t window = std::min<uint64_t>(dataEnd, 64u << 20);
+    std::string head(static_cast<size_t>(window), '\0');
+    in.seekg(static_cast<std::streamoff>(dataEnd - window));
+    in.read(head.data(), static_cast<std::streamsize>(window));
+    const uint64_t base = dataEnd - window;
+    auto u16 = [&](size_t p, bool le) { return le ? unsigned(uint8_t(head[p])) | unsigned(uint8_t(head[p + 1])) << 8 : unsigned(uint8_t(head[p])) << 8 | unsigned(uint8_t(head[p + 1])); };
+    auto u32 = [&](size_t p, bool le) { return le ? u16(p, le) | uint32_t(u16(p + 2, le)) << 16 : uint32_t(u16(p, le)) << 16 | u16(p + 2, le); };
+    for (size_t p = head.size() >= 12 ? head.size() - 12 : 0;; --p) {
+        for (bool le : {true, false}) {
+            if (p + 12 > head.size() || u16(p, le) != 0x7FE0 || u16(p + 2, le) != 0x0010)
+                continue;
+            const std::string vr = head.substr(p + 4, 2);
+            uint64_t valueStart = 0, length = 0;
+            if ((vr == "OB" || vr == "OW") && head[p + 6] == 0 && head[p + 7] == 0) {
+                valueStart = p + 12;
+                length = u32(p + 8, le);
+            } else {
+                valueStart = p + 8;
+                length = u32(p + 4, le);
+            }
+            if (length == 0xFFFFFFFFu) {
+                // Encapsulated: items up to the sequence delimiter.
+                size_t q = static_cast<size_t>(valueStart);
+                while (q + 8 <= head.size() && u16(q, le) == 0xFFFE && u16(q + 2, le) == 0xE000)
+                    q += 8 + u32(q + 4, le);
+                if (q + 8 <= head.size() && u16(q, le) == 0xFFFE && u16(q + 2, le) == 0xE0DD)
+                    return base + q + 8;
+                continue;
+            }
+            const uint64_t end = base + valueStart + length;
+            if (end >= dataEnd - 1 && end <= size)
+                return end;
+        }
+        if (p == 0)
+            break;
+    }
+    return 0;
+}
+
+std::unique_ptr<DcmFileFormat> loadFromMemory(const std::string& path, uint64_t length, E_TransferSyntax xfer, E_FileReadMode mode,
+                                              OFCondition& status)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes(static_cast<size_t>(length), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(length));
+    DcmInputBufferStream stream;
+    stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
+    stream.setEos();
+    auto file = std::make_unique<DcmFileFormat>();
+    if (mode == ERM_dataset) {
+        DcmDataset* ds = file->getDataset();
+        ds->transferInit();
+        status = ds->read(stream, xfer, EGL_noChange, 0xFFFFFFFEu);
+        ds->transferEnd();
+    } else {
+        file->setReadMode(mode);
+        file->transferInit();
+        status = file->read(stream, xfer, EGL_noChange, 0xFFFFFFFEu);
+        file->transferEnd();
+    }
+    return file;
+}
+
+} // namespace
+
+bool looksLikeDicom(const std::string& path)
+{
+    return startKind(readHead(path, 132)) != StartKind::None;
+}
+
+std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels)
+{
+    ensureDcmtkReady();
+    // One look at the file: size, the first 132 bytes, the last 256.
+    std::ifstream probe(path, std::ios::binary | std::ios::ate);
+    if (!probe)
+        throw Error("file not found or not readable", path);
+    const std::streamoff size = probe.tellg();
+    if (size <= 0)
+        throw Error("file is empty", path);
+    std::string head(static_cast<size_t>(std::min<std::streamoff>(size, 132)), '\0');
+    probe.seekg(0);
+    probe.read(head.data(), static_cast<std::streamsize>(head.size()));
+    bool zeroTail = false;
+    if (size >= 8192) {
+        std::string tail(256, '\0');
+        probe.seekg(size - 256);
+        probe.read(tail.data(), 256);
+        zeroTail = tail.find_first_not_of('\0') == std::string::npos;
+    }
+    probe.close();
+    const StartKind kind = startKind(head);
+    E_TransferSyntax xfer = EXS_Unknown;
+    E_FileReadMode mode = ERM_autoDetect;
+    switch (kind) {
+    case StartKind::None:
+        throw Error("not a DICOM file (no 'DICM' marker at offset 128 and no data set at the start)", path);
+    case StartKind::Preamble:
+    case StartKind::MetaNoPreamble:
+        break;
+    case StartKind::DataSetLittle:
+        // No meta header: the VR field tells explicit from implicit VR.
+        xfer = (std::isupper(byteAt(head, 4)) && std::isupper(byteAt(head, 5))) ? EXS_LittleEndianExplicit
+                                                                                : EXS_LittleEndianImplicit;
+        mode = ERM_dataset;
+        break;
+    case StartKind::DataSetBig:
+        xfer = EXS_BigEndianExplicit;
+        mode = ERM_dataset;
+        break;
+    }
+    std::unique_ptr<DcmFileFormat> file;
+    OFCondition status;
+    const uint64_t cut = zeroTail ? endBeforeZeroTrailer(path, static_cast<uint64_t>(size)) : 0;
+    if (cut > 0) {
+        file = loadFromMemory(path, cut, xfer, mode, status);
+    } else if (withPixels && size < (std::streamoff(1) << 21)) {
+        // A small file, all of it needed: one read, then parsing in memory
+        // (DCMTK's file stream reads element by element). Large files are
+        // read by DCMTK straight into the pixel data buffer instead.
+        file = loadFromMemory(path, static_cast<uint64_t>(size), xfer, mode, status);
+    } else {
+        // Header only: large values (pixel data) stay on disk until asked for.
+        file = std::make_unique<DcmFileFormat>();
+        status = file->loadFile(path.c_str(), xfer, EGL_noChange, withPixels ? 0xFFFFFFFEu : DCM_MaxReadLength, mode);
+    }
+    if (status.bad())
+        throw Error(describe(status), path);
+    if (!file->getDataset() || file->getDataset()->card() == 0)
+        throw Error("the file holds no DICOM data set", path);
+    return file;
+}
+
+E_TransferSyntax originalTransferSyntax(DcmFileFormat& file)
+{
+    return file.getDataset()->getOriginalXfer();
+}
+
+InstanceInfo readInstanceInfo(DcmFileFormat& file, const std::string& path)
+{
+    DcmDataset* ds = file.getDataset();
+    InstanceInfo info;
+    info.path = path;
+
+    const E_TransferSyntax xfer = originalTransferSyntax(file);
+    if (xfer != EXS_Unknown) {
+        const DcmXfer x(xfer);
+        info.transferSyntaxUid = x.getXferID();
+        info.transferSyntaxName = x.getXferName();
+    } else {
+        info.transferSyntaxUid = stringOf(file.getMetaInfo(), DCM_TransferSyntaxUID);
+        info.transferSyntaxName = info.transferSyntaxUid.empty() ? "unknown" : "unknown (" + info.transferSyntaxUid + ")";
+    }
+
+    info.patientName = stringOf(ds, DCM_PatientName);
+    info.patientId = stringOf(ds, DCM_PatientID);
+    info.patientBirthDate = stringOf(ds, DCM_PatientBirthDate);
+    info.patientSex = stringOf(ds, DCM_PatientSex);
+    info.studyInstanceUid = stringOf(ds, DCM_StudyInstanceUID);
+    info.studyId = stringOf(ds, DCM_StudyID);
+    info.studyDate = stringOf(ds, DCM_StudyDate);
+    info.studyTime = stringOf(ds, DCM_StudyTime);
+    info.studyDescription = stringOf(ds, DCM_StudyDescription);
+    info.accessionNumber = stringOf(ds, DCM_AccessionNumber);
+    info.seriesInstanceUid = stringOf(ds, DCM_SeriesInstanceUID);
+    info.seriesDescription = stringOf(ds, DCM_SeriesDescription);
+    info.modality = stringOf(ds, DCM_Modality);
+    info.bodyPart = stringOf(ds, DCM_BodyPartExamined);
+    info.seriesNumber = intOf(ds, DCM_SeriesNumber, 0);
+    info.sopClassUid = stringOf(ds, DCM_SOPClassUID);
+    if (info.sopClassUid.empty())
+        info.sopClassUid = stringOf(file.getMetaInfo(), DCM_MediaStorageSOPClassUID);
+    info.sopClassName = info.sopClassUid.empty() ? std::string() : dcmFindNameOfUID(info.sopClassUid.c_str(), info.sopClassUid.c_str());
+    info.sopInstanceUid = stringOf(ds, DCM_SOPInstanceUID);
+    info.instanceNumber = intOf(ds, DCM_InstanceNumber, 0);
+    info.acquisitionNumber = intOf(ds, DCM_AcquisitionNumber, 0);
+    info.echoNumber = intOf(ds, DCM_EchoNumbers, 0);
+    info.temporalPosition = intOf(ds, DCM_TemporalPositionIdentifier, 0);
+    info.imageType = stringOf(ds, DCM_ImageType);
+
+    DcmElement* pixel = nullptr;
+    info.hasPixelData = ds->findAndGetElement(DCM_PixelData, pixel).good() && pixel != nullptr;
+    info.rows = intOf(ds, DCM_Rows, 0);
+    info.columns = intOf(ds, DCM_Columns, 0);
+    info.samplesPerPixel = intOf(ds, DCM_SamplesPerPixel, 1);
+    info.bitsAllocated = intOf(ds, DCM_BitsAllocated, 0);
+    info.bitsStored = intOf(ds, DCM_BitsStored, info.bitsAllocated);
+    info.highBit = intOf(ds, DCM_HighBit, info.bitsStored - 1);
+    info.isSigned = intOf(ds, DCM_PixelRepresentation, 0) == 1;
+    info.planarConfiguration = intOf(ds, DCM_PlanarConfiguration, 0);
+    info.numberOfFrames = std::max(1, intOf(ds, DCM_NumberOfFrames, 1));
+    info.photometric = stringOf(ds, DCM_PhotometricInterpretation);
+    std::transform(info.photometric.begin(), info.photometric.end(), info.photometric.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (info.photometric.empty())
+        info.photometric = info.samplesPerPixel == 3 ? "RGB" : "MONOCHROME2";
+    double padding = 0;
+    if (numberOf(ds, DCM_PixelPaddingValue, padding)) {
+        info.hasPixelPadding = true;
+        info.pixelPaddingValue = padding;
+    }
+
+    info.rescaleType = stringOf(ds, DCM_RescaleType);
+    if (DcmItem* m = sequenceItem(ds, DCM_ModalityLUTSequence))
+        info.modalityLut = readLut(m, DCM_LUTDescriptor, DCM_LUTData);
+    for (int i = 0;; ++i) {
+        DcmItem* v = sequenceItem(ds, DCM_VOILUTSequence, i);
+        if (!v)
+            break;
+        Lut lut = readLut(v, DCM_LUTDescriptor, DCM_LUTData);
+        if (!lut.empty())
+            info.voiLuts.push_back(std::move(lut));
+    }
+    info.voiFunction = stringOf(ds, DCM_VOILUTFunction);
+    if (info.photometric == "PALETTE COLOR") {
+        info.redPalette = readLut(ds, DCM_RedPaletteColorLookupTableDescriptor, DCM_RedPaletteColorLookupTableData,
+                                  DCM_SegmentedRedPaletteColorLookupTableData);
+        info.greenPalette = readLut(ds, DCM_GreenPaletteColorLookupTableDescriptor, DCM_GreenPaletteColorLookupTableData,
+                                    DCM_SegmentedGreenPaletteColorLookupTableData);
+        info.bluePalette = readLut(ds, DCM_BluePaletteColorLookupTableDescriptor, DCM_BluePaletteColorLookupTableData,
+                                   DCM_SegmentedBluePaletteColorLookupTableData);
+    }
+
+    double s[2];
+    if (vectorOf(ds, DCM_PixelSpacing, s, 2) && s[0] > 0 && s[1] > 0) {
+        info.rowSpacing = s[0];
+        info.columnSpacing = s[1];
+        info.hasPixelSpacing = true;
+        info.spacingSource = "PixelSpacing";
+    } else if (vectorOf(ds, DCM_ImagerPixelSpacing, s, 2) && s[0] > 0 && s[1] > 0) {
+        info.rowSpacing = s[0];
+        info.columnSpacing = s[1];
+        info.hasPixelSpacing = true;
+        info.spacingSource = "ImagerPixelSpacing";
+    }
+    double t = 0;
+    if (numberOf(ds, DCM_SliceThickness, t))
+        info.sliceThickness = t;
+    if (numberOf(ds, DCM_SpacingBetweenSlices, t))
+        info.spacingBetweenSlices = t;
+
+    // Frame attributes: the file's top level, then the shared functional
+    // groups, then each frame's own (enhanced objects).
+    FrameAttributes base;
+    readPlaneGeometry(ds, base);
+    readRescale(ds, base);
+    readWindows(ds, base.windows);
+    if (numberOf(ds, DCM_DoseGridScaling, t) && t > 0 && !ds->tagExists(DCM_RescaleSlope))
+        base.rescaleSlope = t; // dose in Gy = stored value x DoseGridScaling
+    readFunctionalGroup(sequenceItem(ds, DCM_SharedFunctionalGroupsSequence), base, &info);
+    info.frames.assign(static_cast<size_t>(info.numberOfFrames), base);
+    if (sequenceItem(ds, DCM_PerFrameFunctionalGroupsSequence)) {
+        for (int f = 0; f < info.numberOfFrames; ++f)
+            readFunctionalGroup(sequenceItem(ds, DCM_PerFrameFunctionalGroupsSequence, f), info.frames[static_cast<size_t>(f)],
+                                f == 0 ? &info : nullptr);
+    } else if (info.numberOfFrames > 1 && base.hasPosition &&
+               valueCount(ds, DCM_GridFrameOffsetVector) == static_cast<unsigned long>(info.numberOfFrames)) {
+        // RT dose and similar: frame k lies at position + offset[k] along the normal.
+        const Vec3 n = base.normal();
+        for (int f = 0; f < info.numberOfFrames; ++f) {
+            double offset = 0;
+            numberOf(ds, DCM_GridFrameOffsetVector, offset, static_cast<unsigned long>(f));
+            FrameAttributes& fa = info.frames[static_cast<size_t>(f)];
+            for (int k = 0; k < 3; ++k)
+                fa.position[static_cast<size_t>(k)] = base.position[static_cast<size_t>(k)] + offset * n[static_cast<size_t>(k)];
+        }
+    }
+    return info;
+}
+
+} // namespace sinar::dicom::detail

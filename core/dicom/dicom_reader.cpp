@@ -1,0 +1,362 @@
+#include "dicom/dicom_reader.h"
+
+#include <cstring>
+#include <new>
+#include <optional>
+
+#include "common/error.h"
+#include "common/parallel.h"
+#include "dicom/dcmtk_file.h"
+#include "dicom/fragment_frames.h"
+#include "dicom/j2k_decoder.h"
+#include "dicom/pixel_pipeline.h"
+
+namespace sinar::dicom {
+
+namespace {
+
+bool isJ2k(E_TransferSyntax x)
+{
+    return x == EXS_JPEG2000LosslessOnly || x == EXS_JPEG2000 || x == EXS_JPEG2000MulticomponentLosslessOnly ||
+           x == EXS_JPEG2000Multicomponent;
+}
+
+bool isJpegFamily(E_TransferSyntax x)
+{
+    return (x >= EXS_JPEGProcess1 && x <= EXS_JPEGProcess14SV1) || x == EXS_JPEGLSLossless || x == EXS_JPEGLSLossy;
+}
+
+bool isVideo(E_TransferSyntax x)
+{
+    return x >= EXS_MPEG2MainProfileAtMainLevel && x <= EXS_HEVCMain10ProfileLevel5_1;
+}
+
+bool isJpegStart(const uint8_t* d, size_t n)
+{
+    return n >= 2 && d[0] == 0xFF && d[1] == 0xD8;
+}
+
+uint32_t le32(const uint8_t* p)
+{
+    return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
+}
+
+// Bytes a PackBits-coded RLE segment expands to (PS3.5 G.3.2), stopping at `limit`.
+size_t rleSegmentOutput(const uint8_t* d, size_t n, size_t limit)
+{
+    size_t in = 0, out = 0;
+    while (in < n && out < limit) {
+        const int c = static_cast<int8_t>(d[in++]);
+        if (c >= 0) {
+            const size_t literal = static_cast<size_t>(c) + 1;
+            if (in + literal > n)
+                return out + (n - in);
+            in += literal;
+            out += literal;
+        } else if (c != -128) {
+            if (in >= n)
+                return out;
+            ++in;
+            out += static_cast<size_t>(1 - c);
+        }
+    }
+    return out;
+}
+
+// PS3.5 G.5: an RLE frame is a 64-byte table of segment offsets, then one
+// PackBits segment per byte plane, each expanding to one byte per pixel.
+// The decoder accepts short segments, so they are checked here.
+void checkRleFrame(const std::vector<uint8_t>& frame, int segmentsExpected, size_t pixels, int frameNo)
+{
+    const std::string where = "RLE data of frame " + std::to_string(frameNo + 1);
+    if (frame.size() < 64)
+        throw Error(where + " is truncated (no segment table)");
+    const uint32_t count = le32(frame.data());
+    if (count == 0 || count > 15 || static_cast<int>(count) != segmentsExpected)
+        throw Error(where + " has " + std::to_string(count) + " segments, " + std::to_string(segmentsExpected) + " expected");
+    std::vector<size_t> offsets;
+    for (uint32_t s = 0; s < count; ++s) {
+        const uint32_t offset = le32(frame.data() + 4 + 4 * s);
+        if (offset < 64 || (!offsets.empty() && offset <= offsets.back()) || offset >= frame.size())
+            throw Error(where + " is truncated or corrupt (segment " + std::to_string(s + 1) + " lies outside the data)");
+        offsets.push_back(offset);
+    }
+    for (uint32_t s = 0; s < count; ++s) {
+        const size_t end = s + 1 < count ? offsets[s + 1] : frame.size();
+        if (rleSegmentOutput(frame.data() + offsets[s], end - offsets[s], pixels) < pixels)
+            throw Error(where + " is truncated (segment " + std::to_string(s + 1) + " is short)");
+    }
+}
+
+bool isLossyJpeg(E_TransferSyntax x)
+{
+    return x >= EXS_JPEGProcess1 && x <= EXS_JPEGProcess29 && x != EXS_JPEGProcess14 && x != EXS_JPEGProcess14SV1 &&
+           x != EXS_JPEGProcess15 && x != EXS_JPEGProcess28 && x != EXS_JPEGProcess29;
+}
+
+// Whether a lossy colour JPEG holds YCbCr or RGB. Writers disagree with their
+// own PhotometricInterpretation often enough that the stream's markers come
+// first: Adobe APP14 transform flag, JFIF, component ids 'R','G','B', chroma
+// subsampling; the DICOM header decides only when the stream says nothing.
+bool jpegIsYcbcr(const uint8_t* d, size_t n, const std::string& photometric)
+{
+    bool jfif = false;
+    int adobeTransform = -1;
+    int ids[3] = {0, 0, 0};
+    int sampling[3] = {0, 0, 0};
+    bool haveFrame = false;
+    size_t p = 2;
+    while (p + 4 <= n && d[p] == 0xFF) {
+        const uint8_t m = d[p + 1];
+        const size_t len = (size_t(d[p + 2]) << 8) | d[p + 3];
+        const uint8_t* seg = d + p + 4;
+        const size_t segLen = len >= 2 ? len - 2 : 0;
+        if (p + 2 + len > n)
+            break;
+        if (m == 0xE0 && segLen >= 5 && std::memcmp(seg, "JFIF", 5) == 0)
+            jfif = true;
+        else if (m == 0xEE && segLen >= 12 && std::memcmp(seg, "Adobe", 5) == 0)
+            adobeTransform = seg[11];
+        else if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC && segLen >= 6 && seg[5] == 3 && segLen >= 15) {
+            for (int c = 0; c < 3; ++c) {
+                ids[c] = seg[6 + 3 * c];
+                sampling[c] = seg[7 + 3 * c];
+            }
+            haveFrame = true;
+        } else if (m == 0xDA) {
+            break;
+        }
+        p += 2 + len;
+    }
+    if (adobeTransform >= 0)
+        return adobeTransform != 0;
+    if (jfif)
+        return true;
+    if (haveFrame && ids[0] == 'R' && ids[1] == 'G' && ids[2] == 'B')
+        return false;
+    if (haveFrame && (sampling[0] != sampling[1] || sampling[0] != sampling[2]))
+        return true;
+    return photometric.rfind("YBR", 0) == 0;
+}
+
+std::string upper(std::string s)
+{
+    for (char& c : s)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+} // namespace
+
+struct DicomReader::Impl {
+    std::string path;
+    std::unique_ptr<DcmFileFormat> file;
+    InstanceInfo info;
+    std::unique_ptr<PixelPipeline> pipeline;
+    int threads = 1;
+    // Native (or decompressed) pixel data
+    const uint8_t* bytes = nullptr;
+    size_t length = 0;
+    bool swapWordPairs = false;
+    // JPEG 2000
+    std::optional<FragmentFrames> j2kFrames;
+
+    void prepare();
+    Frame decode(int index) const;
+};
+
+void DicomReader::Impl::prepare()
+{
+    DcmDataset* ds = file->getDataset();
+    if (!info.hasPixelData) {
+        if (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData))
+            throw Error("float pixel data (parametric maps) is not supported");
+        throw Error("not an image: no pixel data (" + (info.sopClassName.empty() ? std::string("unknown object") : info.sopClassName) + ")");
+    }
+    pipeline = std::make_unique<PixelPipeline>(info);
+    const E_TransferSyntax xfer = detail::originalTransferSyntax(*file);
+    if (xfer == EXS_Unknown)
+        throw Error("unsupported transfer syntax " + info.transferSyntaxName);
+    const DcmXfer x(xfer);
+    DcmElement* element = nullptr;
+    if (ds->findAndGetElement(DCM_PixelData, element).bad() || !element)
+        throw Error("pixel data cannot be read");
+    auto* pixelData = OFstatic_cast(DcmPixelData*, element);
+
+    if (x.isEncapsulated()) {
+        if (isVideo(xfer) || xfer == EXS_JPIPReferenced || xfer == EXS_JPIPReferencedDeflate)
+            throw Error("unsupported transfer syntax " + info.transferSyntaxName + " (video or JPIP)");
+        DcmPixelSequence* sequence = nullptr;
+        if (pixelData->getEncapsulatedRepresentation(xfer, nullptr, sequence).bad() || !sequence)
+            throw Error("encapsulated pixel data cannot be read");
+        std::vector<uint32_t> offsets;
+        std::vector<Fragment> fragments;
+        for (unsigned long k = 0; k < sequence->card(); ++k) {
+            DcmPixelItem* item = nullptr;
+            if (sequence->getItem(item, k).bad() || !item)
+                throw Error("encapsulated pixel data item " + std::to_string(k) + " cannot be read");
+            Uint8* data = nullptr;
+            const Uint32 size = item->getLength();
+            if (size > 0 && (item->getUint8Array(data).bad() || !data))
+                throw Error("encapsulated pixel data item " + std::to_string(k) + " cannot be read");
+            if (k == 0) {
+                for (Uint32 o = 0; o + 4 <= size; o += 4)
+                    offsets.push_back(le32(data + o));
+            } else {
+                fragments.push_back({data, size});
+            }
+        }
+        if (fragments.empty())
+            throw Error("encapsulated pixel data holds no fragments");
+        const int frames = info.numberOfFrames;
+        if (isJ2k(xfer)) {
+            j2kFrames.emplace(offsets, fragments, frames, &J2kDecoder::isCodestreamStart);
+            return;
+        }
+        std::optional<bool> jpegYcbcr;
+        if (isLossyJpeg(xfer) && info.samplesPerPixel == 3)
+            jpegYcbcr = jpegIsYcbcr(fragments[0].data, fragments[0].size, info.photometric);
+        if (isJpegFamily(xfer) || xfer == EXS_RLELossless) {
+            // Decoders fill a short stream with grey and report success: check that
+            // every frame is complete before trusting them.
+            const FragmentFrames grouped(offsets, fragments, frames, xfer == EXS_RLELossless ? nullptr : &isJpegStart);
+            for (size_t f = 0; f < grouped.frameCount(); ++f) {
+                if (xfer == EXS_RLELossless)
+                    checkRleFrame(grouped.joined(f), info.samplesPerPixel * ((info.bitsAllocated + 7) / 8),
+                                  static_cast<size_t>(info.rows) * static_cast<size_t>(info.columns), static_cast<int>(f));
+                else if (!grouped.endsWithMarker(f, 0xFF, 0xD9))
+                    throw Error(std::string(x.getXferName()) + " data of frame " + std::to_string(f + 1) +
+                                " is truncated (no end-of-image marker)");
+            }
+        }
+        const OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+        if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
+            throw Error(std::string("cannot decode ") + x.getXferName() + " pixel data (" + status.text() + ")");
+        OFString value;
+        if (ds->findAndGetOFString(DCM_PhotometricInterpretation, value).good())
+            info.photometric = upper(value.c_str());
+        // The JPEG decoder has upsampled any subsampled chroma.
+        const bool partial = info.photometric.rfind("YBR_PARTIAL", 0) == 0;
+        if (jpegYcbcr)
+            info.photometric = !*jpegYcbcr ? "RGB" : partial ? "YBR_PARTIAL" : "YBR_FULL";
+        else if (isJpegFamily(xfer) && (info.photometric == "YBR_FULL_422" || info.photometric == "YBR_PARTIAL_422"))
+            info.photometric = partial ? "YBR_PARTIAL" : "YBR_FULL";
+        Uint16 planar = 0;
+        if (ds->findAndGetUint16(DCM_PlanarConfiguration, planar).good())
+            info.planarConfiguration = planar;
+        pipeline = std::make_unique<PixelPipeline>(info);
+        pipeline->setLossyDecoded(isLossyJpeg(xfer) || xfer == EXS_JPEGLSLossy);
+        if (ds->findAndGetElement(DCM_PixelData, element).bad() || !element)
+            throw Error("decoded pixel data cannot be read");
+        pixelData = OFstatic_cast(DcmPixelData*, element);
+    }
+
+    swapWordPairs = info.bitsAllocated == 32 && x.isBigEndian() && pixelData->getTag().getEVR() == EVR_OW;
+    Uint8* data = nullptr;
+    if (pixelData->getUint8Array(data).bad() || !data)
+        throw Error("pixel data cannot be read");
+    bytes = data;
+    length = pixelData->getLength();
+    const uint64_t needed = (info.nativeTotalBits() + 7) / 8;
+    if (static_cast<uint64_t>(length) < needed)
+        throw Error("pixel data is truncated: " + std::to_string(length) + " of " + std::to_string(needed) + " bytes");
+}
+
+Frame DicomReader::Impl::decode(int index) const
+{
+    if (index < 0 || index >= info.numberOfFrames)
+        throw Error("frame " + std::to_string(index + 1) + " does not exist (the file has " + std::to_string(info.numberOfFrames) + ")", path);
+    try {
+        if (j2kFrames) {
+            const std::vector<uint8_t> data = j2kFrames->joined(static_cast<size_t>(index));
+            const J2kImage image = J2kDecoder::decode(data.data(), data.size(), threads);
+            const bool rgb = image.colorTransform || info.photometric == "YBR_RCT" || info.photometric == "YBR_ICT";
+            return pipeline->toFrame(pipeline->storedFromJ2k(image), index, rgb);
+        }
+        return pipeline->toFrame(pipeline->storedFromNative(bytes, length, index, swapWordPairs), index, false);
+    } catch (const Error& e) {
+        if (!e.file().empty())
+            throw;
+        throw Error(e.message(), path);
+    } catch (const std::bad_alloc&) {
+        throw Error("not enough memory to decode the image", path);
+    } catch (const cv::Exception& e) {
+        throw Error(std::string("cannot convert the pixels: ") + e.what(), path);
+    }
+}
+
+DicomReader::DicomReader(const std::string& path, int codecThreads) : impl_(std::make_unique<Impl>())
+{
+    Impl& m = *impl_;
+    m.path = path;
+    m.threads = codecThreads > 0 ? codecThreads : defaultThreadCount();
+    m.file = detail::loadFile(path, true);
+    try {
+        m.info = detail::readInstanceInfo(*m.file, path);
+        m.prepare();
+    } catch (const Error& e) {
+        if (!e.file().empty())
+            throw;
+        throw Error(e.message(), path);
+    } catch (const std::bad_alloc&) {
+        throw Error("not enough memory to read the file", path);
+    }
+}
+
+DicomReader::~DicomReader() = default;
+DicomReader::DicomReader(DicomReader&&) noexcept = default;
+DicomReader& DicomReader::operator=(DicomReader&&) noexcept = default;
+
+const InstanceInfo& DicomReader::info() const
+{
+    return impl_->info;
+}
+
+int DicomReader::frameCount() const
+{
+    return impl_->info.numberOfFrames;
+}
+
+Frame DicomReader::frame(int index) const
+{
+    return impl_->decode(index);
+}
+
+std::vector<Frame> DicomReader::frames(int threads) const
+{
+    std::vector<Frame> out(static_cast<size_t>(frameCount()));
+    parallelFor(out.size(), [&](size_t i) { out[i] = impl_->decode(static_cast<int>(i)); }, out.size() > 1 ? threads : 1);
+    return out;
+}
+
+bool isDicomFile(const std::string& path)
+{
+    return detail::looksLikeDicom(path);
+}
+
+InstanceInfo readInstanceInfo(const std::string& path)
+{
+    const std::unique_ptr<DcmFileFormat> file = detail::loadFile(path);
+    try {
+        InstanceInfo info = detail::readInstanceInfo(*file, path);
+        if (info.hasPixelData && DcmXfer(detail::originalTransferSyntax(*file)).isNotEncapsulated()) {
+            DcmElement* element = nullptr;
+            if (file->getDataset()->findAndGetElement(DCM_PixelData, element).good() && element) {
+                const uint64_t needed = (info.nativeTotalBits() + 7) / 8;
+                const Uint32 length = element->getLength();
+                if (length != DCM_UndefinedLength && static_cast<uint64_t>(length) < needed)
+                    throw Error("pixel data is truncated: " + std::to_string(length) + " of " + std::to_string(needed) + " bytes", path);
+            }
+        }
+        return info;
+    } catch (const std::bad_alloc&) {
+        throw Error("not enough memory to read the file", path);
+    }
+}
+
+Frame readDicomFrame(const std::string& path, int index, int codecThreads)
+{
+    return DicomReader(path, codecThreads).frame(index);
+}
+
+} // namespace sinar::dicom

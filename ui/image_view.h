@@ -1,0 +1,133 @@
+#pragma once
+// The image view: draws one image with QPainter through a window (right-drag
+// or presets), with zoom/pan/fit, invert, rotation and flips, a pixel value
+// readout in real values, and corner annotations.
+//
+// Mouse: right-drag (or Shift+left-drag) window/level, left-drag pan,
+// Ctrl+wheel zoom about the cursor, wheel scrolls through the stack (the view
+// asks for the step; the window decides), double-click fits.
+#include <QColor>
+#include <QImage>
+#include <QPointF>
+#include <QTransform>
+#include <QWidget>
+
+#include "imaging/image.h"
+
+namespace sinar::ui {
+
+class ImageView : public QWidget {
+    Q_OBJECT
+public:
+    // Text in the corners; the bottom-right corner (window, zoom) is the view's own.
+    struct Annotations {
+        QString topLeft, topRight, bottomLeft;
+    };
+
+    explicit ImageView(QWidget* parent = nullptr);
+
+    // Shows `image`. With keepView the window, zoom, pan, rotation, flips and
+    // inversion stay as they are (scrolling within one series); otherwise the
+    // image opens fitted in its own window.
+    void setImage(const imaging::Image& image, bool keepView = false);
+    void clear();
+    bool hasImage() const { return !image_.empty(); }
+    const imaging::Image& image() const { return image_; }
+    // The 8-bit picture currently drawn (window and inversion applied).
+    const QImage& renderedImage() const { return rendered_; }
+
+    void setWindow(double center, double width);
+    double windowCenter() const { return center_; }
+    double windowWidth() const { return width_; }
+
+    void setAnnotations(const Annotations& a);
+    void setAnnotationsVisible(bool visible);
+    bool annotationsVisible() const { return annotationsVisible_; }
+    void setPlaceholder(const QString& text);
+
+    void setInverted(bool inverted);
+    bool inverted() const { return inverted_; }
+    void rotateBy(int quarterTurnsClockwise);
+    int rotation() const { return rotation_; } // quarter turns clockwise, 0..3
+    void flipHorizontal();
+    void flipVertical();
+    bool flippedHorizontally() const { return flipH_; }
+    bool flippedVertically() const { return flipV_; }
+
+    void fit();
+    bool isFitted() const { return fitted_; }
+    void setZoom(double zoom); // screen pixels per image pixel
+    void zoomBy(double factor, const QPointF& anchor);
+    void zoomBy(double factor);
+    double zoom() const { return zoom_; }
+    void setPan(const QPointF& pan);
+    QPointF pan() const { return pan_; }
+    // Fit, no rotation, flips or inversion, the image's own window.
+    void resetView();
+
+    QTransform imageToWidget() const;
+    QPointF widgetToImage(const QPointF& widgetPos) const;
+    // "x 120  y 64  (48.0, 25.6 mm)  1234 HU"; empty outside the image.
+    QString readoutAt(const QPointF& imagePos) const;
+
+    // A crosshair through `imagePos` (image pixel coordinates), or none.
+    void setCrosshair(const QPointF& imagePos, const QColor& horizontal, const QColor& vertical);
+    void clearCrosshair();
+    bool hasCrosshair() const { return crosshairVisible_; }
+    QPointF crosshair() const { return crosshair_; }
+    // Pick mode: the left button picks points (pointPicked) instead of panning;
+    // the middle button pans.
+    void setPickMode(bool on) { pickMode_ = on; }
+
+    QSize sizeHint() const override { return {640, 640}; }
+
+signals:
+    void windowChanged(double center, double width);
+    void stepRequested(int delta);
+    void pixelInfoChanged(const QString& text);
+    void viewChanged();
+    void pointPicked(const QPointF& imagePos);
+
+protected:
+    void paintEvent(QPaintEvent*) override;
+    void resizeEvent(QResizeEvent*) override;
+    void mousePressEvent(QMouseEvent*) override;
+    void mouseMoveEvent(QMouseEvent*) override;
+    void mouseReleaseEvent(QMouseEvent*) override;
+    void mouseDoubleClickEvent(QMouseEvent*) override;
+    void wheelEvent(QWheelEvent*) override;
+    void leaveEvent(QEvent*) override;
+
+private:
+    enum class Drag { None, Pan, Window, Pick };
+    void rerender();
+    double fitZoom() const;
+    double aspect() const; // vertical / horizontal pixel spacing
+    void drawAnnotations(class QPainter& p);
+
+    imaging::Image image_;
+    QImage rendered_;
+    double valueMin_ = 0, valueMax_ = 1;
+    double center_ = 127.5, width_ = 255;
+    bool inverted_ = false;
+    int rotation_ = 0;
+    bool flipH_ = false, flipV_ = false;
+    double zoom_ = 1;
+    bool fitted_ = true;
+    QPointF pan_;
+    Annotations annotations_;
+    bool annotationsVisible_ = true;
+    QString placeholder_;
+    bool pickMode_ = false;
+    bool crosshairVisible_ = false;
+    QPointF crosshair_;
+    QColor crosshairH_, crosshairV_;
+
+    Drag drag_ = Drag::None;
+    QPointF dragStart_;
+    QPointF panStart_;
+    double centerStart_ = 0, widthStart_ = 0;
+    int wheelAccumulator_ = 0;
+};
+
+} // namespace sinar::ui

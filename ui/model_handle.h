@@ -1,0 +1,41 @@
+#pragma once
+// A loaded model bundle shared between the GUI and background jobs. Inference
+// calls are serialised, so the interactive classifier and a batch may share
+// one model safely.
+#include <QString>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "imaging/image.h"
+#include "nn/model.h"
+
+namespace sinar::ui {
+
+class ModelHandle {
+public:
+    // Loads and validates a bundle (slow: call off the GUI thread). Throws
+    // sinar::Error saying what is wrong with the file.
+    static std::shared_ptr<const ModelHandle> load(const QString& path);
+
+    const nn::BundleInfo& info() const { return model_.info(); }
+    const QString& path() const { return path_; }
+    QString name() const; // file name without the extension
+    QStringList classNames() const;
+
+    // Preprocesses with the bundle's recipe and returns class probabilities.
+    std::vector<float> predict(const imaging::Image& image) const;
+
+    // One line: "128×128 grey · per-image z-score · window: image's own".
+    QString recipeSummary() const;
+    // Several lines of the model card: data, metrics, creation.
+    QString cardSummary() const;
+
+private:
+    ModelHandle(nn::Model model, QString path) : model_(std::move(model)), path_(std::move(path)) {}
+    nn::Model model_;
+    QString path_;
+    mutable std::mutex mutex_;
+};
+
+} // namespace sinar::ui
