@@ -125,6 +125,14 @@ private slots:
         QVERIFY(r.out.contains(first["class"].toString()));
     }
 
+    void predictTakesFolders()
+    {
+        const Run r = cli({"predict", "--model", bundle_, folder_ + "/checks"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(r.out.count("img_0"), 30);
+        verifyUserError(cli({"predict", "--model", bundle_, tmp_.path() + "/shapes.sinar.run"}), "no images");
+    }
+
     void badInputGivesOneClearLine()
     {
         verifyUserError(cli({"evaluate", "--model", tmp_.filePath("none.sinar"), "--data", folder_}), "none.sinar");

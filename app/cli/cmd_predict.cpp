@@ -1,4 +1,6 @@
 #include <QCommandLineParser>
+#include <QDirIterator>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <chrono>
 #include <cstdio>
@@ -19,11 +21,28 @@ int runPredict(const QStringList& args)
         {"json", "Write the results as JSON.", "OUT"},
         {"threads", "Compute threads (default: one per core).", "N"},
     });
-    p.addPositionalArgument("FILES", "Images to classify (PNG, JPEG, BMP, TIFF).", "FILES...");
+    p.addPositionalArgument("FILES", "Images (DICOM, PNG, JPEG, BMP, TIFF) or folders of them (searched recursively).", "FILES...");
     int code = 0;
     if (!parseOrExit(p, args, "Classify image files with a model bundle.", code))
         return code;
-    const QStringList files = p.positionalArguments();
+    QStringList files;
+    for (const QString& arg : p.positionalArguments()) {
+        if (!QFileInfo(arg).isDir()) {
+            files << arg;
+            continue;
+        }
+        QStringList found;
+        QDirIterator it(arg, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString f = it.next();
+            if (imaging::isImageFileName(f.toStdString()))
+                found << f;
+        }
+        if (found.isEmpty())
+            throw Error("the folder holds no images", arg.toStdString());
+        found.sort();
+        files << found;
+    }
     if (files.isEmpty())
         throw Error("no image files given (see --help)");
     applyThreads(p);

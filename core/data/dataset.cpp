@@ -93,7 +93,7 @@ Dataset openClassFolder(const std::string& folder)
                 samples.push_back({path, label, {}});
                 ++found;
             } else if (!QFileInfo(f).fileName().startsWith('.')) {
-                skipped.push_back({path, "not an image file (PNG, JPEG, BMP, TIFF)"});
+                skipped.push_back({path, "not an image file (DICOM, PNG, JPEG, BMP, TIFF)"});
             }
         }
         if (found == 0)

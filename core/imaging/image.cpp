@@ -82,7 +82,7 @@ Image readImageFile(const std::string& path)
     const bool isBmp = startsWith(bytes, "BM", 2);
     const bool isTiff = startsWith(bytes, "II*\0", 4) || startsWith(bytes, "MM\0*", 4);
     if (!isJpeg && !isPng && !isBmp && !isTiff)
-        throw Error("not a PNG, JPEG, BMP or TIFF image", path);
+        throw Error("not a DICOM, PNG, JPEG, BMP or TIFF image", path);
     if (isJpeg && !jpegHasEnd(bytes))
         throw Error("JPEG data is truncated (no end-of-image marker)", path);
 
