@@ -13,6 +13,8 @@
 #include <QSignalSpy>
 #include <QThread>
 #include <QtTest>
+#include <QLineEdit>
+#include <QTreeWidget>
 #include <atomic>
 #include <cmath>
 #include <ctime>
@@ -208,6 +210,23 @@ private slots:
             return cv::norm(w->view()->image().pixels, f.image.pixels, cv::NORM_INF) == 0.0;
         };
         QVERIFY(same(0));
+
+        // The tag panel lists every attribute of the shown file, and filters.
+        auto* tags = w->findChild<QTreeWidget*>(QStringLiteral("tagTree"));
+        QVERIFY(tags);
+        QVERIFY(tags->topLevelItemCount() > 50);
+        auto* filter = w->findChild<QLineEdit*>(QStringLiteral("tagFilter"));
+        QVERIFY(filter);
+        filter->setText(QStringLiteral("PatientID"));
+        int visible = 0;
+        for (int i = 0; i < tags->topLevelItemCount(); ++i)
+            if (!tags->topLevelItem(i)->isHidden()) {
+                ++visible;
+                QCOMPARE(tags->topLevelItem(i)->text(0), QStringLiteral("(0010,0020)"));
+                QCOMPARE(tags->topLevelItem(i)->text(3), QStringLiteral("123565"));
+            }
+        QCOMPARE(visible, 1);
+        filter->clear();
 
         // Wheel towards the user: next slice; keys: End, PageUp, Home.
         sendWheel(w->view(), -120);

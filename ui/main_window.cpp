@@ -1,5 +1,14 @@
 #include "ui/main_window.h"
 
+#include <QLineEdit>
+#include <QTabWidget>
+#include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
+#include <QVBoxLayout>
+
+#include "common/error.h"
+#include "dicom/tag_dump.h"
+
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -164,9 +173,43 @@ void MainWindow::buildDocks()
     infoTable_->horizontalHeader()->setStretchLastSection(true);
     infoTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     infoTable_->setAlternatingRowColors(true);
+    // All tags: the full attribute list of the shown DICOM file, filterable.
+    auto* tagsPage = new QWidget(this);
+    auto* tagsLayout = new QVBoxLayout(tagsPage);
+    tagsLayout->setContentsMargins(0, 0, 0, 0);
+    tagFilter_ = new QLineEdit(tagsPage);
+    tagFilter_->setObjectName(QStringLiteral("tagFilter"));
+    tagFilter_->setPlaceholderText(tr("Filter by tag, name or value"));
+    tagFilter_->setClearButtonEnabled(true);
+    tagTree_ = new QTreeWidget(tagsPage);
+    tagTree_->setObjectName(QStringLiteral("tagTree"));
+    tagTree_->setColumnCount(4);
+    tagTree_->setHeaderLabels({tr("Tag"), tr("VR"), tr("Name"), tr("Value")});
+    tagTree_->setRootIsDecorated(true);
+    tagTree_->setUniformRowHeights(true);
+    tagTree_->setAlternatingRowColors(true);
+    tagsLayout->addWidget(tagFilter_);
+    tagsLayout->addWidget(tagTree_);
+    connect(tagFilter_, &QLineEdit::textChanged, this, [this](const QString& text) {
+        for (QTreeWidgetItemIterator it(tagTree_); *it; ++it) {
+            QTreeWidgetItem* item = *it;
+            bool match = text.isEmpty();
+            for (int c = 0; c < 4 && !match; ++c)
+                match = item->text(c).contains(text, Qt::CaseInsensitive);
+            item->setHidden(!match);
+            if (match) // keep the sequences a match sits in visible
+                for (QTreeWidgetItem* p = item->parent(); p; p = p->parent())
+                    p->setHidden(false);
+        }
+    });
+    auto* infoTabs = new QTabWidget(this);
+    infoTabs->setObjectName(QStringLiteral("infoTabs"));
+    infoTabs->setDocumentMode(true);
+    infoTabs->addTab(infoTable_, tr("Summary"));
+    infoTabs->addTab(tagsPage, tr("All tags"));
     infoDock_ = new QDockWidget(tr("Image information"), this);
     infoDock_->setObjectName(QStringLiteral("infoDock"));
-    infoDock_->setWidget(infoTable_);
+    infoDock_->setWidget(infoTabs);
     addDockWidget(Qt::LeftDockWidgetArea, infoDock_);
     splitDockWidget(browserDock_, infoDock_, Qt::Vertical);
 
@@ -642,6 +685,43 @@ void MainWindow::updateInfoTable(const Loaded& l)
         infoTable_->setItem(r, 1, value);
     }
     infoTable_->resizeColumnToContents(0);
+    updateTagTree(item.path, l.image.dicom);
+}
+
+void MainWindow::updateTagTree(const QString& path, bool isDicom)
+{
+    if (tagTree_->property("path").toString() == path)
+        return; // frames of one file share their tags
+    tagTree_->setProperty("path", path);
+    tagTree_->clear();
+    if (!isDicom)
+        return;
+    std::vector<dicom::TagEntry> tags;
+    try {
+        tags = dicom::dumpTags(path.toStdString()); // header only: pixel data is sized, not read
+    } catch (const Error& e) {
+        auto* item = new QTreeWidgetItem(tagTree_, {QString(), QString(), tr("cannot list tags"), QString::fromStdString(e.message())});
+        Q_UNUSED(item);
+        return;
+    }
+    std::vector<QTreeWidgetItem*> parents; // parents[d]: the sequence an entry of depth d+1 belongs to
+    for (const dicom::TagEntry& t : tags) {
+        const QStringList cols{QString::fromStdString(t.tag), QString::fromStdString(t.vr), QString::fromStdString(t.name),
+                               QString::fromStdString(t.value)};
+        const size_t depth = static_cast<size_t>(std::max(0, t.depth));
+        QTreeWidgetItem* item = (depth == 0 || depth > parents.size()) ? new QTreeWidgetItem(tagTree_, cols)
+                                                                       : new QTreeWidgetItem(parents[depth - 1], cols);
+        item->setToolTip(3, cols[3]);
+        if (t.vr == "SQ") {
+            parents.resize(depth + 1);
+            parents[depth] = item;
+        }
+    }
+    tagTree_->resizeColumnToContents(0);
+    tagTree_->resizeColumnToContents(1);
+    tagTree_->resizeColumnToContents(2);
+    if (!tagFilter_->text().isEmpty())
+        emit tagFilter_->textChanged(tagFilter_->text());
 }
 
 void MainWindow::applyWindowPreset(int kind)

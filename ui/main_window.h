@@ -22,6 +22,8 @@ class QMenu;
 class QProgressBar;
 class QStackedWidget;
 class QTableWidget;
+class QTreeWidget;
+class QLineEdit;
 class QTimer;
 class QToolButton;
 
@@ -114,6 +116,9 @@ private:
     ClassificationPanel* panel_;
     BatchPanel* batch_;
     QTableWidget* infoTable_;
+    QTreeWidget* tagTree_ = nullptr;      // every attribute of the shown DICOM file
+    QLineEdit* tagFilter_ = nullptr;
+    void updateTagTree(const QString& path, bool isDicom);
     QDockWidget* browserDock_;
     QDockWidget* panelDock_;
     QDockWidget* batchDock_;
