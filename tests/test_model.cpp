@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/json_io.h"
+#include "imaging/image.h"
 #include "nn/model.h"
 #include "test_support.h"
 
@@ -148,6 +149,46 @@ private slots:
         // Same content at another resolution gives nearly the same answer.
         for (size_t c = 0; c < 3; ++c)
             QVERIFY(std::abs(p1[c] - p2[c]) < 0.1f);
+    }
+
+    void torchScriptWithSideCar()
+    {
+        SINAR_DATA_OR_SKIP(pretrained, "pretrained/mobilenet_v2_imagenet.torchscript.pt");
+        // A user's TorchScript export: copy it and describe it with a side-car JSON.
+        const QString model = tmp_.filePath("mobilenet.pt");
+        QVERIFY(QFile::copy(pretrained, model));
+        QFile labels(QFileInfo(pretrained).dir().filePath("imagenet_labels.txt"));
+        QVERIFY(labels.open(QIODevice::ReadOnly));
+        QStringList names = QString::fromUtf8(labels.readAll()).split('\n', Qt::SkipEmptyParts);
+        names.removeFirst(); // "background" is not an output
+        QCOMPARE(names.size(), 1000);
+
+        // Without the side-car: a clear error that says what is needed.
+        const QString missing = errorOf(model);
+        QVERIFY2(missing.contains("side-car") && missing.contains("mobilenet"), qPrintable(missing));
+
+        imaging::Recipe r;
+        r.channels = 3;
+        r.width = r.height = 224;
+        r.normalisation = imaging::Normalisation::MinusOneOne; // x / 127.5 - 1
+        QJsonObject side;
+        side["class_names"] = QJsonArray::fromStringList(names);
+        side["preprocessing"] = r.toJson();
+        writeJsonFile((model + ".json").toStdString(), side);
+
+        const nn::Model m = nn::Model::load(model.toStdString());
+        QVERIFY(m.isTorchScript());
+        QVERIFY(m.parameterCount() > 3000000);
+        const auto p = m.predict(imaging::readImageFile(QFileInfo(pretrained).dir().filePath("check_cat.bmp").toStdString()));
+        const size_t best = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+        QCOMPARE(QString::fromStdString(m.info().classNames[best]), QString("Egyptian cat"));
+        QVERIFY_THROWS_EXCEPTION(Error, m.save(tmp_.filePath("copy.pt").toStdString()));
+
+        // A side-car that names the wrong number of classes is caught at load time.
+        side["class_names"] = QJsonArray{"cat", "dog"};
+        writeJsonFile((model + ".json").toStdString(), side);
+        const QString wrong = errorOf(model);
+        QVERIFY2(wrong.contains("1000 outputs") && wrong.contains("2 classes"), qPrintable(wrong));
     }
 
     void shippedModelsLoad_data()

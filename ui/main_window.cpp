@@ -351,7 +351,7 @@ void MainWindow::buildMenus()
     add(classify, tr("Batch-classify a &folder…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B)}, [this] { batchClassifyFolder(); });
     classify->addSeparator();
     add(classify, tr("Choose &model file…"), {QKeySequence(Qt::CTRL | Qt::Key_M)}, [this] {
-        const QString p = QFileDialog::getOpenFileName(this, tr("Choose a model"), {}, tr("Sinar model bundles (*.sinar);;All files (*)"));
+        const QString p = QFileDialog::getOpenFileName(this, tr("Choose a model"), {}, tr("Sinar model bundles (*.sinar);;TorchScript models (*.pt *.pth);;All files (*)"));
         if (!p.isEmpty())
             loadModel(p);
     });

@@ -39,11 +39,16 @@ BundleInfo BundleInfo::fromJson(const QJsonObject& o, const std::string& context
                         std::to_string(kBundleFormatVersion) + "); update Sinar",
                     context);
     b.architecture = jsonString(o, "architecture", context);
-    if (b.architecture != "standard-cnn")
+    if (b.architecture != "standard-cnn" && b.architecture != "torchscript")
         throw Error("unknown architecture '" + b.architecture + "'", context);
-    b.cnn = CnnConfig::fromJson(o.value("cnn").toObject(), context);
     b.classNames = jsonStringList(o, "class_names", context);
     b.recipe = imaging::Recipe::fromJson(o.value("preprocessing").toObject(), context);
+    if (b.architecture == "standard-cnn") {
+        b.cnn = CnnConfig::fromJson(o.value("cnn").toObject(), context);
+    } else {
+        b.cnn.inChannels = b.recipe.channels;
+        b.cnn.numClasses = static_cast<int>(b.classNames.size());
+    }
     b.data = o.value("data").toObject();
     b.training = o.value("training").toObject();
     b.testMetrics = o.value("test_metrics").toObject();
@@ -55,8 +60,13 @@ BundleInfo BundleInfo::fromJson(const QJsonObject& o, const std::string& context
 
 void BundleInfo::validate(const std::string& context) const
 {
-    cnn.validate(context);
     recipe.validate(context);
+    if (architecture == "torchscript") {
+        if (classNames.size() < 2)
+            throw Error("a TorchScript model needs at least two class names", context);
+        return; // the network's own shape is checked when it is loaded
+    }
+    cnn.validate(context);
     if (static_cast<int>(classNames.size()) != cnn.numClasses)
         throw Error(std::to_string(classNames.size()) + " class names for a network with " + std::to_string(cnn.numClasses) +
                         " outputs",

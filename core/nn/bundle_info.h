@@ -13,7 +13,7 @@ constexpr int kBundleFormatVersion = 1;
 
 struct BundleInfo {
     int formatVersion = kBundleFormatVersion;
-    std::string architecture = "standard-cnn";
+    std::string architecture = "standard-cnn"; // or "torchscript" (a model exported from PyTorch)
     CnnConfig cnn;
     std::vector<std::string> classNames;
     imaging::Recipe recipe;

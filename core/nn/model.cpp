@@ -1,6 +1,8 @@
 #include "nn/model.h"
 
 #include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
 #include <sstream>
 
 #include "common/error.h"
@@ -50,6 +52,11 @@ Model Model::create(const BundleInfo& info, uint32_t seed)
     return Model(impl);
 }
 
+bool Model::isTorchScript() const
+{
+    return impl_->scripted;
+}
+
 const BundleInfo& Model::info() const
 {
     return impl_->info;
@@ -63,9 +70,79 @@ BundleInfo& Model::info()
 size_t Model::parameterCount() const
 {
     size_t n = 0;
+    if (impl_->scripted) {
+        for (const auto& p : impl_->script.parameters())
+            n += static_cast<size_t>(p.numel());
+        return n;
+    }
     for (const auto& p : impl_->net->parameters())
         n += static_cast<size_t>(p.numel());
     return n;
+}
+
+torch::Tensor Model::Impl::forward(const torch::Tensor& x)
+{
+    if (!scripted)
+        return net->forward(x);
+    const c10::IValue out = script.forward({x});
+    if (out.isTensor())
+        return out.toTensor();
+    if (out.isTuple() && !out.toTuple()->elements().empty() && out.toTuple()->elements().back().isTensor())
+        return out.toTuple()->elements().back().toTensor(); // (features, logits) convention: logits last
+    throw Error("the TorchScript model's forward() returns neither a tensor nor a tuple ending in one");
+}
+
+static std::string sideCarPath(const std::string& modelPath)
+{
+    const QFileInfo f(QString::fromStdString(modelPath));
+    const QString byName = f.filePath() + ".json";
+    if (QFileInfo::exists(byName))
+        return byName.toStdString();
+    return (f.dir().filePath(f.completeBaseName() + ".json")).toStdString();
+}
+
+// A TorchScript model exported from PyTorch/MONAI, described by a side-car
+// JSON: {"class_names": [...], "preprocessing": {recipe}}.
+static std::shared_ptr<Model::Impl> loadTorchScript(const std::string& path, const std::string& bytes)
+{
+    const std::string sideCar = sideCarPath(path);
+    if (!QFileInfo::exists(QString::fromStdString(sideCar)))
+        throw Error("the file is a LibTorch archive without Sinar metadata; a TorchScript model needs a side-car JSON (" +
+                        sideCar + ") with its class_names and preprocessing",
+                    path);
+    QJsonObject meta = readJsonFile(sideCar);
+    meta["format"] = "sinar-model-bundle";
+    if (!meta.contains("format_version"))
+        meta["format_version"] = kBundleFormatVersion;
+    meta["architecture"] = "torchscript";
+    BundleInfo info = BundleInfo::fromJson(meta, sideCar);
+
+    auto impl = std::make_shared<Model::Impl>();
+    impl->info = info;
+    impl->scripted = true;
+    try {
+        std::istringstream in(bytes);
+        impl->script = torch::jit::load(in);
+    } catch (const c10::Error& e) {
+        throw Error("cannot load the TorchScript model (" + firstLine(e.what_without_backtrace()) + ")", path);
+    }
+    impl->script.eval();
+    // Check the outputs against the side-car once, on a blank input.
+    const imaging::Recipe& r = info.recipe;
+    torch::Tensor out;
+    try {
+        torch::NoGradGuard noGrad;
+        out = impl->forward(torch::zeros({1, r.channels, r.height, r.width}));
+    } catch (const c10::Error& e) {
+        throw Error("the TorchScript model does not accept " + std::to_string(r.channels) + "x" + std::to_string(r.height) +
+                        "x" + std::to_string(r.width) + " input (" + firstLine(e.what_without_backtrace()) + ")",
+                    path);
+    }
+    if (out.dim() != 2 || out.size(1) != static_cast<int64_t>(info.classNames.size()))
+        throw Error("the TorchScript model gives " + std::to_string(out.dim() == 2 ? out.size(1) : out.numel()) +
+                        " outputs but the side-car names " + std::to_string(info.classNames.size()) + " classes",
+                    path);
+    return impl;
 }
 
 std::string serialiseBundle(const BundleInfo& info, StandardCnn& net)
@@ -125,7 +202,7 @@ Model Model::load(const std::string& path)
         hasMeta = false;
     }
     if (!hasMeta)
-        throw Error("the file is a LibTorch archive but has no Sinar metadata (a TorchScript model needs a side-car JSON)", path);
+        return Model(loadTorchScript(path, bytes));
     QJsonParseError err{};
     const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(metaValue.toStringRef()), &err);
     if (err.error != QJsonParseError::NoError || !doc.isObject())
@@ -142,6 +219,8 @@ Model Model::load(const std::string& path)
 
 void Model::save(const std::string& path) const
 {
+    if (impl_->scripted)
+        throw Error("a TorchScript model is not rewritten by Sinar; keep the file and its side-car JSON", path);
     if (impl_->info.createdAt.empty())
         impl_->info.createdAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
     writeFileAtomically(path, serialiseBundle(impl_->info, impl_->net));
@@ -153,8 +232,9 @@ std::vector<std::vector<float>> Model::predict(const float* inputs, int n) const
     if (n <= 0)
         return out;
     torch::NoGradGuard noGrad;
-    impl_->net->eval();
-    const torch::Tensor probs = torch::softmax(impl_->net->forward(toTensor(inputs, n, impl_->info.recipe)), 1).contiguous();
+    if (!impl_->scripted)
+        impl_->net->eval();
+    const torch::Tensor probs = torch::softmax(impl_->forward(toTensor(inputs, n, impl_->info.recipe)), 1).contiguous();
     const int k = static_cast<int>(probs.size(1));
     const float* p = probs.data_ptr<float>();
     for (int i = 0; i < n; ++i)

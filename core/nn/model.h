@@ -16,7 +16,11 @@ public:
     // A new network with seeded random weights.
     static Model create(const BundleInfo& info, uint32_t seed);
     // Loads and validates a bundle; throws sinar::Error saying what is wrong.
+    // A TorchScript file (exported from PyTorch/MONAI) loads too, described by
+    // a side-car JSON next to it ("model.pt.json" or "model.json") holding
+    // "class_names" and "preprocessing" (a recipe, see imaging/recipe.h).
     static Model load(const std::string& path);
+    bool isTorchScript() const;
     // Writes the bundle atomically.
     void save(const std::string& path) const;
 

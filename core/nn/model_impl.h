@@ -3,13 +3,19 @@
 #include <string>
 
 #include "nn/model.h"
+#include <torch/script.h>
+
 #include "nn/standard_cnn.h"
 
 namespace sinar::nn {
 
 struct Model::Impl {
     BundleInfo info;
-    StandardCnn net{nullptr};
+    StandardCnn net{nullptr};        // built-in architecture
+    torch::jit::script::Module script; // a TorchScript model (architecture "torchscript")
+    bool scripted = false;
+
+    torch::Tensor forward(const torch::Tensor& x);
 };
 
 // Serialises weights + metadata into a LibTorch archive, and back.

@@ -142,6 +142,8 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
 {
     if (!data.images || !data.labels || data.train.empty())
         throw Error("no training images");
+    if (model_.isTorchScript())
+        throw Error("training a TorchScript model is not supported; train the built-in CNN instead");
     nn::StandardCnn& net = model_.impl().net;
     const TrainConfig& cfg = config_;
     const int numClasses = model_.info().cnn.numClasses;
