@@ -20,28 +20,16 @@ using namespace sinar;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
+using Run = sinar::test::CliRun;
 
 Run cli(const QStringList& args)
 {
-    QProcess p;
-    p.start(SINAR_CLI_PATH, args);
-    p.waitForFinished(300000);
-    Run r;
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return sinar::test::runCli(args);
 }
 
 QJsonObject readJson(const QString& path)
 {
-    QFile f(path);
-    f.open(QIODevice::ReadOnly);
-    return QJsonDocument::fromJson(f.readAll()).object();
+    return sinar::test::readJsonObject(path);
 }
 
 QStringList pngsBelow(const QString& dir)

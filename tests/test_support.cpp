@@ -3,6 +3,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QProcess>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <zlib.h>
@@ -115,6 +117,26 @@ void writeFile(const QString& path, const std::string& bytes)
     QFile f(path);
     if (f.open(QIODevice::WriteOnly))
         f.write(bytes.data(), static_cast<qint64>(bytes.size()));
+}
+
+CliRun runCli(const QStringList& args, int timeoutMs)
+{
+    QProcess p;
+    p.start(SINAR_CLI_PATH, args);
+    p.waitForFinished(timeoutMs);
+    CliRun r;
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+QJsonObject readJsonObject(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
 }
 
 cv::Mat patternImage(int cls, int index, int size)

@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the test suites: real-data paths and small fixtures.
 #include <QFileInfo>
+#include <QJsonObject>
+#include <QStringList>
 #include <QString>
 #include <QTemporaryDir>
 #include <cstdint>
@@ -20,6 +22,14 @@ std::string makeNpy(const std::string& dtype, const std::vector<int64_t>& shape,
 // A zip archive of named members, stored (method 0) or deflated (method 8).
 std::string makeZip(const std::vector<std::pair<std::string, std::string>>& members, bool deflate);
 void writeFile(const QString& path, const std::string& bytes);
+
+// Runs sinar-cli with `args`; exit code -1 when it crashed or timed out.
+struct CliRun {
+    int code = -1;
+    QString out, err;
+};
+CliRun runCli(const QStringList& args, int timeoutMs = 300000);
+QJsonObject readJsonObject(const QString& path);
 
 // A class folder of small generated PNGs: `perClass` images per class, each
 // class a distinct texture (blob, horizontal bars, vertical bars, checkerboard).
