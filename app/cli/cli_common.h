@@ -39,6 +39,7 @@ int runEvaluate(const QStringList& args);
 int runPredict(const QStringList& args);
 int runInfo(const QStringList& args);
 int runBench(const QStringList& args);
+int runExplain(const QStringList& args);
 int runDicom(const QStringList& args);
 
 } // namespace sinar::cli

@@ -18,6 +18,7 @@ static void usage(FILE* out)
                "  predict    classify image files\n"
                "  info       show a model bundle's metadata (its model card)\n"
                "  bench      measure training and inference speed on this machine\n"
+               "  explain    Grad-CAM / Grad-CAM++ heat maps over images\n"
                "  dicom      DICOM files, folders and DICOMDIRs: info, export (PNG, MPR), bench\n"
                "\n"
                "'sinar-cli COMMAND --help' describes a command's options.\n"
@@ -54,6 +55,8 @@ int main(int argc, char** argv)
             return runInfo(args);
         if (command == "bench")
             return runBench(args);
+        if (command == "explain")
+            return runExplain(args);
         if (command == "dicom")
             return runDicom(args);
         std::fprintf(stderr, "sinar-cli: unknown command '%s'\n", qPrintable(command));
