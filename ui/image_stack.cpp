@@ -1,5 +1,7 @@
 #include "ui/image_stack.h"
 
+#include "common/error.h"
+
 #include <QFileInfo>
 #include <memory>
 #include <mutex>
@@ -79,6 +81,11 @@ LoadedImage loadStackItem(const StackItem& item)
     out.dicom = true;
     out.info = reader->info();
     out.frame = f.attributes;
+    try {
+        out.tags = dicom::dumpTags(item.path.toStdString()); // on the loader thread, with the pixels
+    } catch (const Error& e) {
+        out.tagError = QString::fromStdString(e.message());
+    }
     return out;
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include "dicom/tag_dump.h"
 // An ordered stack of images the viewer scrolls through: the frames of a
 // DICOM series, or the images of a folder. Items are loaded on demand.
 #include <QImage>
@@ -33,6 +34,8 @@ struct LoadedImage {
     bool dicom = false;
     dicom::InstanceInfo info;      // set for DICOM
     dicom::FrameAttributes frame;  // set for DICOM
+    std::vector<dicom::TagEntry> tags; // every attribute, for the tag panel (DICOM only)
+    QString tagError;                  // why the tags could not be listed
 };
 
 class ImageStack {

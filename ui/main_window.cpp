@@ -685,25 +685,22 @@ void MainWindow::updateInfoTable(const Loaded& l)
         infoTable_->setItem(r, 1, value);
     }
     infoTable_->resizeColumnToContents(0);
-    updateTagTree(item.path, l.image.dicom);
+    updateTagTree(item.path, l.image);
 }
 
-void MainWindow::updateTagTree(const QString& path, bool isDicom)
+void MainWindow::updateTagTree(const QString& path, const LoadedImage& image)
 {
     if (tagTree_->property("path").toString() == path)
         return; // frames of one file share their tags
     tagTree_->setProperty("path", path);
     tagTree_->clear();
-    if (!isDicom)
+    if (!image.dicom)
         return;
-    std::vector<dicom::TagEntry> tags;
-    try {
-        tags = dicom::dumpTags(path.toStdString()); // header only: pixel data is sized, not read
-    } catch (const Error& e) {
-        auto* item = new QTreeWidgetItem(tagTree_, {QString(), QString(), tr("cannot list tags"), QString::fromStdString(e.message())});
-        Q_UNUSED(item);
+    if (!image.tagError.isEmpty()) {
+        new QTreeWidgetItem(tagTree_, {QString(), QString(), tr("cannot list tags"), image.tagError});
         return;
     }
+    const std::vector<dicom::TagEntry>& tags = image.tags; // read by the loader thread
     std::vector<QTreeWidgetItem*> parents; // parents[d]: the sequence an entry of depth d+1 belongs to
     for (const dicom::TagEntry& t : tags) {
         const QStringList cols{QString::fromStdString(t.tag), QString::fromStdString(t.vr), QString::fromStdString(t.name),

@@ -118,7 +118,7 @@ private:
     QTableWidget* infoTable_;
     QTreeWidget* tagTree_ = nullptr;      // every attribute of the shown DICOM file
     QLineEdit* tagFilter_ = nullptr;
-    void updateTagTree(const QString& path, bool isDicom);
+    void updateTagTree(const QString& path, const LoadedImage& image);
     QDockWidget* browserDock_;
     QDockWidget* panelDock_;
     QDockWidget* batchDock_;
