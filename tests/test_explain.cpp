@@ -1,10 +1,16 @@
-// Grad-CAM and Grad-CAM++: the map finds known evidence.
+// Saliency maps (Grad-CAM, Grad-CAM++, Score-CAM, occlusion): the map finds
+// known evidence, classes and layers differ, TorchScript exports give the same
+// maps as the built-in model, faithfulness beats random maps, bad input is a
+// clear error.
+#include <QProcess>
 #include <QtTest>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "common/error.h"
-#include "explain/grad_cam.h"
+#include "explain/colour_map.h"
+#include "explain/explain.h"
+#include "explain/faithfulness.h"
 #include "nn/model.h"
 #include "train/training_job.h"
 #include "test_support.h"
@@ -28,6 +34,27 @@ cv::Mat sample(bool disc, int index, cv::Point* centre = nullptr)
     if (centre)
         *centre = c;
     return m;
+}
+
+explain::Explanation explainWith(const nn::Model& m, const imaging::Image& img, explain::Method method, int cls = -1,
+                                 const std::string& layer = {})
+{
+    explain::ExplainOptions o;
+    o.method = method;
+    o.classIndex = cls;
+    o.layer = layer;
+    return explain::explainImage(m, img, o);
+}
+
+// Exports `bundle` as TorchScript with tools/sinar_bundle.py (Debian's python3-torch).
+QString exportTorchScript(const QString& bundle, const QString& out, const QString& convention)
+{
+    QProcess py;
+    py.start("/usr/bin/python3", {QString(SINAR_TOOLS_DIR) + "/sinar_bundle.py", "torchscript", bundle, out,
+                                  "--convention", convention});
+    if (!py.waitForFinished(180000) || py.exitStatus() != QProcess::NormalExit || py.exitCode() != 0)
+        return "export failed: " + QString::fromUtf8(py.readAllStandardError());
+    return {};
 }
 
 } // namespace
@@ -68,6 +95,8 @@ private slots:
         QTest::addColumn<QString>("method");
         QTest::newRow("gradcam") << "gradcam";
         QTest::newRow("gradcampp") << "gradcampp";
+        QTest::newRow("scorecam") << "scorecam";
+        QTest::newRow("occlusion") << "occlusion";
     }
     void peakLiesOnTheEvidence()
     {
@@ -81,8 +110,8 @@ private slots:
             // Twice the size: the map must come back to the original geometry.
             cv::Mat big;
             cv::resize(img, big, cv::Size(128, 128), 0, 0, cv::INTER_NEAREST);
-            const explain::Explanation e = explain::explainImage(m, imaging::imageFromMat(big, "disc"), 0,
-                                                                 explain::methodFromString(method.toStdString()));
+            const explain::Explanation e = explainWith(m, imaging::imageFromMat(big, "disc"),
+                                                        explain::methodFromString(method.toStdString()), 0);
             QCOMPARE(e.map.size(), big.size());
             cv::Point peak;
             cv::minMaxLoc(e.map, nullptr, nullptr, nullptr, &peak);
@@ -95,7 +124,7 @@ private slots:
     {
         const nn::Model m = nn::Model::load(bundle_.toStdString());
         const imaging::Image img = imaging::imageFromMat(sample(true, 2000), "x");
-        const auto a = explain::explainImage(m, img, 0), b = explain::explainImage(m, img, 1);
+        const auto a = explainWith(m, img, explain::Method::GradCam, 0), b = explainWith(m, img, explain::Method::GradCam, 1);
         QCOMPARE(a.classIndex, 0);
         QCOMPARE(b.classIndex, 1);
         QVERIFY(cv::norm(a.map, b.map, cv::NORM_L1) / a.map.total() > 0.05);
@@ -112,12 +141,196 @@ private slots:
         QCOMPARE(o.type(), CV_8UC3);
     }
 
+    void anyBlockOnRequest()
+    {
+        const nn::Model m = nn::Model::load(bundle_.toStdString());
+        const std::vector<std::string> layers = explain::explainableLayers(m);
+        QCOMPARE(layers, (std::vector<std::string>{"blocks.2", "blocks.1", "blocks.0"}));
+        const imaging::Image img = imaging::imageFromMat(sample(true, 2100), "x");
+        const auto last = explainWith(m, img, explain::Method::GradCam, 0);
+        QCOMPARE(last.layer, std::string("blocks.2"));
+        const auto same = explainWith(m, img, explain::Method::GradCam, 0, "blocks.2");
+        QCOMPARE(cv::norm(last.map, same.map, cv::NORM_INF), 0.0);
+        const auto early = explainWith(m, img, explain::Method::GradCam, 0, "blocks.1");
+        QCOMPARE(early.layer, std::string("blocks.1"));
+        QCOMPARE(early.map.size(), img.pixels.size());
+        QCOMPARE(early.probabilities, last.probabilities);
+        QVERIFY(cv::norm(last.map, early.map, cv::NORM_L1) / last.map.total() > 0.01);
+    }
+
+    // The same weights, exported by PyTorch as TorchScript with either
+    // convention, give the built-in model's maps.
+    void torchScriptMatchesBuiltIn_data()
+    {
+        QTest::addColumn<QString>("convention");
+        QTest::newRow("methods") << "methods";
+        QTest::newRow("tuple") << "tuple";
+    }
+    void torchScriptMatchesBuiltIn()
+    {
+        QFETCH(QString, convention);
+        const QString pt = tmp_.filePath("disc_" + convention + ".pt");
+        const QString failure = exportTorchScript(bundle_, pt, convention);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        const nn::Model builtIn = nn::Model::load(bundle_.toStdString());
+        const nn::Model scripted = nn::Model::load(pt.toStdString());
+        QVERIFY(scripted.isTorchScript());
+        QCOMPARE(explain::explainableLayers(scripted), std::vector<std::string>{"features"});
+        for (int i = 0; i < 3; ++i) {
+            const imaging::Image img = imaging::imageFromMat(sample(i % 2 == 0, 2200 + i), "x");
+            for (explain::Method method : {explain::Method::GradCam, explain::Method::GradCamPlusPlus, explain::Method::ScoreCam}) {
+                for (int cls : {0, 1}) {
+                    const auto a = explainWith(builtIn, img, method, cls), b = explainWith(scripted, img, method, cls);
+                    QCOMPARE(b.layer, std::string("features"));
+                    const double diff = cv::norm(a.map, b.map, cv::NORM_INF);
+                    QVERIFY2(diff < 1e-4, qPrintable(QString("%1 class %2: maps differ by %3")
+                                                         .arg(QString::fromStdString(explain::toString(method)))
+                                                         .arg(cls)
+                                                         .arg(diff)));
+                    QVERIFY(std::abs(a.probabilities[0] - b.probabilities[0]) < 1e-5);
+                }
+            }
+        }
+    }
+
+    void torchScriptWithoutFeaturesTakesOcclusionOnly()
+    {
+        const QString pt = tmp_.filePath("disc_none.pt");
+        const QString failure = exportTorchScript(bundle_, pt, "none");
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        const nn::Model scripted = nn::Model::load(pt.toStdString());
+        QVERIFY(explain::explainableLayers(scripted).empty());
+        QVERIFY(!explain::supports(scripted, explain::Method::GradCam));
+        QVERIFY(explain::supports(scripted, explain::Method::Occlusion));
+        const imaging::Image img = imaging::imageFromMat(sample(true, 2300), "x");
+        try {
+            explainWith(scripted, img, explain::Method::GradCam);
+            QFAIL("Grad-CAM on a model without feature maps must fail");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("exposes no feature maps"), e.what());
+        }
+        // Occlusion needs only the forward pass: same map as the built-in model.
+        const nn::Model builtIn = nn::Model::load(bundle_.toStdString());
+        const auto a = explainWith(builtIn, img, explain::Method::Occlusion), b = explainWith(scripted, img, explain::Method::Occlusion);
+        QVERIFY(cv::norm(a.map, b.map, cv::NORM_INF) < 1e-4);
+    }
+
+    // Deleting what Grad-CAM points at first lowers the class probability faster
+    // than deleting at random; inserting it first raises it faster.
+    void faithfulnessBeatsRandomMaps()
+    {
+        const nn::Model m = nn::Model::load(bundle_.toStdString());
+        double del = 0, ins = 0, rdel = 0, rins = 0;
+        const int n = 8;
+        for (int i = 0; i < n; ++i) {
+            const imaging::Image img = imaging::imageFromMat(sample(true, 2400 + i), "x");
+            const auto e = explainWith(m, img, explain::Method::GradCam, 0);
+            const auto c = explain::measureCurves(m, img, e.inputMap, 0);
+            QCOMPARE(static_cast<int>(c.deletion.size()), 21);
+            QCOMPARE(static_cast<int>(c.insertion.size()), 21);
+            QVERIFY(std::abs(c.deletion.front() - e.probabilities[0]) < 1e-4); // nothing deleted yet: the original
+            del += c.deletionAuc / n;
+            ins += c.insertionAuc / n;
+            const auto r = explain::measureCurves(m, img, explain::randomMap(e.inputMap.size(), 8, 100 + i), 0);
+            rdel += r.deletionAuc / n;
+            rins += r.insertionAuc / n;
+        }
+        QVERIFY2(del < rdel - 0.05, qPrintable(QString("deletion AUC %1 vs random %2").arg(del).arg(rdel)));
+        QVERIFY2(ins > rins + 0.05, qPrintable(QString("insertion AUC %1 vs random %2").arg(ins).arg(rins)));
+    }
+
+    void aucAndRandomMaps()
+    {
+        QCOMPARE(explain::trapezoidAuc({1.0, 1.0, 1.0}), 1.0);
+        QCOMPARE(explain::trapezoidAuc({1.0, 0.0}), 0.5);
+        QCOMPARE(explain::trapezoidAuc({0.0, 1.0, 0.0}), 0.5);
+        const cv::Mat r = explain::randomMap(cv::Size(40, 30), 4, 7);
+        QCOMPARE(r.size(), cv::Size(40, 30));
+        double lo = 0, hi = 0;
+        cv::minMaxLoc(r, &lo, &hi);
+        QVERIFY(lo >= 0.0 && hi <= 1.0 && hi - lo > 0.3);
+        QCOMPARE(cv::norm(r, explain::randomMap(cv::Size(40, 30), 4, 7), cv::NORM_INF), 0.0); // seeded
+    }
+
+    void colourMaps()
+    {
+        cv::Mat ramp(1, 256, CV_32F);
+        for (int i = 0; i < 256; ++i)
+            ramp.at<float>(0, i) = i / 255.0f;
+        for (explain::ColourMap c : explain::allColourMaps()) {
+            QVERIFY(explain::colourMapFromString(explain::toString(c)) == c);
+            const cv::Mat rgb = explain::colourise(ramp, c);
+            QCOMPARE(rgb.type(), CV_8UC3);
+            const cv::Mat rgba = explain::colouriseRgba(ramp, c, 0.5);
+            QCOMPARE(rgba.type(), CV_8UC4);
+            QCOMPARE(static_cast<int>(rgba.at<cv::Vec4b>(0, 10)[3]), 128);
+        }
+        // The grey-friendly map: brightness rises with the value all the way.
+        const cv::Mat cividis = explain::colourise(ramp, explain::ColourMap::Cividis);
+        double previous = -1;
+        for (int i = 0; i < 256; i += 15) {
+            const cv::Vec3b p = cividis.at<cv::Vec3b>(0, i);
+            const double luma = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+            QVERIFY2(luma > previous, qPrintable(QString("luma falls at %1").arg(i)));
+            previous = luma;
+        }
+        QVERIFY_THROWS_EXCEPTION(Error, explain::colourMapFromString("rainbow"));
+    }
+
     void badInputIsAClearError()
     {
         const nn::Model m = nn::Model::load(bundle_.toStdString());
         const imaging::Image img = imaging::imageFromMat(sample(true, 1), "x");
-        QVERIFY_THROWS_EXCEPTION(Error, explain::explainImage(m, img, 5));
-        QVERIFY_THROWS_EXCEPTION(Error, explain::methodFromString("magic"));
+        auto message = [&](auto&& f) -> QString {
+            try {
+                f();
+            } catch (const Error& e) {
+                return e.what();
+            }
+            return "no error";
+        };
+        QVERIFY(message([&] { explainWith(m, img, explain::Method::GradCam, 5); }).contains("out of range"));
+        QVERIFY(message([&] { explain::methodFromString("magic"); }).contains("unknown explanation method 'magic'"));
+        const QString layer = message([&] { explainWith(m, img, explain::Method::GradCam, -1, "fc"); });
+        QVERIFY2(layer.contains("no layer 'fc'") && layer.contains("blocks.0"), qPrintable(layer));
+        QVERIFY(message([&] { explainWith(m, img, explain::Method::Occlusion, -1, "blocks.0"); }).contains("takes no layer"));
+        const QString cls = message([&] { explain::classIndexFromName(m, "triangle"); });
+        QVERIFY2(cls.contains("no class 'triangle'") && cls.contains("disc, square"), qPrintable(cls));
+        QCOMPARE(explain::classIndexFromName(m, "square"), 1);
+        const QString map = message([&] { explain::measureCurves(m, img, cv::Mat::zeros(10, 10, CV_32F), 0); });
+        QVERIFY2(map.contains("input's size"), qPrintable(map));
+    }
+
+    void cliWritesMapsAndEvaluates()
+    {
+        const QString img = tmp_.filePath("probe.png");
+        cv::imwrite(img.toStdString(), sample(true, 2500));
+        const QString out = tmp_.filePath("cli");
+        auto r = test::runCli({"explain", "--model", bundle_, "--out", out, "--method", "gradcam,occlusion", "--class",
+                               "disc", "--colour-map", "cividis", img});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        for (const char* m : {"gradcam", "occlusion"}) {
+            const QString stem = out + QString("/probe_%1_disc").arg(m);
+            const cv::Mat png = cv::imread((stem + ".png").toStdString(), cv::IMREAD_UNCHANGED);
+            const cv::Mat tiff = cv::imread((stem + "_map.tiff").toStdString(), cv::IMREAD_UNCHANGED);
+            QCOMPARE(png.size(), cv::Size(64, 64));
+            QCOMPARE(tiff.type(), CV_32FC1);
+        }
+        r = test::runCli({"explain", "--model", bundle_, "--evaluate", "--method", "gradcam", "--json",
+                          tmp_.filePath("faith.json"), "--random-maps", "2", "--limit", "40", tmp_.filePath("data/disc")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("deletion AUC") && r.out.contains("random"), qPrintable(r.out));
+        const QJsonObject j = test::readJsonObject(tmp_.filePath("faith.json"));
+        QCOMPARE(j["images"].toInt(), 40);
+        const QJsonObject g = j["methods"].toObject()["gradcam"].toObject(), rnd = j["random"].toObject();
+        QVERIFY(g["deletion_auc"].toDouble() < rnd["deletion_auc"].toDouble());
+        QVERIFY(g["insertion_auc"].toDouble() > rnd["insertion_auc"].toDouble());
+        r = test::runCli({"explain", "--model", bundle_, "--out", out, "--class", "triangle", img});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("no class 'triangle'"), qPrintable(r.err));
+        r = test::runCli({"explain", "--model", bundle_, "--out", out, "--layer", "conv9", img});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("no layer 'conv9'"), qPrintable(r.err));
     }
 };
 

@@ -1,10 +1,14 @@
 #include "cli/cli_common.h"
+#include <QDirIterator>
+#include <QFileInfo>
+#include <QDir>
 
 #include <csignal>
 #include <cstdio>
 #include <unistd.h>
 
 #include "common/error.h"
+#include "imaging/image.h"
 #include "nn/model.h"
 
 namespace sinar::cli {
@@ -107,6 +111,29 @@ void installInterruptHandler()
 bool stderrIsTerminal()
 {
     return isatty(fileno(stderr)) != 0;
+}
+
+QStringList expandImageArguments(const QStringList& args)
+{
+    QStringList files;
+    for (const QString& arg : args) {
+        if (!QFileInfo(arg).isDir()) {
+            files << arg;
+            continue;
+        }
+        QStringList found;
+        QDirIterator it(arg, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString f = it.next();
+            if (imaging::isImageFileName(f.toStdString()))
+                found << f;
+        }
+        if (found.isEmpty())
+            throw Error("the folder holds no images", arg.toStdString());
+        found.sort();
+        files << found;
+    }
+    return files;
 }
 
 } // namespace sinar::cli

@@ -34,6 +34,10 @@ void installInterruptHandler();
 
 bool stderrIsTerminal();
 
+// Files stay as given; folders are searched recursively for images (sorted).
+// Throws sinar::Error for a folder without images.
+QStringList expandImageArguments(const QStringList& args);
+
 int runTrain(const QStringList& args);
 int runEvaluate(const QStringList& args);
 int runPredict(const QStringList& args);

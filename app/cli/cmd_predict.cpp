@@ -25,24 +25,7 @@ int runPredict(const QStringList& args)
     int code = 0;
     if (!parseOrExit(p, args, "Classify image files with a model bundle.", code))
         return code;
-    QStringList files;
-    for (const QString& arg : p.positionalArguments()) {
-        if (!QFileInfo(arg).isDir()) {
-            files << arg;
-            continue;
-        }
-        QStringList found;
-        QDirIterator it(arg, QDir::Files, QDirIterator::Subdirectories);
-        while (it.hasNext()) {
-            const QString f = it.next();
-            if (imaging::isImageFileName(f.toStdString()))
-                found << f;
-        }
-        if (found.isEmpty())
-            throw Error("the folder holds no images", arg.toStdString());
-        found.sort();
-        files << found;
-    }
+    const QStringList files = expandImageArguments(p.positionalArguments());
     if (files.isEmpty())
         throw Error("no image files given (see --help)");
     applyThreads(p);

@@ -130,14 +130,23 @@ static std::shared_ptr<Model::Impl> loadTorchScript(const std::string& path, con
     // Check the outputs against the side-car once, on a blank input.
     const imaging::Recipe& r = info.recipe;
     torch::Tensor out;
+    bool tupleOut = false;
     try {
         torch::NoGradGuard noGrad;
-        out = impl->forward(torch::zeros({1, r.channels, r.height, r.width}));
+        const torch::Tensor blank = torch::zeros({1, r.channels, r.height, r.width});
+        const c10::IValue raw = impl->script.forward({blank});
+        tupleOut = raw.isTuple() && raw.toTuple()->elements().size() == 2 && raw.toTuple()->elements()[0].isTensor() &&
+                   raw.toTuple()->elements()[0].toTensor().dim() == 4;
+        out = impl->forward(blank);
     } catch (const c10::Error& e) {
         throw Error("the TorchScript model does not accept " + std::to_string(r.channels) + "x" + std::to_string(r.height) +
                         "x" + std::to_string(r.width) + " input (" + firstLine(e.what_without_backtrace()) + ")",
                     path);
     }
+    if (impl->script.find_method("features") && impl->script.find_method("head"))
+        impl->convention = Model::Impl::FeatureConvention::Methods;
+    else if (tupleOut)
+        impl->convention = Model::Impl::FeatureConvention::Tuple;
     if (out.dim() != 2 || out.size(1) != static_cast<int64_t>(info.classNames.size()))
         throw Error("the TorchScript model gives " + std::to_string(out.dim() == 2 ? out.size(1) : out.numel()) +
                         " outputs but the side-car names " + std::to_string(info.classNames.size()) + " classes",

@@ -14,6 +14,11 @@ struct Model::Impl {
     StandardCnn net{nullptr};        // built-in architecture
     torch::jit::script::Module script; // a TorchScript model (architecture "torchscript")
     bool scripted = false;
+    // How a TorchScript model exposes feature maps for saliency maps (README,
+    // "Explaining TorchScript models"): methods features(x) and head(f), or a
+    // forward() that returns (features, logits).
+    enum class FeatureConvention { None, Methods, Tuple };
+    FeatureConvention convention = FeatureConvention::None;
 
     torch::Tensor forward(const torch::Tensor& x);
 };

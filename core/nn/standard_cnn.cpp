@@ -35,16 +35,28 @@ StandardCnnImpl::StandardCnnImpl(const CnnConfig& config) : config_(config)
     }
 }
 
-torch::Tensor StandardCnnImpl::features(const torch::Tensor& input)
+torch::Tensor StandardCnnImpl::featuresAt(const torch::Tensor& input, int block)
 {
     torch::Tensor x = input;
-    const size_t n = blocks_->size();
-    for (size_t b = 0; b < n; ++b) {
-        x = blocks_[b]->as<torch::nn::Sequential>()->forward(x);
-        if (b + 1 < n)
+    for (int b = 0; b <= block; ++b) {
+        if (b > 0)
             x = pool_(x);
+        x = blocks_[static_cast<size_t>(b)]->as<torch::nn::Sequential>()->forward(x);
     }
     return x;
+}
+
+torch::Tensor StandardCnnImpl::forwardFrom(const torch::Tensor& blockOutput, int block)
+{
+    torch::Tensor x = blockOutput;
+    for (int b = block + 1; b < blockCount(); ++b)
+        x = blocks_[static_cast<size_t>(b)]->as<torch::nn::Sequential>()->forward(pool_(x));
+    return head(x);
+}
+
+torch::Tensor StandardCnnImpl::features(const torch::Tensor& input)
+{
+    return featuresAt(input, blockCount() - 1);
 }
 
 torch::Tensor StandardCnnImpl::head(const torch::Tensor& features)

@@ -14,6 +14,12 @@ public:
     // Classifier head applied to the output of features().
     torch::Tensor head(const torch::Tensor& features);
 
+    // Saliency maps of any block: the output of block `block` (0-based, before
+    // its pooling), and the rest of the network from there to the logits.
+    int blockCount() const { return static_cast<int>(blocks_->size()); }
+    torch::Tensor featuresAt(const torch::Tensor& x, int block);
+    torch::Tensor forwardFrom(const torch::Tensor& blockOutput, int block);
+
     const CnnConfig& config() const { return config_; }
 
 private:

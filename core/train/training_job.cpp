@@ -279,4 +279,27 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     return result;
 }
 
+std::vector<size_t> heldOutTestIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
+{
+    const std::string hash = bundleData["hash"].toString().toStdString();
+    if (hash.empty())
+        throw Error("the bundle does not record its training data, so its held-out images are unknown", context);
+    if (hash != dataHash(data))
+        throw Error("this is not the data set the model was trained on (its file list differs from the one recorded in "
+                    "the bundle)",
+                    data.source());
+    if (bundleData["near_duplicate_groups_kept_together"].toBool())
+        throw Error("the model was trained with near-duplicate grouping; its held-out images cannot be re-created here",
+                    context);
+    const double testFraction = bundleData["test_fraction"].toDouble();
+    if (testFraction <= 0)
+        throw Error("the model was tested on a separate test set (" + bundleData["test_source"].toString().toStdString() +
+                        "); pass that set instead",
+                    context);
+    const data::Split split =
+        data::stratifiedSplit(data.labels(), testFraction, bundleData["val_fraction"].toDouble(0.1),
+                              static_cast<uint32_t>(bundleData["split_seed"].toInteger()));
+    return split.test;
+}
+
 } // namespace sinar::train

@@ -2,11 +2,13 @@
 // The whole headless training run the CLI and the GUI share: open the data
 // set, split it, decode it once, train, evaluate on the held-out test part and
 // write the bundle plus a run folder (split, history, metrics, checkpoint).
+#include <QJsonObject>
 #include <string>
 #include <vector>
 
 #include "common/cancel_token.h"
 #include "common/progress.h"
+#include "data/dataset.h"
 #include "eval/metrics.h"
 #include "imaging/augmenter.h"
 #include "imaging/recipe.h"
@@ -44,5 +46,11 @@ struct TrainingJobResult {
 };
 
 TrainingJobResult runTrainingJob(const TrainingJobSpec& spec, TrainingObserver* observer, const CancelToken* cancel);
+
+// The held-out test images of a bundle trained on `data`: re-creates the seeded
+// split from the bundle's data metadata (BundleInfo::data). Throws sinar::Error
+// when `data` is not the set the bundle was trained on (its hash differs) or
+// the split cannot be re-created (near-duplicate groups, a separate test set).
+std::vector<size_t> heldOutTestIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context);
 
 } // namespace sinar::train
