@@ -2,12 +2,15 @@
 // known evidence, classes and layers differ, TorchScript exports give the same
 // maps as the built-in model, faithfulness beats random maps, bad input is a
 // clear error.
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QProcess>
 #include <QtTest>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "common/error.h"
+#include "common/json_io.h"
 #include "explain/colour_map.h"
 #include "explain/explain.h"
 #include "explain/faithfulness.h"
@@ -213,6 +216,50 @@ private slots:
         const nn::Model builtIn = nn::Model::load(bundle_.toStdString());
         const auto a = explainWith(builtIn, img, explain::Method::Occlusion), b = explainWith(scripted, img, explain::Method::Occlusion);
         QVERIFY(cv::norm(a.map, b.map, cv::NORM_INF) < 1e-4);
+    }
+
+    // A pretrained ImageNet MobileNetV2, wrapped the way the README shows: the
+    // same probabilities as the plain export, and the "Egyptian cat" map lies
+    // on the cat (which fills the middle of check_cat.bmp).
+    void wrappedTorchVisionModel()
+    {
+        SINAR_DATA_OR_SKIP(pretrained, "pretrained/mobilenet_v2_imagenet.torchscript.pt");
+        const QString wrapped = tmp_.filePath("mobilenet_explainable.pt");
+        QProcess py;
+        py.start("/usr/bin/python3", {QString(SINAR_TOOLS_DIR) + "/sinar_bundle.py", "wrap", pretrained, wrapped});
+        QVERIFY(py.waitForFinished(180000));
+        QVERIFY2(py.exitCode() == 0, py.readAllStandardError().constData());
+        QFile labels(QFileInfo(pretrained).dir().filePath("imagenet_labels.txt"));
+        QVERIFY(labels.open(QIODevice::ReadOnly));
+        QStringList names = QString::fromUtf8(labels.readAll()).split('\n', Qt::SkipEmptyParts);
+        names.removeFirst(); // "background" is not an output
+        imaging::Recipe r;
+        r.channels = 3;
+        r.width = r.height = 224;
+        r.normalisation = imaging::Normalisation::MinusOneOne;
+        QJsonObject side;
+        side["class_names"] = QJsonArray::fromStringList(names);
+        side["preprocessing"] = r.toJson();
+        const QString plain = tmp_.filePath("mobilenet_plain.pt");
+        QVERIFY(QFile::copy(pretrained, plain));
+        writeJsonFile((plain + ".json").toStdString(), side);
+        writeJsonFile((wrapped + ".json").toStdString(), side);
+
+        const nn::Model original = nn::Model::load(plain.toStdString());
+        const nn::Model explainable = nn::Model::load(wrapped.toStdString());
+        QVERIFY(!explain::supports(original, explain::Method::GradCam));
+        QCOMPARE(explain::explainableLayers(explainable), std::vector<std::string>{"features"});
+        const imaging::Image cat = imaging::readImageFile(QFileInfo(pretrained).dir().filePath("check_cat.bmp").toStdString());
+        const auto e = explainWith(explainable, cat, explain::Method::GradCam);
+        QCOMPARE(QString::fromStdString(explainable.info().classNames[static_cast<size_t>(e.classIndex)]), QString("Egyptian cat"));
+        const std::vector<float> p = original.predict(cat);
+        for (size_t i = 0; i < p.size(); i += 37)
+            QVERIFY(std::abs(p[i] - e.probabilities[i]) < 1e-5);
+        QCOMPARE(e.map.size(), cat.pixels.size());
+        cv::Point peak;
+        cv::minMaxLoc(e.map, nullptr, nullptr, nullptr, &peak);
+        const cv::Rect middle(cat.width() / 4, cat.height() / 6, cat.width() / 2, cat.height() * 5 / 6);
+        QVERIFY2(middle.contains(peak), qPrintable(QString("peak at %1,%2").arg(peak.x).arg(peak.y)));
     }
 
     // Deleting what Grad-CAM points at first lowers the class probability faster

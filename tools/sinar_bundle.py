@@ -8,6 +8,13 @@
       saliency maps: methods features(x)/head(f) (default), a forward()
       returning (features, logits), or none (plain logits; occlusion only).
 
+  wrap MODEL OUT.pt [--features features] [--classifier classifier]
+      Makes a PyTorch model whose forward is features -> global average
+      pooling -> classifier (torchvision's MobileNet, DenseNet, EfficientNet,
+      VGG-style heads; MODEL is a TorchScript file) explainable: writes a
+      TorchScript file with methods features(x) and head(f). Copy the model's
+      side-car JSON to OUT.pt.json.
+
   gradcam-bench BUNDLE [--runs 20] [--threads 2]
       The reference timing: plain inference and a hooks-based Grad-CAM
       (forward hook on the last block, tensor hook for the gradient) at
@@ -93,6 +100,37 @@ class LogitsOnly(nn.Module):
         return self.net(x)
 
 
+class Explainable(nn.Module):
+    """The README's convention for any features -> pool -> classifier model."""
+
+    def __init__(self, features, classifier):
+        super().__init__()
+        self.body = features
+        self.classifier = classifier
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+    @torch.jit.export
+    def features(self, x):
+        return self.body(x)  # feature maps [N, C, H, W]
+
+    @torch.jit.export
+    def head(self, f):
+        return self.classifier(torch.nn.functional.adaptive_avg_pool2d(f, 1).flatten(1))  # logits
+
+
+def wrap(args):
+    net = torch.jit.load(args.model, map_location="cpu")
+    for name in (args.features, args.classifier):
+        if not hasattr(net, name):
+            sys.exit(f"{args.model}: the model has no submodule '{name}' "
+                     f"(it has: {', '.join(n for n, _ in net.named_children())})")
+    module = Explainable(getattr(net, args.features), getattr(net, args.classifier)).eval()
+    torch.jit.script(module).save(args.out)
+    print(f"wrote {args.out} (methods features/head)")
+
+
 def load_bundle(path):
     archive = torch.jit.load(path, map_location="cpu")
     meta = json.loads(archive.sinar_metadata)
@@ -165,12 +203,17 @@ def main():
     e.add_argument("bundle")
     e.add_argument("out")
     e.add_argument("--convention", choices=["methods", "tuple", "none"], default="methods")
+    w = sub.add_parser("wrap")
+    w.add_argument("model")
+    w.add_argument("out")
+    w.add_argument("--features", default="features")
+    w.add_argument("--classifier", default="classifier")
     b = sub.add_parser("gradcam-bench")
     b.add_argument("bundle")
     b.add_argument("--runs", type=int, default=20)
     b.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
-    export(args) if args.cmd == "torchscript" else bench(args)
+    {"torchscript": export, "wrap": wrap, "gradcam-bench": bench}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QJsonObject>
+#include <algorithm>
+#include <functional>
 #include <chrono>
 #include <cstdio>
 
@@ -8,10 +11,101 @@
 #include "common/json_io.h"
 #include "data/dataset.h"
 #include "data/image_cache.h"
+#include "explain/explain.h"
+#include "imaging/preprocessor.h"
 #include "nn/model.h"
 #include "train/throughput.h"
 
 namespace sinar::cli {
+
+namespace {
+
+// Median milliseconds of each job, run in interleaved rounds so that load from
+// elsewhere on the machine affects all of them alike. A job with `every` = k
+// runs in every k-th round only.
+struct Job {
+    Job(std::function<void()> w, int e = 1) : work(std::move(w)), every(e) {}
+    std::function<void()> work;
+    int every = 1;
+    std::vector<double> ms;
+};
+
+void runInterleaved(std::vector<Job>& jobs, int rounds)
+{
+    for (Job& j : jobs)
+        j.work(); // warm-up
+    for (int round = 0; round < rounds; ++round) {
+        for (Job& j : jobs) {
+            if (round % j.every != 0)
+                continue;
+            const auto t0 = std::chrono::steady_clock::now();
+            j.work();
+            j.ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        }
+    }
+}
+
+double median(std::vector<double> v)
+{
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+}
+
+// Single-image latency: plain inference (the forward pass and softmax on the
+// preprocessed image) against each saliency method on the same image.
+int benchExplain(const QCommandLineParser& p)
+{
+    const std::string modelPath = requiredOption(p, "model");
+    const nn::Model model = nn::Model::load(modelPath);
+    const int runs = intOption(p, "runs", 1, 10000);
+    const imaging::Recipe& r = model.info().recipe;
+    imaging::Image image;
+    if (p.isSet("image")) {
+        image = imaging::readImageFile(p.value("image").toStdString());
+    } else {
+        cv::Mat m(r.height, r.width, r.channels == 1 ? CV_8UC1 : CV_8UC3);
+        cv::randu(m, cv::Scalar::all(0), cv::Scalar::all(255));
+        image = imaging::imageFromMat(m, "textured");
+    }
+    const imaging::Preprocessor pre(r);
+    const std::vector<float> x = pre(image);
+    std::printf("model: %s, input %dx%dx%d, image %dx%d; %d threads; batch 1, median of %d runs\n",
+                QFileInfo(QString::fromStdString(modelPath)).fileName().toUtf8().constData(), r.width, r.height,
+                r.channels, image.width(), image.height(), nn::threadCount(), runs);
+    std::vector<Job> jobs;
+    jobs.emplace_back([&] { model.predict(x.data(), 1); });
+    jobs.emplace_back([&] { model.predict(image); });
+    std::vector<explain::Method> methods;
+    for (explain::Method m : explain::allMethods()) {
+        if (!explain::supports(model, m))
+            continue;
+        methods.push_back(m);
+        explain::ExplainOptions options;
+        options.method = m;
+        const bool slow = m == explain::Method::ScoreCam || m == explain::Method::Occlusion;
+        jobs.emplace_back([&model, &image, options] { explain::explainImage(model, image, options); }, slow ? 5 : 1);
+    }
+    runInterleaved(jobs, runs);
+    const double forward = median(jobs[0].ms), preprocessed = median(jobs[1].ms);
+    std::printf("%-28s %8.2f ms\n", "inference (forward)", forward);
+    std::printf("%-28s %8.2f ms\n", "inference + preprocessing", preprocessed);
+    QJsonObject o;
+    o["threads"] = nn::threadCount();
+    o["runs"] = runs;
+    o["inference_ms"] = forward;
+    o["inference_with_preprocessing_ms"] = preprocessed;
+    for (size_t i = 0; i < methods.size(); ++i) {
+        const double ms = median(jobs[i + 2].ms);
+        std::printf("%-28s %8.2f ms   %5.2fx inference + preprocessing\n",
+                    (explain::displayName(methods[i]) + " (+ preprocessing)").c_str(), ms, ms / preprocessed);
+        o[QString::fromStdString(explain::toString(methods[i])) + "_ms"] = ms;
+    }
+    if (p.isSet("json"))
+        writeJsonFile(p.value("json").toStdString(), o);
+    return kExitOk;
+}
+
+} // namespace
 
 int runBench(const QStringList& args)
 {
@@ -27,11 +121,15 @@ int runBench(const QStringList& args)
         {"runs", "Single-image latency runs (default 20).", "N", "20"},
         {"threads", "Compute threads (default: one per core).", "N"},
         {"json", "Write the numbers as JSON.", "OUT"},
+        {"explain", "With --model: single-image latency of plain inference and of each saliency method."},
+        {"image", "With --explain: measure on this image (default: a textured image of the input size).", "FILE"},
     });
     int code = 0;
     if (!parseOrExit(p, args, "Measure training and inference speed on this machine.", code))
         return code;
     applyThreads(p);
+    if (p.isSet("explain"))
+        return benchExplain(p);
     nn::BundleInfo info;
     if (p.isSet("model")) {
         info = nn::Model::load(p.value("model").toStdString()).info();

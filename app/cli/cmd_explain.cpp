@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <opencv2/imgcodecs.hpp>
@@ -241,8 +242,12 @@ int runExplain(const QStringList& args)
                     if (shown.empty())
                         shown = explain::windowedImage(model, image);
                     const cv::Mat overlay = explain::overlayMap(shown, e.map, alpha, colours);
+                    std::string safeClass = className; // class names become part of a file name
+                    for (char& ch : safeClass)
+                        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-')
+                            ch = '_';
                     const std::string stem = outDir + "/" + QFileInfo(in.path).completeBaseName().toStdString() + "_" +
-                                             explain::toString(methods[mi]) + "_" + className;
+                                             explain::toString(methods[mi]) + "_" + safeClass;
                     cv::Mat bgr;
                     cv::cvtColor(overlay, bgr, cv::COLOR_RGB2BGR);
                     if (!cv::imwrite(stem + ".png", bgr) || !cv::imwrite(stem + "_map.tiff", e.map))

@@ -200,7 +200,8 @@ cv::Mat gradientCam(const Pass& p, Method method, const imaging::Recipe& r)
     return toInputMap((weights * p.acts).sum(1).squeeze(0), r);
 }
 
-cv::Mat scoreCam(const nn::Model& model, const Pass& p, const cv::Mat& base, int classIndex, const CancelToken* cancel)
+cv::Mat scoreCam(const nn::Model& model, const Pass& p, const cv::Mat& base, int classIndex, int maxChannels,
+                 const CancelToken* cancel)
 {
     const imaging::Recipe& r = model.info().recipe;
     // Each channel, upsampled to the input and scaled to [0, 1], masks the image.
@@ -208,11 +209,19 @@ cv::Mat scoreCam(const nn::Model& model, const Pass& p, const cv::Mat& base, int
     const torch::Tensor lo = up.amin({1, 2}, true), hi = up.amax({1, 2}, true);
     const torch::Tensor range = hi - lo;
     up = ((up - lo) / torch::where(range > 0, range, torch::ones_like(range))).contiguous();
-    std::vector<int64_t> channels; // flat channels carry no location: skipped
-    const auto rangeAcc = range.flatten().contiguous();
-    for (int64_t c = 0; c < rangeAcc.numel(); ++c) {
-        if (rangeAcc[c].item<float>() > 0)
+    // Flat channels carry no location: skipped. Wide layers (1,280 channels in
+    // MobileNetV2) are capped to the most active channels.
+    const torch::Tensor flatRange = range.flatten().contiguous();
+    const torch::Tensor activity = p.acts.mean({0, 2, 3}).contiguous();
+    std::vector<int64_t> channels;
+    for (int64_t c = 0; c < flatRange.numel(); ++c) {
+        if (flatRange.data_ptr<float>()[c] > 0)
             channels.push_back(c);
+    }
+    if (maxChannels > 0 && static_cast<int>(channels.size()) > maxChannels) {
+        const float* a = activity.data_ptr<float>();
+        std::stable_sort(channels.begin(), channels.end(), [a](int64_t x, int64_t y) { return a[x] > a[y]; });
+        channels.resize(static_cast<size_t>(maxChannels));
     }
     cv::Mat base32;
     base.convertTo(base32, CV_32F);
@@ -391,7 +400,7 @@ Explanation explainImage(const nn::Model& model, const imaging::Image& image, co
         const torch::Tensor probs = torch::softmax(pass.logits, 1).contiguous();
         out.probabilities.assign(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.size(1));
         out.inputMap = gradients ? gradientCam(pass, options.method, r)
-                                 : scoreCam(model, pass, prep.base, out.classIndex, options.cancel);
+                                 : scoreCam(model, pass, prep.base, out.classIndex, options.scoreCamChannels, options.cancel);
     }
     out.map = toImageGeometry(out.inputMap, prep.geometry, image.pixels.size());
     out.milliseconds = static_cast<double>(timer.nsecsElapsed()) / 1e6;

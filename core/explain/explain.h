@@ -34,6 +34,7 @@ struct ExplainOptions {
     int classIndex = -1;                 // < 0: the predicted class
     std::string layer;                   // empty: the default layer (see explainableLayers)
     const CancelToken* cancel = nullptr; // checked between forward batches
+    int scoreCamChannels = 256;          // Score-CAM: at most this many channels, those of highest mean activation
 };
 
 struct Explanation {
