@@ -204,15 +204,11 @@ cv::Mat scoreCam(const nn::Model& model, const Pass& p, const cv::Mat& base, int
                  const CancelToken* cancel)
 {
     const imaging::Recipe& r = model.info().recipe;
-    // Each channel, upsampled to the input and scaled to [0, 1], masks the image.
-    torch::Tensor up = torch::upsample_bilinear2d(p.acts, {r.height, r.width}, false).squeeze(0); // [C, H, W]
-    const torch::Tensor lo = up.amin({1, 2}, true), hi = up.amax({1, 2}, true);
-    const torch::Tensor range = hi - lo;
-    up = ((up - lo) / torch::where(range > 0, range, torch::ones_like(range))).contiguous();
     // Flat channels carry no location: skipped. Wide layers (1,280 channels in
     // MobileNetV2) are capped to the most active channels.
-    const torch::Tensor flatRange = range.flatten().contiguous();
-    const torch::Tensor activity = p.acts.mean({0, 2, 3}).contiguous();
+    const torch::Tensor acts = p.acts.squeeze(0).contiguous(); // [C, h, w]
+    const torch::Tensor flatRange = (acts.amax({1, 2}) - acts.amin({1, 2})).contiguous();
+    const torch::Tensor activity = acts.mean({1, 2}).contiguous();
     std::vector<int64_t> channels;
     for (int64_t c = 0; c < flatRange.numel(); ++c) {
         if (flatRange.data_ptr<float>()[c] > 0)
@@ -223,13 +219,21 @@ cv::Mat scoreCam(const nn::Model& model, const Pass& p, const cv::Mat& base, int
         std::stable_sort(channels.begin(), channels.end(), [a](int64_t x, int64_t y) { return a[x] > a[y]; });
         channels.resize(static_cast<size_t>(maxChannels));
     }
+    if (channels.empty()) // every feature map is flat: nothing points anywhere
+        return cv::Mat::zeros(r.height, r.width, CV_32F);
+    // Each chosen channel, upsampled to the input and scaled to [0, 1], masks the image.
+    const torch::Tensor index = torch::tensor(channels, torch::kLong);
+    torch::Tensor up =
+        torch::upsample_bilinear2d(acts.index_select(0, index).unsqueeze(0), {r.height, r.width}, false).squeeze(0);
+    const torch::Tensor lo = up.amin({1, 2}, true), range = up.amax({1, 2}, true) - lo;
+    up = ((up - lo) / torch::where(range > 0, range, torch::ones_like(range))).contiguous();
     cv::Mat base32;
     base.convertTo(base32, CV_32F);
     const int plane = r.width * r.height;
     const float* masks = up.data_ptr<float>();
     const std::vector<float> scores =
         scorePerturbed(model, static_cast<int>(channels.size()), classIndex, cancel, [&](int i, cv::Mat& out) {
-            const cv::Mat mask(r.height, r.width, CV_32F, const_cast<float*>(masks + channels[static_cast<size_t>(i)] * plane));
+            const cv::Mat mask(r.height, r.width, CV_32F, const_cast<float*>(masks + static_cast<size_t>(i) * plane));
             if (base32.channels() == 1) {
                 cv::multiply(base32, mask, out);
             } else {
@@ -238,10 +242,10 @@ cv::Mat scoreCam(const nn::Model& model, const Pass& p, const cv::Mat& base, int
                 cv::multiply(base32, m3, out);
             }
         });
-    torch::Tensor weights = torch::zeros({up.size(0)});
+    torch::Tensor weights = torch::zeros({acts.size(0)});
     for (size_t i = 0; i < channels.size(); ++i)
         weights[channels[i]] = scores[i];
-    return toInputMap((weights.view({-1, 1, 1}) * p.acts.squeeze(0)).sum(0), r);
+    return toInputMap((weights.view({-1, 1, 1}) * acts).sum(0), r);
 }
 
 cv::Mat occlusion(const nn::Model& model, const cv::Mat& base, int classIndex, float reference, const CancelToken* cancel)
