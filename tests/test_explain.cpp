@@ -229,17 +229,7 @@ private slots:
         py.start("/usr/bin/python3", {QString(SINAR_TOOLS_DIR) + "/sinar_bundle.py", "wrap", pretrained, wrapped});
         QVERIFY(py.waitForFinished(180000));
         QVERIFY2(py.exitCode() == 0, py.readAllStandardError().constData());
-        QFile labels(QFileInfo(pretrained).dir().filePath("imagenet_labels.txt"));
-        QVERIFY(labels.open(QIODevice::ReadOnly));
-        QStringList names = QString::fromUtf8(labels.readAll()).split('\n', Qt::SkipEmptyParts);
-        names.removeFirst(); // "background" is not an output
-        imaging::Recipe r;
-        r.channels = 3;
-        r.width = r.height = 224;
-        r.normalisation = imaging::Normalisation::MinusOneOne;
-        QJsonObject side;
-        side["class_names"] = QJsonArray::fromStringList(names);
-        side["preprocessing"] = r.toJson();
+        QJsonObject side = test::imagenetSideCar(pretrained);
         const QString plain = tmp_.filePath("mobilenet_plain.pt");
         QVERIFY(QFile::copy(pretrained, plain));
         writeJsonFile((plain + ".json").toStdString(), side);

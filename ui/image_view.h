@@ -1,7 +1,8 @@
 #pragma once
 // The image view: draws one image with QPainter through a window (right-drag
 // or presets), with zoom/pan/fit, invert, rotation and flips, a pixel value
-// readout in real values, and corner annotations.
+// readout in real values, corner annotations, and an overlay layer (the heat
+// map) drawn through the same transform as the image.
 //
 // Mouse: right-drag (or Shift+left-drag) window/level, left-drag pan,
 // Ctrl+wheel zoom about the cursor, wheel scrolls through the stack (the view
@@ -24,6 +25,17 @@ public:
         QString topLeft, topRight, bottomLeft;
     };
 
+    // Everything that decides how the image is drawn, to link two views.
+    struct ViewState {
+        double zoom = 1;
+        bool fitted = true;
+        QPointF pan;
+        int rotation = 0;
+        bool flipH = false, flipV = false, inverted = false;
+        double center = 127.5, width = 255;
+        bool operator==(const ViewState& o) const;
+    };
+
     explicit ImageView(QWidget* parent = nullptr);
 
     // Shows `image`. With keepView the window, zoom, pan, rotation, flips and
@@ -35,6 +47,32 @@ public:
     const imaging::Image& image() const { return image_; }
     // The 8-bit picture currently drawn (window and inversion applied).
     const QImage& renderedImage() const { return rendered_; }
+
+    // An RGBA layer over the image (QImage::Format_RGBA8888 or any format
+    // with alpha) of exactly the image's pixel size, drawn with the image's
+    // own transform so that it stays on the same pixels through zoom, pan,
+    // rotation and flips. `source` is the image it belongs to
+    // (imaging::Image::source): setImage drops the overlay when the new image
+    // has another source or size. Returns false (and shows none) when the
+    // overlay does not fit the image on screen.
+    bool setOverlay(const QImage& rgba, const QString& source);
+    void clearOverlay();
+    bool hasOverlay() const { return !overlay_.isNull(); }
+    const QImage& overlay() const { return overlay_; }
+    const QString& overlaySource() const { return overlaySource_; }
+    void setOverlayVisible(bool visible);
+    bool overlayVisible() const { return overlayVisible_; }
+    // 0 (transparent) .. 1 (opaque); applied when drawing, so changing it is cheap.
+    void setOverlayOpacity(double opacity);
+    double overlayOpacity() const { return overlayOpacity_; }
+    // An overlay is on screen: present, visible and over an image.
+    bool overlayDrawn() const { return overlayVisible_ && hasOverlay() && hasImage(); }
+
+    ViewState viewState() const;
+    // Applies zoom, pan, rotation, flips, inversion and window; a fitted
+    // state fits this view's own size. Emits viewChanged / windowChanged only
+    // when something changed, so two views can follow each other.
+    void setViewState(const ViewState& state);
 
     void setWindow(double center, double width);
     double windowCenter() const { return center_; }
@@ -122,6 +160,10 @@ private:
     bool crosshairVisible_ = false;
     QPointF crosshair_;
     QColor crosshairH_, crosshairV_;
+    QImage overlay_;
+    QString overlaySource_;
+    bool overlayVisible_ = true;
+    double overlayOpacity_ = 1.0;
 
     Drag drag_ = Drag::None;
     QPointF dragStart_;

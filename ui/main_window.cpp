@@ -13,16 +13,21 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QImageWriter>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMimeData>
 #include <QPointer>
 #include <QProgressBar>
+#include <QRegularExpression>
+#include <QScrollArea>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableWidget>
@@ -39,6 +44,8 @@
 #include "ui/about_dialog.h"
 #include "ui/batch_panel.h"
 #include "ui/classification_panel.h"
+#include "ui/heatmap_controls.h"
+#include "ui/heatmap_render.h"
 #include "ui/image_view.h"
 #include "ui/model_catalog.h"
 #include "ui/model_handle.h"
@@ -83,11 +90,20 @@ MainWindow::MainWindow(QWidget* parent)
     centralLayout->setSpacing(0);
     notes_ = new NotificationBar(central);
     centralLayout->addWidget(notes_);
-    view_ = new ImageView(nullptr);
+    centralStack_ = new QStackedWidget(central);
+    singlePage_ = new QWidget(centralStack_);
+    auto* singleLayout = new QHBoxLayout(singlePage_);
+    singleLayout->setContentsMargins(0, 0, 0, 0);
+    singleLayout->setSpacing(2);
+    view_ = new ImageView(singlePage_);
     view_->setObjectName(QStringLiteral("imageView"));
     view_->setPlaceholder(tr("Open images, a folder or a DICOM study (File menu), or drop them here."));
-    centralStack_ = new QStackedWidget(central);
-    centralStack_->addWidget(view_);
+    sideView_ = new ImageView(singlePage_);
+    sideView_->setObjectName(QStringLiteral("heatMapView"));
+    sideView_->setVisible(false);
+    singleLayout->addWidget(view_, 1);
+    singleLayout->addWidget(sideView_, 1);
+    centralStack_->addWidget(singlePage_);
     mpr_ = new MprView(centralStack_);
     mpr_->setObjectName(QStringLiteral("mprView"));
     centralStack_->addWidget(mpr_);
@@ -121,6 +137,14 @@ MainWindow::MainWindow(QWidget* parent)
 
     connect(view_, &ImageView::stepRequested, this, &MainWindow::step);
     connect(view_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
+    connect(sideView_, &ImageView::stepRequested, this, &MainWindow::step);
+    connect(sideView_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
+    // Side by side, the two views move together: zoom, pan, rotation, flips, window.
+    connect(view_, &ImageView::viewChanged, this, [this] { linkViews(view_, sideView_); });
+    connect(view_, &ImageView::windowChanged, this, [this] { linkViews(view_, sideView_); });
+    connect(sideView_, &ImageView::viewChanged, this, [this] { linkViews(sideView_, view_); });
+    connect(sideView_, &ImageView::windowChanged, this, [this] { linkViews(sideView_, view_); });
+    connect(mpr_, &MprView::planesShown, this, &MainWindow::updateMprOverlay);
     connect(scanWatcher_, &QFutureWatcher<ScanResult>::finished, this, &MainWindow::onScanFinished);
     connect(volumeWatcher_, &QFutureWatcher<VolumeLoad>::finished, this, &MainWindow::onVolumeLoaded);
     connect(scanCancel_, &QToolButton::clicked, this, [this] {
@@ -136,8 +160,10 @@ MainWindow::MainWindow(QWidget* parent)
         restoreState(settings_.windowState());
     batchDock_->hide(); // shown when a batch runs
     view_->setAnnotationsVisible(settings_.annotationsVisible());
+    sideView_->setAnnotationsVisible(settings_.annotationsVisible());
     actAnnotations_->setChecked(settings_.annotationsVisible());
     panel_->setAutoRun(settings_.autoClassify());
+    connectHeatMap();
     const QString model = ModelCatalog::defaultModel(settings_.lastModel());
     if (!model.isEmpty())
         panel_->loadModel(model);
@@ -216,7 +242,14 @@ void MainWindow::buildDocks()
     panel_ = new ClassificationPanel(this);
     panelDock_ = new QDockWidget(tr("Classification"), this);
     panelDock_->setObjectName(QStringLiteral("classificationDock"));
-    panelDock_->setWidget(panel_);
+    // Scrolls rather than growing the window (models with many classes, small screens).
+    auto* panelScroll = new QScrollArea(panelDock_);
+    panelScroll->setObjectName(QStringLiteral("classificationScroll"));
+    panelScroll->setWidgetResizable(true);
+    panelScroll->setFrameShape(QFrame::NoFrame);
+    panelScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    panelScroll->setWidget(panel_);
+    panelDock_->setWidget(panelScroll);
     panelDock_->setMinimumWidth(300);
     addDockWidget(Qt::RightDockWidgetArea, panelDock_);
     connect(panel_, &ClassificationPanel::modelChanged, this, [this](const QString& p) { settings_.setLastModel(p); });
@@ -263,6 +296,7 @@ void MainWindow::buildMenus()
     updateRecentMenu();
     file->addSeparator();
     add(file, tr("&Export view as PNG…"), {QKeySequence(Qt::CTRL | Qt::Key_E)}, [this] { exportView(); });
+    add(file, tr("Export overla&y PNG…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E)}, [this] { exportOverlayDialog(); });
     add(file, tr("&Close all"), {QKeySequence(Qt::CTRL | Qt::Key_W)}, [this] {
         browser_->clear();
         stack_.reset();
@@ -271,6 +305,11 @@ void MainWindow::buildMenus()
         index_ = shownIndex_ = settledIndex_ = -1;
         loader_.discard();
         view_->clear();
+        sideView_->clear();
+        heatMap_.release();
+        heatSource_.clear();
+        heatImage_ = {};
+        shownIsDicom_ = false;
         panel_->clearImage();
         position_->clear();
         infoTable_->setRowCount(0);
@@ -300,6 +339,7 @@ void MainWindow::buildMenus()
     view->addSeparator();
     actAnnotations_ = add(view, tr("Corner &annotations"), {QKeySequence(Qt::Key_A)}, [this](bool on) {
         view_->setAnnotationsVisible(on);
+        sideView_->setAnnotationsVisible(on);
         settings_.setAnnotationsVisible(on);
     });
     actAnnotations_->setCheckable(true);
@@ -346,6 +386,13 @@ void MainWindow::buildMenus()
     actAutoRun_ = add(classify, tr("&Auto-classify every image shown"), {}, [this](bool on) { panel_->setAutoRun(on); });
     actAutoRun_->setCheckable(true);
     actAutoRun_->setChecked(panel_->autoRun());
+    classify->addSeparator();
+    actOverlay_ = add(classify, tr("Heat map &overlay"), {QKeySequence(Qt::Key_O)},
+                      [this](bool on) { heatControls()->setOverlayOn(on); });
+    actOverlay_->setCheckable(true);
+    actSideBySide_ = add(classify, tr("Heat map &side by side"), {QKeySequence(Qt::Key_S)},
+                         [this](bool on) { heatControls()->setSideBySide(on); });
+    actSideBySide_->setCheckable(true);
     classify->addSeparator();
     add(classify, tr("&Batch-classify the series"), {QKeySequence(Qt::CTRL | Qt::Key_B)}, [this] { batchClassifySeries(); });
     add(classify, tr("Batch-classify a &folder…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B)}, [this] { batchClassifyFolder(); });
@@ -573,7 +620,22 @@ void MainWindow::onLoaded(Loaded l)
 void MainWindow::display(const Loaded& l)
 {
     const bool sameSeries = shownStack_ == l.stack && view_->hasImage();
-    view_->setImage(l.image.image, sameSeries);
+    linking_ = true; // the side view follows once it has the new image too
+    view_->setImage(l.image.image, sameSeries); // drops an overlay of another image
+    linking_ = false;
+    if (heatSource_ != QString::fromStdString(l.image.image.source)) {
+        heatMap_.release();
+        heatSource_.clear();
+        heatImage_ = {};
+    }
+    shownIsDicom_ = l.image.dicom;
+    shownFrame_ = l.image.frame;
+    if (sideBySide()) {
+        linking_ = true;
+        sideView_->setImage(l.image.image, sameSeries);
+        linking_ = false;
+        linkViews(view_, sideView_);
+    }
     shownStack_ = l.stack;
     shownIndex_ = settledIndex_ = l.index;
     updateAnnotations(l);
@@ -584,6 +646,9 @@ void MainWindow::display(const Loaded& l)
         presetActions_[k]->setToolTip(c.available ? QStringLiteral("C %1 W %2").arg(c.center).arg(c.width) : c.reason);
     }
     panel_->setImage(l.image.image);
+    refreshOverlay();
+    if (mprLayout())
+        followShownSlice();
     setWindowTitle(QStringLiteral("%1 — Sinar").arg(l.stack->itemName(static_cast<size_t>(l.index))));
     emit imageShown(l.index);
 }
@@ -755,7 +820,8 @@ void MainWindow::setMprLayout(bool on)
     if (!on) {
         if (volumeCancel_)
             volumeCancel_->cancel();
-        centralStack_->setCurrentWidget(view_);
+        centralStack_->setCurrentWidget(singlePage_);
+        refreshOverlay();
         return;
     }
     if (!stack_ || !stack_->dicomSeries) {
@@ -765,6 +831,8 @@ void MainWindow::setMprLayout(bool on)
     }
     if (volumeStack_ == stack_ && mpr_->hasVolume()) {
         centralStack_->setCurrentWidget(mpr_);
+        followShownSlice();
+        refreshOverlay();
         return;
     }
     if (volumeLoading())
@@ -820,13 +888,15 @@ void MainWindow::onVolumeLoaded()
         if (!v.error.isEmpty())
             notes_->showNote(v.error);
         actMpr_->setChecked(false);
-        centralStack_->setCurrentWidget(view_);
+        centralStack_->setCurrentWidget(singlePage_);
         return;
     }
     volumeStack_ = v.stack;
     mpr_->setVolume(v.volume);
+    followShownSlice();
     if (actMpr_->isChecked())
         centralStack_->setCurrentWidget(mpr_);
+    refreshOverlay();
 }
 
 bool MainWindow::isIdle() const
@@ -919,6 +989,316 @@ void MainWindow::exportView()
     const QString path = QFileDialog::getSaveFileName(this, tr("Export view"), QStringLiteral("sinar-view.png"), tr("PNG images (*.png)"));
     if (!path.isEmpty() && !view_->grab().save(path, "PNG"))
         notes_->addFailure(path, tr("could not write the image"));
+}
+
+HeatMapControls* MainWindow::heatControls() const
+{
+    return panel_->heatMapControls();
+}
+
+void MainWindow::connectHeatMap()
+{
+    HeatMapControls* h = heatControls();
+    connect(panel_, &ClassificationPanel::resultShown, this, &MainWindow::onClassificationShown);
+    connect(h, &HeatMapControls::requestChanged, this, [this, h] {
+        actOverlay_->setChecked(h->overlayOn());
+        if (persistHeatMap_) {
+            settings_.setHeatMapOverlay(h->overlayOn());
+            settings_.setHeatMapMethod(QString::fromStdString(explain::toString(h->method())));
+        }
+        refreshOverlay();
+    });
+    connect(h, &HeatMapControls::appearanceChanged, this, [this, h] {
+        if (persistHeatMap_) {
+            settings_.setHeatMapColours(QString::fromStdString(explain::toString(h->colours())));
+            settings_.setHeatMapOpacity(static_cast<int>(std::lround(h->opacity() * 100)));
+        }
+        refreshOverlay();
+    });
+    connect(h, &HeatMapControls::sideBySideChanged, this, [this](bool on) {
+        actSideBySide_->setChecked(on);
+        if (persistHeatMap_)
+            settings_.setHeatMapSideBySide(on);
+        applySideBySide(on);
+    });
+    connect(h, &HeatMapControls::exportRequested, this, &MainWindow::exportOverlayDialog);
+
+    // The choices of the last session (a name from another version is ignored).
+    persistHeatMap_ = false;
+    try {
+        h->setMethod(explain::methodFromString(settings_.heatMapMethod().toStdString()));
+    } catch (const Error&) {
+    }
+    try {
+        h->setColours(explain::colourMapFromString(settings_.heatMapColours().toStdString()));
+    } catch (const Error&) {
+    }
+    h->setOpacity(settings_.heatMapOpacity() / 100.0);
+    h->setOverlayOn(settings_.heatMapOverlay());
+    h->setSideBySide(settings_.heatMapSideBySide());
+    persistHeatMap_ = true;
+}
+
+void MainWindow::showHeatMap(explain::Method method, bool sideBySide)
+{
+    HeatMapControls* h = heatControls();
+    persistHeatMap_ = false;
+    h->setMethod(method);
+    h->setOverlayOn(true);
+    if (sideBySide)
+        h->setSideBySide(true);
+    persistHeatMap_ = true;
+}
+
+void MainWindow::setSideBySide(bool on)
+{
+    heatControls()->setSideBySide(on); // sideBySideChanged applies it
+}
+
+bool MainWindow::sideBySide() const
+{
+    return heatControls()->sideBySide();
+}
+
+void MainWindow::applySideBySide(bool on)
+{
+    if (on == sideView_->isVisibleTo(singlePage_))
+        return;
+    sideView_->setVisible(on);
+    if (on && view_->hasImage()) {
+        linking_ = true;
+        sideView_->setImage(view_->image(), false);
+        linking_ = false;
+        linkViews(view_, sideView_);
+    } else if (!on) {
+        sideView_->clear();
+    }
+    refreshOverlay();
+}
+
+void MainWindow::linkViews(ImageView* from, ImageView* to)
+{
+    if (linking_ || !sideBySide() || !from->hasImage() || !to->hasImage())
+        return;
+    linking_ = true;
+    to->setViewState(from->viewState());
+    linking_ = false;
+}
+
+bool MainWindow::heatMapPending() const
+{
+    const HeatMapControls* h = heatControls();
+    if (!h->overlayOn() || !panel_->model() || !view_->hasImage())
+        return false;
+    const Classification& c = panel_->lastResult();
+    if (c.source != QString::fromStdString(view_->image().source))
+        return true; // the shown image's result has not come yet
+    if (!c.ok())
+        return false; // not classified: there will be no map
+    return c.heatRequest != h->request();
+}
+
+void MainWindow::onClassificationShown(const Classification& c)
+{
+    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
+    if (c.source != shown)
+        return; // a result of an image no longer on screen
+    if (c.hasHeatMap() && c.heatMap.cols == view_->image().width() && c.heatMap.rows == view_->image().height()) {
+        heatMap_ = c.heatMap;
+        heatSource_ = c.source;
+        heatImage_ = {};
+        heatMethodKey_ = QString::fromStdString(explain::toString(c.heatRequest.method));
+        heatCaption_ = c.heatMethod;
+        if (c.heatClass >= 0 && static_cast<size_t>(c.heatClass) < c.classNames.size())
+            heatCaption_ += QStringLiteral(" · %1").arg(QString::fromStdString(c.classNames[static_cast<size_t>(c.heatClass)]));
+    } else {
+        // No map asked for, or it failed: an older map of this image would
+        // now claim to be what the controls say, so it goes.
+        heatMap_.release();
+        heatSource_.clear();
+        heatImage_ = {};
+    }
+    refreshOverlay();
+}
+
+void MainWindow::refreshOverlay()
+{
+    HeatMapControls* h = heatControls();
+    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
+    const bool have = h->overlayOn() && !heatMap_.empty() && heatSource_ == shown;
+    h->setExportEnabled(have);
+    if (!have) {
+        view_->clearOverlay();
+        sideView_->clearOverlay();
+    } else {
+        // Colour-mapped once per map and colour map; opacity is applied when drawing.
+        if (heatImage_.isNull() || heatImageColours_ != h->colours()) {
+            heatImage_ = heatMapImage(heatMap_, h->colours());
+            heatImageColours_ = h->colours();
+        }
+        const bool side = sideBySide();
+        view_->setOverlay(heatImage_, heatSource_);
+        view_->setOverlayVisible(!side);
+        view_->setOverlayOpacity(h->opacity());
+        if (side) {
+            sideView_->setOverlay(heatImage_, heatSource_);
+            sideView_->setOverlayVisible(true);
+            sideView_->setOverlayOpacity(h->opacity());
+        }
+    }
+    updateSideAnnotations();
+    updateMprOverlay();
+}
+
+void MainWindow::updateSideAnnotations()
+{
+    if (!sideBySide())
+        return;
+    ImageView::Annotations a;
+    const HeatMapControls* h = heatControls();
+    if (sideView_->overlayDrawn())
+        a.topLeft = tr("Heat map: %1").arg(heatCaption_);
+    else if (!h->errorText().isEmpty())
+        a.topLeft = tr("No heat map (see the panel)");
+    else
+        a.topLeft = tr("Heat map: computing…");
+    sideView_->setAnnotations(a);
+}
+
+void MainWindow::updateMprOverlay()
+{
+    using dicom::MprPlane;
+    HeatMapControls* h = heatControls();
+    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
+    SliceGeometry slice;
+    const bool candidate = h->overlayOn() && !heatMap_.empty() && heatSource_ == shown && mpr_->hasVolume() &&
+                           volumeStack_ && volumeStack_ == shownStack_ && shownIsDicom_ &&
+                           sliceGeometry(shownFrame_, view_->image(), slice);
+    QStringList drawnOn;
+    bool parallel = false; // some pane has the slice's orientation
+    for (MprPlane plane : {MprPlane::Axial, MprPlane::Coronal, MprPlane::Sagittal}) {
+        ImageView* pane = mpr_->pane(plane);
+        const PlaneGeometry& g = mpr_->geometry(plane);
+        cv::Mat planeMap, mask;
+        if (candidate) {
+            const dicom::Vec3 n = shownFrame_.normal();
+            const dicom::Vec3 m{g.right[1] * g.down[2] - g.right[2] * g.down[1], g.right[2] * g.down[0] - g.right[0] * g.down[2],
+                                g.right[0] * g.down[1] - g.right[1] * g.down[0]};
+            parallel = parallel || std::abs(n[0] * m[0] + n[1] * m[1] + n[2] * m[2]) > 1 - 1e-6;
+        }
+        if (candidate && pane->hasImage() && pane->image().width() == g.width && pane->image().height() == g.height &&
+            mapOntoPlane(heatMap_, slice, g, planeMap, mask)) {
+            pane->setOverlay(heatMapImage(planeMap, h->colours(), mask), QString::fromStdString(pane->image().source));
+            pane->setOverlayOpacity(h->opacity());
+            pane->setOverlayVisible(true);
+            drawnOn << QString::fromStdString(dicom::MprReslicer::name(plane)).toLower();
+        } else {
+            pane->clearOverlay();
+        }
+    }
+    QString note;
+    if (mprLayout() && h->overlayOn()) {
+        if (!drawnOn.isEmpty())
+            note = tr("MPR: the heat map is drawn on the %1 pane, which shows the classified slice.").arg(drawnOn.join(", "));
+        else if (!candidate)
+            note = tr("MPR: the heat map is drawn only on the pane that shows the classified slice.");
+        else if (!parallel)
+            note = tr("MPR: no pane shows the classified slice: it is oblique to the axial, coronal and sagittal "
+                      "planes, so the heat map is drawn in the single view only.");
+        else
+            note = tr("MPR: the crosshair is off the classified slice, so no pane shows its heat map "
+                      "(Up/Down move to a slice).");
+    }
+    h->setNote(note);
+}
+
+void MainWindow::followShownSlice()
+{
+    // In MPR, when a pane is in the acquisition plane (axial, coronal or
+    // sagittal slices), the slice the user scrolls to (and that is
+    // classified) is the one the panes go through: the crosshair moves along
+    // the slice's normal onto its plane, keeping its place within the plane.
+    // Oblique series are left as they are: no pane could show the slice.
+    if (!mpr_->hasVolume() || volumeStack_ != shownStack_ || !shownIsDicom_ || !shownFrame_.hasPosition ||
+        !shownFrame_.hasOrientation)
+        return;
+    const dicom::Vec3 n = shownFrame_.normal();
+    bool inPane = false;
+    for (dicom::MprPlane plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal}) {
+        dicom::Vec3 right, down;
+        dicom::MprReslicer::axesOf(plane, right, down);
+        const dicom::Vec3 m{right[1] * down[2] - right[2] * down[1], right[2] * down[0] - right[0] * down[2],
+                            right[0] * down[1] - right[1] * down[0]};
+        inPane = inPane || std::abs(n[0] * m[0] + n[1] * m[1] + n[2] * m[2]) > 1 - 1e-6;
+    }
+    if (!inPane)
+        return;
+    const dicom::Vec3 c = mpr_->crosshair();
+    const dicom::Vec3& p = shownFrame_.position;
+    const double d = (p[0] - c[0]) * n[0] + (p[1] - c[1]) * n[1] + (p[2] - c[2]) * n[2];
+    if (std::abs(d) < 1e-9)
+        return;
+    mpr_->setCrosshair({c[0] + d * n[0], c[1] + d * n[1], c[2] + d * n[2]});
+}
+
+void MainWindow::exportOverlayDialog()
+{
+    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
+    if (!heatControls()->overlayOn() || heatMap_.empty() || heatSource_ != shown) {
+        notes_->showNote(tr("There is no heat map of the shown image to export: turn the overlay on (O) and wait for it."));
+        return;
+    }
+    QString folder = settings_.exportFolder();
+    if (folder.isEmpty() || !QFileInfo(folder).isDir())
+        folder = QDir::homePath();
+    QString base = QFileInfo(heatSource_).completeBaseName();
+    base.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
+    const QString suggested = QDir(folder).filePath(QStringLiteral("%1-%2.png").arg(base, heatMethodKey_));
+    QString path = QFileDialog::getSaveFileName(this, tr("Export the image with its heat map"), suggested, tr("PNG images (*.png)"));
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
+        path += QStringLiteral(".png");
+    settings_.setExportFolder(QFileInfo(path).absolutePath());
+    exportOverlayPng(path);
+}
+
+void MainWindow::exportOverlayPng(const QString& path)
+{
+    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
+    if (heatMap_.empty() || heatSource_ != shown) {
+        const QString error = tr("there is no heat map of the shown image");
+        notes_->showNote(tr("Could not export %1: %2.").arg(path, error));
+        emit overlayExported(path, error);
+        return;
+    }
+    // Blending and PNG encoding of a large image take a while: in the background.
+    const QImage rendered = view_->renderedImage(); // the current window, at the image's size
+    const cv::Mat map = heatMap_;
+    const explain::ColourMap colours = heatControls()->colours();
+    const double opacity = heatControls()->opacity();
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
+        const QString error = watcher->result();
+        watcher->deleteLater();
+        if (error.isEmpty())
+            statusBar()->showMessage(tr("Saved %1").arg(path), 4000);
+        else
+            notes_->showNote(tr("Could not export %1: %2.").arg(path, error));
+        emit overlayExported(path, error);
+    });
+    watcher->setFuture(QtConcurrent::run([rendered, map, colours, opacity, path]() -> QString {
+        const QImage blended = blendHeatMap(rendered, map, colours, opacity);
+        if (blended.isNull())
+            return QObject::tr("the heat map does not match the image's size");
+        const QFileInfo info(path);
+        if (!info.absoluteDir().exists())
+            return QObject::tr("the folder %1 does not exist").arg(info.absolutePath());
+        QImageWriter writer(path, "png");
+        if (!writer.write(blended))
+            return writer.errorString();
+        return QString();
+    }));
 }
 
 void MainWindow::closeEvent(QCloseEvent* e)

@@ -2,13 +2,21 @@
 // Sinar's main window: study browser (left), image view (centre), the
 // classification panel (right) and batch results (bottom). Opening, scanning
 // and image loading run in the background; the window never waits for them.
+// The heat map of the shown image is drawn over it, or beside the plain image
+// (side by side, views linked), or on the MPR pane in the classified slice's
+// plane.
 #include <QFutureWatcher>
+#include <QImage>
 #include <QMainWindow>
 #include <map>
 #include <memory>
+#include <opencv2/core.hpp>
 
 #include "common/cancel_token.h"
+#include "explain/colour_map.h"
+#include "explain/explain.h"
 #include "ui/app_settings.h"
+#include "ui/classifier.h"
 #include "ui/image_stack.h"
 #include "ui/latest_runner.h"
 #include "ui/study_scanner.h"
@@ -31,6 +39,7 @@ namespace sinar::ui {
 
 class BatchPanel;
 class ClassificationPanel;
+class HeatMapControls;
 class ImageView;
 class MprView;
 class NotificationBar;
@@ -59,6 +68,8 @@ public:
     bool scanning() const;
 
     ImageView* view() const { return view_; }
+    // The right-hand view of the side-by-side layout (the image with its heat map).
+    ImageView* sideView() const { return sideView_; }
     ClassificationPanel* classificationPanel() const { return panel_; }
     BatchPanel* batchPanel() const { return batch_; }
     StudyBrowser* studyBrowser() const { return browser_; }
@@ -75,9 +86,27 @@ public:
     void batchClassifySeries();
     void applyWindowPreset(int kind);
 
+    // Heat map: turns the overlay on with `method` (and the side-by-side view
+    // when asked) without storing the choice in the settings (command line).
+    void showHeatMap(explain::Method method, bool sideBySide);
+    // Two views, plain and with the heat map, with linked zoom, pan and window.
+    void setSideBySide(bool on);
+    bool sideBySide() const;
+    // The map of the image on screen (CV_32F at its size), or empty.
+    const cv::Mat& heatMap() const { return heatMap_; }
+    // The overlay is on but the shown image's map (or the reason there is
+    // none) has not arrived yet.
+    bool heatMapPending() const;
+    // Writes the shown image in its current window, at its own size, with the
+    // heat map blended at the current opacity and colour map, in the
+    // background; overlayExported follows.
+    void exportOverlayPng(const QString& path);
+
 signals:
     void scanFinished(int seriesAdded);
     void imageShown(int index);
+    // An overlay export finished; `error` is empty on success.
+    void overlayExported(const QString& path, const QString& error);
 
 protected:
     void closeEvent(QCloseEvent*) override;
@@ -108,9 +137,21 @@ private:
     void showAbout();
     void exportView();
     void onVolumeLoaded();
+    void connectHeatMap();
+    void onClassificationShown(const Classification& c);
+    void refreshOverlay();
+    void updateMprOverlay();
+    void followShownSlice();
+    void linkViews(ImageView* from, ImageView* to);
+    void applySideBySide(bool on);
+    void exportOverlayDialog();
+    void updateSideAnnotations();
+    HeatMapControls* heatControls() const;
 
     AppSettings settings_;
     ImageView* view_;
+    ImageView* sideView_;
+    QWidget* singlePage_; // view_ alone, or view_ and sideView_ side by side
     NotificationBar* notes_;
     StudyBrowser* browser_;
     ClassificationPanel* panel_;
@@ -161,6 +202,21 @@ private:
     QAction* actCine_ = nullptr;
     QAction* actAutoRun_ = nullptr;
     QList<QAction*> presetActions_;
+
+    // The heat map of the shown image (from its classification), its colour
+    // image and where the shown slice lies (for MPR).
+    cv::Mat heatMap_;
+    QString heatSource_;
+    QString heatCaption_; // "Grad-CAM · glioma"
+    QString heatMethodKey_; // "gradcam", for file names
+    QImage heatImage_;
+    explain::ColourMap heatImageColours_ = explain::ColourMap::Jet;
+    bool shownIsDicom_ = false;
+    dicom::FrameAttributes shownFrame_;
+    bool linking_ = false;
+    bool persistHeatMap_ = true; // false while applying settings or command-line choices
+    QAction* actOverlay_ = nullptr;
+    QAction* actSideBySide_ = nullptr;
 };
 
 } // namespace sinar::ui

@@ -2,13 +2,18 @@
 
 #include <QFileInfo>
 #include <QJsonObject>
+#include <algorithm>
 
 namespace sinar::ui {
 
 std::shared_ptr<const ModelHandle> ModelHandle::load(const QString& path)
 {
     nn::Model model = nn::Model::load(path.toStdString());
-    return std::shared_ptr<const ModelHandle>(new ModelHandle(std::move(model), QFileInfo(path).absoluteFilePath()));
+    auto handle = std::shared_ptr<ModelHandle>(new ModelHandle(std::move(model), QFileInfo(path).absoluteFilePath()));
+    for (explain::Method m : explain::allMethods())
+        if (explain::supports(handle->model_, m))
+            handle->supported_.push_back(m);
+    return handle;
 }
 
 QString ModelHandle::name() const
@@ -28,6 +33,17 @@ std::vector<float> ModelHandle::predict(const imaging::Image& image) const
 {
     std::lock_guard<std::mutex> lock(mutex_);
     return model_.predict(image);
+}
+
+explain::Explanation ModelHandle::explain(const imaging::Image& image, const explain::ExplainOptions& options) const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    return explain::explainImage(model_, image, options);
+}
+
+bool ModelHandle::supports(explain::Method method) const
+{
+    return std::find(supported_.begin(), supported_.end(), method) != supported_.end();
 }
 
 QString ModelHandle::recipeSummary() const

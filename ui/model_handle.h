@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "explain/explain.h"
 #include "imaging/image.h"
 #include "nn/model.h"
 
@@ -25,6 +26,12 @@ public:
 
     // Preprocesses with the bundle's recipe and returns class probabilities.
     std::vector<float> predict(const imaging::Image& image) const;
+    // A saliency map of `image` (explain::explainImage), serialised with
+    // predict. Throws sinar::Error (or sinar::Cancelled) as explainImage does.
+    explain::Explanation explain(const imaging::Image& image, const explain::ExplainOptions& options) const;
+    // Whether `method` can explain this model (known from loading: no lock,
+    // safe on the GUI thread while a job runs).
+    bool supports(explain::Method method) const;
 
     // One line: "128×128 grey · per-image z-score · window: image's own".
     QString recipeSummary() const;
@@ -35,6 +42,7 @@ private:
     ModelHandle(nn::Model model, QString path) : model_(std::move(model)), path_(std::move(path)) {}
     nn::Model model_;
     QString path_;
+    std::vector<explain::Method> supported_;
     mutable std::mutex mutex_;
 };
 

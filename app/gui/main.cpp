@@ -8,10 +8,14 @@
 #include <QTimer>
 #include <cstdio>
 
+#include "common/error.h"
+#include "explain/explain.h"
 #include "nn/model.h"
 #include "ui/app_settings.h"
 #include "ui/batch_panel.h"
+#include "ui/classification_panel.h"
 #include "ui/demo_study.h"
+#include "ui/heatmap_controls.h"
 #include "ui/image_view.h"
 #include "ui/main_window.h"
 #include "ui/theme.h"
@@ -44,12 +48,26 @@ int main(int argc, char** argv)
         {QStringLiteral("window-preset"),
          QStringLiteral("Window preset for the first image: 1 file's own, 2 automatic, 3 lung, 4 bone, 5 brain, 6 soft tissue."),
          QStringLiteral("N")},
+        {QStringLiteral("heatmap"),
+         QStringLiteral("Show the heat map over the image: gradcam, gradcampp, scorecam or occlusion."),
+         QStringLiteral("METHOD")},
+        {QStringLiteral("side-by-side"), QStringLiteral("Show the plain image and the one with its heat map side by side.")},
         {QStringLiteral("size"), QStringLiteral("Window size WIDTHxHEIGHT."), QStringLiteral("WxH")},
         {QStringLiteral("screenshot"),
          QStringLiteral("Save a picture of the window to FILE once loading and classification are done, then quit."),
          QStringLiteral("FILE")},
     });
     p.process(app);
+
+    explain::Method heatMethod = explain::Method::GradCam;
+    if (p.isSet(QStringLiteral("heatmap"))) {
+        try {
+            heatMethod = explain::methodFromString(p.value(QStringLiteral("heatmap")).toStdString());
+        } catch (const Error& e) {
+            std::fprintf(stderr, "sinar: --heatmap: %s\n", e.message().c_str());
+            return 1;
+        }
+    }
 
     nn::setThreadCount(p.value(QStringLiteral("threads")).toInt());
     ui::AppSettings settings;
@@ -64,6 +82,10 @@ int main(int argc, char** argv)
             window.resize(wh[0].toInt(), wh[1].toInt());
     }
     window.show();
+    // Before anything is opened, so the first classification computes the map.
+    if (p.isSet(QStringLiteral("heatmap")) || p.isSet(QStringLiteral("side-by-side")))
+        window.showHeatMap(p.isSet(QStringLiteral("heatmap")) ? heatMethod : window.classificationPanel()->heatMapControls()->method(),
+                           p.isSet(QStringLiteral("side-by-side")));
 
     if (p.isSet(QStringLiteral("model")))
         window.loadModel(p.value(QStringLiteral("model")));
@@ -103,14 +125,15 @@ int main(int argc, char** argv)
     const QString shot = p.value(QStringLiteral("screenshot"));
     if (!shot.isEmpty()) {
         // Wait until the study is open, the model loaded and the shown image
-        // classified (at most a minute), let the window settle, then grab it.
+        // classified and, with the heat map on, explained (at most a minute),
+        // let the window settle, then grab it.
         auto* poll = new QTimer(&window);
         auto clock = std::make_shared<QElapsedTimer>();
         clock->start();
         auto idleSince = std::make_shared<qint64>(-1);
         QObject::connect(poll, &QTimer::timeout, &window, [&window, poll, clock, idleSince, shot, expectImage = !paths.isEmpty(), batch] {
             const bool ready = window.isIdle() && (!expectImage || window.view()->hasImage()) &&
-                               (!batch || !window.batchPanel()->running());
+                               (!batch || !window.batchPanel()->running()) && !window.heatMapPending();
             if (!ready) {
                 *idleSince = -1;
                 if (clock->elapsed() < 60000)
