@@ -1090,6 +1090,8 @@ bool MainWindow::heatMapPending() const
     const HeatMapControls* h = heatControls();
     if (!h->overlayOn() || !panel_->model() || !view_->hasImage())
         return false;
+    if (!panel_->autoRun() && !panel_->busy())
+        return false; // nothing will come until the user presses Classify
     const Classification& c = panel_->lastResult();
     if (c.source != QString::fromStdString(view_->image().source))
         return true; // the shown image's result has not come yet

@@ -69,9 +69,10 @@ int benchExplain(const QCommandLineParser& p)
     }
     const imaging::Preprocessor pre(r);
     const std::vector<float> x = pre(image);
-    std::printf("model: %s, input %dx%dx%d, image %dx%d; %d threads; batch 1, median of %d runs\n",
+    std::printf("model: %s, input %dx%dx%d, image %dx%d; %d threads; batch 1, median of %d runs; CAM layer %s\n",
                 QFileInfo(QString::fromStdString(modelPath)).fileName().toUtf8().constData(), r.width, r.height,
-                r.channels, image.width(), image.height(), nn::threadCount(), runs);
+                r.channels, image.width(), image.height(), nn::threadCount(), runs,
+                p.isSet("layer") ? p.value("layer").toUtf8().constData() : "default");
     std::vector<Job> jobs;
     jobs.emplace_back([&] { model.predict(x.data(), 1); });
     jobs.emplace_back([&] { model.predict(image); });
@@ -82,6 +83,8 @@ int benchExplain(const QCommandLineParser& p)
         methods.push_back(m);
         explain::ExplainOptions options;
         options.method = m;
+        if (m != explain::Method::Occlusion)
+            options.layer = p.value("layer").toStdString();
         const bool slow = m == explain::Method::ScoreCam || m == explain::Method::Occlusion;
         jobs.emplace_back([&model, &image, options] { explain::explainImage(model, image, options); }, slow ? 5 : 1);
     }
@@ -123,6 +126,7 @@ int runBench(const QStringList& args)
         {"json", "Write the numbers as JSON.", "OUT"},
         {"explain", "With --model: single-image latency of plain inference and of each saliency method."},
         {"image", "With --explain: measure on this image (default: a textured image of the input size).", "FILE"},
+        {"layer", "With --explain: the layer of the CAM methods (default: the last block).", "NAME"},
     });
     int code = 0;
     if (!parseOrExit(p, args, "Measure training and inference speed on this machine.", code))
