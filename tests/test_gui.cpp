@@ -905,6 +905,9 @@ private slots:
         QVERIFY(view->overlayDrawn());
         QCOMPARE(view->overlay().size(), QSize(image.width(), image.height()));
         QCOMPARE(view->overlayOpacity(), 0.6);
+        // The colour bar names what the map shows.
+        QCOMPARE(view->overlayLegendTitle(),
+                 QStringLiteral("Grad-CAM · %1").arg(QString::fromStdString(first.classNames[static_cast<size_t>(first.heatClass)])));
         cv::Point maxAt;
         cv::minMaxLoc(first.heatMap, nullptr, nullptr, nullptr, &maxAt);
         QCOMPARE(view->overlay().pixel(maxAt.x, maxAt.y) & 0xffffff,

@@ -408,6 +408,55 @@ void ImageView::paintEvent(QPaintEvent*)
     }
     if (annotationsVisible_)
         drawAnnotations(p);
+    if (overlayDrawn() && !legendRamp_.isNull())
+        drawLegend(p);
+}
+
+void ImageView::setOverlayLegend(const QImage& ramp, const QString& title)
+{
+    legendRamp_ = ramp;
+    legendTitle_ = title;
+    update();
+}
+
+void ImageView::drawLegend(QPainter& p)
+{
+    // A vertical bar, high at the top, centred on the right edge, on a dark
+    // backing, with the method and class above it.
+    const int barH = std::min(160, height() / 3), barW = 12;
+    if (barH < 40)
+        return;
+    QFont f = font();
+    f.setPointSizeF(std::max(7.5, f.pointSizeF() * 0.85));
+    p.setFont(f);
+    const QFontMetrics fm(f);
+    const QRect bar(width() - barW - 12, (height() - barH) / 2, barW, barH);
+    p.save();
+    p.setRenderHint(QPainter::SmoothPixmapTransform, true);
+    p.fillRect(bar.adjusted(-1, -1, 1, 1), QColor(0, 0, 0, 200));
+    QTransform t;
+    t.translate(bar.left(), bar.bottom() + 1);
+    t.rotate(-90);
+    t.scale(static_cast<double>(barH) / legendRamp_.width(), static_cast<double>(barW) / legendRamp_.height());
+    p.setTransform(t);
+    p.drawImage(QPointF(0, 0), legendRamp_);
+    p.restore();
+    auto label = [&](const QString& text, int yCentre) {
+        const QRect r(0, yCentre - fm.height() / 2, bar.left() - 6, fm.height());
+        p.setPen(QColor(0, 0, 0, 200));
+        p.drawText(r.translated(1, 1), Qt::AlignRight | Qt::AlignVCenter, text);
+        p.setPen(QColor(236, 226, 160));
+        p.drawText(r, Qt::AlignRight | Qt::AlignVCenter, text);
+    };
+    label(tr("high"), bar.top() + fm.height() / 2);
+    label(tr("low"), bar.bottom() - fm.height() / 2);
+    if (!legendTitle_.isEmpty()) {
+        const QRect r(0, bar.top() - fm.height() - 6, width() - 12, fm.height());
+        p.setPen(QColor(0, 0, 0, 200));
+        p.drawText(r.translated(1, 1), Qt::AlignRight | Qt::AlignVCenter, legendTitle_);
+        p.setPen(QColor(236, 226, 160));
+        p.drawText(r, Qt::AlignRight | Qt::AlignVCenter, legendTitle_);
+    }
 }
 
 void ImageView::drawAnnotations(QPainter& p)

@@ -67,6 +67,11 @@ public:
     double overlayOpacity() const { return overlayOpacity_; }
     // An overlay is on screen: present, visible and over an image.
     bool overlayDrawn() const { return overlayVisible_ && hasOverlay() && hasImage(); }
+    // A colour bar at the right edge while the overlay is drawn: `ramp` is the
+    // colour map from low (left) to high (right), e.g. 256x1; `title` says what
+    // it shows ("Grad-CAM · pituitary"). A null ramp hides it.
+    void setOverlayLegend(const QImage& ramp, const QString& title);
+    const QString& overlayLegendTitle() const { return legendTitle_; }
 
     ViewState viewState() const;
     // Applies zoom, pan, rotation, flips, inversion and window; a fitted
@@ -142,6 +147,7 @@ private:
     double fitZoom() const;
     double aspect() const; // vertical / horizontal pixel spacing
     void drawAnnotations(class QPainter& p);
+    void drawLegend(class QPainter& p);
 
     imaging::Image image_;
     QImage rendered_;
@@ -162,6 +168,8 @@ private:
     QColor crosshairH_, crosshairV_;
     QImage overlay_;
     QString overlaySource_;
+    QImage legendRamp_;
+    QString legendTitle_;
     bool overlayVisible_ = true;
     double overlayOpacity_ = 1.0;
 

@@ -1138,6 +1138,15 @@ void MainWindow::refreshOverlay()
             heatImage_ = heatMapImage(heatMap_, h->colours());
             heatImageColours_ = h->colours();
         }
+        if (heatLegend_.isNull() || heatLegendColours_ != h->colours()) {
+            cv::Mat ramp(1, 256, CV_32F);
+            for (int i = 0; i < 256; ++i)
+                ramp.at<float>(0, i) = static_cast<float>(i) / 255.0f;
+            heatLegend_ = heatMapImage(ramp, h->colours());
+            heatLegendColours_ = h->colours();
+        }
+        view_->setOverlayLegend(heatLegend_, heatCaption_);
+        sideView_->setOverlayLegend(heatLegend_, heatCaption_);
         const bool side = sideBySide();
         view_->setOverlay(heatImage_, heatSource_);
         view_->setOverlayVisible(!side);

@@ -211,6 +211,8 @@ private:
     QString heatMethodKey_; // "gradcam", for file names
     QImage heatImage_;
     explain::ColourMap heatImageColours_ = explain::ColourMap::Jet;
+    QImage heatLegend_; // the colour map as a 256x1 ramp for the view's colour bar
+    explain::ColourMap heatLegendColours_ = explain::ColourMap::Jet;
     bool shownIsDicom_ = false;
     dicom::FrameAttributes shownFrame_;
     bool linking_ = false;
