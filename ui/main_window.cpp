@@ -1039,11 +1039,13 @@ void MainWindow::connectHeatMap()
     persistHeatMap_ = true;
 }
 
-void MainWindow::showHeatMap(explain::Method method, bool sideBySide)
+void MainWindow::showHeatMap(explain::Method method, bool sideBySide, std::optional<explain::ColourMap> colours)
 {
     HeatMapControls* h = heatControls();
     persistHeatMap_ = false;
     h->setMethod(method);
+    if (colours)
+        h->setColours(*colours);
     h->setOverlayOn(true);
     if (sideBySide)
         h->setSideBySide(true);

@@ -10,6 +10,7 @@
 #include <QMainWindow>
 #include <map>
 #include <memory>
+#include <optional>
 #include <opencv2/core.hpp>
 
 #include "common/cancel_token.h"
@@ -88,7 +89,8 @@ public:
 
     // Heat map: turns the overlay on with `method` (and the side-by-side view
     // when asked) without storing the choice in the settings (command line).
-    void showHeatMap(explain::Method method, bool sideBySide);
+    // Turns the heat map on for this session (command line; not saved).
+    void showHeatMap(explain::Method method, bool sideBySide, std::optional<explain::ColourMap> colours = {});
     // Two views, plain and with the heat map, with linked zoom, pan and window.
     void setSideBySide(bool on);
     bool sideBySide() const;

@@ -7,6 +7,7 @@
 #include <QIcon>
 #include <QTimer>
 #include <cstdio>
+#include <optional>
 
 #include "common/error.h"
 #include "explain/explain.h"
@@ -52,6 +53,7 @@ int main(int argc, char** argv)
          QStringLiteral("Show the heat map over the image: gradcam, gradcampp, scorecam or occlusion."),
          QStringLiteral("METHOD")},
         {QStringLiteral("side-by-side"), QStringLiteral("Show the plain image and the one with its heat map side by side.")},
+        {QStringLiteral("colour-map"), QStringLiteral("Colours of the heat map: jet, inferno or cividis."), QStringLiteral("NAME")},
         {QStringLiteral("size"), QStringLiteral("Window size WIDTHxHEIGHT."), QStringLiteral("WxH")},
         {QStringLiteral("screenshot"),
          QStringLiteral("Save a picture of the window to FILE once loading and classification are done, then quit."),
@@ -65,6 +67,16 @@ int main(int argc, char** argv)
             heatMethod = explain::methodFromString(p.value(QStringLiteral("heatmap")).toStdString());
         } catch (const Error& e) {
             std::fprintf(stderr, "sinar: --heatmap: %s\n", e.message().c_str());
+            return 1;
+        }
+    }
+
+    std::optional<explain::ColourMap> colours;
+    if (p.isSet(QStringLiteral("colour-map"))) {
+        try {
+            colours = explain::colourMapFromString(p.value(QStringLiteral("colour-map")).toStdString());
+        } catch (const Error& e) {
+            std::fprintf(stderr, "sinar: --colour-map: %s\n", e.message().c_str());
             return 1;
         }
     }
@@ -83,9 +95,9 @@ int main(int argc, char** argv)
     }
     window.show();
     // Before anything is opened, so the first classification computes the map.
-    if (p.isSet(QStringLiteral("heatmap")) || p.isSet(QStringLiteral("side-by-side")))
+    if (p.isSet(QStringLiteral("heatmap")) || p.isSet(QStringLiteral("side-by-side")) || colours)
         window.showHeatMap(p.isSet(QStringLiteral("heatmap")) ? heatMethod : window.classificationPanel()->heatMapControls()->method(),
-                           p.isSet(QStringLiteral("side-by-side")));
+                           p.isSet(QStringLiteral("side-by-side")), colours);
 
     if (p.isSet(QStringLiteral("model")))
         window.loadModel(p.value(QStringLiteral("model")));
