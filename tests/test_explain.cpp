@@ -272,6 +272,7 @@ private slots:
             rdel += r.deletionAuc / n;
             rins += r.insertionAuc / n;
         }
+        qInfo("Grad-CAM deletion AUC %.3f (random %.3f), insertion AUC %.3f (random %.3f)", del, rdel, ins, rins);
         QVERIFY2(del < rdel - 0.05, qPrintable(QString("deletion AUC %1 vs random %2").arg(del).arg(rdel)));
         QVERIFY2(ins > rins + 0.05, qPrintable(QString("insertion AUC %1 vs random %2").arg(ins).arg(rins)));
     }

@@ -155,7 +155,7 @@ int runExplain(const QStringList& args)
         {"colour-map", "jet, inferno or cividis (default jet).", "NAME", "jet"},
         {"alpha", "Opacity of the map over the image (default 0.45).", "A", "0.45"},
         {"evaluate", "Measure faithfulness: deletion and insertion AUC of each method against random maps."},
-        {"data", "With --evaluate: images of a data set (class folder, CSV list or .npz) instead of FILES.", "D"},
+        {"data", "Explain the images of a data set (class folder, CSV list or .npz) instead of FILES.", "D"},
         {"subset", "Subset of an .npz: train, val or test (default test).", "NAME", "test"},
         {"held-out", "With --data: only the held-out test images of the model's own training split."},
         {"limit", "Use at most N images, spread evenly over the list.", "N"},
