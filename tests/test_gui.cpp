@@ -963,6 +963,16 @@ private slots:
         QCOMPARE(ui::AppSettings().heatMapColours(), QStringLiteral("inferno"));
         QCOMPARE(ui::AppSettings().heatMapOpacity(), 60);
 
+        // An earlier block on request: another map, again the direct computation's.
+        QCOMPARE(heat->layerEntries(), (QStringList{"blocks.3 (default)", "blocks.2", "blocks.1", "blocks.0"}));
+        heat->setLayer(QStringLiteral("blocks.1"));
+        QVERIFY(waitHeatMap(*w));
+        const ui::Classification third = panel->lastResult();
+        QCOMPARE(third.heatLayer, QStringLiteral("blocks.1"));
+        QVERIFY(cv::norm(third.heatMap, second.heatMap, cv::NORM_INF) > 1e-3);
+        options.layer = "blocks.1";
+        QVERIFY(cv::norm(third.heatMap, explain::explainImage(model, image, options).map, cv::NORM_INF) < 1e-5);
+
         // Off: nothing drawn, the view as before (once the note is gone).
         w->notifications()->dismiss();
         QVERIFY(QTest::qWaitFor([&] { return view->size() == plainShot.size(); }, 5000));

@@ -70,6 +70,7 @@ void explainInto(Classification& c, const ModelHandle& model, const imaging::Ima
     explain::ExplainOptions options;
     options.method = heat.method;
     options.classIndex = heat.classIndex >= 0 ? heat.classIndex : c.best;
+    options.layer = heat.layer;
     options.cancel = cancel;
     c.heatClass = options.classIndex;
     try {

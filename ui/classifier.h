@@ -25,10 +25,11 @@ struct HeatMapRequest {
     bool enabled = false;
     explain::Method method = explain::Method::GradCam;
     int classIndex = -1; // < 0: the predicted class
+    std::string layer;   // empty: the model's default layer (always empty for occlusion)
 
     bool operator==(const HeatMapRequest& o) const
     {
-        return enabled == o.enabled && method == o.method && classIndex == o.classIndex;
+        return enabled == o.enabled && method == o.method && classIndex == o.classIndex && layer == o.layer;
     }
     bool operator!=(const HeatMapRequest& o) const { return !(*this == o); }
 };

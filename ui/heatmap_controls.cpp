@@ -46,6 +46,11 @@ HeatMapControls::HeatMapControls(QWidget* parent) : QGroupBox(tr("Heat map"), pa
                            "Score-CAM by the class score of the image masked with each map (slower); "
                            "Occlusion measures the drop in probability when patches are covered (slowest, any model)."));
     form->addRow(tr("Method"), method_);
+    layer_ = new QComboBox(this);
+    layer_->setObjectName(QStringLiteral("heatMapLayer"));
+    layer_->setToolTip(tr("The convolution block whose feature maps Grad-CAM, Grad-CAM++ and Score-CAM use: "
+                          "the last one is the coarsest and most class-specific, earlier ones are finer"));
+    form->addRow(tr("Layer"), layer_);
     class_ = new QComboBox(this);
     class_->setObjectName(QStringLiteral("heatMapClass"));
     class_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
@@ -112,6 +117,9 @@ HeatMapControls::HeatMapControls(QWidget* parent) : QGroupBox(tr("Heat map"), pa
     });
     connect(method_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { emit requestChanged(); });
     connect(class_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { emit requestChanged(); });
+    connect(layer_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { emit requestChanged(); });
+    connect(method_, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { layer_->setEnabled(layer_->count() > 1 && method() != explain::Method::Occlusion); });
     connect(colours_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { emit appearanceChanged(); });
     connect(opacity_, &QSlider::valueChanged, this, [this](int v) {
         opacityValue_->setText(QStringLiteral("%1 %").arg(v));
@@ -134,6 +142,15 @@ void HeatMapControls::setModel(const std::shared_ptr<const ModelHandle>& model)
                 class_->addItem(names[i], i);
         }
         class_->setCurrentIndex(0);
+        // Layers are the model's own: a new model starts on its default.
+        const QSignalBlocker blockLayer(layer_);
+        layer_->clear();
+        const QStringList layers = model ? model->explainableLayers() : QStringList();
+        layer_->addItem(layers.isEmpty() ? tr("Default") : tr("%1 (default)").arg(layers.first()), QString());
+        for (int i = 1; i < layers.size(); ++i)
+            layer_->addItem(layers[i], layers[i]);
+        layer_->setCurrentIndex(0);
+        layer_->setEnabled(layers.size() > 1 && method() != explain::Method::Occlusion);
     }
     auto* items = qobject_cast<QStandardItemModel*>(method_->model());
     for (int i = 0; i < method_->count(); ++i) {
@@ -268,7 +285,28 @@ HeatMapRequest HeatMapControls::request() const
     r.enabled = overlayOn();
     r.method = method();
     r.classIndex = classIndex();
+    if (r.method != explain::Method::Occlusion)
+        r.layer = layer().toStdString();
     return r;
+}
+
+QString HeatMapControls::layer() const
+{
+    return layer_->currentIndex() < 0 ? QString() : layer_->currentData().toString();
+}
+
+void HeatMapControls::setLayer(const QString& layer)
+{
+    const int i = layer_->findData(layer);
+    layer_->setCurrentIndex(i >= 0 ? i : 0);
+}
+
+QStringList HeatMapControls::layerEntries() const
+{
+    QStringList out;
+    for (int i = 0; i < layer_->count(); ++i)
+        out << layer_->itemText(i);
+    return out;
 }
 
 QString HeatMapControls::statusText() const

@@ -43,6 +43,10 @@ public:
     void setOverlayOn(bool on);
     explain::Method method() const;
     void setMethod(explain::Method method);
+    // The layer of the CAM methods: empty for the model's default (its last block).
+    QString layer() const;
+    void setLayer(const QString& layer);
+    QStringList layerEntries() const;
     int classIndex() const; // -1: the predicted class
     void setClassIndex(int index);
     explain::ColourMap colours() const;
@@ -71,6 +75,7 @@ signals:
 private:
     QCheckBox* overlay_;
     QComboBox* method_;
+    QComboBox* layer_;
     QComboBox* class_;
     QComboBox* colours_;
     QSlider* opacity_;

@@ -13,6 +13,8 @@ std::shared_ptr<const ModelHandle> ModelHandle::load(const QString& path)
     for (explain::Method m : explain::allMethods())
         if (explain::supports(handle->model_, m))
             handle->supported_.push_back(m);
+    for (const std::string& layer : explain::explainableLayers(handle->model_))
+        handle->layers_ << QString::fromStdString(layer);
     return handle;
 }
 

@@ -32,6 +32,8 @@ public:
     // Whether `method` can explain this model (known from loading: no lock,
     // safe on the GUI thread while a job runs).
     bool supports(explain::Method method) const;
+    // Layers the CAM methods can use, the default first (known from loading).
+    const QStringList& explainableLayers() const { return layers_; }
 
     // One line: "128×128 grey · per-image z-score · window: image's own".
     QString recipeSummary() const;
@@ -43,6 +45,7 @@ private:
     nn::Model model_;
     QString path_;
     std::vector<explain::Method> supported_;
+    QStringList layers_;
     mutable std::mutex mutex_;
 };
 
