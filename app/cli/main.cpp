@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "common/allocator.h"
 #include "cli/cli_common.h"
 #include "common/error.h"
 
@@ -28,6 +29,7 @@ static void usage(FILE* out)
 
 int main(int argc, char** argv)
 {
+    sinar::tuneMemoryAllocator();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName("sinar-cli");
     QCoreApplication::setApplicationVersion(SINAR_VERSION);

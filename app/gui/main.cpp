@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "common/allocator.h"
 #include "common/error.h"
 #include "explain/explain.h"
 #include "nn/model.h"
@@ -25,6 +26,7 @@ using namespace sinar;
 
 int main(int argc, char** argv)
 {
+    sinar::tuneMemoryAllocator();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Sinar"));
     QApplication::setOrganizationName(QStringLiteral("Sinar"));
