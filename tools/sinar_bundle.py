@@ -9,11 +9,10 @@
       returning (features, logits), or none (plain logits; occlusion only).
 
   wrap MODEL OUT.pt [--features features] [--classifier classifier]
-      Makes a PyTorch model whose forward is features -> global average
-      pooling -> classifier (torchvision's MobileNet, DenseNet, EfficientNet,
-      VGG-style heads; MODEL is a TorchScript file) explainable: writes a
-      TorchScript file with methods features(x) and head(f). Copy the model's
-      side-car JSON to OUT.pt.json.
+      Makes a model whose forward is features -> global average pooling ->
+      classifier (torchvision's MobileNetV2/V3, EfficientNet; MODEL is a
+      TorchScript file) explainable: writes a TorchScript file with methods
+      features(x) and head(f). Copy the model's side-car JSON to OUT.pt.json.
 
   gradcam-bench BUNDLE [--runs 20] [--threads 2]
       The reference timing: plain inference and a hooks-based Grad-CAM
