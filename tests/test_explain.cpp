@@ -142,6 +142,14 @@ private slots:
         const cv::Mat o = explain::overlayMap(img, e.map);
         QCOMPARE(o.size(), img.size());
         QCOMPARE(o.type(), CV_8UC3);
+        // Tiny and huge images too: the map and the windowed view keep the image's size.
+        for (const cv::Size size : {cv::Size(5, 3), cv::Size(4200, 60)}) {
+            cv::Mat odd;
+            cv::resize(img, odd, size, 0, 0, cv::INTER_AREA);
+            const imaging::Image image = imaging::imageFromMat(odd, "odd");
+            QCOMPARE(explain::explainImage(m, image).map.size(), size);
+            QCOMPARE(explain::windowedImage(m, image).size(), size);
+        }
     }
 
     void anyBlockOnRequest()

@@ -296,7 +296,9 @@ int runExplain(const QStringList& args)
         } catch (const Error& e) {
             if (progress)
                 std::fprintf(stderr, "\n");
-            std::fprintf(stderr, "sinar-cli: error: %s\n", e.what());
+            // Every line names the image, also when the error came from deeper down.
+            const Error named = e.file().empty() ? Error(e.message(), in.path.toStdString()) : e;
+            std::fprintf(stderr, "sinar-cli: error: %s\n", named.what());
             ++failed;
         }
     }

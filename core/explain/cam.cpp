@@ -362,13 +362,19 @@ cv::Mat toImageGeometry(const cv::Mat& inputMap, const imaging::InputGeometry& g
 
 cv::Mat windowedImage(const nn::Model& model, const imaging::Image& image)
 {
+    // The recipe's windowing and channels at the image's own size; recipes
+    // allow 8..4096 pixels a side, so smaller or larger images are windowed at
+    // the nearest allowed size and brought back.
     imaging::Recipe view = model.info().recipe;
-    view.width = image.width();
-    view.height = image.height();
+    view.width = std::clamp(image.width(), 8, 4096);
+    view.height = std::clamp(image.height(), 8, 4096);
     view.keepAspect = false;
     view.clahe = false;
     view.denoise = imaging::Denoise::None;
-    return imaging::Preprocessor(view).base(image);
+    cv::Mat out = imaging::Preprocessor(view).base(image);
+    if (out.cols != image.width() || out.rows != image.height())
+        cv::resize(out, out, image.pixels.size(), 0, 0, out.cols > image.width() ? cv::INTER_AREA : cv::INTER_LINEAR);
+    return out;
 }
 
 Explanation explainImage(const nn::Model& model, const imaging::Image& image, const ExplainOptions& options)
