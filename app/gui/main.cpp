@@ -13,14 +13,14 @@
 #include "common/error.h"
 #include "explain/explain.h"
 #include "nn/model.h"
-#include "ui/app_settings.h"
-#include "ui/batch_panel.h"
-#include "ui/classification_panel.h"
-#include "ui/demo_study.h"
-#include "ui/heatmap_controls.h"
-#include "ui/image_view.h"
-#include "ui/main_window.h"
-#include "ui/theme.h"
+#include "ui/shell/app_settings.h"
+#include "ui/classify/batch_panel.h"
+#include "ui/classify/classification_panel.h"
+#include "ui/shell/demo_study.h"
+#include "ui/heatmap/heatmap_controls.h"
+#include "ui/viewer/image_view.h"
+#include "ui/shell/main_window.h"
+#include "ui/shell/theme.h"
 
 using namespace sinar;
 

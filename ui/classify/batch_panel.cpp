@@ -1,0 +1,266 @@
+#include "ui/classify/batch_panel.h"
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPromise>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
+#include <exception>
+
+#include "common/error.h"
+#include "imaging/quality.h"
+
+namespace sinar::ui {
+
+namespace {
+
+QString csvField(const QString& s)
+{
+    if (!s.contains(',') && !s.contains('"') && !s.contains('\n'))
+        return s;
+    QString q = s;
+    q.replace('"', QStringLiteral("\"\""));
+    return '"' + q + '"';
+}
+
+enum Column { ColFile = 0, ColClass, ColProbability, ColQuality, ColFirstClass };
+
+} // namespace
+
+BatchPanel::BatchPanel(QWidget* parent) : QWidget(parent), watcher_(new QFutureWatcher<BatchRow>(this))
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    auto* top = new QHBoxLayout;
+    title_ = new QLabel(tr("No batch yet: Classify → Batch-classify series or folder."), this);
+    top->addWidget(title_, 1);
+    progress_ = new QProgressBar(this);
+    progress_->setMaximumWidth(260);
+    progress_->setVisible(false);
+    top->addWidget(progress_);
+    cancelButton_ = new QPushButton(tr("Cancel"), this);
+    cancelButton_->setVisible(false);
+    top->addWidget(cancelButton_);
+    exportButton_ = new QPushButton(tr("Export CSV…"), this);
+    exportButton_->setEnabled(false);
+    top->addWidget(exportButton_);
+    layout->addLayout(top);
+
+    table_ = new QTableWidget(this);
+    table_->setObjectName(QStringLiteral("batchTable"));
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setAlternatingRowColors(true);
+    table_->verticalHeader()->setVisible(false);
+    table_->verticalHeader()->setDefaultSectionSize(22);
+    table_->horizontalHeader()->setStretchLastSection(false);
+    layout->addWidget(table_, 1);
+
+    connect(watcher_, &QFutureWatcher<BatchRow>::resultsReadyAt, this, &BatchPanel::onResultsReady);
+    connect(watcher_, &QFutureWatcher<BatchRow>::progressValueChanged, progress_, &QProgressBar::setValue);
+    connect(watcher_, &QFutureWatcher<BatchRow>::finished, this, &BatchPanel::onFinished);
+    connect(cancelButton_, &QPushButton::clicked, this, &BatchPanel::cancel);
+    connect(exportButton_, &QPushButton::clicked, this, &BatchPanel::exportCsv);
+    connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
+        if (row >= 0 && row < static_cast<int>(rows_.size()))
+            emit openRequested(rows_[static_cast<size_t>(row)].file, rows_[static_cast<size_t>(row)].frame);
+    });
+}
+
+BatchPanel::~BatchPanel()
+{
+    watcher_->disconnect(this);
+    watcher_->cancel();
+    watcher_->waitForFinished();
+}
+
+bool BatchPanel::running() const
+{
+    return watcher_->isRunning();
+}
+
+BatchRow BatchPanel::classifyItem(const StackItem& item, const ModelHandle& model)
+{
+    BatchRow row;
+    row.file = item.path;
+    row.frame = item.frame;
+    row.frameCount = item.frameCount;
+    try {
+        const LoadedImage loaded = loadStackItem(item);
+        row.qualityFlags = imaging::assessQuality(loaded.image).flags;
+        row.probabilities = model.predict(loaded.image);
+        row.best = static_cast<int>(std::max_element(row.probabilities.begin(), row.probabilities.end()) -
+                                    row.probabilities.begin());
+    } catch (const Error& e) {
+        row.error = QString::fromStdString(e.message());
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        row.error = QString::fromStdString(what.substr(0, what.find('\n')));
+    }
+    return row;
+}
+
+void BatchPanel::start(const std::vector<StackItem>& items, std::shared_ptr<const ModelHandle> model, const QString& title)
+{
+    cancel();
+    watcher_->waitForFinished();
+    rows_.clear();
+    classNames_ = model ? model->classNames() : QStringList();
+    table_->clear();
+    table_->setRowCount(0);
+    QStringList headers{tr("File"), tr("Class"), tr("Probability"), tr("Quality")};
+    for (const QString& c : classNames_)
+        headers << QStringLiteral("p(%1)").arg(c);
+    table_->setColumnCount(static_cast<int>(headers.size()));
+    table_->setHorizontalHeaderLabels(headers);
+    QHeaderView* header = table_->horizontalHeader();
+    header->setSectionResizeMode(QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(ColFile, QHeaderView::Stretch);
+    title_->setText(tr("Batch: %1 (%2 images, model %3)").arg(title).arg(items.size()).arg(model ? model->name() : QString()));
+    exportButton_->setEnabled(false);
+    if (!model || items.empty()) {
+        title_->setText(model ? tr("Nothing to classify.") : tr("Choose a model first."));
+        return;
+    }
+    progress_->setRange(0, static_cast<int>(items.size()));
+    progress_->setValue(0);
+    progress_->setVisible(true);
+    cancelButton_->setVisible(true);
+
+    watcher_->setFuture(QtConcurrent::run(
+        [items, model](QPromise<BatchRow>& promise) {
+            promise.setProgressRange(0, static_cast<int>(items.size()));
+            for (size_t i = 0; i < items.size(); ++i) {
+                if (promise.isCanceled())
+                    return;
+                promise.addResult(classifyItem(items[i], *model));
+                promise.setProgressValue(static_cast<int>(i + 1));
+            }
+        }));
+}
+
+void BatchPanel::cancel()
+{
+    if (watcher_->isRunning())
+        watcher_->cancel();
+}
+
+void BatchPanel::onResultsReady(int begin, int end)
+{
+    for (int i = begin; i < end; ++i)
+        appendRow(watcher_->resultAt(i));
+}
+
+void BatchPanel::appendRow(const BatchRow& row)
+{
+    rows_.push_back(row);
+    const int r = table_->rowCount();
+    table_->insertRow(r);
+    QString name = QFileInfo(row.file).fileName();
+    if (row.frameCount > 1)
+        name += tr(", frame %1").arg(row.frame + 1);
+    auto* fileItem = new QTableWidgetItem(name);
+    fileItem->setToolTip(row.file);
+    table_->setItem(r, ColFile, fileItem);
+    if (!row.error.isEmpty()) {
+        auto* e = new QTableWidgetItem(tr("error: %1").arg(row.error));
+        e->setForeground(QColor(0xe0, 0x6c, 0x5c));
+        table_->setItem(r, ColClass, e);
+        return;
+    }
+    table_->setItem(r, ColClass, new QTableWidgetItem(classNames_.value(row.best)));
+    auto* p = new QTableWidgetItem(QString::number(row.probabilities[static_cast<size_t>(row.best)], 'f', 3));
+    p->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    table_->setItem(r, ColProbability, p);
+    const QString flags = QString::fromStdString(imaging::describeQualityFlags(row.qualityFlags));
+    auto* q = new QTableWidgetItem(flags.isEmpty() ? tr("ok") : QStringLiteral("⚠ ") + flags);
+    if (!flags.isEmpty())
+        q->setForeground(QColor(0xf0, 0xa2, 0x3a));
+    table_->setItem(r, ColQuality, q);
+    for (size_t c = 0; c < row.probabilities.size(); ++c) {
+        auto* v = new QTableWidgetItem(QString::number(row.probabilities[c], 'f', 3));
+        v->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        table_->setItem(r, ColFirstClass + static_cast<int>(c), v);
+    }
+}
+
+void BatchPanel::onFinished()
+{
+    progress_->setVisible(false);
+    cancelButton_->setVisible(false);
+    exportButton_->setEnabled(!rows_.empty());
+    const int failed = static_cast<int>(std::count_if(rows_.begin(), rows_.end(), [](const BatchRow& r) { return !r.error.isEmpty(); }));
+    const int flagged = static_cast<int>(
+        std::count_if(rows_.begin(), rows_.end(), [](const BatchRow& r) { return r.error.isEmpty() && r.qualityFlags; }));
+    const int classified = static_cast<int>(rows_.size()) - failed;
+    QString text = tr("%1 classified").arg(classified);
+    if (flagged)
+        text += tr(", %1 with quality warnings").arg(flagged);
+    if (failed)
+        text += tr(", %1 could not be read").arg(failed);
+    if (watcher_->isCanceled())
+        text += tr(" (cancelled)");
+    title_->setText(title_->text().section(QStringLiteral(" — "), 0, 0) + QStringLiteral(" — ") + text);
+    emit finished(classified, failed);
+}
+
+QString BatchPanel::toCsv() const
+{
+    QStringList header{QStringLiteral("file"), QStringLiteral("frame"), QStringLiteral("class"), QStringLiteral("probability")};
+    for (const QString& c : classNames_)
+        header << csvField(QStringLiteral("p_") + c);
+    header << QStringLiteral("quality") << QStringLiteral("error");
+    QString out = header.join(',') + '\n';
+    for (const BatchRow& r : rows_) {
+        QStringList f{csvField(r.file), QString::number(r.frame)};
+        const bool ok = r.error.isEmpty();
+        f << (ok ? csvField(classNames_.value(r.best)) : QString())
+          << (ok ? QString::number(r.probabilities[static_cast<size_t>(r.best)], 'f', 6) : QString());
+        for (int c = 0; c < classNames_.size(); ++c)
+            f << (ok ? QString::number(r.probabilities[static_cast<size_t>(c)], 'f', 6) : QString());
+        f << csvField(QString::fromStdString(imaging::describeQualityFlags(r.qualityFlags)).replace(QStringLiteral(", "), QStringLiteral(";")))
+          << csvField(r.error);
+        out += f.join(',') + '\n';
+    }
+    return out;
+}
+
+bool BatchPanel::writeCsv(const QString& path, QString* error) const
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        if (error)
+            *error = file.errorString();
+        return false;
+    }
+    file.write(toCsv().toUtf8());
+    if (!file.commit()) {
+        if (error)
+            *error = file.errorString();
+        return false;
+    }
+    return true;
+}
+
+void BatchPanel::exportCsv()
+{
+    // The dialog asks before replacing an existing file.
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export batch results"), QStringLiteral("sinar-batch.csv"),
+                                                      tr("CSV files (*.csv)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!writeCsv(path, &error))
+        QMessageBox::warning(this, tr("Export failed"), tr("Could not write %1: %2").arg(path, error));
+}
+
+} // namespace sinar::ui

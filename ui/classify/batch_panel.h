@@ -1,0 +1,72 @@
+#pragma once
+// Batch classification of a whole series or folder into a results table
+// (file, class, probabilities, quality flags), exportable to CSV. Runs in the
+// background (QtConcurrent::run with a QPromise) with progress and cancel;
+// a file that cannot be read gets its row with the reason and the batch goes on.
+#include <QFutureWatcher>
+#include <QWidget>
+#include <memory>
+#include <vector>
+
+#include "ui/viewer/image_stack.h"
+#include "ui/classify/model_handle.h"
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QTableWidget;
+
+namespace sinar::ui {
+
+struct BatchRow {
+    QString file;
+    int frame = 0;
+    int frameCount = 1;
+    int best = -1;
+    std::vector<float> probabilities;
+    unsigned qualityFlags = 0;
+    QString error;
+};
+
+class BatchPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit BatchPanel(QWidget* parent = nullptr);
+    ~BatchPanel() override;
+
+    // Classifies `items` with `model`; a batch still running is cancelled first.
+    void start(const std::vector<StackItem>& items, std::shared_ptr<const ModelHandle> model, const QString& title);
+    void cancel();
+    bool running() const;
+
+    const std::vector<BatchRow>& rows() const { return rows_; }
+    QStringList classNames() const { return classNames_; }
+    // The table as CSV: file,frame,class,probability,p_<class>...,quality,error.
+    QString toCsv() const;
+    // Writes toCsv() atomically; false (and a message) when it cannot.
+    bool writeCsv(const QString& path, QString* error = nullptr) const;
+
+    // The work of one item, on the calling thread (the batch runs this per file).
+    static BatchRow classifyItem(const StackItem& item, const ModelHandle& model);
+
+signals:
+    void finished(int classified, int failed);
+    void openRequested(const QString& path, int frame);
+
+private:
+    void onResultsReady(int begin, int end);
+    void onFinished();
+    void exportCsv();
+    void appendRow(const BatchRow& row);
+
+    QFutureWatcher<BatchRow>* watcher_;
+    std::vector<BatchRow> rows_;
+    QStringList classNames_;
+    QLabel* title_;
+    QProgressBar* progress_;
+    QPushButton* cancelButton_;
+    QPushButton* exportButton_;
+    QTableWidget* table_;
+};
+
+} // namespace sinar::ui

@@ -1,0 +1,356 @@
+#include "ui/classify/classification_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStyle>
+#include <QVBoxLayout>
+#include <exception>
+
+#include "common/error.h"
+#include "nn/model.h"
+#include "ui/heatmap/heatmap_controls.h"
+#include "ui/classify/model_catalog.h"
+#include "ui/widgets/probability_bars.h"
+
+namespace sinar::ui {
+
+namespace {
+const char* kOtherModel = "__other__";
+}
+
+ClassificationPanel::ClassificationPanel(QWidget* parent)
+    : QWidget(parent),
+      classifier_(new Classifier(this)),
+      modelRunner_(
+          this, [this](ModelLoad m) { onModelLoaded(std::move(m)); }, [this](bool) { updateBusy(); })
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(8, 8, 8, 8);
+    layout->setSpacing(8);
+
+    auto* modelBox = new QGroupBox(tr("Model"), this);
+    auto* modelLayout = new QVBoxLayout(modelBox);
+    modelCombo_ = new QComboBox(modelBox);
+    modelCombo_->setObjectName(QStringLiteral("modelCombo"));
+    modelCombo_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    modelCombo_->setMinimumContentsLength(16);
+    modelCombo_->setToolTip(tr("The model bundle that classifies the shown image"));
+    modelLayout->addWidget(modelCombo_);
+    modelStatus_ = new QLabel(modelBox);
+    modelStatus_->setObjectName(QStringLiteral("dimLabel"));
+    modelStatus_->setWordWrap(true);
+    modelLayout->addWidget(modelStatus_);
+    recipe_ = new QLabel(modelBox);
+    recipe_->setObjectName(QStringLiteral("dimLabel"));
+    recipe_->setWordWrap(true);
+    recipe_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    modelLayout->addWidget(recipe_);
+    card_ = new QLabel(modelBox);
+    card_->setObjectName(QStringLiteral("dimLabel"));
+    card_->setWordWrap(true);
+    card_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    modelLayout->addWidget(card_);
+    layout->addWidget(modelBox);
+
+    auto* resultBox = new QGroupBox(tr("Prediction"), this);
+    auto* resultLayout = new QVBoxLayout(resultBox);
+    prediction_ = new QLabel(tr("—"), resultBox);
+    prediction_->setObjectName(QStringLiteral("predictionLabel"));
+    prediction_->setWordWrap(true);
+    resultLayout->addWidget(prediction_);
+    bars_ = new ProbabilityBars(resultBox);
+    resultLayout->addWidget(bars_);
+    quality_ = new QLabel(resultBox);
+    quality_->setWordWrap(true);
+    quality_->setVisible(false);
+    resultLayout->addWidget(quality_);
+    timing_ = new QLabel(resultBox);
+    timing_->setObjectName(QStringLiteral("dimLabel"));
+    timing_->setWordWrap(true);
+    resultLayout->addWidget(timing_);
+    layout->addWidget(resultBox);
+
+    heat_ = new HeatMapControls(this);
+    layout->addWidget(heat_);
+
+    auto* controls = new QHBoxLayout;
+    autoRun_ = new QCheckBox(tr("Auto-classify"), this);
+    autoRun_->setChecked(true);
+    autoRun_->setToolTip(tr("Classify every image as it is shown"));
+    controls->addWidget(autoRun_);
+    controls->addStretch(1);
+    classifyButton_ = new QPushButton(tr("Classify"), this);
+    classifyButton_->setToolTip(tr("Classify the shown image now (C)"));
+    controls->addWidget(classifyButton_);
+    layout->addLayout(controls);
+
+    busyBar_ = new QProgressBar(this);
+    busyBar_->setRange(0, 0); // an animated "working" bar
+    busyBar_->setTextVisible(false);
+    busyBar_->setMaximumHeight(6);
+    busyBar_->setVisible(false);
+    layout->addWidget(busyBar_);
+    layout->addStretch(1);
+
+    connect(heat_, &HeatMapControls::requestChanged, this, &ClassificationPanel::onHeatMapRequestChanged);
+    connect(classifier_, &Classifier::resultReady, this, &ClassificationPanel::onResult);
+    connect(classifier_, &Classifier::busyChanged, this, [this](bool) { updateBusy(); });
+    connect(classifyButton_, &QPushButton::clicked, this, &ClassificationPanel::classifyNow);
+    connect(autoRun_, &QCheckBox::toggled, this, [this](bool on) {
+        emit autoRunChanged(on);
+        if (on)
+            classifyNow();
+    });
+    connect(modelCombo_, qOverload<int>(&QComboBox::activated), this, [this](int index) {
+        const QString data = modelCombo_->itemData(index).toString();
+        if (data == QLatin1String(kOtherModel))
+            chooseModelFile();
+        else if (!data.isEmpty())
+            loadModel(data);
+    });
+    refreshModelList();
+    showModelInfo();
+}
+
+void ClassificationPanel::refreshModelList(const QStringList& extra)
+{
+    updatingCombo_ = true;
+    const QString current = model() ? model()->path() : QString();
+    modelCombo_->clear();
+    QStringList paths = ModelCatalog::findModels();
+    for (const QString& e : extra)
+        if (!e.isEmpty() && !paths.contains(QFileInfo(e).absoluteFilePath()))
+            paths << QFileInfo(e).absoluteFilePath();
+    if (!current.isEmpty() && !paths.contains(current))
+        paths << current;
+    for (const QString& p : paths) {
+        modelCombo_->addItem(QFileInfo(p).completeBaseName(), p);
+        modelCombo_->setItemData(modelCombo_->count() - 1, p, Qt::ToolTipRole);
+    }
+    modelCombo_->addItem(tr("Other model file…"), QString::fromLatin1(kOtherModel));
+    const int index = modelCombo_->findData(current);
+    modelCombo_->setCurrentIndex(index >= 0 ? index : (paths.isEmpty() ? -1 : 0));
+    if (current.isEmpty() && paths.isEmpty())
+        modelCombo_->setCurrentIndex(-1);
+    updatingCombo_ = false;
+}
+
+void ClassificationPanel::chooseModelFile()
+{
+    const QString start = model() ? QFileInfo(model()->path()).absolutePath() : QString();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Choose a model"), start,
+                                                      tr("Sinar model bundles (*.sinar);;TorchScript models (*.pt *.pth);;All files (*)"));
+    if (path.isEmpty()) {
+        refreshModelList(); // back to the model in use
+        return;
+    }
+    loadModel(path);
+}
+
+void ClassificationPanel::loadModel(const QString& path)
+{
+    modelStatus_->setText(tr("Loading %1…").arg(QFileInfo(path).fileName()));
+    modelRunner_.submit([path] {
+        ModelLoad m;
+        m.path = path;
+        try {
+            m.model = ModelHandle::load(path);
+        } catch (const Error& e) {
+            m.error = QString::fromStdString(e.message());
+        } catch (const std::exception& e) {
+            const std::string what = e.what();
+            m.error = QString::fromStdString(what.substr(0, what.find('\n')));
+        }
+        return m;
+    });
+    updateBusy();
+}
+
+void ClassificationPanel::onModelLoaded(ModelLoad m)
+{
+    if (!m.model) {
+        modelStatus_->setText(tr("Could not load %1: %2").arg(QFileInfo(m.path).fileName(), m.error));
+        refreshModelList();
+        emit modelFailed(m.path, m.error);
+        updateBusy();
+        return;
+    }
+    classifier_->setModel(m.model);
+    heat_->setModel(m.model);
+    classifier_->setHeatMap(heat_->request());
+    refreshModelList({m.path});
+    showModelInfo();
+    emit modelChanged(m.model->path());
+    if (autoRun() && !image_.empty())
+        classifyNow();
+    updateBusy();
+}
+
+void ClassificationPanel::showModelInfo()
+{
+    const auto m = model();
+    if (!m) {
+        modelStatus_->setText(ModelCatalog::findModels().isEmpty()
+                                  ? tr("No model found. Choose a model bundle (*.sinar) with “Other model file…”.")
+                                  : tr("No model loaded."));
+        recipe_->clear();
+        card_->clear();
+        modelCombo_->setToolTip({});
+        return;
+    }
+    modelStatus_->setText(tr("%1 classes: %2").arg(m->classNames().size()).arg(m->classNames().join(QStringLiteral(", "))));
+    recipe_->setText(tr("Recipe: %1").arg(m->recipeSummary()));
+    // The model card's lines on training data and held-out metrics.
+    QStringList card;
+    for (const QString& line : m->cardSummary().split('\n'))
+        if (line.startsWith(QLatin1String("Trained on")) || line.startsWith(QLatin1String("Held-out")) ||
+            line.startsWith(QLatin1String("Created")))
+            card << line;
+    card_->setText(card.join('\n'));
+    modelCombo_->setToolTip(m->cardSummary());
+}
+
+void ClassificationPanel::onHeatMapRequestChanged()
+{
+    const HeatMapRequest request = heat_->request();
+    if (request == classifier_->heatMap())
+        return;
+    classifier_->setHeatMap(request);
+    if (!request.enabled) {
+        heat_->clearResult();
+        return;
+    }
+    // A new map of the image in hand: the same background job as classifying.
+    if (!image_.empty() && model())
+        classifyNow();
+}
+
+void ClassificationPanel::setImage(const imaging::Image& image)
+{
+    image_ = image;
+    if (autoRun())
+        classifyNow();
+    else
+        bars_->setStale(true);
+}
+
+void ClassificationPanel::clearImage()
+{
+    image_ = {};
+    classifier_->cancelPending();
+    last_ = {};
+    prediction_->setText(QStringLiteral("—"));
+    bars_->clear();
+    quality_->setVisible(false);
+    timing_->clear();
+    heat_->clearResult();
+    heat_->setPredictedClass({});
+    updateBusy();
+}
+
+void ClassificationPanel::classifyNow()
+{
+    if (image_.empty())
+        return;
+    bars_->setStale(true);
+    classifier_->classify(image_);
+    updateBusy();
+}
+
+void ClassificationPanel::setAutoRun(bool on)
+{
+    autoRun_->setChecked(on);
+}
+
+bool ClassificationPanel::autoRun() const
+{
+    return autoRun_->isChecked();
+}
+
+QString ClassificationPanel::qualityText() const
+{
+    return quality_->isVisibleTo(this) ? quality_->text() : QString();
+}
+
+QString ClassificationPanel::modelCardText() const
+{
+    return card_->text();
+}
+
+QString ClassificationPanel::shownClass() const
+{
+    if (!last_.ok())
+        return {};
+    return QString::fromStdString(last_.classNames.at(static_cast<size_t>(last_.best)));
+}
+
+void ClassificationPanel::onResult(const Classification& c)
+{
+    last_ = c;
+    if (!c.error.isEmpty()) {
+        prediction_->setText(tr("Not classified"));
+        bars_->clear();
+        timing_->setText(c.error);
+    } else if (!c.ok()) {
+        prediction_->setText(tr("No model"));
+        bars_->clear();
+        timing_->setText(tr("Choose a model to classify the image."));
+    } else {
+        QStringList names;
+        for (const auto& n : c.classNames)
+            names << QString::fromStdString(n);
+        prediction_->setText(
+            QStringLiteral("%1  %2 %").arg(names.at(c.best)).arg(c.probabilities[static_cast<size_t>(c.best)] * 100.0, 0, 'f', 1));
+        bars_->setProbabilities(names, c.probabilities);
+        heat_->setPredictedClass(names.at(c.best));
+        timing_->setText(tr("%1 ms on %2 threads · %3")
+                             .arg(c.milliseconds, 0, 'f', 1)
+                             .arg(nn::threadCount())
+                             .arg(QFileInfo(c.source).fileName()));
+    }
+    if (c.error.isEmpty()) {
+        const QString flags = QString::fromStdString(imaging::describeQualityFlags(c.quality.flags));
+        const auto& q = c.quality.measures;
+        quality_->setToolTip(tr("Mean %1, 1st/99th percentile %2/%3, RMS contrast %4, sharpness %5")
+                                 .arg(q.mean, 0, 'f', 1)
+                                 .arg(q.p01, 0, 'f', 0)
+                                 .arg(q.p99, 0, 'f', 0)
+                                 .arg(q.contrast, 0, 'f', 1)
+                                 .arg(q.sharpness, 0, 'f', 3));
+        if (flags.isEmpty()) {
+            quality_->setObjectName(QStringLiteral("qualityOk"));
+            quality_->setText(tr("Image quality: no warnings"));
+        } else {
+            quality_->setObjectName(QStringLiteral("qualityWarning"));
+            quality_->setText(tr("⚠ Image %1: the prediction may be unreliable.").arg(flags));
+        }
+        quality_->style()->unpolish(quality_);
+        quality_->style()->polish(quality_);
+        quality_->setVisible(true);
+    } else {
+        quality_->setVisible(false);
+    }
+    heat_->showResult(c);
+    updateBusy();
+    emit resultShown(c);
+}
+
+void ClassificationPanel::updateBusy()
+{
+    const bool b = busy();
+    busyBar_->setVisible(b);
+    classifyButton_->setEnabled(!image_.empty());
+    if (b != busyBar_->property("wasBusy").toBool()) {
+        busyBar_->setProperty("wasBusy", b);
+        emit busyChanged(b);
+    }
+}
+
+} // namespace sinar::ui

@@ -1,0 +1,61 @@
+#include "ui/classify/model_catalog.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QSet>
+
+namespace sinar::ui {
+
+QStringList ModelCatalog::searchFolders()
+{
+    QStringList candidates;
+    const QByteArray env = qgetenv("SINAR_MODELS");
+    if (!env.isEmpty())
+        candidates << QString::fromLocal8Bit(env);
+    const QString appDir = QCoreApplication::applicationDirPath();
+    candidates << appDir + QStringLiteral("/../share/sinar/models") << appDir + QStringLiteral("/models");
+#ifdef SINAR_SOURCE_MODELS_DIR
+    candidates << QStringLiteral(SINAR_SOURCE_MODELS_DIR);
+#endif
+    QStringList out;
+    QSet<QString> seen;
+    for (const QString& c : candidates) {
+        const QFileInfo fi(c);
+        if (!fi.isDir())
+            continue;
+        const QString canonical = fi.canonicalFilePath();
+        if (seen.contains(canonical))
+            continue;
+        seen.insert(canonical);
+        out << canonical;
+    }
+    return out;
+}
+
+QStringList ModelCatalog::findModels()
+{
+    QStringList out;
+    QSet<QString> names;
+    for (const QString& folder : searchFolders()) {
+        const QFileInfoList files =
+            QDir(folder).entryInfoList({QStringLiteral("*.sinar")}, QDir::Files | QDir::Readable, QDir::Name);
+        for (const QFileInfo& f : files) {
+            if (names.contains(f.fileName()))
+                continue; // an earlier folder wins
+            names.insert(f.fileName());
+            out << f.absoluteFilePath();
+        }
+    }
+    return out;
+}
+
+QString ModelCatalog::defaultModel(const QString& preferred)
+{
+    if (!preferred.isEmpty() && QFileInfo(preferred).isFile())
+        return preferred;
+    const QStringList all = findModels();
+    return all.isEmpty() ? QString() : all.first();
+}
+
+} // namespace sinar::ui

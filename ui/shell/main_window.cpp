@@ -1,0 +1,1341 @@
+#include "ui/shell/main_window.h"
+
+#include <QLineEdit>
+#include <QTabWidget>
+#include <QTreeWidget>
+#include <QTreeWidgetItemIterator>
+#include <QVBoxLayout>
+
+#include "common/error.h"
+#include "dicom/tag_dump.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QImageWriter>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QPointer>
+#include <QProgressBar>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTableWidget>
+#include <QThreadPool>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
+#include <cmath>
+#include <exception>
+
+#include "common/error.h"
+#include "ui/shell/about_dialog.h"
+#include "ui/classify/batch_panel.h"
+#include "ui/classify/classification_panel.h"
+#include "ui/heatmap/heatmap_controls.h"
+#include "ui/heatmap/heatmap_render.h"
+#include "ui/viewer/image_view.h"
+#include "ui/classify/model_catalog.h"
+#include "ui/classify/model_handle.h"
+#include "ui/viewer/mpr_view.h"
+#include "dicom/slice_stack.h"
+#include "common/parallel.h"
+#include "ui/widgets/notification_bar.h"
+#include "ui/shell/shortcuts_dialog.h"
+#include "ui/viewer/study_browser.h"
+#include "ui/shell/theme.h"
+#include "ui/viewer/window_presets.h"
+
+namespace sinar::ui {
+
+namespace {
+constexpr size_t kCacheSize = 48;
+
+QString dicomDate(const std::string& d)
+{
+    const QString s = QString::fromStdString(d).trimmed();
+    return s.size() == 8 ? s.left(4) + '-' + s.mid(4, 2) + '-' + s.mid(6, 2) : s;
+}
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent),
+      loader_(this, [this](Loaded l) { onLoaded(std::move(l)); }),
+      scanWatcher_(new QFutureWatcher<ScanResult>(this))
+{
+    volumeWatcher_ = new QFutureWatcher<VolumeLoad>(this);
+    Theme::initResources();
+    // Scanning, loading, classification and a batch may all run at once.
+    QThreadPool::globalInstance()->setMaxThreadCount(std::max(QThreadPool::globalInstance()->maxThreadCount(), 4));
+    setWindowTitle(QStringLiteral("Sinar"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/sinar.svg")));
+    setAcceptDrops(true);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
+
+    auto* central = new QWidget(this);
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    notes_ = new NotificationBar(central);
+    centralLayout->addWidget(notes_);
+    centralStack_ = new QStackedWidget(central);
+    singlePage_ = new QWidget(centralStack_);
+    auto* singleLayout = new QHBoxLayout(singlePage_);
+    singleLayout->setContentsMargins(0, 0, 0, 0);
+    singleLayout->setSpacing(2);
+    view_ = new ImageView(singlePage_);
+    view_->setObjectName(QStringLiteral("imageView"));
+    view_->setPlaceholder(tr("Open images, a folder or a DICOM study (File menu), or drop them here."));
+    sideView_ = new ImageView(singlePage_);
+    sideView_->setObjectName(QStringLiteral("heatMapView"));
+    sideView_->setVisible(false);
+    singleLayout->addWidget(view_, 1);
+    singleLayout->addWidget(sideView_, 1);
+    centralStack_->addWidget(singlePage_);
+    mpr_ = new MprView(centralStack_);
+    mpr_->setObjectName(QStringLiteral("mprView"));
+    centralStack_->addWidget(mpr_);
+    centralLayout->addWidget(centralStack_, 1);
+    setCentralWidget(central);
+
+    readout_ = new QLabel(this);
+    readout_->setMinimumWidth(320);
+    position_ = new QLabel(this);
+    scanProgress_ = new QProgressBar(this);
+    scanProgress_->setMaximumWidth(200);
+    scanProgress_->setMaximumHeight(16);
+    scanProgress_->setVisible(false);
+    scanCancel_ = new QToolButton(this);
+    scanCancel_->setText(tr("Cancel"));
+    scanCancel_->setVisible(false);
+    statusBar()->addWidget(readout_, 1);
+    statusBar()->addPermanentWidget(scanProgress_);
+    statusBar()->addPermanentWidget(scanCancel_);
+    statusBar()->addPermanentWidget(position_);
+
+    cine_ = new QTimer(this);
+    cine_->setInterval(100);
+    connect(cine_, &QTimer::timeout, this, [this] {
+        if (stack_ && stack_->size() > 1)
+            showIndex((index_ + 1) % static_cast<int>(stack_->size()));
+    });
+
+    buildDocks();
+    buildMenus();
+
+    connect(view_, &ImageView::stepRequested, this, &MainWindow::step);
+    connect(view_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
+    connect(sideView_, &ImageView::stepRequested, this, &MainWindow::step);
+    connect(sideView_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
+    // Side by side, the two views move together: zoom, pan, rotation, flips, window.
+    connect(view_, &ImageView::viewChanged, this, [this] { linkViews(view_, sideView_); });
+    connect(view_, &ImageView::windowChanged, this, [this] { linkViews(view_, sideView_); });
+    connect(sideView_, &ImageView::viewChanged, this, [this] { linkViews(sideView_, view_); });
+    connect(sideView_, &ImageView::windowChanged, this, [this] { linkViews(sideView_, view_); });
+    connect(mpr_, &MprView::planesShown, this, &MainWindow::updateMprOverlay);
+    connect(scanWatcher_, &QFutureWatcher<ScanResult>::finished, this, &MainWindow::onScanFinished);
+    connect(volumeWatcher_, &QFutureWatcher<VolumeLoad>::finished, this, &MainWindow::onVolumeLoaded);
+    connect(scanCancel_, &QToolButton::clicked, this, [this] {
+        if (scanCancelToken_)
+            scanCancelToken_->cancel();
+    });
+
+    // Settings: theme, layout, viewer options, last model.
+    resize(1440, 900);
+    if (!settings_.windowGeometry().isEmpty())
+        restoreGeometry(settings_.windowGeometry());
+    if (!settings_.windowState().isEmpty())
+        restoreState(settings_.windowState());
+    batchDock_->hide(); // shown when a batch runs
+    view_->setAnnotationsVisible(settings_.annotationsVisible());
+    sideView_->setAnnotationsVisible(settings_.annotationsVisible());
+    actAnnotations_->setChecked(settings_.annotationsVisible());
+    panel_->setAutoRun(settings_.autoClassify());
+    connectHeatMap();
+    const QString model = ModelCatalog::defaultModel(settings_.lastModel());
+    if (!model.isEmpty())
+        panel_->loadModel(model);
+}
+
+MainWindow::~MainWindow()
+{
+    if (volumeCancel_)
+        volumeCancel_->cancel();
+    volumeWatcher_->disconnect(this);
+    volumeWatcher_->waitForFinished();
+    if (scanCancelToken_)
+        scanCancelToken_->cancel();
+    scanWatcher_->disconnect(this);
+    scanWatcher_->waitForFinished();
+}
+
+void MainWindow::buildDocks()
+{
+    browser_ = new StudyBrowser(this);
+    browserDock_ = new QDockWidget(tr("Studies"), this);
+    browserDock_->setObjectName(QStringLiteral("studiesDock"));
+    browserDock_->setWidget(browser_);
+    addDockWidget(Qt::LeftDockWidgetArea, browserDock_);
+    connect(browser_, &StudyBrowser::seriesActivated, this, [this](std::shared_ptr<const ImageStack> s) { showSeries(s, 0); });
+
+    infoTable_ = new QTableWidget(this);
+    infoTable_->setObjectName(QStringLiteral("infoTable"));
+    infoTable_->setColumnCount(2);
+    infoTable_->setHorizontalHeaderLabels({tr("Attribute"), tr("Value")});
+    infoTable_->verticalHeader()->setVisible(false);
+    infoTable_->verticalHeader()->setDefaultSectionSize(20);
+    infoTable_->horizontalHeader()->setStretchLastSection(true);
+    infoTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    infoTable_->setAlternatingRowColors(true);
+    // All tags: the full attribute list of the shown DICOM file, filterable.
+    auto* tagsPage = new QWidget(this);
+    auto* tagsLayout = new QVBoxLayout(tagsPage);
+    tagsLayout->setContentsMargins(0, 0, 0, 0);
+    tagFilter_ = new QLineEdit(tagsPage);
+    tagFilter_->setObjectName(QStringLiteral("tagFilter"));
+    tagFilter_->setPlaceholderText(tr("Filter by tag, name or value"));
+    tagFilter_->setClearButtonEnabled(true);
+    tagTree_ = new QTreeWidget(tagsPage);
+    tagTree_->setObjectName(QStringLiteral("tagTree"));
+    tagTree_->setColumnCount(4);
+    tagTree_->setHeaderLabels({tr("Tag"), tr("VR"), tr("Name"), tr("Value")});
+    tagTree_->setRootIsDecorated(true);
+    tagTree_->setUniformRowHeights(true);
+    tagTree_->setAlternatingRowColors(true);
+    tagsLayout->addWidget(tagFilter_);
+    tagsLayout->addWidget(tagTree_);
+    connect(tagFilter_, &QLineEdit::textChanged, this, [this](const QString& text) {
+        for (QTreeWidgetItemIterator it(tagTree_); *it; ++it) {
+            QTreeWidgetItem* item = *it;
+            bool match = text.isEmpty();
+            for (int c = 0; c < 4 && !match; ++c)
+                match = item->text(c).contains(text, Qt::CaseInsensitive);
+            item->setHidden(!match);
+            if (match) // keep the sequences a match sits in visible
+                for (QTreeWidgetItem* p = item->parent(); p; p = p->parent())
+                    p->setHidden(false);
+        }
+    });
+    auto* infoTabs = new QTabWidget(this);
+    infoTabs->setObjectName(QStringLiteral("infoTabs"));
+    infoTabs->setDocumentMode(true);
+    infoTabs->addTab(infoTable_, tr("Summary"));
+    infoTabs->addTab(tagsPage, tr("All tags"));
+    infoDock_ = new QDockWidget(tr("Image information"), this);
+    infoDock_->setObjectName(QStringLiteral("infoDock"));
+    infoDock_->setWidget(infoTabs);
+    addDockWidget(Qt::LeftDockWidgetArea, infoDock_);
+    splitDockWidget(browserDock_, infoDock_, Qt::Vertical);
+
+    panel_ = new ClassificationPanel(this);
+    panelDock_ = new QDockWidget(tr("Classification"), this);
+    panelDock_->setObjectName(QStringLiteral("classificationDock"));
+    // Scrolls rather than growing the window (models with many classes, small screens).
+    auto* panelScroll = new QScrollArea(panelDock_);
+    panelScroll->setObjectName(QStringLiteral("classificationScroll"));
+    panelScroll->setWidgetResizable(true);
+    panelScroll->setFrameShape(QFrame::NoFrame);
+    panelScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    panelScroll->setWidget(panel_);
+    panelDock_->setWidget(panelScroll);
+    panelDock_->setMinimumWidth(300);
+    addDockWidget(Qt::RightDockWidgetArea, panelDock_);
+    connect(panel_, &ClassificationPanel::modelChanged, this, [this](const QString& p) { settings_.setLastModel(p); });
+    connect(panel_, &ClassificationPanel::modelFailed, this,
+            [this](const QString& p, const QString& msg) { notes_->addFailure(p, msg); });
+    connect(panel_, &ClassificationPanel::autoRunChanged, this, [this](bool on) {
+        settings_.setAutoClassify(on);
+        if (actAutoRun_)
+            actAutoRun_->setChecked(on);
+    });
+
+    batch_ = new BatchPanel(this);
+    batchDock_ = new QDockWidget(tr("Batch classification"), this);
+    batchDock_->setObjectName(QStringLiteral("batchDock"));
+    batchDock_->setWidget(batch_);
+    addDockWidget(Qt::BottomDockWidgetArea, batchDock_);
+    connect(batch_, &BatchPanel::openRequested, this, [this](const QString& path, int frame) {
+        if (stack_) {
+            for (size_t i = 0; i < stack_->size(); ++i)
+                if (stack_->item(i).path == path && stack_->item(i).frame == frame) {
+                    showIndex(static_cast<int>(i));
+                    return;
+                }
+        }
+        scanFocus_ = path;
+        openPaths({path});
+    });
+}
+
+void MainWindow::buildMenus()
+{
+    auto add = [this](QMenu* menu, const QString& text, const QList<QKeySequence>& keys, auto slot) {
+        QAction* a = menu->addAction(text);
+        a->setShortcuts(keys);
+        connect(a, &QAction::triggered, this, slot);
+        actions_ << a;
+        return a;
+    };
+
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    add(file, tr("&Open files…"), {QKeySequence::Open}, [this] { openFileDialog(); });
+    add(file, tr("Open &folder or DICOMDIR…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)}, [this] { openFolderDialog(); });
+    recentMenu_ = file->addMenu(tr("Open &recent"));
+    updateRecentMenu();
+    file->addSeparator();
+    add(file, tr("&Export view as PNG…"), {QKeySequence(Qt::CTRL | Qt::Key_E)}, [this] { exportView(); });
+    add(file, tr("Export overla&y PNG…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E)}, [this] { exportOverlayDialog(); });
+    add(file, tr("&Close all"), {QKeySequence(Qt::CTRL | Qt::Key_W)}, [this] {
+        browser_->clear();
+        stack_.reset();
+        shownStack_.reset();
+        cache_.clear();
+        index_ = shownIndex_ = settledIndex_ = -1;
+        loader_.discard();
+        view_->clear();
+        sideView_->clear();
+        heatMap_.release();
+        heatSource_.clear();
+        heatImage_ = {};
+        shownIsDicom_ = false;
+        panel_->clearImage();
+        position_->clear();
+        infoTable_->setRowCount(0);
+        if (volumeCancel_)
+            volumeCancel_->cancel();
+        mpr_->clear();
+        volumeStack_.reset();
+        setMprLayout(false);
+    });
+    file->addSeparator();
+    add(file, tr("&Quit"), {QKeySequence::Quit}, [this] { close(); });
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    add(view, tr("&Fit to window"), {QKeySequence(Qt::Key_F)}, [this] { view_->fit(); });
+    add(view, tr("Actual &size (1:1)"), {QKeySequence(Qt::Key_Z)}, [this] { view_->setZoom(1.0); });
+    add(view, tr("Zoom &in"), {QKeySequence(Qt::Key_Plus), QKeySequence(Qt::Key_Equal)}, [this] { view_->zoomBy(1.25); });
+    add(view, tr("Zoom &out"), {QKeySequence(Qt::Key_Minus)}, [this] { view_->zoomBy(0.8); });
+    view->addSeparator();
+    actInvert_ = add(view, tr("&Invert"), {QKeySequence(Qt::Key_I)}, [this](bool on) { view_->setInverted(on); });
+    actInvert_->setCheckable(true);
+    connect(view_, &ImageView::viewChanged, actInvert_, [this] { actInvert_->setChecked(view_->inverted()); });
+    add(view, tr("Rotate &right"), {QKeySequence(Qt::Key_R)}, [this] { view_->rotateBy(1); });
+    add(view, tr("Rotate &left"), {QKeySequence(Qt::SHIFT | Qt::Key_R)}, [this] { view_->rotateBy(-1); });
+    add(view, tr("Flip &horizontally"), {QKeySequence(Qt::Key_H)}, [this] { view_->flipHorizontal(); });
+    add(view, tr("Flip &vertically"), {QKeySequence(Qt::Key_V)}, [this] { view_->flipVertical(); });
+    add(view, tr("&Reset view"), {QKeySequence(Qt::Key_Escape), QKeySequence(Qt::Key_0)}, [this] { view_->resetView(); });
+    view->addSeparator();
+    actAnnotations_ = add(view, tr("Corner &annotations"), {QKeySequence(Qt::Key_A)}, [this](bool on) {
+        view_->setAnnotationsVisible(on);
+        sideView_->setAnnotationsVisible(on);
+        settings_.setAnnotationsVisible(on);
+    });
+    actAnnotations_->setCheckable(true);
+    actAnnotations_->setChecked(true);
+    view->addSeparator();
+    add(view, tr("&Previous image"), {QKeySequence(Qt::Key_Up), QKeySequence(Qt::Key_PageUp)}, [this] { step(-1); });
+    add(view, tr("&Next image"), {QKeySequence(Qt::Key_Down), QKeySequence(Qt::Key_PageDown)}, [this] { step(1); });
+    add(view, tr("First image"), {QKeySequence(Qt::Key_Home)}, [this] { showIndex(0); });
+    add(view, tr("Last image"), {QKeySequence(Qt::Key_End)}, [this] {
+        if (stack_)
+            showIndex(static_cast<int>(stack_->size()) - 1);
+    });
+    actCine_ = add(view, tr("&Cine (play the series)"), {QKeySequence(Qt::Key_Space)}, [this](bool on) { toggleCine(on); });
+    actCine_->setCheckable(true);
+    actMpr_ = add(view, tr("&MPR: axial, coronal, sagittal"), {QKeySequence(Qt::Key_M)}, [this](bool on) { setMprLayout(on); });
+    actMpr_->setCheckable(true);
+    view->addSeparator();
+    QMenu* theme = view->addMenu(tr("&Theme"));
+    themeGroup_ = new QActionGroup(this);
+    for (const auto& [name, label] : {std::pair<QString, QString>{QStringLiteral("dark"), tr("&Dark")},
+                                      std::pair<QString, QString>{QStringLiteral("light"), tr("&Light")}}) {
+        QAction* a = theme->addAction(label);
+        a->setCheckable(true);
+        a->setData(name);
+        a->setChecked(settings_.theme() == name);
+        themeGroup_->addAction(a);
+        connect(a, &QAction::triggered, this, [this, name = name] { setTheme(name); });
+    }
+    view->addSeparator();
+    view->addAction(browserDock_->toggleViewAction());
+    view->addAction(infoDock_->toggleViewAction());
+    view->addAction(panelDock_->toggleViewAction());
+    view->addAction(batchDock_->toggleViewAction());
+
+    QMenu* window = menuBar()->addMenu(tr("&Window"));
+    const Qt::Key keys[] = {Qt::Key_1, Qt::Key_2, Qt::Key_3, Qt::Key_4, Qt::Key_5, Qt::Key_6};
+    const QStringList names{tr("&File's own window"), tr("&Automatic (0.5-99.5 %)"), tr("&Lung (CT)"), tr("&Bone (CT)"),
+                            tr("B&rain (CT)"), tr("&Soft tissue (CT)")};
+    for (int k = 0; k < names.size(); ++k)
+        presetActions_ << add(window, names[k], {QKeySequence(keys[k])}, [this, k] { applyWindowPreset(k); });
+
+    QMenu* classify = menuBar()->addMenu(tr("&Classify"));
+    add(classify, tr("&Classify the shown image"), {QKeySequence(Qt::Key_C)}, [this] { panel_->classifyNow(); });
+    actAutoRun_ = add(classify, tr("&Auto-classify every image shown"), {}, [this](bool on) { panel_->setAutoRun(on); });
+    actAutoRun_->setCheckable(true);
+    actAutoRun_->setChecked(panel_->autoRun());
+    classify->addSeparator();
+    actOverlay_ = add(classify, tr("Heat map &overlay"), {QKeySequence(Qt::Key_O)},
+                      [this](bool on) { heatControls()->setOverlayOn(on); });
+    actOverlay_->setCheckable(true);
+    actSideBySide_ = add(classify, tr("Heat map &side by side"), {QKeySequence(Qt::Key_S)},
+                         [this](bool on) { heatControls()->setSideBySide(on); });
+    actSideBySide_->setCheckable(true);
+    classify->addSeparator();
+    add(classify, tr("&Batch-classify the series"), {QKeySequence(Qt::CTRL | Qt::Key_B)}, [this] { batchClassifySeries(); });
+    add(classify, tr("Batch-classify a &folder…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B)}, [this] { batchClassifyFolder(); });
+    classify->addSeparator();
+    add(classify, tr("Choose &model file…"), {QKeySequence(Qt::CTRL | Qt::Key_M)}, [this] {
+        const QString p = QFileDialog::getOpenFileName(this, tr("Choose a model"), {}, tr("Sinar model bundles (*.sinar);;TorchScript models (*.pt *.pth);;All files (*)"));
+        if (!p.isEmpty())
+            loadModel(p);
+    });
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    add(help, tr("&Keyboard shortcuts"), {QKeySequence(Qt::Key_F1), QKeySequence(Qt::Key_Question)}, [this] { showShortcuts(); });
+    add(help, tr("&About Sinar"), {}, [this] { showAbout(); });
+}
+
+QList<QAction*> MainWindow::shortcutActions() const
+{
+    return actions_;
+}
+
+void MainWindow::updateRecentMenu()
+{
+    recentMenu_->clear();
+    const QStringList recent = settings_.recentPaths();
+    for (const QString& p : recent) {
+        QAction* a = recentMenu_->addAction(p);
+        connect(a, &QAction::triggered, this, [this, p] { openPaths({p}); });
+    }
+    if (recent.isEmpty())
+        recentMenu_->addAction(tr("(none)"))->setEnabled(false);
+    else {
+        recentMenu_->addSeparator();
+        connect(recentMenu_->addAction(tr("Clear list")), &QAction::triggered, this, [this] {
+            settings_.clearRecentPaths();
+            updateRecentMenu();
+        });
+    }
+}
+
+void MainWindow::openFileDialog()
+{
+    const QStringList files = QFileDialog::getOpenFileNames(
+        this, tr("Open images"), {}, tr("Images and DICOM (*.dcm *.DCM *.png *.jpg *.jpeg *.bmp *.tif *.tiff DICOMDIR *);;All files (*)"));
+    if (!files.isEmpty())
+        openPaths(files);
+}
+
+void MainWindow::openFolderDialog()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a folder or DICOM media"));
+    if (!dir.isEmpty())
+        openPaths({dir});
+}
+
+bool MainWindow::scanning() const
+{
+    return scanWatcher_->isRunning();
+}
+
+void MainWindow::openPaths(const QStringList& paths)
+{
+    if (paths.isEmpty())
+        return;
+    if (scanning()) {
+        pendingScans_ << paths; // after the running scan
+        return;
+    }
+    for (const QString& p : paths)
+        settings_.addRecentPath(p);
+    updateRecentMenu();
+    scanCancelToken_ = std::make_shared<CancelToken>();
+    scanProgress_->setRange(0, 0);
+    scanProgress_->setVisible(true);
+    scanCancel_->setVisible(true);
+    statusBar()->showMessage(tr("Opening %1…").arg(paths.size() == 1 ? QFileInfo(paths.first()).fileName() : tr("%1 items").arg(paths.size())));
+    auto token = scanCancelToken_;
+    QPointer<QProgressBar> bar = scanProgress_;
+    scanWatcher_->setFuture(QtConcurrent::run([paths, token, bar]() -> ScanResult {
+        auto progress = [bar](long long done, long long total, const std::string&) {
+            QMetaObject::invokeMethod(
+                qApp,
+                [bar, done, total] {
+                    if (bar) {
+                        bar->setRange(0, static_cast<int>(std::max<long long>(total, 1)));
+                        bar->setValue(static_cast<int>(done));
+                    }
+                },
+                Qt::QueuedConnection);
+        };
+        try {
+            return StudyScanner::scan(paths, token.get(), progress);
+        } catch (const Cancelled&) {
+            ScanResult r;
+            r.skipped = -1; // marks a cancelled scan
+            return r;
+        } catch (const std::exception& e) {
+            ScanResult r;
+            r.failures.push_back({paths.join(", ").toStdString(), e.what()});
+            return r;
+        }
+    }));
+}
+
+void MainWindow::onScanFinished()
+{
+    scanProgress_->setVisible(false);
+    scanCancel_->setVisible(false);
+    statusBar()->clearMessage();
+    const ScanResult r = scanWatcher_->result();
+    if (r.skipped < 0) {
+        statusBar()->showMessage(tr("Opening cancelled"), 4000);
+    } else {
+        notes_->addFailures(r.failures);
+        browser_->addSeries(r.series);
+        const QString focus = scanFocus_.isEmpty() ? r.focusPath : scanFocus_;
+        scanFocus_.clear();
+        if (!r.series.empty()) {
+            std::shared_ptr<const ImageStack> target = r.series.front();
+            int index = 0;
+            if (!focus.isEmpty())
+                for (const auto& s : r.series) {
+                    const int i = s->indexOf(focus);
+                    if (i >= 0) {
+                        target = s;
+                        index = i;
+                        break;
+                    }
+                }
+            showSeries(target, index);
+        } else if (r.failures.empty()) {
+            notes_->showNote(tr("No images found."));
+        }
+        emit scanFinished(static_cast<int>(r.series.size()));
+    }
+    if (!pendingScans_.isEmpty()) {
+        const QStringList next = pendingScans_;
+        pendingScans_.clear();
+        openPaths(next);
+    }
+}
+
+void MainWindow::showSeries(std::shared_ptr<const ImageStack> stack, int index)
+{
+    if (!stack || stack->empty())
+        return;
+    if (stack != stack_) {
+        cache_.clear();
+        stack_ = std::move(stack);
+        browser_->setCurrent(stack_);
+        if (volumeLoading()) {
+            volumeCancel_->cancel(); // onVolumeLoaded starts on the new series
+        } else if (mprLayout()) {
+            setMprLayout(true); // follow the new series in the MPR layout
+        }
+    }
+    index_ = -1;
+    showIndex(index);
+}
+
+void MainWindow::step(int delta)
+{
+    if (!stack_)
+        return;
+    const int n = static_cast<int>(stack_->size());
+    showIndex(std::clamp(index_ + delta, 0, n - 1));
+}
+
+void MainWindow::showIndex(int index)
+{
+    if (!stack_ || index < 0 || index >= static_cast<int>(stack_->size()))
+        return;
+    if (index == index_ && shownStack_ == stack_)
+        return;
+    index_ = index;
+    position_->setText(tr("Image %1 / %2").arg(index + 1).arg(stack_->size()));
+    const auto cached = cache_.find(index);
+    if (cached != cache_.end()) {
+        loader_.discard(); // the cached image is newer than anything loading
+        Loaded l;
+        l.stack = stack_;
+        l.index = index;
+        l.image = cached->second;
+        display(l);
+        return;
+    }
+    const auto stack = stack_;
+    const StackItem item = stack_->item(static_cast<size_t>(index));
+    loader_.submit([stack, index, item] {
+        Loaded l;
+        l.stack = stack;
+        l.index = index;
+        try {
+            l.image = loadStackItem(item);
+        } catch (const Error& e) {
+            l.error = QString::fromStdString(e.message());
+        } catch (const std::exception& e) {
+            const std::string what = e.what();
+            l.error = QString::fromStdString(what.substr(0, what.find('\n')));
+        }
+        return l;
+    });
+}
+
+void MainWindow::onLoaded(Loaded l)
+{
+    if (l.stack != stack_)
+        return; // another series was opened meanwhile
+    if (!l.error.isEmpty()) {
+        settledIndex_ = l.index;
+        notes_->addFailure(stack_->item(static_cast<size_t>(l.index)).path, l.error);
+        return;
+    }
+    cache_[l.index] = l.image;
+    while (cache_.size() > kCacheSize) {
+        // Evict the entry farthest from where the user is.
+        auto far = cache_.begin();
+        for (auto it = cache_.begin(); it != cache_.end(); ++it)
+            if (std::abs(it->first - index_) > std::abs(far->first - index_))
+                far = it;
+        cache_.erase(far);
+    }
+    display(l);
+}
+
+void MainWindow::display(const Loaded& l)
+{
+    const bool sameSeries = shownStack_ == l.stack && view_->hasImage();
+    linking_ = true; // the side view follows once it has the new image too
+    view_->setImage(l.image.image, sameSeries); // drops an overlay of another image
+    linking_ = false;
+    if (heatSource_ != QString::fromStdString(l.image.image.source)) {
+        heatMap_.release();
+        heatSource_.clear();
+        heatImage_ = {};
+    }
+    shownIsDicom_ = l.image.dicom;
+    shownFrame_ = l.image.frame;
+    if (sideBySide()) {
+        linking_ = true;
+        sideView_->setImage(l.image.image, sameSeries);
+        linking_ = false;
+        linkViews(view_, sideView_);
+    }
+    shownStack_ = l.stack;
+    shownIndex_ = settledIndex_ = l.index;
+    updateAnnotations(l);
+    updateInfoTable(l);
+    for (int k = 0; k < presetActions_.size(); ++k) {
+        const WindowChoice c = windowPreset(l.image.image, static_cast<WindowPresetKind>(k));
+        presetActions_[k]->setEnabled(c.available);
+        presetActions_[k]->setToolTip(c.available ? QStringLiteral("C %1 W %2").arg(c.center).arg(c.width) : c.reason);
+    }
+    panel_->setImage(l.image.image);
+    refreshOverlay();
+    if (mprLayout())
+        followShownSlice();
+    setWindowTitle(QStringLiteral("%1 — Sinar").arg(l.stack->itemName(static_cast<size_t>(l.index))));
+    emit imageShown(l.index);
+}
+
+void MainWindow::updateAnnotations(const Loaded& l)
+{
+    const SeriesLabels& s = l.stack->labels();
+    const imaging::Image& img = l.image.image;
+    ImageView::Annotations a;
+    QStringList tl, tr_, bl;
+    if (l.image.dicom) {
+        tl << (s.patientName.isEmpty() ? tr("(no name)") : s.patientName);
+        if (!s.patientId.isEmpty())
+            tl << tr("ID %1").arg(s.patientId);
+        QString birth = dicomDate(l.image.info.patientBirthDate);
+        if (!s.patientSex.isEmpty())
+            birth += (birth.isEmpty() ? QString() : QStringLiteral("  ")) + s.patientSex;
+        if (!birth.isEmpty())
+            tl << birth;
+        if (!s.studyDescription.isEmpty())
+            tr_ << s.studyDescription;
+        if (!s.studyDate.isEmpty())
+            tr_ << dicomDate(s.studyDate.toStdString());
+        tr_ << QStringLiteral("%1 %2").arg(s.modality, l.stack->title());
+    } else {
+        tl << QFileInfo(l.stack->item(static_cast<size_t>(l.index)).path).fileName();
+        tr_ << s.studyDescription + '/' + s.seriesDescription;
+    }
+    bl << tr("Image %1 / %2").arg(l.index + 1).arg(l.stack->size());
+    const StackItem& item = l.stack->item(static_cast<size_t>(l.index));
+    if (item.frameCount > 1)
+        bl << tr("Frame %1 / %2").arg(item.frame + 1).arg(item.frameCount);
+    QString size = QStringLiteral("%1 × %2").arg(img.width()).arg(img.height());
+    if (img.spacingX != 1.0 || img.spacingY != 1.0)
+        size += QStringLiteral("  %1 × %2 mm").arg(img.spacingX, 0, 'g', 3).arg(img.spacingY, 0, 'g', 3);
+    bl << size;
+    if (l.image.dicom) {
+        if (l.image.info.sliceThickness > 0)
+            bl << tr("Thickness %1 mm").arg(l.image.info.sliceThickness, 0, 'g', 3);
+        if (l.image.frame.hasPosition) {
+            const auto& p = l.image.frame.position;
+            bl << tr("Position %1, %2, %3 mm").arg(p[0], 0, 'f', 1).arg(p[1], 0, 'f', 1).arg(p[2], 0, 'f', 1);
+        }
+    }
+    a.topLeft = tl.join('\n');
+    a.topRight = tr_.join('\n');
+    a.bottomLeft = bl.join('\n');
+    view_->setAnnotations(a);
+}
+
+void MainWindow::updateInfoTable(const Loaded& l)
+{
+    QList<QPair<QString, QString>> rows;
+    const StackItem& item = l.stack->item(static_cast<size_t>(l.index));
+    const imaging::Image& img = l.image.image;
+    rows << qMakePair(tr("File"), item.path);
+    rows << qMakePair(tr("Size"), QStringLiteral("%1 × %2%3").arg(img.width()).arg(img.height()).arg(img.isColor() ? tr(", colour") : QString()));
+    double lo = 0, hi = 0;
+    cv::minMaxLoc(img.pixels.reshape(1), &lo, &hi);
+    rows << qMakePair(tr("Value range"), QStringLiteral("%1 … %2").arg(lo).arg(hi));
+    if (l.image.dicom) {
+        const dicom::InstanceInfo& i = l.image.info;
+        auto s = [](const std::string& v) { return QString::fromStdString(v).trimmed(); };
+        rows << qMakePair(tr("Patient name"), s(i.patientName)) << qMakePair(tr("Patient ID"), s(i.patientId))
+             << qMakePair(tr("Birth date"), dicomDate(i.patientBirthDate)) << qMakePair(tr("Sex"), s(i.patientSex))
+             << qMakePair(tr("Study date"), dicomDate(i.studyDate)) << qMakePair(tr("Study"), s(i.studyDescription))
+             << qMakePair(tr("Accession"), s(i.accessionNumber)) << qMakePair(tr("Modality"), s(i.modality))
+             << qMakePair(tr("Series"), QStringLiteral("%1 %2").arg(i.seriesNumber).arg(s(i.seriesDescription)))
+             << qMakePair(tr("Body part"), s(i.bodyPart)) << qMakePair(tr("Instance"), QString::number(i.instanceNumber))
+             << qMakePair(tr("SOP class"), s(i.sopClassName.empty() ? i.sopClassUid : i.sopClassName))
+             << qMakePair(tr("Transfer syntax"), s(i.transferSyntaxName.empty() ? i.transferSyntaxUid : i.transferSyntaxName))
+             << qMakePair(tr("Photometric"), s(i.photometric))
+             << qMakePair(tr("Bits"), QStringLiteral("%1 allocated, %2 stored%3").arg(i.bitsAllocated).arg(i.bitsStored).arg(i.isSigned ? tr(", signed") : QString()))
+             << qMakePair(tr("Frames"), QString::number(i.numberOfFrames))
+             << qMakePair(tr("Pixel spacing"), i.hasPixelSpacing ? QStringLiteral("%1 × %2 mm (%3)").arg(i.rowSpacing).arg(i.columnSpacing).arg(s(i.spacingSource)) : QString())
+             << qMakePair(tr("Slice thickness"), i.sliceThickness > 0 ? QStringLiteral("%1 mm").arg(i.sliceThickness) : QString())
+             << qMakePair(tr("Rescale"), QStringLiteral("slope %1, intercept %2 %3").arg(l.image.frame.rescaleSlope).arg(l.image.frame.rescaleIntercept).arg(s(i.rescaleType)));
+        if (l.image.frame.hasPosition)
+            rows << qMakePair(tr("Image position"), QStringLiteral("%1, %2, %3").arg(l.image.frame.position[0]).arg(l.image.frame.position[1]).arg(l.image.frame.position[2]));
+        if (l.image.frame.hasOrientation) {
+            const auto& r = l.image.frame.rowDirection;
+            const auto& c = l.image.frame.columnDirection;
+            rows << qMakePair(tr("Orientation"), QStringLiteral("%1 %2 %3 / %4 %5 %6").arg(r[0], 0, 'f', 3).arg(r[1], 0, 'f', 3).arg(r[2], 0, 'f', 3).arg(c[0], 0, 'f', 3).arg(c[1], 0, 'f', 3).arg(c[2], 0, 'f', 3));
+        }
+        QStringList windows;
+        for (const auto& w : img.windows)
+            windows << QStringLiteral("%1 C %2 W %3").arg(QString::fromStdString(w.name)).arg(w.center).arg(w.width);
+        rows << qMakePair(tr("Windows"), windows.join(QStringLiteral("; ")));
+    }
+    infoTable_->setRowCount(0);
+    for (const auto& [k, v] : rows) {
+        if (v.trimmed().isEmpty())
+            continue;
+        const int r = infoTable_->rowCount();
+        infoTable_->insertRow(r);
+        infoTable_->setItem(r, 0, new QTableWidgetItem(k));
+        auto* value = new QTableWidgetItem(v);
+        value->setToolTip(v);
+        infoTable_->setItem(r, 1, value);
+    }
+    infoTable_->resizeColumnToContents(0);
+    updateTagTree(item.path, l.image);
+}
+
+void MainWindow::updateTagTree(const QString& path, const LoadedImage& image)
+{
+    if (tagTree_->property("path").toString() == path)
+        return; // frames of one file share their tags
+    tagTree_->setProperty("path", path);
+    tagTree_->clear();
+    if (!image.dicom)
+        return;
+    if (!image.tagError.isEmpty()) {
+        new QTreeWidgetItem(tagTree_, {QString(), QString(), tr("cannot list tags"), image.tagError});
+        return;
+    }
+    const std::vector<dicom::TagEntry>& tags = image.tags; // read by the loader thread
+    std::vector<QTreeWidgetItem*> parents; // parents[d]: the sequence an entry of depth d+1 belongs to
+    for (const dicom::TagEntry& t : tags) {
+        const QStringList cols{QString::fromStdString(t.tag), QString::fromStdString(t.vr), QString::fromStdString(t.name),
+                               QString::fromStdString(t.value)};
+        const size_t depth = static_cast<size_t>(std::max(0, t.depth));
+        QTreeWidgetItem* item = (depth == 0 || depth > parents.size()) ? new QTreeWidgetItem(tagTree_, cols)
+                                                                       : new QTreeWidgetItem(parents[depth - 1], cols);
+        item->setToolTip(3, cols[3]);
+        if (t.vr == "SQ") {
+            parents.resize(depth + 1);
+            parents[depth] = item;
+        }
+    }
+    tagTree_->resizeColumnToContents(0);
+    tagTree_->resizeColumnToContents(1);
+    tagTree_->resizeColumnToContents(2);
+    if (!tagFilter_->text().isEmpty())
+        emit tagFilter_->textChanged(tagFilter_->text());
+}
+
+void MainWindow::applyWindowPreset(int kind)
+{
+    if (!view_->hasImage())
+        return;
+    const WindowChoice c = windowPreset(view_->image(), static_cast<WindowPresetKind>(kind));
+    if (!c.available) {
+        statusBar()->showMessage(c.reason, 4000);
+        return;
+    }
+    view_->setWindow(c.center, c.width);
+    statusBar()->showMessage(tr("Window: %1 (C %2, W %3)").arg(c.name).arg(c.center).arg(c.width), 3000);
+}
+
+void MainWindow::loadModel(const QString& path)
+{
+    panel_->loadModel(path);
+}
+
+bool MainWindow::volumeLoading() const
+{
+    return volumeWatcher_->isRunning();
+}
+
+bool MainWindow::mprLayout() const
+{
+    return centralStack_->currentWidget() == mpr_;
+}
+
+void MainWindow::setMprLayout(bool on)
+{
+    actMpr_->setChecked(on);
+    if (!on) {
+        if (volumeCancel_)
+            volumeCancel_->cancel();
+        centralStack_->setCurrentWidget(singlePage_);
+        refreshOverlay();
+        return;
+    }
+    if (!stack_ || !stack_->dicomSeries) {
+        notes_->showNote(tr("MPR needs a DICOM series with slice positions."));
+        actMpr_->setChecked(false);
+        return;
+    }
+    if (volumeStack_ == stack_ && mpr_->hasVolume()) {
+        centralStack_->setCurrentWidget(mpr_);
+        followShownSlice();
+        refreshOverlay();
+        return;
+    }
+    if (volumeLoading())
+        return;
+    volumeCancel_ = std::make_shared<CancelToken>();
+    scanProgress_->setRange(0, 0);
+    scanProgress_->setVisible(true);
+    statusBar()->showMessage(tr("Building the volume of %1…").arg(stack_->title()));
+    auto stack = stack_;
+    auto token = volumeCancel_;
+    volumeWatcher_->setFuture(QtConcurrent::run([stack, token]() -> VolumeLoad {
+        VolumeLoad v;
+        v.stack = stack;
+        try {
+            const std::vector<dicom::SliceStack> stacks = dicom::SliceSorter::sort(*stack->dicomSeries);
+            const dicom::SliceStack* best = nullptr;
+            for (const auto& s : stacks)
+                if (s.isVolume() && (!best || s.slices.size() > best->slices.size()))
+                    best = &s;
+            if (!best) {
+                QStringList why;
+                for (const auto& s : stacks)
+                    for (const auto& n : s.notes)
+                        why << QString::fromStdString(n);
+                v.error = QObject::tr("%1 is not a volume (%2).")
+                              .arg(stack->title(), why.isEmpty() ? QObject::tr("too few slices or no positions") : why.join(QStringLiteral("; ")));
+                return v;
+            }
+            v.volume = std::make_shared<const dicom::Volume>(
+                dicom::Volume::load(*best, std::max(1, defaultThreadCount() - 1), {}, token.get()));
+        } catch (const Cancelled&) {
+            v.error.clear();
+        } catch (const Error& e) {
+            v.error = QString::fromStdString(e.what());
+        } catch (const std::exception& e) {
+            v.error = QString::fromLatin1(e.what());
+        }
+        return v;
+    }));
+}
+
+void MainWindow::onVolumeLoaded()
+{
+    scanProgress_->setVisible(scanning());
+    statusBar()->clearMessage();
+    const VolumeLoad v = volumeWatcher_->result();
+    if (v.stack != stack_) {
+        if (actMpr_->isChecked())
+            setMprLayout(true);
+        return;
+    }
+    if (!v.volume) {
+        if (!v.error.isEmpty())
+            notes_->showNote(v.error);
+        actMpr_->setChecked(false);
+        centralStack_->setCurrentWidget(singlePage_);
+        return;
+    }
+    volumeStack_ = v.stack;
+    mpr_->setVolume(v.volume);
+    followShownSlice();
+    if (actMpr_->isChecked())
+        centralStack_->setCurrentWidget(mpr_);
+    refreshOverlay();
+}
+
+bool MainWindow::isIdle() const
+{
+    return !scanning() && !volumeLoading() && !mpr_->busy() && !loader_.busy() && !panel_->busy() && (index_ < 0 || index_ == settledIndex_);
+}
+
+void MainWindow::batchClassifySeries()
+{
+    if (!stack_) {
+        statusBar()->showMessage(tr("Open a series or folder first."), 4000);
+        return;
+    }
+    if (panel_->modelLoading()) {
+        // Start once the model being loaded is ready.
+        auto once = std::make_shared<QMetaObject::Connection>();
+        auto failed = std::make_shared<QMetaObject::Connection>();
+        auto done = [once, failed] {
+            QObject::disconnect(*once);
+            QObject::disconnect(*failed);
+        };
+        *once = connect(panel_, &ClassificationPanel::modelChanged, this, [this, done] {
+            done();
+            batchClassifySeries();
+        });
+        *failed = connect(panel_, &ClassificationPanel::modelFailed, this, [done] { done(); });
+        statusBar()->showMessage(tr("Batch waits for the model to load…"), 3000);
+        return;
+    }
+    statusBar()->clearMessage();
+    batchDock_->show();
+    batchDock_->raise();
+    batch_->start(stack_->items(), panel_->model(), stack_->title());
+}
+
+void MainWindow::batchClassifyFolder()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Batch-classify a folder"));
+    if (dir.isEmpty())
+        return;
+    // The listing is cheap (headers only) but may touch many files: do it off the GUI thread.
+    auto model = panel_->model();
+    auto* watcher = new QFutureWatcher<ScanResult>(this);
+    connect(watcher, &QFutureWatcher<ScanResult>::finished, this, [this, watcher, model, dir] {
+        const ScanResult r = watcher->result();
+        watcher->deleteLater();
+        std::vector<StackItem> items;
+        for (const auto& s : r.series)
+            items.insert(items.end(), s->items().begin(), s->items().end());
+        notes_->addFailures(r.failures);
+        batchDock_->show();
+        batchDock_->raise();
+        batch_->start(items, model, QFileInfo(dir).fileName());
+    });
+    watcher->setFuture(QtConcurrent::run([dir] { return StudyScanner::scan({dir}, nullptr, {}, 0); }));
+}
+
+void MainWindow::setTheme(const QString& theme)
+{
+    Theme::apply(theme);
+    settings_.setTheme(theme);
+}
+
+void MainWindow::toggleCine(bool on)
+{
+    if (on)
+        cine_->start();
+    else
+        cine_->stop();
+}
+
+void MainWindow::showShortcuts()
+{
+    auto* d = new ShortcutsDialog(actions_, this);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    d->show();
+}
+
+void MainWindow::showAbout()
+{
+    auto* d = new AboutDialog(panel_->model().get(), this);
+    d->setAttribute(Qt::WA_DeleteOnClose);
+    d->show();
+}
+
+void MainWindow::exportView()
+{
+    if (!view_->hasImage())
+        return;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export view"), QStringLiteral("sinar-view.png"), tr("PNG images (*.png)"));
+    if (!path.isEmpty() && !view_->grab().save(path, "PNG"))
+        notes_->addFailure(path, tr("could not write the image"));
+}
+
+HeatMapControls* MainWindow::heatControls() const
+{
+    return panel_->heatMapControls();
+}
+
+void MainWindow::connectHeatMap()
+{
+    HeatMapControls* h = heatControls();
+    connect(panel_, &ClassificationPanel::resultShown, this, &MainWindow::onClassificationShown);
+    connect(h, &HeatMapControls::requestChanged, this, [this, h] {
+        actOverlay_->setChecked(h->overlayOn());
+        if (persistHeatMap_) {
+            settings_.setHeatMapOverlay(h->overlayOn());
+            settings_.setHeatMapMethod(QString::fromStdString(explain::toString(h->method())));
+        }
+        refreshOverlay();
+    });
+    connect(h, &HeatMapControls::appearanceChanged, this, [this, h] {
+        if (persistHeatMap_) {
+            settings_.setHeatMapColours(QString::fromStdString(explain::toString(h->colours())));
+            settings_.setHeatMapOpacity(static_cast<int>(std::lround(h->opacity() * 100)));
+        }
+        refreshOverlay();
+    });
+    connect(h, &HeatMapControls::sideBySideChanged, this, [this](bool on) {
+        actSideBySide_->setChecked(on);
+        if (persistHeatMap_)
+            settings_.setHeatMapSideBySide(on);
+        applySideBySide(on);
+    });
+    connect(h, &HeatMapControls::exportRequested, this, &MainWindow::exportOverlayDialog);
+
+    // The choices of the last session (a name from another version is ignored).
+    persistHeatMap_ = false;
+    try {
+        h->setMethod(explain::methodFromString(settings_.heatMapMethod().toStdString()));
+    } catch (const Error&) {
+    }
+    try {
+        h->setColours(explain::colourMapFromString(settings_.heatMapColours().toStdString()));
+    } catch (const Error&) {
+    }
+    h->setOpacity(settings_.heatMapOpacity() / 100.0);
+    h->setOverlayOn(settings_.heatMapOverlay());
+    h->setSideBySide(settings_.heatMapSideBySide());
+    persistHeatMap_ = true;
+}
+
+void MainWindow::showHeatMap(explain::Method method, bool sideBySide, std::optional<explain::ColourMap> colours)
+{
+    HeatMapControls* h = heatControls();
+    persistHeatMap_ = false;
+    h->setMethod(method);
+    if (colours)
+        h->setColours(*colours);
+    h->setOverlayOn(true);
+    if (sideBySide)
+        h->setSideBySide(true);
+    persistHeatMap_ = true;
+}
+
+void MainWindow::setSideBySide(bool on)
+{
+    heatControls()->setSideBySide(on); // sideBySideChanged applies it
+}
+
+bool MainWindow::sideBySide() const
+{
+    return heatControls()->sideBySide();
+}
+
+void MainWindow::applySideBySide(bool on)
+{
+    if (on == sideView_->isVisibleTo(singlePage_))
+        return;
+    sideView_->setVisible(on);
+    if (on && view_->hasImage()) {
+        linking_ = true;
+        sideView_->setImage(view_->image(), false);
+        linking_ = false;
+        linkViews(view_, sideView_);
+    } else if (!on) {
+        sideView_->clear();
+    }
+    refreshOverlay();
+}
+
+void MainWindow::linkViews(ImageView* from, ImageView* to)
+{
+    if (linking_ || !sideBySide() || !from->hasImage() || !to->hasImage())
+        return;
+    linking_ = true;
+    to->setViewState(from->viewState());
+    linking_ = false;
+}
+
+bool MainWindow::heatMapPending() const
+{
+    const HeatMapControls* h = heatControls();
+    if (!h->overlayOn() || !panel_->model() || !view_->hasImage())
+        return false;
+    if (!panel_->autoRun() && !panel_->busy())
+        return false; // nothing will come until the user presses Classify
+    const Classification& c = panel_->lastResult();
+    if (c.source != QString::fromStdString(view_->image().source))
+        return true; // the shown image's result has not come yet
+    if (!c.ok())
+        return false; // not classified: there will be no map
+    return c.heatRequest != h->request();
+}
+
+void MainWindow::onClassificationShown(const Classification& c)
+{
+    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
+    if (c.source != shown)
+        return; // a result of an image no longer on screen
+    if (c.hasHeatMap() && c.heatMap.cols == view_->image().width() && c.heatMap.rows == view_->image().height()) {
+        heatMap_ = c.heatMap;
+        heatSource_ = c.source;
+        heatImage_ = {};
+        heatMethodKey_ = QString::fromStdString(explain::toString(c.heatRequest.method));
+        heatCaption_ = c.heatMethod;
+        if (c.heatClass >= 0 && static_cast<size_t>(c.heatClass) < c.classNames.size())
+            heatCaption_ += QStringLiteral(" · %1").arg(QString::fromStdString(c.classNames[static_cast<size_t>(c.heatClass)]));
+    } else {
+        // No map asked for, or it failed: an older map of this image would
+        // now claim to be what the controls say, so it goes.
+        heatMap_.release();
+        heatSource_.clear();
+        heatImage_ = {};
+    }
+    refreshOverlay();
+}
+
+void MainWindow::refreshOverlay()
+{
+    HeatMapControls* h = heatControls();
+    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
+    const bool have = h->overlayOn() && !heatMap_.empty() && heatSource_ == shown;
+    h->setExportEnabled(have);
+    if (!have) {
+        view_->clearOverlay();
+        sideView_->clearOverlay();
+    } else {
+        // Colour-mapped once per map and colour map; opacity is applied when drawing.
+        if (heatImage_.isNull() || heatImageColours_ != h->colours()) {
+            heatImage_ = heatMapImage(heatMap_, h->colours());
+            heatImageColours_ = h->colours();
+        }
+        if (heatLegend_.isNull() || heatLegendColours_ != h->colours()) {
+            cv::Mat ramp(1, 256, CV_32F);
+            for (int i = 0; i < 256; ++i)
+                ramp.at<float>(0, i) = static_cast<float>(i) / 255.0f;
+            heatLegend_ = heatMapImage(ramp, h->colours());
+            heatLegendColours_ = h->colours();
+        }
+        view_->setOverlayLegend(heatLegend_, heatCaption_);
+        sideView_->setOverlayLegend(heatLegend_, heatCaption_);
+        const bool side = sideBySide();
+        view_->setOverlay(heatImage_, heatSource_);
+        view_->setOverlayVisible(!side);
+        view_->setOverlayOpacity(h->opacity());
+        if (side) {
+            sideView_->setOverlay(heatImage_, heatSource_);
+            sideView_->setOverlayVisible(true);
+            sideView_->setOverlayOpacity(h->opacity());
+        }
+    }
+    updateSideAnnotations();
+    updateMprOverlay();
+}
+
+void MainWindow::updateSideAnnotations()
+{
+    if (!sideBySide())
+        return;
+    ImageView::Annotations a;
+    const HeatMapControls* h = heatControls();
+    if (sideView_->overlayDrawn())
+        a.topLeft = tr("Heat map: %1").arg(heatCaption_);
+    else if (!h->errorText().isEmpty())
+        a.topLeft = tr("No heat map (see the panel)");
+    else
+        a.topLeft = tr("Heat map: computing…");
+    sideView_->setAnnotations(a);
+}
+
+void MainWindow::updateMprOverlay()
+{
+    using dicom::MprPlane;
+    HeatMapControls* h = heatControls();
+    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
+    SliceGeometry slice;
+    const bool candidate = h->overlayOn() && !heatMap_.empty() && heatSource_ == shown && mpr_->hasVolume() &&
+                           volumeStack_ && volumeStack_ == shownStack_ && shownIsDicom_ &&
+                           sliceGeometry(shownFrame_, view_->image(), slice);
+    QStringList drawnOn;
+    bool parallel = false; // some pane has the slice's orientation
+    for (MprPlane plane : {MprPlane::Axial, MprPlane::Coronal, MprPlane::Sagittal}) {
+        ImageView* pane = mpr_->pane(plane);
+        const PlaneGeometry& g = mpr_->geometry(plane);
+        cv::Mat planeMap, mask;
+        if (candidate) {
+            const dicom::Vec3 n = shownFrame_.normal();
+            const dicom::Vec3 m{g.right[1] * g.down[2] - g.right[2] * g.down[1], g.right[2] * g.down[0] - g.right[0] * g.down[2],
+                                g.right[0] * g.down[1] - g.right[1] * g.down[0]};
+            parallel = parallel || std::abs(n[0] * m[0] + n[1] * m[1] + n[2] * m[2]) > 1 - 1e-6;
+        }
+        if (candidate && pane->hasImage() && pane->image().width() == g.width && pane->image().height() == g.height &&
+            mapOntoPlane(heatMap_, slice, g, planeMap, mask)) {
+            pane->setOverlay(heatMapImage(planeMap, h->colours(), mask), QString::fromStdString(pane->image().source));
+            pane->setOverlayOpacity(h->opacity());
+            pane->setOverlayVisible(true);
+            drawnOn << QString::fromStdString(dicom::MprReslicer::name(plane)).toLower();
+        } else {
+            pane->clearOverlay();
+        }
+    }
+    QString note;
+    if (mprLayout() && h->overlayOn()) {
+        if (!drawnOn.isEmpty())
+            note = tr("MPR: the heat map is drawn on the %1 pane, which shows the classified slice.").arg(drawnOn.join(", "));
+        else if (!candidate)
+            note = tr("MPR: the heat map is drawn only on the pane that shows the classified slice.");
+        else if (!parallel)
+            note = tr("MPR: no pane shows the classified slice: it is oblique to the axial, coronal and sagittal "
+                      "planes, so the heat map is drawn in the single view only.");
+        else
+            note = tr("MPR: the crosshair is off the classified slice, so no pane shows its heat map "
+                      "(Up/Down move to a slice).");
+    }
+    h->setNote(note);
+}
+
+void MainWindow::followShownSlice()
+{
+    // In MPR, when a pane is in the acquisition plane (axial, coronal or
+    // sagittal slices), the slice the user scrolls to (and that is
+    // classified) is the one the panes go through: the crosshair moves along
+    // the slice's normal onto its plane, keeping its place within the plane.
+    // Oblique series are left as they are: no pane could show the slice.
+    if (!mpr_->hasVolume() || volumeStack_ != shownStack_ || !shownIsDicom_ || !shownFrame_.hasPosition ||
+        !shownFrame_.hasOrientation)
+        return;
+    const dicom::Vec3 n = shownFrame_.normal();
+    bool inPane = false;
+    for (dicom::MprPlane plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal}) {
+        dicom::Vec3 right, down;
+        dicom::MprReslicer::axesOf(plane, right, down);
+        const dicom::Vec3 m{right[1] * down[2] - right[2] * down[1], right[2] * down[0] - right[0] * down[2],
+                            right[0] * down[1] - right[1] * down[0]};
+        inPane = inPane || std::abs(n[0] * m[0] + n[1] * m[1] + n[2] * m[2]) > 1 - 1e-6;
+    }
+    if (!inPane)
+        return;
+    const dicom::Vec3 c = mpr_->crosshair();
+    const dicom::Vec3& p = shownFrame_.position;
+    const double d = (p[0] - c[0]) * n[0] + (p[1] - c[1]) * n[1] + (p[2] - c[2]) * n[2];
+    if (std::abs(d) < 1e-9)
+        return;
+    mpr_->setCrosshair({c[0] + d * n[0], c[1] + d * n[1], c[2] + d * n[2]});
+}
+
+void MainWindow::exportOverlayDialog()
+{
+    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
+    if (!heatControls()->overlayOn() || heatMap_.empty() || heatSource_ != shown) {
+        notes_->showNote(tr("There is no heat map of the shown image to export: turn the overlay on (O) and wait for it."));
+        return;
+    }
+    QString folder = settings_.exportFolder();
+    if (folder.isEmpty() || !QFileInfo(folder).isDir())
+        folder = QDir::homePath();
+    QString base = QFileInfo(heatSource_).completeBaseName();
+    base.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
+    const QString suggested = QDir(folder).filePath(QStringLiteral("%1-%2.png").arg(base, heatMethodKey_));
+    QString path = QFileDialog::getSaveFileName(this, tr("Export the image with its heat map"), suggested, tr("PNG images (*.png)"));
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
+        path += QStringLiteral(".png");
+    settings_.setExportFolder(QFileInfo(path).absolutePath());
+    exportOverlayPng(path);
+}
+
+void MainWindow::exportOverlayPng(const QString& path)
+{
+    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
+    if (heatMap_.empty() || heatSource_ != shown) {
+        const QString error = tr("there is no heat map of the shown image");
+        notes_->showNote(tr("Could not export %1: %2.").arg(path, error));
+        emit overlayExported(path, error);
+        return;
+    }
+    // Blending and PNG encoding of a large image take a while: in the background.
+    const QImage rendered = view_->renderedImage(); // the current window, at the image's size
+    const cv::Mat map = heatMap_;
+    const explain::ColourMap colours = heatControls()->colours();
+    const double opacity = heatControls()->opacity();
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
+        const QString error = watcher->result();
+        watcher->deleteLater();
+        if (error.isEmpty())
+            statusBar()->showMessage(tr("Saved %1").arg(path), 4000);
+        else
+            notes_->showNote(tr("Could not export %1: %2.").arg(path, error));
+        emit overlayExported(path, error);
+    });
+    watcher->setFuture(QtConcurrent::run([rendered, map, colours, opacity, path]() -> QString {
+        const QImage blended = blendHeatMap(rendered, map, colours, opacity);
+        if (blended.isNull())
+            return QObject::tr("the heat map does not match the image's size");
+        const QFileInfo info(path);
+        if (!info.absoluteDir().exists())
+            return QObject::tr("the folder %1 does not exist").arg(info.absolutePath());
+        QImageWriter writer(path, "png");
+        if (!writer.write(blended))
+            return writer.errorString();
+        return QString();
+    }));
+}
+
+void MainWindow::closeEvent(QCloseEvent* e)
+{
+    settings_.setWindowLayout(saveGeometry(), saveState());
+    QMainWindow::closeEvent(e);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e)
+{
+    if (e->mimeData()->hasUrls())
+        e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e)
+{
+    QStringList paths;
+    for (const QUrl& u : e->mimeData()->urls())
+        if (u.isLocalFile())
+            paths << u.toLocalFile();
+    if (!paths.isEmpty()) {
+        openPaths(paths);
+        e->acceptProposedAction();
+    }
+}
+
+} // namespace sinar::ui

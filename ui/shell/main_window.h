@@ -1,0 +1,226 @@
+#pragma once
+// Sinar's main window: study browser (left), image view (centre), the
+// classification panel (right) and batch results (bottom). Opening, scanning
+// and image loading run in the background; the window never waits for them.
+// The heat map of the shown image is drawn over it, or beside the plain image
+// (side by side, views linked), or on the MPR pane in the classified slice's
+// plane.
+#include <QFutureWatcher>
+#include <QImage>
+#include <QMainWindow>
+#include <map>
+#include <memory>
+#include <optional>
+#include <opencv2/core.hpp>
+
+#include "common/cancel_token.h"
+#include "explain/colour_map.h"
+#include "explain/explain.h"
+#include "ui/shell/app_settings.h"
+#include "ui/classify/classifier.h"
+#include "ui/viewer/image_stack.h"
+#include "ui/widgets/latest_runner.h"
+#include "ui/viewer/study_scanner.h"
+#include "dicom/volume.h"
+
+class QAction;
+class QActionGroup;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QStackedWidget;
+class QTableWidget;
+class QTreeWidget;
+class QLineEdit;
+class QTimer;
+class QToolButton;
+
+namespace sinar::ui {
+
+class BatchPanel;
+class ClassificationPanel;
+class HeatMapControls;
+class ImageView;
+class MprView;
+class NotificationBar;
+class StudyBrowser;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Scans files, folders or a DICOMDIR in the background and shows the
+    // first series (or the file named first). Adds to what is open.
+    void openPaths(const QStringList& paths);
+    void showSeries(std::shared_ptr<const ImageStack> stack, int index = 0);
+    void showIndex(int index);
+    void step(int delta);
+    void loadModel(const QString& path);
+
+    std::shared_ptr<const ImageStack> currentStack() const { return stack_; }
+    int currentIndex() const { return index_; }
+    // The index of the image on screen (which may lag currentIndex while loading).
+    int shownIndex() const { return shownIndex_; }
+    // No scan, image load, model load or classification running.
+    bool isIdle() const;
+    bool scanning() const;
+
+    ImageView* view() const { return view_; }
+    // The right-hand view of the side-by-side layout (the image with its heat map).
+    ImageView* sideView() const { return sideView_; }
+    ClassificationPanel* classificationPanel() const { return panel_; }
+    BatchPanel* batchPanel() const { return batch_; }
+    StudyBrowser* studyBrowser() const { return browser_; }
+    NotificationBar* notifications() const { return notes_; }
+    QList<QAction*> shortcutActions() const;
+
+    // Switches between the single image view and the three-pane MPR of the
+    // current series (its volume is built in the background).
+    void setMprLayout(bool on);
+    bool mprLayout() const;
+    MprView* mprView() const { return mpr_; }
+    bool volumeLoading() const;
+
+    void batchClassifySeries();
+    void applyWindowPreset(int kind);
+
+    // Heat map: turns the overlay on with `method` (and the side-by-side view
+    // when asked) without storing the choice in the settings (command line).
+    // Turns the heat map on for this session (command line; not saved).
+    void showHeatMap(explain::Method method, bool sideBySide, std::optional<explain::ColourMap> colours = {});
+    // Two views, plain and with the heat map, with linked zoom, pan and window.
+    void setSideBySide(bool on);
+    bool sideBySide() const;
+    // The map of the image on screen (CV_32F at its size), or empty.
+    const cv::Mat& heatMap() const { return heatMap_; }
+    // The overlay is on but the shown image's map (or the reason there is
+    // none) has not arrived yet.
+    bool heatMapPending() const;
+    // Writes the shown image in its current window, at its own size, with the
+    // heat map blended at the current opacity and colour map, in the
+    // background; overlayExported follows.
+    void exportOverlayPng(const QString& path);
+
+signals:
+    void scanFinished(int seriesAdded);
+    void imageShown(int index);
+    // An overlay export finished; `error` is empty on success.
+    void overlayExported(const QString& path, const QString& error);
+
+protected:
+    void closeEvent(QCloseEvent*) override;
+    void dragEnterEvent(QDragEnterEvent*) override;
+    void dropEvent(QDropEvent*) override;
+
+private:
+    struct Loaded {
+        std::shared_ptr<const ImageStack> stack;
+        int index = -1;
+        LoadedImage image;
+        QString error;
+    };
+    void buildMenus();
+    void buildDocks();
+    void onScanFinished();
+    void onLoaded(Loaded loaded);
+    void display(const Loaded& loaded);
+    void updateAnnotations(const Loaded& loaded);
+    void updateInfoTable(const Loaded& loaded);
+    void updateRecentMenu();
+    void openFileDialog();
+    void openFolderDialog();
+    void batchClassifyFolder();
+    void setTheme(const QString& theme);
+    void toggleCine(bool on);
+    void showShortcuts();
+    void showAbout();
+    void exportView();
+    void onVolumeLoaded();
+    void connectHeatMap();
+    void onClassificationShown(const Classification& c);
+    void refreshOverlay();
+    void updateMprOverlay();
+    void followShownSlice();
+    void linkViews(ImageView* from, ImageView* to);
+    void applySideBySide(bool on);
+    void exportOverlayDialog();
+    void updateSideAnnotations();
+    HeatMapControls* heatControls() const;
+
+    AppSettings settings_;
+    ImageView* view_;
+    ImageView* sideView_;
+    QWidget* singlePage_; // view_ alone, or view_ and sideView_ side by side
+    NotificationBar* notes_;
+    StudyBrowser* browser_;
+    ClassificationPanel* panel_;
+    BatchPanel* batch_;
+    QTableWidget* infoTable_;
+    QTreeWidget* tagTree_ = nullptr;      // every attribute of the shown DICOM file
+    QLineEdit* tagFilter_ = nullptr;
+    void updateTagTree(const QString& path, const LoadedImage& image);
+    QDockWidget* browserDock_;
+    QDockWidget* panelDock_;
+    QDockWidget* batchDock_;
+    QDockWidget* infoDock_;
+    QLabel* readout_;
+    QLabel* position_;
+    QProgressBar* scanProgress_;
+    QToolButton* scanCancel_;
+    QTimer* cine_;
+    QStackedWidget* centralStack_;
+    MprView* mpr_;
+    QAction* actMpr_ = nullptr;
+    struct VolumeLoad {
+        std::shared_ptr<const ImageStack> stack;
+        std::shared_ptr<const dicom::Volume> volume;
+        QString error;
+    };
+    QFutureWatcher<VolumeLoad>* volumeWatcher_;
+    std::shared_ptr<CancelToken> volumeCancel_;
+    std::shared_ptr<const ImageStack> volumeStack_; // the stack mpr_ shows
+
+    std::shared_ptr<const ImageStack> stack_;
+    int index_ = -1;
+    int shownIndex_ = -1;
+    int settledIndex_ = -1; // the last index whose load finished, shown or failed
+    std::shared_ptr<const ImageStack> shownStack_;
+    std::map<int, LoadedImage> cache_; // recently loaded images of the current stack
+    LatestRunner<Loaded> loader_;
+
+    QFutureWatcher<ScanResult>* scanWatcher_;
+    std::shared_ptr<CancelToken> scanCancelToken_;
+    QStringList pendingScans_;
+    QString scanFocus_;
+
+    QMenu* recentMenu_ = nullptr;
+    QActionGroup* themeGroup_ = nullptr;
+    QList<QAction*> actions_;
+    QAction* actAnnotations_ = nullptr;
+    QAction* actInvert_ = nullptr;
+    QAction* actCine_ = nullptr;
+    QAction* actAutoRun_ = nullptr;
+    QList<QAction*> presetActions_;
+
+    // The heat map of the shown image (from its classification), its colour
+    // image and where the shown slice lies (for MPR).
+    cv::Mat heatMap_;
+    QString heatSource_;
+    QString heatCaption_; // "Grad-CAM · glioma"
+    QString heatMethodKey_; // "gradcam", for file names
+    QImage heatImage_;
+    explain::ColourMap heatImageColours_ = explain::ColourMap::Jet;
+    QImage heatLegend_; // the colour map as a 256x1 ramp for the view's colour bar
+    explain::ColourMap heatLegendColours_ = explain::ColourMap::Jet;
+    bool shownIsDicom_ = false;
+    dicom::FrameAttributes shownFrame_;
+    bool linking_ = false;
+    bool persistHeatMap_ = true; // false while applying settings or command-line choices
+    QAction* actOverlay_ = nullptr;
+    QAction* actSideBySide_ = nullptr;
+};
+
+} // namespace sinar::ui
