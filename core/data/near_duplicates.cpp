@@ -54,10 +54,12 @@ DuplicateGroups findNearDuplicates(const std::vector<cv::Mat>& images, double ma
     });
     std::vector<int> parent(images.size());
     std::iota(parent.begin(), parent.end(), 0);
-    for (int a = 0; a < n; ++a)
-        for (int b : twins[a])
-            parent[findRoot(parent, a)] = findRoot(parent, b);
     DuplicateGroups out;
+    for (int a = 0; a < n; ++a)
+        for (int b : twins[a]) {
+            parent[findRoot(parent, a)] = findRoot(parent, b);
+            out.pairs.emplace_back(std::min(a, b), std::max(a, b));
+        }
     out.group.resize(images.size());
     std::vector<int> size(images.size(), 0);
     for (int i = 0; i < n; ++i) {

@@ -122,6 +122,44 @@ Split stratifiedSplit(const std::vector<int>& labels, double testFraction, doubl
     return s;
 }
 
+std::vector<int> combineGroups(const std::vector<int>& a, const std::vector<int>& b)
+{
+    if (a.empty())
+        return b;
+    if (b.empty())
+        return a;
+    if (a.size() != b.size())
+        throw Error("internal: group vectors of different lengths");
+    const size_t n = a.size();
+    std::vector<size_t> parent(n);
+    for (size_t i = 0; i < n; ++i)
+        parent[i] = i;
+    auto root = [&](size_t i) {
+        while (parent[i] != i) {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        return i;
+    };
+    auto join = [&](size_t x, size_t y) {
+        x = root(x);
+        y = root(y);
+        if (x != y)
+            parent[std::max(x, y)] = std::min(x, y); // the smallest index stays the root
+    };
+    for (const std::vector<int>* g : {&a, &b}) {
+        std::map<int, size_t> first; // group id -> its first sample
+        for (size_t i = 0; i < n; ++i) {
+            const auto it = first.emplace((*g)[i], i).first;
+            join(it->second, i);
+        }
+    }
+    std::vector<int> out(n);
+    for (size_t i = 0; i < n; ++i)
+        out[i] = static_cast<int>(root(i));
+    return out;
+}
+
 Split splitTrainVal(const std::vector<int>& labels, double valFraction, uint32_t seed, const std::vector<int>& groups)
 {
     Split s = stratifiedSplit(labels, 0.0, valFraction, seed, groups);

@@ -1,6 +1,6 @@
 #pragma once
 // Stratified, seeded train/validation/test splits, optionally keeping groups
-// (near-duplicate images) on one side.
+// (near-duplicate images, patients) on one side.
 #include <QJsonObject>
 #include <cstdint>
 #include <string>
@@ -23,6 +23,11 @@ struct Split {
 // sample, e.g. from findNearDuplicates), whole groups go to one side.
 Split stratifiedSplit(const std::vector<int>& labels, double testFraction, double valFraction, uint32_t seed,
                       const std::vector<int>& groups = {});
+
+// Merges two group vectors (one id per sample): samples that share a group in
+// either end up in one group, whose id is its smallest sample index. When one
+// of them is empty the other is returned unchanged.
+std::vector<int> combineGroups(const std::vector<int>& a, const std::vector<int>& b);
 
 // Carves a validation part out of `train` only (for data sets with a given test subset).
 Split splitTrainVal(const std::vector<int>& labels, double valFraction, uint32_t seed, const std::vector<int>& groups = {});

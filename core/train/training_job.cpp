@@ -14,6 +14,7 @@
 #include "data/image_cache.h"
 #include "data/near_duplicates.h"
 #include "data/npz_reader.h"
+#include "data/patient_groups.h"
 #include "data/split.h"
 #include "nn/model.h"
 
@@ -133,6 +134,21 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     }
     for (const auto& s : trainSet.skipped())
         result.failures.push_back(s);
+    // Patients, from the DICOM headers: read before decoding, so a set without PatientIDs fails at once.
+    data::PatientGroups patients;
+    if (spec.groupByPatient && !spec.resume) {
+        patients = data::readPatientGroups(
+            trainSet,
+            [&](long long d, long long t, const std::string& w) {
+                if (observer)
+                    observer->onProgress(d, t, w);
+            },
+            cancel);
+        patients.requireGroups(spec.dataPath);
+        say("patients: " + std::to_string(patients.patients) + " (PatientID), each kept on one side of the split" +
+            (patients.withoutId ? "; " + std::to_string(patients.withoutId) + " images without a PatientID, each on its own"
+                                : std::string()));
+    }
 
     // Decode once.
     spec.cnn.inChannels = spec.recipe.channels;
@@ -169,7 +185,9 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         for (size_t i = 0; i < testSet->size(); ++i)
             split.test.push_back(i);
     } else {
-        split = data::stratifiedSplit(trainSet.labels(), spec.testFraction, spec.valFraction, spec.train.seed, twins.group);
+        // Near-duplicate groups and patients together (either may be empty); train::planRun makes the same call.
+        split = data::stratifiedSplit(trainSet.labels(), spec.testFraction, spec.valFraction, spec.train.seed,
+                                      data::combineGroups(twins.group, patients.group));
     }
     writeJsonFile(splitFile, split.toJson());
     split.train = keepDecoded(split.train, cache);
@@ -261,6 +279,9 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     dataJson["test_fraction"] = isNpz ? 0.0 : spec.testFraction;
     dataJson["val_fraction"] = spec.valFraction;
     dataJson["near_duplicate_groups_kept_together"] = spec.groupDuplicates && !isNpz;
+    dataJson["patients_kept_apart"] = spec.groupByPatient;
+    if (patients.patients > 0)
+        dataJson["patients"] = static_cast<qint64>(patients.patients);
     dataJson["skipped_files"] = static_cast<qint64>(result.failures.size());
     QJsonObject trainJson = spec.train.toJson();
     trainJson["augmentation"] = spec.augment.toJson();
@@ -296,9 +317,12 @@ std::vector<size_t> heldOutTestIndices(const data::Dataset& data, const QJsonObj
         throw Error("the model was tested on a separate test set (" + bundleData["test_source"].toString().toStdString() +
                         "); pass that set instead",
                     context);
+    std::vector<int> groups; // patients, read again from the DICOM headers
+    if (bundleData["patients_kept_apart"].toBool())
+        groups = data::readPatientGroups(data).requireGroups(data.source());
     const data::Split split =
         data::stratifiedSplit(data.labels(), testFraction, bundleData["val_fraction"].toDouble(0.1),
-                              static_cast<uint32_t>(bundleData["split_seed"].toInteger()));
+                              static_cast<uint32_t>(bundleData["split_seed"].toInteger()), groups);
     return split.test;
 }
 

@@ -30,6 +30,7 @@ struct TrainingJobSpec {
     double testFraction = 0.2;
     double valFraction = 0.1;
     bool groupDuplicates = false;        // keep near-duplicate images on one side of the split
+    bool groupByPatient = false;         // keep the images of one patient on one side of the split
     bool resume = false;
     bool overwrite = false;              // allow replacing an existing bundle
 };
