@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QIcon>
+#include <QRegularExpression>
 #include <QTimer>
 #include <cstdio>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "common/error.h"
 #include "explain/explain.h"
 #include "nn/model.h"
+#include "train/train_options.h"
 #include "ui/shell/app_settings.h"
 #include "ui/classify/batch_panel.h"
 #include "ui/classify/classification_panel.h"
@@ -21,19 +23,19 @@
 #include "ui/viewer/image_view.h"
 #include "ui/shell/main_window.h"
 #include "ui/shell/theme.h"
+#include "ui/training/curve_plot.h"
+#include "ui/training/training_page.h"
 
 using namespace sinar;
 
-int main(int argc, char** argv)
-{
-    sinar::tuneMemoryAllocator();
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("Sinar"));
-    QApplication::setOrganizationName(QStringLiteral("Sinar"));
-    QApplication::setApplicationVersion(QStringLiteral(SINAR_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("sinar"));
+namespace {
 
-    QCommandLineParser p;
+// Options the workstation defines itself; every other sinar-cli train option is accepted as is.
+const QStringList kOwnOptions = {QStringLiteral("data"), QStringLiteral("out"), QStringLiteral("quiet"), QStringLiteral("size"),
+                                 QStringLiteral("threads")};
+
+void addOptions(QCommandLineParser& p)
+{
     p.setApplicationDescription(QStringLiteral("Sinar: a workstation for CNN image classification in radiology.\n"
                                                "Opens DICOM files, folders, DICOMDIRs and PNG/JPEG/BMP/TIFF images."));
     p.addHelpOption();
@@ -44,7 +46,7 @@ int main(int argc, char** argv)
         {QStringLiteral("model"), QStringLiteral("Model bundle to classify with."), QStringLiteral("BUNDLE")},
         {QStringLiteral("theme"), QStringLiteral("dark or light."), QStringLiteral("THEME")},
         {QStringLiteral("no-demo"), QStringLiteral("Start empty when no PATH is given.")},
-        {QStringLiteral("threads"), QStringLiteral("Compute threads for inference (default: one per core)."), QStringLiteral("N")},
+        {QStringLiteral("threads"), QStringLiteral("Compute threads for inference and training (default: one per core)."), QStringLiteral("N")},
         {QStringLiteral("index"), QStringLiteral("Show image N (1-based) of the first series."), QStringLiteral("N")},
         {QStringLiteral("batch"), QStringLiteral("Batch-classify the first series once it is shown.")},
         {QStringLiteral("mpr"), QStringLiteral("Show the first series in the three-pane MPR layout.")},
@@ -56,11 +58,49 @@ int main(int argc, char** argv)
          QStringLiteral("METHOD")},
         {QStringLiteral("side-by-side"), QStringLiteral("Show the plain image and the one with its heat map side by side.")},
         {QStringLiteral("colour-map"), QStringLiteral("Colours of the heat map: jet, inferno or cividis."), QStringLiteral("NAME")},
-        {QStringLiteral("size"), QStringLiteral("Window size WIDTHxHEIGHT."), QStringLiteral("WxH")},
+        {QStringLiteral("size"), QStringLiteral("Window size WIDTHxHEIGHT; with --train, the model's input size (N or WxH), as in sinar-cli train."), QStringLiteral("SIZE")},
+        {QStringLiteral("window-size"), QStringLiteral("Window size WIDTHxHEIGHT."), QStringLiteral("WxH")},
+        {QStringLiteral("train"), QStringLiteral("Open the Training tab with data set DATA and start a run at once (with --run-dir DIR and any sinar-cli train option). With --screenshot, save the window when the run has finished and quit."), QStringLiteral("DATA")},
         {QStringLiteral("screenshot"),
-         QStringLiteral("Save a picture of the window to FILE once loading and classification are done, then quit."),
+         QStringLiteral("Save a picture of the window to FILE once loading and classification (or, with --train, the run) are done, then quit."),
          QStringLiteral("FILE")},
     });
+    train::addTrainOptions(p, kOwnOptions);
+}
+
+// --help and --version need no display.
+bool wantsHelpOrVersion(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "-h" || a == "--help" || a == "--help-all" || a == "-v" || a == "--version" || a == "-?")
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    sinar::tuneMemoryAllocator();
+    if (wantsHelpOrVersion(argc, argv)) {
+        QCoreApplication core(argc, argv);
+        QCoreApplication::setApplicationName(QStringLiteral("sinar"));
+        QCoreApplication::setApplicationVersion(QStringLiteral(SINAR_VERSION));
+        QCommandLineParser p;
+        addOptions(p);
+        p.process(core); // prints and exits
+        return 0;
+    }
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Sinar"));
+    QApplication::setOrganizationName(QStringLiteral("Sinar"));
+    QApplication::setApplicationVersion(QStringLiteral(SINAR_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("sinar"));
+
+    QCommandLineParser p;
+    addOptions(p);
     p.process(app);
 
     explain::Method heatMethod = explain::Method::GradCam;
@@ -89,13 +129,70 @@ int main(int argc, char** argv)
     ui::Theme::apply(theme);
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/sinar.svg")));
 
+    // Training mode: the whole sinar-cli train recipe from the command line.
+    const bool training = p.isSet(QStringLiteral("train"));
+    train::TrainingJobSpec trainSpec;
+    if (training) {
+        try {
+            trainSpec = train::trainSpecFromOptions(p, kOwnOptions);
+            if (p.isSet(QStringLiteral("size"))) {
+                const QString size = p.value(QStringLiteral("size"));
+                const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("^(\\d+)(?:x(\\d+))?$")).match(size);
+                if (!m.hasMatch())
+                    throw Error("--size must be N or WxH, not '" + size.toStdString() + "'");
+                trainSpec.recipe.width = m.captured(1).toInt();
+                trainSpec.recipe.height = m.captured(2).isEmpty() ? trainSpec.recipe.width : m.captured(2).toInt();
+                trainSpec.recipe.validate("--size");
+            }
+        } catch (const Error& e) {
+            std::fprintf(stderr, "sinar: %s\n", e.what());
+            return 1;
+        }
+        trainSpec.dataPath = p.value(QStringLiteral("train")).toStdString();
+    }
+
     ui::MainWindow window;
-    if (p.isSet(QStringLiteral("size"))) {
-        const QStringList wh = p.value(QStringLiteral("size")).split('x');
+    const QString windowSize = p.isSet(QStringLiteral("window-size")) ? p.value(QStringLiteral("window-size"))
+                               : training                              ? QString()
+                                                                       : p.value(QStringLiteral("size"));
+    if (!windowSize.isEmpty()) {
+        const QStringList wh = windowSize.split('x');
         if (wh.size() == 2)
             window.resize(wh[0].toInt(), wh[1].toInt());
     }
     window.show();
+    if (training) {
+        ui::TrainingPage* page = window.trainingPage();
+        window.showTrainingTab();
+        if (trainSpec.runDir.empty())
+            trainSpec.runDir = page->runDir().toStdString(); // a new folder under the runs folder
+        page->setSpec(trainSpec);
+        page->setDataPath(QString::fromStdString(trainSpec.dataPath));
+        const bool started = trainSpec.resume ? page->continueRun() : page->startRun();
+        if (!started) {
+            std::fprintf(stderr, "sinar: %s\n", qPrintable(page->lastError()));
+            return 1;
+        }
+        const QString shot = p.value(QStringLiteral("screenshot"));
+        QObject::connect(page, &ui::TrainingPage::runFinished, &window, [&window, page, shot](bool ok, const QString& bundle) {
+            if (!ok)
+                std::fprintf(stderr, "sinar: the run did not finish: %s\n", qPrintable(page->lastError()));
+            else
+                std::printf("sinar: trained %s\n", qPrintable(bundle));
+            std::fflush(stdout);
+            if (shot.isEmpty())
+                return;
+            // Let the plots and the tab settle, then grab the window.
+            QTimer::singleShot(600, &window, [&window, page, shot, ok] {
+                page->curves()->flush();
+                const bool saved = window.grab().save(shot, "PNG");
+                std::fprintf(saved ? stdout : stderr, saved ? "sinar: screenshot saved to %s\n" : "sinar: cannot write %s\n",
+                             qPrintable(shot));
+                QApplication::exit(saved && ok ? 0 : 1);
+            });
+        });
+        return app.exec();
+    }
     // Before anything is opened, so the first classification computes the map.
     if (p.isSet(QStringLiteral("heatmap")) || p.isSet(QStringLiteral("side-by-side")) || colours)
         window.showHeatMap(p.isSet(QStringLiteral("heatmap")) ? heatMethod : window.classificationPanel()->heatMapControls()->method(),

@@ -4,8 +4,17 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QSet>
+#include <QStandardPaths>
 
 namespace sinar::ui {
+
+QString ModelCatalog::userLibrary()
+{
+    const QByteArray env = qgetenv("SINAR_MODEL_LIBRARY");
+    if (!env.isEmpty())
+        return QString::fromLocal8Bit(env);
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/models");
+}
 
 QStringList ModelCatalog::searchFolders()
 {
@@ -18,6 +27,7 @@ QStringList ModelCatalog::searchFolders()
 #ifdef SINAR_SOURCE_MODELS_DIR
     candidates << QStringLiteral(SINAR_SOURCE_MODELS_DIR);
 #endif
+    candidates << userLibrary();
     QStringList out;
     QSet<QString> seen;
     for (const QString& c : candidates) {

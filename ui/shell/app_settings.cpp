@@ -1,6 +1,7 @@
 #include "ui/shell/app_settings.h"
 
 #include <QFileInfo>
+#include <QStandardPaths>
 #include <algorithm>
 
 namespace sinar::ui {
@@ -143,6 +144,29 @@ QString AppSettings::exportFolder() const
 void AppSettings::setExportFolder(const QString& folder)
 {
     settings_.setValue(QStringLiteral("heatmap/exportFolder"), folder);
+}
+
+QString AppSettings::trainingCommand() const
+{
+    return settings_.value(QStringLiteral("training/command")).toString();
+}
+
+void AppSettings::setTrainingCommand(const QString& command)
+{
+    settings_.setValue(QStringLiteral("training/command"), command);
+}
+
+QString AppSettings::runsFolder() const
+{
+    const QString f = settings_.value(QStringLiteral("training/runsFolder")).toString();
+    if (!f.isEmpty())
+        return f;
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/runs");
+}
+
+void AppSettings::setRunsFolder(const QString& folder)
+{
+    settings_.setValue(QStringLiteral("training/runsFolder"), folder);
 }
 
 } // namespace sinar::ui

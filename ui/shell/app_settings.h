@@ -47,6 +47,14 @@ public:
     QString exportFolder() const;
     void setExportFolder(const QString& folder);
 
+    // The Training tab: the last recipe as a `sinar-cli train` command line,
+    // and the folder new run folders go into (default: the application's
+    // data folder, "runs").
+    QString trainingCommand() const;
+    void setTrainingCommand(const QString& command);
+    QString runsFolder() const;
+    void setRunsFolder(const QString& folder);
+
     static constexpr int kMaxRecent = 10;
 
 private:

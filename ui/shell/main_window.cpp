@@ -42,6 +42,7 @@
 
 #include "common/error.h"
 #include "ui/shell/about_dialog.h"
+#include "ui/training/training_page.h"
 #include "ui/classify/batch_panel.h"
 #include "ui/classify/classification_panel.h"
 #include "ui/heatmap/heatmap_controls.h"
@@ -108,7 +109,16 @@ MainWindow::MainWindow(QWidget* parent)
     mpr_->setObjectName(QStringLiteral("mprView"));
     centralStack_->addWidget(mpr_);
     centralLayout->addWidget(centralStack_, 1);
-    setCentralWidget(central);
+    // The workstation's two tasks: reading images (the viewer and its docks)
+    // and training models (the Training tab, a panel that owns its worker).
+    centralTabs_ = new QTabWidget(this);
+    centralTabs_->setObjectName(QStringLiteral("mainTabs"));
+    centralTabs_->setDocumentMode(true);
+    centralTabs_->addTab(central, tr("Viewer"));
+    training_ = new TrainingPage(centralTabs_);
+    training_->setObjectName(QStringLiteral("trainingPage"));
+    centralTabs_->addTab(training_, tr("Training"));
+    setCentralWidget(centralTabs_);
 
     readout_ = new QLabel(this);
     readout_->setMinimumWidth(320);
@@ -134,6 +144,7 @@ MainWindow::MainWindow(QWidget* parent)
 
     buildDocks();
     buildMenus();
+    connectTraining();
 
     connect(view_, &ImageView::stepRequested, this, &MainWindow::step);
     connect(view_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
@@ -403,14 +414,92 @@ void MainWindow::buildMenus()
             loadModel(p);
     });
 
+    QMenu* training = menuBar()->addMenu(tr("&Training"));
+    QAction* showViewer = training->addAction(tr("Show the &viewer"));
+    showViewer->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+    connect(showViewer, &QAction::triggered, this, [this] { centralTabs_->setCurrentIndex(0); });
+    QAction* showTraining = training->addAction(tr("Show the &Training tab"));
+    showTraining->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    connect(showTraining, &QAction::triggered, this, [this] { showTrainingTab(); });
+    training->addSeparator();
+    QAction* start = training->addAction(tr("&Start a run"));
+    connect(start, &QAction::triggered, this, [this] {
+        showTrainingTab();
+        training_->startRun();
+    });
+    QAction* pause = training->addAction(tr("&Pause / resume"));
+    pause->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    connect(pause, &QAction::triggered, this, [this] {
+        if (training_->paused())
+            training_->resumeRun();
+        else
+            training_->pauseRun();
+    });
+    QAction* stop = training->addAction(tr("S&top the run"));
+    stop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    connect(stop, &QAction::triggered, training_, &TrainingPage::stopRun);
+    QAction* cont = training->addAction(tr("&Continue the run folder's run"));
+    connect(cont, &QAction::triggered, this, [this] {
+        showTrainingTab();
+        training_->continueRun();
+    });
+    trainingActions_ = {showViewer, showTraining, start, pause, stop, cont};
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     add(help, tr("&Keyboard shortcuts"), {QKeySequence(Qt::Key_F1), QKeySequence(Qt::Key_Question)}, [this] { showShortcuts(); });
     add(help, tr("&About Sinar"), {}, [this] { showAbout(); });
 }
 
+void MainWindow::connectTraining()
+{
+    // Viewer actions (single-key shortcuts among them) act on the viewer only.
+    connect(centralTabs_, &QTabWidget::currentChanged, this, [this](int index) {
+        const bool viewer = index == 0;
+        for (QAction* a : actions_)
+            a->setEnabled(viewer);
+        // The viewer's docks make room for the Training tab and come back after.
+        QDockWidget* docks[] = {browserDock_, infoDock_, panelDock_, batchDock_};
+        if (!viewer) {
+            dockVisibility_.clear();
+            for (QDockWidget* d : docks) {
+                dockVisibility_ << d->isVisible();
+                d->hide();
+            }
+        } else if (dockVisibility_.size() == 4) {
+            for (int i = 0; i < 4; ++i)
+                docks[i]->setVisible(dockVisibility_[i]);
+        }
+    });
+    connect(training_, &TrainingPage::modelAdded, this, [this](const QString&) { panel_->refreshModelList(); });
+    connect(training_, &TrainingPage::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 8000); });
+    connect(training_, &TrainingPage::openInViewer, this, [this](const QString& path, const QString& model) {
+        // From the confusion gallery: the image with the run's model and its heat map.
+        centralTabs_->setCurrentIndex(0);
+        if (!model.isEmpty())
+            loadModel(model);
+        showHeatMap(heatControls()->method(), false);
+        if (path.contains(QLatin1String(".npz#"))) {
+            notes_->addFailure(path, tr("images inside an .npz archive open in the viewer only as files; export them first"));
+            return;
+        }
+        scanFocus_ = path;
+        openPaths({path});
+    });
+}
+
+void MainWindow::showTrainingTab()
+{
+    centralTabs_->setCurrentWidget(training_);
+}
+
+bool MainWindow::trainingTabShown() const
+{
+    return centralTabs_->currentWidget() == training_;
+}
+
 QList<QAction*> MainWindow::shortcutActions() const
 {
-    return actions_;
+    return actions_ + trainingActions_;
 }
 
 void MainWindow::updateRecentMenu()

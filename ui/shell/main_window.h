@@ -30,6 +30,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QStackedWidget;
+class QTabWidget;
 class QTableWidget;
 class QTreeWidget;
 class QLineEdit;
@@ -45,6 +46,7 @@ class ImageView;
 class MprView;
 class NotificationBar;
 class StudyBrowser;
+class TrainingPage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -83,6 +85,11 @@ public:
     bool mprLayout() const;
     MprView* mprView() const { return mpr_; }
     bool volumeLoading() const;
+
+    // The Training tab (a panel with its own worker thread).
+    TrainingPage* trainingPage() const { return training_; }
+    void showTrainingTab();
+    bool trainingTabShown() const;
 
     void batchClassifySeries();
     void applyWindowPreset(int kind);
@@ -149,6 +156,11 @@ private:
     void exportOverlayDialog();
     void updateSideAnnotations();
     HeatMapControls* heatControls() const;
+    void connectTraining();
+    QTabWidget* centralTabs_ = nullptr;
+    TrainingPage* training_ = nullptr;
+    QList<QAction*> trainingActions_;
+    QList<bool> dockVisibility_;
 
     AppSettings settings_;
     ImageView* view_;

@@ -1,0 +1,42 @@
+#pragma once
+// The report of a finished training run, as HTML (images embedded, one file)
+// and PDF (Qt's own printing: QTextDocument on a QPdfWriter), written into the
+// run folder as report.html and report.pdf, with the plots as PNG files beside
+// them (curves.png, confusion.png, roc.png): data summary and split, recipe,
+// curves, confusion matrix, per-class table, ROC, timing, versions, and the
+// command that reproduces the run.
+#include <QString>
+
+#include "eval/metrics.h"
+#include "train/trainer.h"
+#include "train/training_job.h"
+
+namespace sinar::ui {
+
+class ConfusionMatrixView;
+class CurvePlot;
+class RocPlot;
+
+struct ReportInput {
+    QString runDir;
+    QString bundlePath;
+    QString command; // sinar-cli train ... that reproduces the run
+    train::TrainingJobSpec spec;
+    eval::Report test;
+    train::TrainingHistory history;
+    size_t trainCount = 0, valCount = 0, testCount = 0, parameters = 0, skippedFiles = 0;
+    double totalSeconds = 0;
+    // The plots as shown (any may be null).
+    CurvePlot* curves = nullptr;
+    ConfusionMatrixView* confusion = nullptr;
+    RocPlot* roc = nullptr;
+};
+
+// The report's HTML with images referenced by file name (curves.png, ...).
+QString reportHtml(const ReportInput& in);
+
+// Writes report.html, report.pdf and the plot PNGs. False with `error` set
+// (naming the file) when a file cannot be written.
+bool writeRunReport(const ReportInput& in, QString* error = nullptr);
+
+} // namespace sinar::ui
