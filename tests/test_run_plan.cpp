@@ -2,6 +2,7 @@
 // runTrainingJob writes (split.json), its warnings must name real problems,
 // and a patient-level split must keep every patient on one side.
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QProcess>
@@ -203,6 +204,22 @@ private slots:
         QVERIFY(grouped.decoded);
         QCOMPARE(grouped.testWithTrainTwin, size_t(0));
         QCOMPARE(grouped.valWithTrainTwin, size_t(0));
+    }
+
+    void fullBrainSetWithoutDecodingIsQuick()
+    {
+        SINAR_DATA_OR_SKIP(mri, "brain-mri/Training");
+        train::RunPlanRequest r;
+        r.dataPath = mri.toStdString();
+        QElapsedTimer timer;
+        timer.start();
+        const train::RunPlan plan = train::planRun(r);
+        const qint64 ms = timer.elapsed();
+        QCOMPARE(plan.classCounts, (std::vector<size_t>{1321, 1339, 1591, 1457}));
+        QCOMPARE(plan.trainTotal + plan.valTotal + plan.testTotal, size_t(5708));
+        QVERIFY(!plan.hasPatientIds);
+        QVERIFY2(ms < 3000, qPrintable(QString("planning 5,708 images without decoding took %1 ms").arg(ms)));
+        qInfo("planned 5,708 images in %lld ms", static_cast<long long>(ms));
     }
 
     void npzKeepsItsOwnSubsets()
