@@ -1,10 +1,24 @@
-// A short training on real images where the loss falls; checkpoint, resume and cancel.
+// A short training on real images where the loss falls; checkpoint, exact
+// resume (after a cancel, and after SIGKILL of sinar-cli), cancel latency,
+// pause, events, and the shared training options.
 #include <QtTest>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <signal.h>
+#include <sys/stat.h>
+#include <thread>
 
 #include "common/error.h"
 #include "common/json_io.h"
 #include "data/dataset.h"
 #include "nn/model.h"
+#include "imaging/image.h"
+#include "imaging/preprocessor.h"
+#include "train/train_options.h"
 #include "train/training_job.h"
 #include "test_support.h"
 
@@ -28,13 +42,27 @@ QString brainSubset(const QString& root, const QString& csv, int perClass)
 class Recorder : public train::TrainingObserver {
 public:
     std::vector<train::EpochEvent> epochs;
+    std::vector<train::BatchEvent> batchEvents;
+    std::vector<train::ValidationEvent> validations;
+    std::vector<train::TestResult> tests;
     int batches = 0;
     CancelToken* cancelAfterFirstEpoch = nullptr;
+    // Cancels at this global batch step (0: never).
+    CancelToken* cancelAt = nullptr;
+    long long cancelStep = 0;
     void onBatch(const train::BatchEvent& e) override
     {
         ++batches;
         QVERIFY(e.batch >= 1 && e.batch <= e.batches);
         QVERIFY(std::isfinite(e.loss));
+        QVERIFY(std::isfinite(e.batchLoss));
+        if (!batchEvents.empty()) {
+            QCOMPARE(e.step, batchEvents.back().step + 1);
+            QVERIFY(e.elapsedSeconds >= batchEvents.back().elapsedSeconds);
+        }
+        batchEvents.push_back(e);
+        if (cancelAt && e.step == cancelStep)
+            cancelAt->cancel();
     }
     void onEpoch(const train::EpochEvent& e) override
     {
@@ -42,7 +70,117 @@ public:
         if (cancelAfterFirstEpoch)
             cancelAfterFirstEpoch->cancel();
     }
+    void onValidation(const train::ValidationEvent& e) override { validations.push_back(e); }
+    void onTestResult(const train::TestResult& t) override { tests.push_back(t); }
 };
+
+// Bit-exact equality of two sets of class probabilities.
+bool sameBits(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (a[i].size() != b[i].size() || std::memcmp(a[i].data(), b[i].data(), a[i].size() * sizeof(float)) != 0)
+            return false;
+    return true;
+}
+
+// The two bundles' outputs for the same inputs (every image of `files` plus
+// noise), bit for bit: equal only when the weights are.
+void verifySameWeights(const QString& bundleA, const QString& bundleB, const QStringList& files)
+{
+    const nn::Model a = nn::Model::load(bundleA.toStdString());
+    const nn::Model b = nn::Model::load(bundleB.toStdString());
+    const imaging::Preprocessor pre(a.info().recipe);
+    std::vector<float> x(static_cast<size_t>(pre.inputSize()) * (files.size() + 1));
+    for (int i = 0; i < files.size(); ++i) {
+        const std::vector<float> one = pre(imaging::readImageFile(files[i].toStdString()));
+        std::copy(one.begin(), one.end(), x.begin() + static_cast<long>(i) * pre.inputSize());
+    }
+    for (size_t k = static_cast<size_t>(files.size()) * pre.inputSize(); k < x.size(); ++k)
+        x[k] = static_cast<float>((k * 2654435761u) % 1000) / 250.0f - 2.0f;
+    const int n = files.size() + 1;
+    QVERIFY2(sameBits(a.predict(x.data(), n), b.predict(x.data(), n)),
+             qPrintable(bundleA + " and " + bundleB + " give different outputs"));
+}
+
+// The image files listed in a subset CSV (the first `n`).
+QStringList csvFiles(const QString& csv, int n)
+{
+    QStringList files;
+    const QStringList lines = QString::fromStdString(readFileBytes(csv.toStdString())).split('\n', Qt::SkipEmptyParts);
+    for (int i = 1; i < lines.size() && files.size() < n; ++i)
+        files << lines[i].section(',', 0, 0);
+    return files;
+}
+
+// Progress seen from another thread (QTest macros stay on the test thread).
+class Progress : public train::TrainingObserver {
+public:
+    std::atomic<long long> step{0};
+    std::mutex mutex;
+    std::vector<std::pair<double, double>> elapsed; // (BatchEvent::elapsedSeconds, wall seconds since start)
+    const std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    void onBatch(const train::BatchEvent& e) override
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        elapsed.emplace_back(e.elapsedSeconds, seconds());
+        step = e.step;
+    }
+    double seconds() const
+    {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+};
+
+// Runs a training job on a thread; `finished` holds the wall time it ended
+// (seconds on the Progress clock), `outcome` how.
+struct BackgroundJob {
+    std::thread thread;
+    std::atomic<double> finished{-1};
+    std::atomic<int> outcome{0}; // 1 done, 2 cancelled, 3 other error
+    void start(const train::TrainingJobSpec& spec, Progress* progress, const CancelToken* cancel,
+               const PauseToken* pause)
+    {
+        thread = std::thread([=] {
+            try {
+                train::runTrainingJob(spec, progress, cancel, pause);
+                outcome = 1;
+            } catch (const Cancelled&) {
+                outcome = 2;
+            } catch (...) {
+                outcome = 3;
+            }
+            finished = progress->seconds();
+        });
+    }
+    ~BackgroundJob()
+    {
+        if (thread.joinable())
+            thread.join();
+    }
+};
+
+bool waitFor(const std::function<bool()>& condition, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!condition()) {
+        if (t.elapsed() > timeoutMs)
+            return false;
+        QThread::msleep(5);
+    }
+    return true;
+}
+
+// Identity of a file version: a new one for each atomic rewrite.
+std::pair<long long, long long> fileVersion(const QString& path)
+{
+    struct stat st {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return {0, 0};
+    return {static_cast<long long>(st.st_ino), static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec};
+}
 
 train::TrainingJobSpec smallSpec(const QString& data, const QString& out)
 {
@@ -98,6 +236,31 @@ private slots:
         QVERIFY(QFileInfo::exists(QString::fromStdString(r.runDir) + "/checkpoint.pt"));
         const QString history = QString::fromStdString(readFileBytes(r.runDir + "/history.csv"));
         QCOMPARE(history.count('\n'), 9);
+
+        // Events for the GUI: global steps, per-batch loss, validation and test predictions.
+        const int perEpoch = rec.batchEvents.front().batches;
+        QCOMPARE(rec.batchEvents.back().step, 8LL * perEpoch);
+        QCOMPARE(rec.epochs[2].step, 3LL * perEpoch);
+        QVERIFY(rec.epochs.back().elapsedSeconds >= rec.epochs.back().seconds);
+        QCOMPARE(rec.validations.size(), size_t(8));
+        for (const auto& v : rec.validations) {
+            QCOMPARE(v.probabilities.size(), r.valCount);
+            QCOMPARE(v.truth.size(), r.valCount);
+            QCOMPARE(v.indices, rec.validations.front().indices);
+            QCOMPARE(v.probabilities.front().size(), size_t(4));
+        }
+        QCOMPARE(rec.validations.back().epoch, 8);
+        QCOMPARE(rec.tests.size(), size_t(1));
+        QCOMPARE(rec.tests[0].report.n, 48L);
+        QCOMPARE(r.testPaths.size(), size_t(48));
+        QVERIFY(r.testPaths[0].find("brain-mri/Training/") != std::string::npos);
+        QVERIFY(sameBits(rec.tests[0].probabilities, r.testProbabilities));
+        const QStringList predictions =
+            QString::fromStdString(readFileBytes(r.runDir + "/test_predictions.csv")).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(predictions.size(), 49);
+        QCOMPARE(predictions[0], QString("path,label,predicted,confidence,p_glioma,p_meningioma,p_notumor,p_pituitary"));
+        QVERIFY(predictions[1].startsWith('"'));
+        QCOMPARE(predictions[1].count(','), 7);
     }
 
     void sameSeedSameSplitAndStart()
@@ -116,19 +279,46 @@ private slots:
         QVERIFY(std::abs(a.epochs[0].trainLoss - b.epochs[0].trainLoss) < 1e-3);
     }
 
+    // A run cancelled (after an epoch, or in the middle of one) and resumed ends
+    // with weights bit-identical to an uninterrupted run: optimizer state
+    // (SGD momentum, Adam moments) and dropout masks included.
+    void cancelThenResume_data()
+    {
+        QTest::addColumn<QString>("optimizer");
+        QTest::addColumn<bool>("midEpoch");
+        QTest::newRow("sgd, after epoch 1") << "sgd" << false;
+        QTest::newRow("adam, in epoch 2") << "adam" << true;
+    }
+
     void cancelThenResume()
     {
         if (csv_.isEmpty())
             QSKIP("real data not found");
-        auto spec = smallSpec(csv_, tmp_.filePath("resumed.sinar"));
+        QFETCH(QString, optimizer);
+        QFETCH(bool, midEpoch);
+        auto spec = smallSpec(csv_, tmp_.filePath("straight-" + optimizer + ".sinar"));
         spec.train.epochs = 3;
+        spec.train.optimizer = optimizer.toStdString();
+        if (optimizer == "adam")
+            spec.train.learningRate = 0.002;
+        Recorder straight;
+        const auto r0 = train::runTrainingJob(spec, &straight, nullptr);
+        const int perEpoch = straight.batchEvents.front().batches;
+
+        const QString out = tmp_.filePath("resumed-" + optimizer + ".sinar");
+        spec.outPath = out.toStdString();
         CancelToken token;
         Recorder first;
-        first.cancelAfterFirstEpoch = &token;
+        if (midEpoch) {
+            first.cancelAt = &token;
+            first.cancelStep = perEpoch + 2;
+        } else {
+            first.cancelAfterFirstEpoch = &token;
+        }
         QVERIFY_THROWS_EXCEPTION(Cancelled, train::runTrainingJob(spec, &first, &token));
         QCOMPARE(first.epochs.size(), size_t(1));
-        QVERIFY(!QFileInfo::exists(tmp_.filePath("resumed.sinar"))); // nothing half-written
-        QVERIFY(QFileInfo::exists(tmp_.filePath("resumed.sinar.run/checkpoint.pt")));
+        QVERIFY(!QFileInfo::exists(out)); // nothing half-written
+        QVERIFY(QFileInfo::exists(out + ".run/checkpoint.pt"));
 
         spec.resume = true;
         Recorder second;
@@ -136,8 +326,218 @@ private slots:
         const auto r = train::runTrainingJob(spec, &second, &fresh);
         QCOMPARE(second.epochs.size(), size_t(2)); // epochs 2 and 3 only
         QCOMPARE(second.epochs.front().epoch, 2);
-        QCOMPARE(r.history.epochs.size(), size_t(3)); // history carried over
-        QVERIFY(QFileInfo::exists(tmp_.filePath("resumed.sinar")));
+        QCOMPARE(second.batchEvents.front().step, perEpoch + 1LL); // steps continue
+        QCOMPARE(r.history.epochs.size(), size_t(3));               // history carried over
+        QVERIFY(QFileInfo::exists(out));
+
+        for (size_t e = 0; e < 3; ++e) {
+            QVERIFY(r.history.epochs[e].trainLoss == r0.history.epochs[e].trainLoss); // exactly, not fuzzily
+            QVERIFY(r.history.epochs[e].valLoss == r0.history.epochs[e].valLoss);
+        }
+        QCOMPARE(r.history.bestEpoch, r0.history.bestEpoch);
+        QVERIFY2(sameBits(r.testProbabilities, r0.testProbabilities), "test predictions differ from the uninterrupted run");
+        verifySameWeights(QString::fromStdString(r0.bundlePath), out, csvFiles(csv_, 12));
+        QCOMPARE(readFileBytes(r.runDir + "/test_metrics.json"), readFileBytes(r0.runDir + "/test_metrics.json"));
+        QCOMPARE(readFileBytes(r.runDir + "/test_predictions.csv"), readFileBytes(r0.runDir + "/test_predictions.csv"));
+    }
+
+    // sinar-cli killed with SIGKILL right after its epoch-2 checkpoint, then
+    // resumed: the same bundle weights as a run that was never interrupted.
+    void killedProcessResumesExactly()
+    {
+        SINAR_DATA_OR_SKIP(root, "brain-mri/Training");
+        const QString data = tmp_.filePath("kill-data");
+        for (const QString cls : {"glioma", "meningioma", "notumor"}) {
+            QDir().mkpath(data + "/" + cls);
+            const QStringList files = QDir(root + "/" + cls).entryList({"*.jpg"}, QDir::Files, QDir::Name);
+            for (int i = 0; i < 40 && i < files.size(); ++i)
+                QVERIFY(QFile::copy(root + "/" + cls + "/" + files[i], data + "/" + cls + "/" + files[i]));
+        }
+        const QStringList common{"train", "--data", data, "--size", "64", "--epochs", "4", "--filters", "8,16",
+                                 "--threads", "2", "--seed", "3", "--batch-size", "16", "--dropout", "0.5"};
+        const QString straight = tmp_.filePath("kill-straight.sinar"), killed = tmp_.filePath("kill-resumed.sinar");
+        const test::CliRun a = test::runCli(common + QStringList{"--out", straight}, 180000);
+        QVERIFY2(a.code == 0, qPrintable(a.err));
+
+        QProcess p;
+        p.start(SINAR_CLI_PATH, common + QStringList{"--out", killed});
+        QVERIFY(p.waitForStarted());
+        const QString checkpoint = killed + ".run/checkpoint.pt";
+        std::pair<long long, long long> seen{0, 0};
+        int versions = 0;
+        QVERIFY2(waitFor(
+                     [&] {
+                         const auto v = fileVersion(checkpoint);
+                         if (v.first != 0 && v != seen) {
+                             seen = v;
+                             ++versions;
+                         }
+                         return versions >= 2 || p.state() == QProcess::NotRunning;
+                     },
+                     120000),
+                 "no second checkpoint");
+        p.kill(); // SIGKILL
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(versions, 2);
+        QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+        QVERIFY(!QFileInfo::exists(killed));
+
+        const test::CliRun b = test::runCli(common + QStringList{"--out", killed, "--resume"}, 180000);
+        QVERIFY2(b.code == 0, qPrintable(b.err));
+        QVERIFY2(b.err.contains("resuming after epoch 2"), qPrintable(b.err));
+        QStringList files;
+        for (const QString cls : {"glioma", "meningioma", "notumor"})
+            for (const QString& f : QDir(data + "/" + cls).entryList(QDir::Files, QDir::Name).mid(0, 5))
+                files << data + "/" + cls + "/" + f;
+        verifySameWeights(straight, killed, files);
+        QCOMPARE(readFileBytes((straight + ".run/test_metrics.json").toStdString()),
+                 readFileBytes((killed + ".run/test_metrics.json").toStdString()));
+        // history.csv: the same losses, accuracies and learning rates (times differ).
+        auto losses = [](const QString& csv) {
+            QStringList out;
+            for (const QString& line : QString::fromStdString(readFileBytes(csv.toStdString())).split('\n'))
+                out << line.section(',', 0, 5);
+            return out;
+        };
+        QCOMPARE(losses(killed + ".run/history.csv"), losses(straight + ".run/history.csv"));
+    }
+
+    // A cancel request takes effect within about a second (the design; checked
+    // at 3 s for a loaded machine) in the middle of an epoch.
+    void cancelIsPrompt()
+    {
+        if (csv_.isEmpty())
+            QSKIP("real data not found");
+        auto spec = smallSpec(csv_, tmp_.filePath("prompt.sinar"));
+        spec.train.epochs = 100;
+        Progress progress;
+        CancelToken cancel;
+        BackgroundJob job;
+        job.start(spec, &progress, &cancel, nullptr);
+        QVERIFY(waitFor([&] { return progress.step >= 8 || job.finished >= 0; }, 120000));
+        const double requested = progress.seconds();
+        cancel.cancel();
+        QVERIFY(waitFor([&] { return job.finished >= 0; }, 10000));
+        QCOMPARE(job.outcome.load(), 2);
+        const double latency = job.finished - requested;
+        qInfo("cancel took effect after %.3f s", latency);
+        QVERIFY2(latency < 3.0, qPrintable(QString("cancel took %1 s").arg(latency)));
+    }
+
+    // Paused, the run makes no progress and the pause does not count as
+    // training time; resumed, it continues; cancelled while paused, it stops.
+    void pauseHoldsTraining()
+    {
+        if (csv_.isEmpty())
+            QSKIP("real data not found");
+        auto spec = smallSpec(csv_, tmp_.filePath("pause.sinar"));
+        spec.train.epochs = 100;
+        Progress progress;
+        CancelToken cancel;
+        PauseToken pause;
+        BackgroundJob job;
+        job.start(spec, &progress, &cancel, &pause);
+        QVERIFY(waitFor([&] { return progress.step >= 3 || job.finished >= 0; }, 120000));
+        pause.pause();
+        QVERIFY(pause.paused());
+        QThread::msleep(500); // the batch under way finishes
+        const long long held = progress.step;
+        const size_t before = progress.elapsed.size();
+        QThread::msleep(1500);
+        QCOMPARE(progress.step.load(), held);
+        pause.resume();
+        QVERIFY(waitFor([&] { return progress.step > held + 1 || job.finished >= 0; }, 60000));
+        {
+            std::lock_guard<std::mutex> lock(progress.mutex);
+            const auto last = progress.elapsed[before - 1], next = progress.elapsed[before];
+            QVERIFY2(next.second - last.second > 1.4, "the pause did not hold training");
+            QVERIFY2(next.first - last.first < next.second - last.second - 1.0,
+                     qPrintable(QString("paused time counted as training: %1 s of %2 s")
+                                    .arg(next.first - last.first)
+                                    .arg(next.second - last.second)));
+        }
+        pause.pause();
+        QThread::msleep(300);
+        const double requested = progress.seconds();
+        cancel.cancel();
+        QVERIFY(waitFor([&] { return job.finished >= 0; }, 10000));
+        QCOMPARE(job.outcome.load(), 2);
+        QVERIFY2(job.finished - requested < 3.0, "cancel while paused was not prompt");
+    }
+
+    void trainOptionsRoundTrip()
+    {
+        train::TrainingJobSpec s;
+        s.dataPath = "/data/my set";
+        s.outPath = "it's.sinar";
+        s.runDir = "runs/a";
+        s.classNames = {"normal", "pneumonia"};
+        s.testFraction = 0.25;
+        s.groupByPatient = true;
+        s.threads = 2;
+        s.train.seed = 5;
+        s.train.epochs = 7;
+        s.train.optimizer = "adam";
+        s.train.learningRate = 0.003;
+        s.train.preciseBnImages = 0;
+        s.cnn.filters = {8, 16};
+        s.cnn.batchNorm = false;
+        s.cnn.dropout = 0.3;
+        s.recipe.width = 96;
+        s.recipe.height = 64;
+        s.recipe.normalisation = imaging::Normalisation::MinusOneOne;
+        s.recipe.denoise = imaging::Denoise::Median;
+        s.recipe.useWindow = true;
+        s.recipe.windowCenter = 40;
+        s.recipe.windowWidth = 400;
+        s.augment.horizontalFlip = false;
+        s.augment.rotationDeg = 12.5;
+        const QStringList cmd = train::trainCommandLine(s);
+        QCOMPARE(cmd.mid(0, 8), (QStringList{"sinar-cli", "train", "--data", "/data/my set", "--out", "it's.sinar",
+                                             "--run-dir", "runs/a"}));
+        QVERIFY(cmd.contains("--group-by-patient"));
+        QVERIFY(!cmd.contains("--momentum")); // defaults are left out
+
+        QCommandLineParser p;
+        train::addTrainOptions(p);
+        QVERIFY(p.parse(cmd.mid(1)));
+        train::TrainingJobSpec back = train::trainSpecFromOptions(p);
+        back.dataPath = p.value("data").toStdString();
+        back.outPath = p.value("out").toStdString();
+        QCOMPARE(train::trainCommandLine(back), cmd);
+        QCOMPARE(back.train.learningRate, 0.003);
+        QCOMPARE(back.recipe.height, 64);
+        QCOMPARE(back.recipe.windowWidth, 400.0);
+        QVERIFY(back.groupByPatient && !back.augment.horizontalFlip && !back.cnn.batchNorm);
+        QCOMPARE(back.classNames, s.classNames);
+
+        train::TrainingJobSpec plain;
+        plain.dataPath = "d";
+        plain.outPath = "b.sinar";
+        QCOMPARE(train::trainCommandLine(plain), (QStringList{"sinar-cli", "train", "--data", "d", "--out", "b.sinar"}));
+        QCOMPARE(train::shellJoin({"sinar-cli", "--data", "/data/my set", "it's", ""}),
+                 QString("sinar-cli --data '/data/my set' 'it'\\''s' ''"));
+
+        // The GUI leaves out options it defines itself; those take their defaults.
+        const QStringList skip{"data", "out", "quiet", "size"};
+        QCommandLineParser gui;
+        train::addTrainOptions(gui, skip);
+        gui.addOption({"size", "The GUI's own option.", "N"});
+        QVERIFY(gui.parse({"sinar", "--size", "7", "--epochs", "3", "--no-augment"}));
+        const train::TrainingJobSpec g = train::trainSpecFromOptions(gui, skip);
+        QCOMPARE(g.recipe.width, 128);
+        QCOMPARE(g.train.epochs, 3);
+        QVERIFY(!g.augment.enabled);
+
+        QCommandLineParser bad;
+        train::addTrainOptions(bad);
+        QVERIFY(bad.parse({"sinar-cli train", "--dropout", "2"}));
+        try {
+            train::trainSpecFromOptions(bad);
+            QFAIL("--dropout 2 accepted");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("--dropout"), e.what());
+        }
     }
 
     void refusesToOverwrite()

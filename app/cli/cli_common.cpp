@@ -37,55 +37,6 @@ bool parseOrExit(QCommandLineParser& parser, const QStringList& args, const QStr
     return true;
 }
 
-int intOption(const QCommandLineParser& p, const QString& name, int min, int max)
-{
-    bool ok = false;
-    const int v = p.value(name).toInt(&ok);
-    if (!ok || v < min || v > max)
-        throw Error("--" + name.toStdString() + " must be a whole number from " + std::to_string(min) + " to " +
-                    std::to_string(max) + ", not '" + p.value(name).toStdString() + "'");
-    return v;
-}
-
-double doubleOption(const QCommandLineParser& p, const QString& name, double min, double max)
-{
-    bool ok = false;
-    const double v = p.value(name).toDouble(&ok);
-    if (!ok || v < min || v > max)
-        throw Error("--" + name.toStdString() + " must be a number from " + std::to_string(min) + " to " +
-                    std::to_string(max) + ", not '" + p.value(name).toStdString() + "'");
-    return v;
-}
-
-std::vector<int> intListOption(const QCommandLineParser& p, const QString& name)
-{
-    std::vector<int> out;
-    for (const QString& s : p.value(name).split(',', Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const int v = s.trimmed().toInt(&ok);
-        if (!ok)
-            throw Error("--" + name.toStdString() + " must be a comma-separated list of whole numbers, not '" +
-                        p.value(name).toStdString() + "'");
-        out.push_back(v);
-    }
-    return out;
-}
-
-std::vector<std::string> stringListOption(const QCommandLineParser& p, const QString& name)
-{
-    std::vector<std::string> out;
-    for (const QString& s : p.value(name).split(',', Qt::SkipEmptyParts))
-        out.push_back(s.trimmed().toStdString());
-    return out;
-}
-
-std::string requiredOption(const QCommandLineParser& p, const QString& name)
-{
-    if (!p.isSet(name) || p.value(name).isEmpty())
-        throw Error("--" + name.toStdString() + " is required (see --help)");
-    return p.value(name).toStdString();
-}
-
 void applyThreads(const QCommandLineParser& p)
 {
     nn::setThreadCount(p.isSet("threads") ? intOption(p, "threads", 0, 256) : 0);

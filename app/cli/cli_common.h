@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/cancel_token.h"
+#include "common/cli_options.h"
 
 namespace sinar::cli {
 
@@ -18,12 +19,12 @@ constexpr int kExitInternal = 2;
 // false with `exitCode` set when the call is done (--help or an error).
 bool parseOrExit(QCommandLineParser& parser, const QStringList& args, const QString& usage, int& exitCode);
 
-// Option values with checks that name the option.
-int intOption(const QCommandLineParser& p, const QString& name, int min, int max);
-double doubleOption(const QCommandLineParser& p, const QString& name, double min, double max);
-std::vector<int> intListOption(const QCommandLineParser& p, const QString& name);
-std::vector<std::string> stringListOption(const QCommandLineParser& p, const QString& name);
-std::string requiredOption(const QCommandLineParser& p, const QString& name);
+// Option values with checks that name the option (core/common/cli_options.h).
+using sinar::doubleOption;
+using sinar::intListOption;
+using sinar::intOption;
+using sinar::requiredOption;
+using sinar::stringListOption;
 
 // Sets the thread count from --threads (0 or absent: one per core).
 void applyThreads(const QCommandLineParser& p);

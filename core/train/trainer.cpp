@@ -1,10 +1,12 @@
 #include "train/trainer.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "common/error.h"
@@ -43,11 +45,28 @@ void restore(nn::StandardCnn& net, const std::vector<torch::Tensor>& state)
         b.copy_(state.at(i++));
 }
 
+// The default CPU generator draws the dropout masks (and the initial weights).
+torch::Tensor generatorState()
+{
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    return gen.get_state();
+}
+
+void setGeneratorState(const torch::Tensor& state)
+{
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state);
+}
+
 QJsonObject eventJson(const EpochEvent& e)
 {
     QJsonObject o;
     o["epoch"] = e.epoch;
     o["epochs"] = e.epochs;
+    o["step"] = static_cast<qint64>(e.step);
+    o["elapsed_seconds"] = e.elapsedSeconds;
     o["train_loss"] = e.trainLoss;
     o["train_accuracy"] = e.trainAccuracy;
     o["val_loss"] = e.valLoss;
@@ -65,6 +84,8 @@ EpochEvent eventFromJson(const QJsonObject& o)
     EpochEvent e;
     e.epoch = o.value("epoch").toInt();
     e.epochs = o.value("epochs").toInt();
+    e.step = o.value("step").toInteger();
+    e.elapsedSeconds = o.value("elapsed_seconds").toDouble();
     e.trainLoss = o.value("train_loss").toDouble();
     e.trainAccuracy = o.value("train_accuracy").toDouble();
     e.valLoss = o.value("val_loss").toDouble();
@@ -85,7 +106,8 @@ void setLearningRate(torch::optim::Optimizer& opt, double lr)
 
 // Replaces the batch-norm running averages by exact statistics over up to
 // `maxImages` un-augmented training images, with the current weights.
-void recalibrateBatchNorm(nn::StandardCnn& net, data::BatchLoader& loader, int maxImages, const imaging::Recipe& recipe)
+void recalibrateBatchNorm(nn::StandardCnn& net, data::BatchLoader& loader, int maxImages, const imaging::Recipe& recipe,
+                          const CancelToken* cancel)
 {
     std::vector<torch::nn::BatchNorm2dImpl*> norms;
     for (const auto& m : net->modules(false))
@@ -104,16 +126,24 @@ void recalibrateBatchNorm(nn::StandardCnn& net, data::BatchLoader& loader, int m
     loader.startEpoch(0);
     data::Batch b;
     int seen = 0;
+    auto restoreMomentum = [&] {
+        for (size_t i = 0; i < norms.size(); ++i)
+            norms[i]->options.momentum(momentum[i]);
+    };
     while (seen < maxImages && loader.next(b)) {
+        if (cancel && cancel->cancelled()) {
+            restoreMomentum();
+            throw Cancelled();
+        }
         net->forward(nn::toTensor(b.x.data(), b.n, recipe));
         seen += b.n;
     }
-    for (size_t i = 0; i < norms.size(); ++i)
-        norms[i]->options.momentum(momentum[i]);
+    restoreMomentum();
 }
 
 struct Evaluation {
     double loss = 0, accuracy = 0;
+    ValidationEvent predictions;
 };
 
 } // namespace
@@ -138,7 +168,7 @@ Trainer::Trainer(nn::Model& model, TrainConfig config) : model_(model), config_(
 
 TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocessor& pre, const imaging::Augmenter& augmenter,
                              TrainingObserver* observer, const CancelToken* cancel, const std::string& checkpointPath,
-                             bool resume)
+                             bool resume, const PauseToken* pause)
 {
     if (!data.images || !data.labels || data.train.empty())
         throw Error("no training images");
@@ -197,6 +227,8 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             history.bestEpoch = state.value("best_epoch").toInt();
             history.bestValLoss = state.value("best_val_loss").toDouble(history.bestValLoss);
             history.seconds = state.value("seconds").toDouble();
+            history.stoppedEarly = state.value("stopped_early").toBool();
+            history.stoppedByTimeBudget = state.value("stopped_by_time_budget").toBool();
             sinceImprovement = state.value("since_improvement").toInt();
             for (const QJsonValue& v : state.value("history").toArray())
                 history.epochs.push_back(eventFromJson(v.toObject()));
@@ -206,6 +238,18 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
                 nn::loadWeights(bestArchive, copy, checkpointPath);
                 best = snapshot(copy);
             }
+            // Last: everything above may draw from the generator.
+            torch::Tensor rng;
+            if (archive.try_read("rng", rng))
+                setGeneratorState(rng);
+            else if (observer)
+                observer->onMessage("the checkpoint predates exact resume: dropout masks will differ from an "
+                                    "uninterrupted run");
+            const int threads = state.value("threads").toInt();
+            if (threads > 0 && threads != torch::get_num_threads() && observer)
+                observer->onMessage("the run used " + std::to_string(threads) + " threads, this one " +
+                                    std::to_string(torch::get_num_threads()) +
+                                    ": the weights will not be bit-identical to an uninterrupted run");
         } catch (const c10::Error& e) {
             throw Error("cannot resume: the checkpoint is truncated or does not belong to this model", checkpointPath);
         }
@@ -233,7 +277,9 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
 
     const auto runStart = Clock::now();
     const double previousSeconds = history.seconds;
-    auto evaluate = [&]() -> Evaluation {
+    double pausedSeconds = 0; // in this process
+    auto elapsed = [&] { return previousSeconds + secondsSince(runStart) - pausedSeconds; };
+    auto evaluate = [&](int epoch) -> Evaluation {
         Evaluation ev;
         if (data.val.empty())
             return ev;
@@ -243,6 +289,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
         data::Batch b;
         double lossSum = 0;
         long correct = 0, n = 0;
+        ev.predictions.epoch = epoch + 1;
         while (valLoader.next(b)) {
             if (cancel)
                 cancel->throwIfCancelled();
@@ -252,6 +299,14 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             lossSum += torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
             correct += logits.argmax(1).eq(y).sum().item<int64_t>();
             n += b.n;
+            const torch::Tensor p = torch::softmax(logits, 1).to(torch::kFloat32).contiguous();
+            const float* pp = p.data_ptr<float>();
+            for (int i = 0; i < b.n; ++i) {
+                ev.predictions.probabilities.emplace_back(pp + static_cast<size_t>(i) * numClasses,
+                                                          pp + static_cast<size_t>(i + 1) * numClasses);
+                ev.predictions.truth.push_back(static_cast<int>(b.y[static_cast<size_t>(i)]));
+                ev.predictions.indices.push_back(b.index[static_cast<size_t>(i)]);
+            }
         }
         ev.loss = lossSum / std::max<long>(1, n);
         ev.accuracy = static_cast<double>(correct) / std::max<long>(1, n);
@@ -261,11 +316,14 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
     auto lossOptions = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(cfg.labelSmoothing);
     if (weights.defined())
         lossOptions.weight(weights);
+    const long long batchesPerEpoch = trainLoader.batchesPerEpoch();
 
-    for (int epoch = startEpoch; epoch < plannedEpochs; ++epoch) {
+    // A checkpoint written after early stopping ends the run.
+    for (int epoch = startEpoch; epoch < plannedEpochs && !history.stoppedEarly; ++epoch) {
         if (cancel)
             cancel->throwIfCancelled();
         const auto epochStart = Clock::now();
+        double epochPaused = 0;
         const double lr = cfg.learningRateAt(epoch, plannedEpochs);
         setLearningRate(*opt, lr);
         net->train();
@@ -274,11 +332,14 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
         double lossSum = 0;
         long correct = 0, seen = 0;
         int batchNo = 0;
-        double computeSeconds = 0;
         while (trainLoader.next(b)) {
+            if (pause) {
+                const double waited = pause->waitWhilePaused(cancel);
+                epochPaused += waited;
+                pausedSeconds += waited;
+            }
             if (cancel)
                 cancel->throwIfCancelled();
-            const auto stepStart = Clock::now();
             const torch::Tensor x = nn::toTensor(b.x.data(), b.n, pre.recipe());
             const torch::Tensor y = torch::from_blob(b.y.data(), {b.n}, torch::kInt64);
             opt->zero_grad();
@@ -289,7 +350,6 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             const double l = loss.item<double>();
             if (!std::isfinite(l))
                 throw Error("training diverged (loss is " + std::to_string(l) + "); lower the learning rate (--lr)");
-            computeSeconds += secondsSince(stepStart);
             lossSum += l * b.n;
             correct += logits.argmax(1).eq(y).sum().item<int64_t>();
             seen += b.n;
@@ -299,27 +359,33 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
                 be.epoch = epoch + 1;
                 be.epochs = plannedEpochs;
                 be.batch = batchNo;
-                be.batches = trainLoader.batchesPerEpoch();
+                be.batches = static_cast<int>(batchesPerEpoch);
+                be.step = epoch * batchesPerEpoch + batchNo;
                 be.loss = lossSum / seen;
+                be.batchLoss = l;
                 be.accuracy = static_cast<double>(correct) / seen;
                 be.learningRate = lr;
-                be.imagesPerSecond = seen / std::max(1e-9, secondsSince(epochStart));
+                be.imagesPerSecond = seen / std::max(1e-9, secondsSince(epochStart) - epochPaused);
+                be.elapsedSeconds = elapsed();
                 observer->onBatch(be);
             }
         }
-        const double trainSeconds = secondsSince(epochStart);
-        recalibrateBatchNorm(net, bnLoader, cfg.preciseBnImages, pre.recipe());
-        const Evaluation val = evaluate();
+        const double trainSeconds = secondsSince(epochStart) - epochPaused;
+        recalibrateBatchNorm(net, bnLoader, cfg.preciseBnImages, pre.recipe(), cancel);
+        Evaluation val = evaluate(epoch);
+        if (observer && !data.val.empty())
+            observer->onValidation(val.predictions);
 
         EpochEvent e;
         e.epoch = epoch + 1;
+        e.step = (epoch + 1) * batchesPerEpoch;
         e.trainLoss = lossSum / std::max<long>(1, seen);
         e.trainAccuracy = static_cast<double>(correct) / std::max<long>(1, seen);
         e.valLoss = val.loss;
         e.valAccuracy = val.accuracy;
         e.learningRate = lr;
         e.imagesPerSecond = seen / std::max(1e-9, trainSeconds);
-        e.seconds = secondsSince(epochStart);
+        e.seconds = secondsSince(epochStart) - epochPaused;
         if (!data.val.empty()) {
             if (val.loss < history.bestValLoss) {
                 history.bestValLoss = val.loss;
@@ -332,7 +398,8 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             }
         }
         e.epochsWithoutImprovement = sinceImprovement;
-        history.seconds = previousSeconds + secondsSince(runStart);
+        history.seconds = elapsed();
+        e.elapsedSeconds = history.seconds;
 
         // Fit the schedule to the time budget once the epoch time is known.
         if (cfg.maxMinutes > 0) {
@@ -345,6 +412,8 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             }
         }
         e.epochs = plannedEpochs;
+        if (cfg.patience > 0 && !data.val.empty() && sinceImprovement >= cfg.patience)
+            history.stoppedEarly = true;
         history.epochs.push_back(e);
         if (observer)
             observer->onEpoch(e);
@@ -356,12 +425,15 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             archive.write("model", modelArchive);
             archive.write("optimizer", optArchive);
             if (!best.empty()) {
+                // Building the copy draws from the generator (weight initialisation),
+                // as it always has: the generator state is taken after it.
                 auto copy = nn::StandardCnn(model_.info().cnn);
                 restore(copy, best);
                 torch::serialize::OutputArchive bestArchive;
                 copy->save(bestArchive);
                 archive.write("best", bestArchive);
             }
+            archive.write("rng", generatorState());
             QJsonObject state;
             state["epoch"] = e.epoch;
             state["planned_epochs"] = plannedEpochs;
@@ -369,6 +441,9 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             state["best_val_loss"] = std::isfinite(history.bestValLoss) ? history.bestValLoss : 1e300;
             state["seconds"] = history.seconds;
             state["since_improvement"] = sinceImprovement;
+            state["stopped_early"] = history.stoppedEarly;
+            state["stopped_by_time_budget"] = history.stoppedByTimeBudget;
+            state["threads"] = torch::get_num_threads();
             state["has_best"] = !best.empty();
             QJsonArray h;
             for (const auto& ev : history.epochs)
@@ -380,12 +455,8 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             writeFileAtomically(checkpointPath, out.str());
         }
 
-        if (cfg.patience > 0 && !data.val.empty() && sinceImprovement >= cfg.patience) {
-            history.stoppedEarly = true;
-            if (observer)
-                observer->onMessage("early stopping: no better validation loss for " + std::to_string(cfg.patience) + " epochs");
-            break;
-        }
+        if (history.stoppedEarly && observer)
+            observer->onMessage("early stopping: no better validation loss for " + std::to_string(cfg.patience) + " epochs");
     }
     if (!best.empty()) {
         restore(net, best);

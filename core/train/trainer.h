@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/cancel_token.h"
+#include "common/pause_token.h"
 #include "imaging/augmenter.h"
 #include "imaging/preprocessor.h"
 #include "nn/model.h"
@@ -21,7 +22,7 @@ struct TrainingHistory {
     double bestValLoss = 0;
     bool stoppedEarly = false;
     bool stoppedByTimeBudget = false;
-    double seconds = 0;          // training wall time (this run and resumed ones)
+    double seconds = 0;          // training wall time (this run and resumed ones, without pauses)
     std::string historyCsv() const;
 };
 
@@ -37,10 +38,20 @@ public:
 
     // Runs the whole schedule. With a checkpoint path, writes it atomically
     // after every epoch; with resume, continues from it. Throws
-    // sinar::Cancelled when cancelled (the last checkpoint stays valid).
+    // sinar::Cancelled when cancelled (the last checkpoint stays valid; a
+    // cancel takes effect at the next batch, within about a second).
+    //
+    // Exact resume: the checkpoint holds the weights, the optimizer state
+    // (momentum buffers, Adam moments), the best weights, the history and the
+    // random generator (dropout masks); the batch order and augmentation are
+    // seeded per epoch. A run resumed with the same thread count ends with
+    // weights bit-identical to an uninterrupted one.
+    //
+    // With `pause`, waits between batches while it is paused (the wait counts
+    // neither in the epoch's time nor in the training time).
     TrainingHistory fit(const TrainingData& data, const imaging::Preprocessor& pre, const imaging::Augmenter& augmenter,
                         TrainingObserver* observer, const CancelToken* cancel, const std::string& checkpointPath = {},
-                        bool resume = false);
+                        bool resume = false, const PauseToken* pause = nullptr);
 
 private:
     nn::Model& model_;

@@ -4,7 +4,9 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <sstream>
 
 #include "common/error.h"
@@ -58,6 +60,41 @@ QJsonArray countsJson(const data::Dataset& d, const std::vector<size_t>& idx)
     return a;
 }
 
+// A CSV field: quoted (with doubled quotes) when `always` or when it needs it.
+std::string csvField(const std::string& s, bool always = false)
+{
+    if (!always && s.find_first_of(",\"\n\r") == std::string::npos)
+        return s;
+    std::string out = "\"";
+    for (char c : s)
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+// path,label,predicted,confidence,p_<class>... one row per test image.
+std::string testPredictionsCsv(const TestResult& t, const std::vector<std::string>& classNames)
+{
+    std::ostringstream csv;
+    csv << "path,label,predicted,confidence";
+    for (const auto& c : classNames)
+        csv << ',' << csvField("p_" + c);
+    csv << '\n';
+    char num[32];
+    for (size_t i = 0; i < t.truth.size(); ++i) {
+        const std::vector<float>& p = t.probabilities[i];
+        const size_t predicted = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+        std::snprintf(num, sizeof num, "%.6f", p[predicted]);
+        csv << csvField(t.paths[i], true) << ',' << csvField(classNames[static_cast<size_t>(t.truth[i])]) << ','
+            << csvField(classNames[predicted]) << ',' << num;
+        for (float v : p) {
+            std::snprintf(num, sizeof num, "%.6f", v);
+            csv << ',' << num;
+        }
+        csv << '\n';
+    }
+    return csv.str();
+}
+
 // Drops indices whose image failed to decode.
 std::vector<size_t> keepDecoded(const std::vector<size_t>& idx, const data::ImageCache& cache)
 {
@@ -92,7 +129,8 @@ void computeDatasetStats(imaging::Recipe& r, const data::ImageCache& cache, cons
 
 } // namespace
 
-TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver* observer, const CancelToken* cancel)
+TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver* observer, const CancelToken* cancel,
+                                 const PauseToken* pause)
 {
     const auto start = std::chrono::steady_clock::now();
     TrainingJobSpec spec = specIn;
@@ -113,8 +151,16 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         throw Error("cannot create the run folder", result.runDir);
     const std::string checkpoint = result.runDir + "/checkpoint.pt";
     const std::string splitFile = result.runDir + "/split.json";
-    if (spec.resume && !QFileInfo::exists(QString::fromStdString(checkpoint)))
-        throw Error("nothing to resume: no checkpoint in the run folder", result.runDir);
+    bool resumeFromCheckpoint = spec.resume;
+    if (spec.resume && !QFileInfo::exists(QString::fromStdString(checkpoint))) {
+        if (!QFileInfo::exists(QString::fromStdString(splitFile)))
+            throw Error("nothing to resume: no checkpoint in the run folder", result.runDir);
+        // Stopped before the first epoch ended: the same run from the start.
+        say("no checkpoint yet: starting from the first epoch with the recorded split");
+        resumeFromCheckpoint = false;
+    }
+    if (spec.threads > 0)
+        nn::setThreadCount(spec.threads);
 
     // Data and split.
     const bool isNpz = QFileInfo(QString::fromStdString(spec.dataPath)).suffix().toLower() == "npz";
@@ -123,10 +169,12 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     opts.subset = "train";
     data::Dataset trainSet = data::openDataset(spec.dataPath, opts);
     data::Dataset testStore;
+    std::string testSubset; // .npz: the archive's subset the test images come from
     const data::Dataset* testSet = &trainSet;
     if (isNpz) {
         data::NpzReader probe(spec.dataPath);
         opts.subset = probe.contains("test_images") ? "test" : "val";
+        testSubset = opts.subset;
         testStore = data::openNpz(spec.dataPath, opts);
         testSet = &testStore;
         say("test set: the archive's '" + opts.subset + "' subset; validation for early stopping: " +
@@ -225,7 +273,7 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     td.train = split.train;
     td.val = split.val;
     Trainer trainer(model, spec.train);
-    result.history = trainer.fit(td, pre, augmenter, observer, cancel, checkpoint, spec.resume);
+    result.history = trainer.fit(td, pre, augmenter, observer, cancel, checkpoint, resumeFromCheckpoint, pause);
 
     // Held-out test evaluation on the cached, un-augmented images.
     if (!split.test.empty()) {
@@ -238,18 +286,27 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         data::BatchLoader loader(testCache->images, testLabels, split.test, pre, plain, o);
         loader.startEpoch(0);
         data::Batch b;
-        std::vector<int> truth;
-        std::vector<std::vector<float>> probs;
+        TestResult t;
         while (loader.next(b)) {
             if (cancel)
                 cancel->throwIfCancelled();
             for (auto& p : model.predict(b.x.data(), b.n))
-                probs.push_back(std::move(p));
-            truth.insert(truth.end(), b.y.begin(), b.y.end());
+                t.probabilities.push_back(std::move(p));
+            t.truth.insert(t.truth.end(), b.y.begin(), b.y.end());
+            for (size_t i : b.index)
+                t.paths.push_back(isNpz ? spec.dataPath + "#" + testSubset + "/" + std::to_string(i)
+                                        : testSet->sample(i).path);
         }
-        result.test = eval::computeReport(truth, probs, trainSet.classNames());
+        t.report = eval::computeReport(t.truth, t.probabilities, trainSet.classNames());
+        result.test = t.report;
         writeJsonFile(result.runDir + "/test_metrics.json", result.test.toJson());
         writeFileAtomically(result.runDir + "/test_metrics.csv", result.test.toCsv());
+        writeFileAtomically(result.runDir + "/test_predictions.csv", testPredictionsCsv(t, trainSet.classNames()));
+        if (observer)
+            observer->onTestResult(t);
+        result.testTruth = std::move(t.truth);
+        result.testProbabilities = std::move(t.probabilities);
+        result.testPaths = std::move(t.paths);
         if (!isNpz) {
             std::ostringstream csv;
             csv << "path,label\n";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/cancel_token.h"
+#include "common/pause_token.h"
 #include "common/progress.h"
 #include "data/dataset.h"
 #include "eval/metrics.h"
@@ -31,12 +32,17 @@ struct TrainingJobSpec {
     double valFraction = 0.1;
     bool groupDuplicates = false;        // keep near-duplicate images on one side of the split
     bool groupByPatient = false;         // keep the images of one patient on one side of the split
+    int threads = 0;                     // compute threads; >0 sets them for the process, 0 leaves them
     bool resume = false;
     bool overwrite = false;              // allow replacing an existing bundle
 };
 
 struct TrainingJobResult {
     eval::Report test;
+    // The held-out test images (also in the run folder's test_predictions.csv).
+    std::vector<int> testTruth;
+    std::vector<std::vector<float>> testProbabilities;
+    std::vector<std::string> testPaths; // "FILE.npz#subset/INDEX" for .npz
     TrainingHistory history;
     std::string bundlePath;
     std::string runDir;
@@ -46,7 +52,12 @@ struct TrainingJobResult {
     size_t parameters = 0;
 };
 
-TrainingJobResult runTrainingJob(const TrainingJobSpec& spec, TrainingObserver* observer, const CancelToken* cancel);
+// With spec.resume, continues from the run folder's checkpoint (bit-identical
+// to an uninterrupted run with the same threads; see Trainer::fit), or starts
+// over from the recorded split when the run ended before its first checkpoint.
+// `pause` holds training between batches while it is paused.
+TrainingJobResult runTrainingJob(const TrainingJobSpec& spec, TrainingObserver* observer, const CancelToken* cancel,
+                                 const PauseToken* pause = nullptr);
 
 // The held-out test images of a bundle trained on `data`: re-creates the seeded
 // split from the bundle's data metadata (BundleInfo::data). Throws sinar::Error
