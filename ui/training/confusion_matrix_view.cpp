@@ -4,9 +4,7 @@
 
 #include <QCheckBox>
 #include <QEvent>
-#include <QFileDialog>
 #include <QHBoxLayout>
-#include <QMessageBox>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -290,23 +288,13 @@ void ConfusionMatrixView::flush()
 
 bool ConfusionMatrixView::exportPng(const QString& fileName, int width, int height)
 {
-    if (width <= 0 || height <= 0) {
-        width = plot_->width() >= 200 ? plot_->width() : 640;
-        height = plot_->height() >= 150 ? plot_->height() : 560;
-    }
-    return plot_->savePng(fileName, width, height);
+    return savePlotPng(plot_, fileName, width, height, QSize(640, 560));
 }
 
 void ConfusionMatrixView::exportWithDialog()
 {
-    QString fileName = QFileDialog::getSaveFileName(this, tr("Export confusion matrix"),
-                                                    QStringLiteral("confusion_matrix.png"), tr("PNG image (*.png)"));
-    if (fileName.isEmpty())
-        return;
-    if (!fileName.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
-        fileName += QLatin1String(".png");
-    if (!exportPng(fileName))
-        QMessageBox::warning(this, tr("Export failed"), tr("Could not write %1.").arg(fileName));
+    exportWithFileDialog(this, tr("Export confusion matrix"), QStringLiteral("confusion_matrix.png"),
+                         tr("PNG image (*.png)"), [this](const QString& fileName) { return exportPng(fileName); });
 }
 
 } // namespace sinar::ui

@@ -5,6 +5,7 @@
 #include <QComboBox>
 #include <QEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
@@ -133,6 +134,28 @@ void applyPlotPalette(QCustomPlot* plot, const QPalette& palette)
             s->axis()->grid()->setVisible(false);
         }
     }
+}
+
+bool savePlotPng(QCustomPlot* plot, const QString& fileName, int width, int height, QSize fallback)
+{
+    if (width <= 0 || height <= 0) {
+        width = plot->width() >= 200 ? plot->width() : fallback.width();
+        height = plot->height() >= 150 ? plot->height() : fallback.height();
+    }
+    return plot->savePng(fileName, width, height);
+}
+
+void exportWithFileDialog(QWidget* parent, const QString& caption, const QString& defaultName, const QString& filter,
+                          const std::function<bool(const QString&)>& write)
+{
+    QString fileName = QFileDialog::getSaveFileName(parent, caption, defaultName, filter);
+    if (fileName.isEmpty())
+        return;
+    const QString extension = QLatin1Char('.') + QFileInfo(defaultName).suffix();
+    if (!fileName.endsWith(extension, Qt::CaseInsensitive))
+        fileName += extension;
+    if (!write(fileName))
+        QMessageBox::warning(parent, QObject::tr("Export failed"), QObject::tr("Could not write %1.").arg(fileName));
 }
 
 CurvePlot::CurvePlot(QWidget* parent) : QWidget(parent)
@@ -348,30 +371,17 @@ void CurvePlot::changeEvent(QEvent* event)
     QWidget::changeEvent(event);
 }
 
-double CurvePlot::batchX(const Batch& b) const
+double CurvePlot::pickX(long long step, double epochValue, double wall) const
 {
     switch (xAxis_) {
     case XAxis::Step:
-        return static_cast<double>(b.step);
+        return static_cast<double>(step);
     case XAxis::WallTime:
-        return b.wall;
+        return wall;
     case XAxis::Epoch:
         break;
     }
-    return b.epochPos;
-}
-
-double CurvePlot::epochX(const Epoch& e) const
-{
-    switch (xAxis_) {
-    case XAxis::Step:
-        return static_cast<double>(e.step);
-    case XAxis::WallTime:
-        return e.wall;
-    case XAxis::Epoch:
-        break;
-    }
-    return e.epoch;
+    return epochValue;
 }
 
 double CurvePlot::smoothNext(double loss)
@@ -552,13 +562,7 @@ void CurvePlot::addComparisonRun(const QString& name, const std::vector<double>&
                                  const std::vector<double>& trainLoss, const std::vector<double>& valLoss,
                                  const std::vector<double>& valAcc)
 {
-    Comparison c;
-    c.name = name;
-    c.epochs = epochs;
-    c.trainLoss = trainLoss;
-    c.valLoss = valLoss;
-    c.valAcc = valAcc;
-    c.colour = seriesColour(4 + static_cast<int>(comparisons_.size()));
+    Comparison c{name, epochs, trainLoss, valLoss, valAcc, seriesColour(4 + static_cast<int>(comparisons_.size()))};
     auto series = [&](const std::vector<double>& ys) {
         QVector<double> k, v;
         for (size_t i = 0; i < epochs.size() && i < ys.size(); ++i) {
@@ -750,11 +754,7 @@ void CurvePlot::setControlsVisible(bool visible)
 bool CurvePlot::exportPng(const QString& fileName, int width, int height)
 {
     flush();
-    if (width <= 0 || height <= 0) {
-        width = plot_->width() >= 200 ? plot_->width() : 900;
-        height = plot_->height() >= 150 ? plot_->height() : 700;
-    }
-    return plot_->savePng(fileName, width, height);
+    return savePlotPng(plot_, fileName, width, height, QSize(900, 700));
 }
 
 bool CurvePlot::exportPdf(const QString& fileName)
@@ -789,17 +789,12 @@ void CurvePlot::exportWithDialog(const QString& format)
     const QString filter = format == QLatin1String("png")   ? tr("PNG image (*.png)")
                            : format == QLatin1String("pdf") ? tr("PDF document (*.pdf)")
                                                             : tr("CSV table (*.csv)");
-    QString fileName = QFileDialog::getSaveFileName(this, tr("Export training curves"),
-                                                    QStringLiteral("training_curves.") + format, filter);
-    if (fileName.isEmpty())
-        return;
-    if (!fileName.endsWith(QLatin1Char('.') + format, Qt::CaseInsensitive))
-        fileName += QLatin1Char('.') + format;
-    const bool ok = format == QLatin1String("png")   ? exportPng(fileName)
-                    : format == QLatin1String("pdf") ? exportPdf(fileName)
-                                                     : exportCsv(fileName);
-    if (!ok)
-        QMessageBox::warning(this, tr("Export failed"), tr("Could not write %1.").arg(fileName));
+    exportWithFileDialog(this, tr("Export training curves"), QStringLiteral("training_curves.") + format, filter,
+                         [this, format](const QString& fileName) {
+                             return format == QLatin1String("png")   ? exportPng(fileName)
+                                    : format == QLatin1String("pdf") ? exportPdf(fileName)
+                                                                     : exportCsv(fileName);
+                         });
 }
 
 void CurvePlot::showContextMenu(const QPoint& pos)

@@ -8,7 +8,9 @@
 #include <QPointer>
 #include <QString>
 #include <QTimer>
+#include <QSize>
 #include <QWidget>
+#include <functional>
 #include <vector>
 
 class QCustomPlot;
@@ -31,6 +33,13 @@ namespace sinar::ui {
 void applyPlotPalette(QCustomPlot* plot, const QPalette& palette);
 // Series colours readable on dark and light backgrounds; index wraps around.
 QColor seriesColour(int index);
+// QCustomPlot::savePng at width x height; 0 means the plot's own size, or
+// `fallback` while the plot has not been laid out.
+bool savePlotPng(QCustomPlot* plot, const QString& fileName, int width, int height, QSize fallback);
+// Asks for a file name (the extension of `defaultName` is added when
+// missing), writes it with `write` and tells the user when that fails.
+void exportWithFileDialog(QWidget* parent, const QString& caption, const QString& defaultName, const QString& filter,
+                          const std::function<bool(const QString&)>& write);
 
 class CurvePlot : public QWidget {
     Q_OBJECT
@@ -132,8 +141,9 @@ private:
     void updateBestMarker();
     void updateComparisonVisibility();
     void syncControls();
-    double batchX(const Batch& b) const;
-    double epochX(const Epoch& e) const;
+    double pickX(long long step, double epochValue, double wall) const;
+    double batchX(const Batch& b) const { return pickX(b.step, b.epochPos, b.wall); }
+    double epochX(const Epoch& e) const { return pickX(e.step, e.epoch, e.wall); }
     double smoothNext(double loss);
     void showContextMenu(const QPoint& pos);
     void exportWithDialog(const QString& format);

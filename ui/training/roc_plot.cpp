@@ -4,10 +4,8 @@
 
 #include <QDoubleSpinBox>
 #include <QEvent>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QMessageBox>
 #include <QSlider>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -194,30 +192,27 @@ void RocPlot::setThreshold(double t)
 
 // The threshold is compared in the scores' own precision, so a score shown
 // as 0.7 counts as >= 0.7.
-double RocPlot::sensitivityAt(double t) const
+double RocPlot::shareCalled(int label, double t, bool positive) const
 {
     if (names_.size() != 2)
         return kNaN;
-    long positives = 0, hits = 0;
+    long n = 0, called = 0;
     for (size_t i = 0; i < truth_.size(); ++i)
-        if (truth_[i] == 1) {
-            ++positives;
-            hits += scores_[i][1] >= static_cast<float>(t);
+        if (truth_[i] == label) {
+            ++n;
+            called += (scores_[i][1] >= static_cast<float>(t)) == positive;
         }
-    return positives ? static_cast<double>(hits) / positives : kNaN;
+    return n ? static_cast<double>(called) / n : kNaN;
+}
+
+double RocPlot::sensitivityAt(double t) const
+{
+    return shareCalled(1, t, true);
 }
 
 double RocPlot::specificityAt(double t) const
 {
-    if (names_.size() != 2)
-        return kNaN;
-    long negatives = 0, rejections = 0;
-    for (size_t i = 0; i < truth_.size(); ++i)
-        if (truth_[i] == 0) {
-            ++negatives;
-            rejections += scores_[i][1] < static_cast<float>(t);
-        }
-    return negatives ? static_cast<double>(rejections) / negatives : kNaN;
+    return shareCalled(0, t, false);
 }
 
 double RocPlot::auc(int classIndex) const
@@ -301,23 +296,13 @@ void RocPlot::flush()
 
 bool RocPlot::exportPng(const QString& fileName, int width, int height)
 {
-    if (width <= 0 || height <= 0) {
-        width = plot_->width() >= 200 ? plot_->width() : 600;
-        height = plot_->height() >= 150 ? plot_->height() : 560;
-    }
-    return plot_->savePng(fileName, width, height);
+    return savePlotPng(plot_, fileName, width, height, QSize(600, 560));
 }
 
 void RocPlot::exportWithDialog()
 {
-    QString fileName =
-        QFileDialog::getSaveFileName(this, tr("Export ROC curves"), QStringLiteral("roc.png"), tr("PNG image (*.png)"));
-    if (fileName.isEmpty())
-        return;
-    if (!fileName.endsWith(QLatin1String(".png"), Qt::CaseInsensitive))
-        fileName += QLatin1String(".png");
-    if (!exportPng(fileName))
-        QMessageBox::warning(this, tr("Export failed"), tr("Could not write %1.").arg(fileName));
+    exportWithFileDialog(this, tr("Export ROC curves"), QStringLiteral("roc.png"), tr("PNG image (*.png)"),
+                         [this](const QString& fileName) { return exportPng(fileName); });
 }
 
 } // namespace sinar::ui

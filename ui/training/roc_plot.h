@@ -60,6 +60,8 @@ private:
         double auc = -1;
         QCPCurve* plotted = nullptr;
     };
+    // Two classes: the share of samples of `label` called `positive` (or not) at t.
+    double shareCalled(int label, double t, bool positive) const;
     void rebuild();
     void updateOperatingPoint();
     void applyTheme();
