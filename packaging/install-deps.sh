@@ -14,6 +14,7 @@ PACKAGES=(
   libvtk9-dev
   zlib1g-dev
   xvfb xauth
+  poppler-utils     # pdftoppm: the tests render the training report PDF
   python3-numpy python3-torch
   python3-pydicom   # DICOM benchmark reference (packaging/dicom-bench.sh)
 )

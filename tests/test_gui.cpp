@@ -30,6 +30,7 @@
 #include "imaging/image.h"
 #include "imaging/quality.h"
 #include "nn/model.h"
+#include "gui_test_support.h"
 #include "test_support.h"
 #include "ui/shell/about_dialog.h"
 #include "ui/shell/app_settings.h"
@@ -51,6 +52,9 @@
 #include "ui/viewer/window_presets.h"
 
 using namespace sinar;
+using sinar::test::runEventLoopUntil;
+using sinar::test::threadCpuMs;
+using sinar::test::threadRunQueueWaitMs;
 
 namespace {
 
@@ -67,45 +71,6 @@ QString makeBundle(const QString& path, int size, std::vector<int> filters, int 
     info.recipe.width = info.recipe.height = size;
     nn::Model::create(info, seed).save(path.toStdString());
     return path;
-}
-
-// Milliseconds this thread has waited on the run queue (ready to run but
-// without a CPU: other processes had the cores), from the kernel's schedstat;
-// 0 where it is not available.
-double threadRunQueueWaitMs()
-{
-    QFile f(QStringLiteral("/proc/thread-self/schedstat"));
-    if (!f.open(QIODevice::ReadOnly))
-        return 0;
-    const QList<QByteArray> fields = f.readAll().simplified().split(' ');
-    return fields.size() >= 2 ? fields[1].toDouble() / 1e6 : 0;
-}
-
-double threadCpuMs()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-// Runs the event loop (no sleeping between events, unlike QTest::qWaitFor)
-// until `done` holds or `timeoutMs` passes.
-template <typename F>
-bool runEventLoopUntil(F done, int timeoutMs)
-{
-    QEventLoop loop;
-    QElapsedTimer clock;
-    clock.start();
-    QTimer check;
-    check.setInterval(10);
-    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
-        if (done() || clock.elapsed() > timeoutMs)
-            loop.quit();
-    });
-    check.start();
-    if (!done())
-        loop.exec();
-    return done();
 }
 
 void sendMouseMove(QWidget* w, const QPoint& pos, Qt::MouseButtons buttons)

@@ -49,9 +49,9 @@ struct Plot {
     const char* title;
     int width, height;
 };
-const Plot kPlots[] = {{"curves.png", "Training curves", 1400, 1000},
-                       {"confusion.png", "Confusion matrix (held-out test set)", 900, 760},
-                       {"roc.png", "ROC curves (held-out test set, one class against the rest)", 900, 760}};
+const Plot kPlots[] = {{"curves.png", "Training curves", 1200, 860},
+                       {"confusion.png", "Confusion matrix (held-out test set)", 760, 640},
+                       {"roc.png", "ROC curves (held-out test set, one class against the rest)", 760, 640}};
 
 } // namespace
 
@@ -136,7 +136,7 @@ QString reportHtml(const ReportInput& in)
     // Plots.
     for (const Plot& p : kPlots)
         if (QFileInfo::exists(in.runDir + QLatin1Char('/') + QLatin1String(p.file)))
-            h += QStringLiteral("<h2>%1</h2><p><img src=\"%2\" width=\"640\"></p>\n").arg(QLatin1String(p.title), QLatin1String(p.file));
+            h += QStringLiteral("<h2>%1</h2><p><img src=\"%2\" width=\"560\"></p>\n").arg(QLatin1String(p.title), QLatin1String(p.file));
 
     // Training.
     const train::TrainingHistory& hist = in.history;
@@ -223,7 +223,39 @@ QString reportHtml(const ReportInput& in)
     return h;
 }
 
+bool exportReportPlot(const ReportInput& in, int step, QString* error)
+{
+    const QDir dir(in.runDir);
+    if (!dir.exists()) {
+        if (error)
+            *error = QStringLiteral("%1: the run folder does not exist").arg(in.runDir);
+        return false;
+    }
+    if (step < 0 || step >= kReportPlots || (step > 0 && in.test.n == 0))
+        return true;
+    const Plot& p = kPlots[step];
+    const QString file = dir.filePath(QLatin1String(p.file));
+    bool ok = true;
+    if (step == 0 && in.curves)
+        ok = in.curves->exportPng(file, p.width, p.height);
+    else if (step == 1 && in.confusion)
+        ok = in.confusion->exportPng(file, p.width, p.height);
+    else if (step == 2 && in.roc)
+        ok = in.roc->exportPng(file, p.width, p.height);
+    if (!ok && error)
+        *error = QStringLiteral("%1: cannot write the plot").arg(file);
+    return ok;
+}
+
 bool writeRunReport(const ReportInput& in, QString* error)
+{
+    for (int step = 0; step < kReportPlots; ++step)
+        if (!exportReportPlot(in, step, error))
+            return false;
+    return writeReportFiles(in, error);
+}
+
+bool writeReportFiles(const ReportInput& in, QString* error)
 {
     auto fail = [error](const QString& text) {
         if (error)
@@ -233,15 +265,6 @@ bool writeRunReport(const ReportInput& in, QString* error)
     const QDir dir(in.runDir);
     if (!dir.exists())
         return fail(QStringLiteral("%1: the run folder does not exist").arg(in.runDir));
-    // The plots, at print resolution.
-    if (in.curves && !in.curves->exportPng(dir.filePath(QStringLiteral("curves.png")), kPlots[0].width, kPlots[0].height))
-        return fail(QStringLiteral("%1: cannot write the plot").arg(dir.filePath(QStringLiteral("curves.png"))));
-    if (in.test.n > 0) {
-        if (in.confusion && !in.confusion->exportPng(dir.filePath(QStringLiteral("confusion.png")), kPlots[1].width, kPlots[1].height))
-            return fail(QStringLiteral("%1: cannot write the plot").arg(dir.filePath(QStringLiteral("confusion.png"))));
-        if (in.roc && !in.roc->exportPng(dir.filePath(QStringLiteral("roc.png")), kPlots[2].width, kPlots[2].height))
-            return fail(QStringLiteral("%1: cannot write the plot").arg(dir.filePath(QStringLiteral("roc.png"))));
-    }
     const QString html = reportHtml(in);
 
     // HTML: one file, the images embedded.

@@ -35,8 +35,16 @@ struct ReportInput {
 // The report's HTML with images referenced by file name (curves.png, ...).
 QString reportHtml(const ReportInput& in);
 
-// Writes report.html, report.pdf and the plot PNGs. False with `error` set
-// (naming the file) when a file cannot be written.
+// The plots as PNG files into the run folder; on the GUI thread (widgets).
+// `step` 0, 1, 2: curves, confusion matrix, ROC (one at a time, so the event
+// loop runs between them). False with `error` set when a file cannot be written.
+bool exportReportPlot(const ReportInput& in, int step, QString* error = nullptr);
+constexpr int kReportPlots = 3;
+
+// report.html (images embedded) and report.pdf from the PNGs; on any thread.
+bool writeReportFiles(const ReportInput& in, QString* error = nullptr);
+
+// Both, at once (on the GUI thread).
 bool writeRunReport(const ReportInput& in, QString* error = nullptr);
 
 } // namespace sinar::ui

@@ -39,6 +39,7 @@
 #include "data/dataset.h"
 #include "imaging/augmenter.h"
 #include "imaging/preprocessor.h"
+#include "nn/model.h"
 #include "train/run_plan.h"
 #include "train/train_options.h"
 #include "ui/training/run_command.h"
@@ -83,6 +84,15 @@ QSpinBox* intBox(int min, int max, QWidget* parent)
     return b;
 }
 
+// The command that reproduces a run: the same recipe and the same thread
+// count (training is deterministic for a seed and a thread count).
+QString reproducibleCommand(train::TrainingJobSpec s)
+{
+    if (s.threads <= 0)
+        s.threads = nn::threadCount();
+    return train::shellJoin(train::trainCommandLine(s));
+}
+
 QString formatDuration(double seconds)
 {
     if (!std::isfinite(seconds) || seconds < 0)
@@ -112,8 +122,10 @@ TrainingPage::TrainingPage(QWidget* parent)
     : QWidget(parent),
       worker_(new TrainingWorker(this)),
       planWatcher_(new QFutureWatcher<std::shared_ptr<PlanResult>>(this)),
-      augmentWatcher_(new QFutureWatcher<std::shared_ptr<AugmentPreview>>(this))
+      augmentWatcher_(new QFutureWatcher<std::shared_ptr<AugmentPreview>>(this)),
+      reportWatcher_(new QFutureWatcher<QString>(this))
 {
+    connect(reportWatcher_, &QFutureWatcher<QString>::finished, this, [this] { reportDone(reportWatcher_->result()); });
     buildUi();
     connect(worker_, &TrainingWorker::batch, this, &TrainingPage::onBatch);
     connect(worker_, &TrainingWorker::epoch, this, &TrainingPage::onEpoch);
@@ -229,6 +241,8 @@ TrainingPage::~TrainingPage()
     planWatcher_->waitForFinished();
     augmentWatcher_->disconnect(this);
     augmentWatcher_->waitForFinished();
+    reportWatcher_->disconnect(this);
+    reportWatcher_->waitForFinished();
     worker_->disconnect(this);
     worker_->stop();
 }
@@ -738,7 +752,7 @@ QString TrainingPage::commandLine() const
         s.runDir = newRunDir().toStdString();
         s.outPath = s.runDir + "/model.sinar";
     }
-    return train::shellJoin(train::trainCommandLine(s));
+    return reproducibleCommand(s);
 }
 
 void TrainingPage::applyPreset(int index)
@@ -893,7 +907,7 @@ void TrainingPage::refreshAugmentPreview()
 
 void TrainingPage::updateButtons()
 {
-    const bool busy = worker_->running();
+    const bool busy = running();
     startButton_->setEnabled(!busy && !dataPath().isEmpty());
     pauseButton_->setEnabled(busy);
     stopButton_->setEnabled(busy);
@@ -988,7 +1002,7 @@ bool TrainingPage::launch(train::TrainingJobSpec s)
         // pick the run up after a restart of the application).
         QFile f(dir + QStringLiteral("/command.txt"));
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-            f.write(train::shellJoin(train::trainCommandLine(s)).toUtf8() + '\n') < 0) {
+            f.write(reproducibleCommand(s).toUtf8() + '\n') < 0) {
             showError(tr("Cannot write to the run folder %1: %2").arg(dir, f.errorString()));
             return false;
         }
@@ -1007,7 +1021,7 @@ bool TrainingPage::launch(train::TrainingJobSpec s)
     runClock_.start();
     pauseButton_->setChecked(false);
     log(tr("%1 run in %2").arg(s.resume ? tr("continuing the") : tr("starting a"), dir));
-    log(tr("command: %1").arg(train::shellJoin(train::trainCommandLine(s))));
+    log(tr("command: %1").arg(reproducibleCommand(s)));
     status_->setText(tr("Preparing…"));
     tabs_->setCurrentWidget(runPage_);
     updateButtons();
@@ -1051,7 +1065,7 @@ void TrainingPage::resumeRun()
 
 bool TrainingPage::running() const
 {
-    return worker_->running();
+    return worker_->running() || finishing_;
 }
 
 bool TrainingPage::paused() const
@@ -1131,6 +1145,7 @@ void TrainingPage::showReport(const eval::Report& report, const std::vector<int>
 
 void TrainingPage::onFinished(const TrainingOutcome& o)
 {
+    emit trainingEnded();
     outcome_ = o;
     progress_->setFormat(QStringLiteral("%p%"));
     pauseButton_->setText(tr("Pause"));
@@ -1150,7 +1165,8 @@ void TrainingPage::onFinished(const TrainingOutcome& o)
             showError(o.error);
         }
         updateButtons();
-        history_->refresh();
+        if (QFileInfo::exists(runDir() + QStringLiteral("/checkpoint.pt")))
+            history_->addFolder(runDir());
         emit runFinished(false, o.bundlePath);
         return;
     }
@@ -1169,27 +1185,52 @@ void TrainingPage::onFinished(const TrainingOutcome& o)
         tabs_->setCurrentWidget(runPage_);
     }
     curves_->flush();
-    QString reportError;
-    if (!writeReport(&reportError))
-        showError(tr("The report could not be written: %1").arg(reportError));
-    addToLibrary();
-    history_->refresh();
-    updateButtons();
-    log(tr("finished: %1").arg(o.bundlePath));
-    emit runFinished(true, o.bundlePath);
+    // The report: the plots one per event-loop turn (widgets, GUI thread),
+    // then HTML and PDF on a worker thread; the run counts as finished after.
+    finishing_ = true;
+    reportInput_ = reportInput();
+    QTimer::singleShot(0, this, [this] { exportNextPlot(0); });
 }
 
-bool TrainingPage::writeReport(QString* error)
+void TrainingPage::exportNextPlot(int step)
 {
-    if (outcome_.runDir.isEmpty()) {
-        if (error)
-            *error = tr("no finished run");
-        return false;
+    QString error;
+    if (step < kReportPlots) {
+        if (!exportReportPlot(reportInput_, step, &error)) {
+            reportDone(error);
+            return;
+        }
+        QTimer::singleShot(0, this, [this, step] { exportNextPlot(step + 1); });
+        return;
     }
+    ReportInput in = reportInput_;
+    in.curves = nullptr;
+    in.confusion = nullptr;
+    in.roc = nullptr;
+    reportWatcher_->setFuture(QtConcurrent::run([in]() {
+        QString e;
+        return writeReportFiles(in, &e) ? QString() : e;
+    }));
+}
+
+void TrainingPage::reportDone(const QString& error)
+{
+    if (!error.isEmpty())
+        showError(tr("The report could not be written: %1").arg(error));
+    addToLibrary();
+    history_->addFolder(outcome_.runDir);
+    finishing_ = false;
+    updateButtons();
+    log(tr("finished: %1").arg(outcome_.bundlePath));
+    emit runFinished(true, outcome_.bundlePath);
+}
+
+ReportInput TrainingPage::reportInput() const
+{
     ReportInput in;
     in.runDir = outcome_.runDir;
     in.bundlePath = outcome_.bundlePath;
-    in.command = train::shellJoin(train::trainCommandLine(spec()));
+    in.command = reproducibleCommand(spec());
     QFile cmd(outcome_.runDir + QStringLiteral("/command.txt"));
     if (cmd.open(QIODevice::ReadOnly))
         in.command = QString::fromUtf8(cmd.readAll()).trimmed();
@@ -1205,7 +1246,17 @@ bool TrainingPage::writeReport(QString* error)
     in.curves = curves_;
     in.confusion = confusion_;
     in.roc = roc_;
-    return writeRunReport(in, error);
+    return in;
+}
+
+bool TrainingPage::writeReport(QString* error)
+{
+    if (outcome_.runDir.isEmpty()) {
+        if (error)
+            *error = tr("no finished run");
+        return false;
+    }
+    return writeRunReport(reportInput(), error);
 }
 
 void TrainingPage::addToLibrary()

@@ -17,6 +17,7 @@
 #include "common/cancel_token.h"
 #include "eval/metrics.h"
 #include "train/training_job.h"
+#include "ui/training/run_report.h"
 #include "ui/training/training_worker.h"
 
 class QCheckBox;
@@ -75,6 +76,7 @@ public:
     bool planning() const;
 
     // For tests and screenshots.
+    TrainingWorker* worker() const { return worker_; }
     CurvePlot* curves() const { return curves_; }
     ConfusionMatrixView* confusion() const { return confusion_; }
     RocPlot* roc() const { return roc_; }
@@ -94,6 +96,9 @@ public:
 
 signals:
     void runStarted();
+    // The trainer has stopped (finished, stopped or failed); the results and
+    // the report follow, then runFinished.
+    void trainingEnded();
     void runFinished(bool ok, const QString& bundlePath);
     // A trained bundle was added to the model library.
     void modelAdded(const QString& path);
@@ -118,6 +123,9 @@ private:
     void showReport(const eval::Report& report, const std::vector<int>& truth,
                     const std::vector<std::vector<float>>& probabilities, const QString& title);
     void addToLibrary();
+    ReportInput reportInput() const;
+    void exportNextPlot(int step);
+    void reportDone(const QString& error);
     void saveForm() const;
     void restoreForm();
     QString newRunDir() const;
@@ -218,6 +226,9 @@ private:
     bool checkTwins_ = false; // the plan decodes every image to find near-duplicates
     struct AugmentPreview;
     QFutureWatcher<std::shared_ptr<AugmentPreview>>* augmentWatcher_;
+    QFutureWatcher<QString>* reportWatcher_;
+    ReportInput reportInput_;
+    bool finishing_ = false; // the report is being written
 };
 
 } // namespace sinar::ui

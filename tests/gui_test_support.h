@@ -1,0 +1,52 @@
+#pragma once
+// Helpers of the GUI suites: an event loop that runs until a condition holds,
+// and the per-thread clocks of the event-loop latency probe.
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QList>
+#include <QTimer>
+#include <ctime>
+
+namespace sinar::test {
+
+// Milliseconds this thread has waited on the run queue (ready to run but
+// without a CPU: other processes had the cores), from the kernel's schedstat;
+// 0 where it is not available.
+inline double threadRunQueueWaitMs()
+{
+    QFile f(QStringLiteral("/proc/thread-self/schedstat"));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    const QList<QByteArray> fields = f.readAll().simplified().split(' ');
+    return fields.size() >= 2 ? fields[1].toDouble() / 1e6 : 0;
+}
+
+inline double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// Runs the event loop (no sleeping between events, unlike QTest::qWaitFor)
+// until `done` holds or `timeoutMs` passes.
+template <typename F>
+bool runEventLoopUntil(F done, int timeoutMs)
+{
+    QEventLoop loop;
+    QElapsedTimer clock;
+    clock.start();
+    QTimer check;
+    check.setInterval(10);
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done() || clock.elapsed() > timeoutMs)
+            loop.quit();
+    });
+    check.start();
+    if (!done())
+        loop.exec();
+    return done();
+}
+
+} // namespace sinar::test

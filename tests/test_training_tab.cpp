@@ -1,0 +1,417 @@
+// The Training tab, offscreen, on a small real subset of the brain MRI set:
+// live plots get one point per batch and per epoch; the confusion matrix
+// follows the validation set and, after the run, equals `sinar-cli evaluate`
+// on the held-out test images; the run folder holds what the contract names
+// (report PDF rendered by pdftoppm); "Copy command" reproduces the same
+// model; stop takes effect at once and Continue picks the run up at the next
+// epoch, ending with the same model as an uninterrupted run; the GUI thread
+// never stalls while it trains; bad input gives a message in the tab.
+#include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QListWidget>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include "gui_test_support.h"
+#include "nn/model.h"
+#include "test_support.h"
+#include "train/training_job.h"
+#include "ui/shell/main_window.h"
+#include "ui/training/confusion_gallery.h"
+#include "ui/training/confusion_matrix_view.h"
+#include "ui/training/curve_plot.h"
+#include "ui/training/run_command.h"
+#include "ui/training/run_history.h"
+#include "ui/training/training_page.h"
+
+using namespace sinar;
+using sinar::test::runEventLoopUntil;
+using sinar::test::threadCpuMs;
+using sinar::test::threadRunQueueWaitMs;
+
+namespace {
+
+QByteArray readAll(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestTrainingTab : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir tmp_;
+    QString data_;
+
+    // A small, fast recipe; the data set and run folder are filled in.
+    train::TrainingJobSpec smallSpec(const QString& runDir, int epochs) const
+    {
+        train::TrainingJobSpec s;
+        s.dataPath = data_.toStdString();
+        s.runDir = runDir.toStdString();
+        s.recipe.width = s.recipe.height = 48;
+        s.cnn.filters = {8, 16};
+        s.train.epochs = epochs;
+        s.train.batchSize = 16;
+        s.train.preciseBnImages = 64;
+        return s;
+    }
+
+    // Runs the page's current spec to the end; false on timeout.
+    static bool waitForRun(ui::TrainingPage* page, int timeoutMs = 300000)
+    {
+        return runEventLoopUntil([&] { return !page->running(); }, timeoutMs);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(tmp_.isValid());
+        qputenv("SINAR_MODEL_LIBRARY", tmp_.filePath(QStringLiteral("library")).toUtf8());
+        QSettings().clear();
+        ui::AppSettings().setRunsFolder(tmp_.filePath(QStringLiteral("runs")));
+        nn::setThreadCount(2);
+        // 3 classes x 36 real brain MRI images.
+        data_ = tmp_.filePath(QStringLiteral("brain"));
+        for (const char* cls : {"glioma", "meningioma", "notumor"}) {
+            SINAR_DATA_OR_SKIP(src, QStringLiteral("brain-mri/Training/") + cls);
+            QDir().mkpath(data_ + '/' + cls);
+            const QStringList files = QDir(src).entryList({QStringLiteral("*.jpg")}, QDir::Files, QDir::Name);
+            QVERIFY(files.size() >= 36);
+            for (int i = 0; i < 36; ++i)
+                QVERIFY(QFile::copy(src + '/' + files[i * (files.size() / 36)], data_ + '/' + cls + '/' + files[i * (files.size() / 36)]));
+        }
+    }
+
+    // A whole run in the tab: plots, confusion matrices, run folder, report,
+    // model library, equality with sinar-cli, and the latency probe.
+    void runInTab()
+    {
+        ui::MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        w.showTrainingTab();
+        ui::TrainingPage* page = w.trainingPage();
+        const QString run = tmp_.filePath(QStringLiteral("run-a"));
+        train::TrainingJobSpec spec = smallSpec(run, 3);
+        spec.recipe.width = spec.recipe.height = 64;
+        spec.train.batchSize = 8;
+        page->setSpec(spec);
+        page->setDataPath(data_);
+        QVERIFY(runEventLoopUntil([&] { return !page->planning() && page->splitTable()->rowCount() == 4; }, 60000));
+        QCOMPARE(page->splitTable()->item(3, 4)->text(), QStringLiteral("108"));
+
+        QSignalSpy batches(page->worker(), &ui::TrainingWorker::batch);
+        QSignalSpy epochs(page->worker(), &ui::TrainingWorker::epoch);
+        std::vector<long> validationTotals;
+        int validationImages = -1;
+        connect(page->worker(), &ui::TrainingWorker::validation, this, [&](const train::ValidationEvent& e) {
+            // Queued after the page's own handler: the matrix shows this validation.
+            validationTotals.push_back(page->confusion()->total());
+            validationImages = static_cast<int>(e.truth.size());
+        });
+
+        // The latency probe: the longest time the GUI thread was held up
+        // (waiting for a CPU, which a loaded machine imposes, is taken off).
+        QElapsedTimer clock;
+        clock.start();
+        double lastWall = 0, lastWait = threadRunQueueWaitMs(), maxStall = 0;
+        int ticks = 0;
+        QTimer probe;
+        probe.setInterval(5);
+        probe.setTimerType(Qt::PreciseTimer);
+        connect(&probe, &QTimer::timeout, [&] {
+            const double now = clock.nsecsElapsed() / 1e6, wait = threadRunQueueWaitMs();
+            maxStall = std::max(maxStall, (now - lastWall) - (wait - lastWait));
+            lastWall = now;
+            lastWait = wait;
+            ++ticks;
+        });
+        QSignalSpy finished(page, &ui::TrainingPage::runFinished);
+        double stallWhileTraining = -1;
+        connect(page, &ui::TrainingPage::trainingEnded, this, [&] { stallWhileTraining = maxStall; });
+        QVERIFY2(page->startRun(), qPrintable(page->lastError()));
+        lastWall = clock.nsecsElapsed() / 1e6;
+        probe.start();
+        QVERIFY(waitForRun(page));
+        probe.stop();
+        QCOMPARE(finished.count(), 1);
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(page->lastError()));
+        qInfo("latency probe: %d ticks; the GUI thread was held up %.1f ms at most while training, %.1f ms at most "
+              "with the results and report after it",
+              ticks, stallWhileTraining, maxStall);
+        QVERIFY(ticks > 20);
+        QVERIFY2(stallWhileTraining >= 0 && stallWhileTraining < 50,
+                 qPrintable(QStringLiteral("the GUI thread stalled %1 ms while training").arg(stallWhileTraining)));
+        QVERIFY2(maxStall < 500, qPrintable(QStringLiteral("the GUI thread stalled %1 ms after training").arg(maxStall)));
+
+        // One plot point per batch and per epoch.
+        const ui::TrainingOutcome& o = page->lastOutcome();
+        QCOMPARE(static_cast<int>(o.history.epochs.size()), 3);
+        QCOMPARE(epochs.count(), 3);
+        QVERIFY(batches.count() >= 3 * 9); // 77 training images in batches of 8
+        QCOMPARE(page->curves()->batchPointCount(), batches.count());
+        QCOMPARE(page->curves()->epochPointCount(), epochs.count());
+        // The validation matrix summed to the validation images, every epoch.
+        QCOMPARE(static_cast<int>(validationTotals.size()), 3);
+        QCOMPARE(validationImages, static_cast<int>(o.valCount));
+        for (long t : validationTotals)
+            QCOMPARE(t, static_cast<long>(o.valCount));
+        QCOMPARE(page->validationCount(), static_cast<int>(o.valCount));
+
+        // The run folder: what sinar-cli train --run-dir writes, plus the bundle and the reports.
+        for (const char* f : {"history.csv", "test.csv", "test_metrics.json", "split.json", "checkpoint.pt", "model.sinar",
+                              "report.html", "report.pdf", "command.txt"})
+            QVERIFY2(QFileInfo::exists(run + '/' + f), f);
+        QVERIFY(readAll(run + "/report.html").contains("Held-out test results"));
+        const QString pdftoppm = QStandardPaths::findExecutable(QStringLiteral("pdftoppm"));
+        if (!pdftoppm.isEmpty()) {
+            QProcess p;
+            p.start(pdftoppm, {QStringLiteral("-r"), QStringLiteral("30"), QStringLiteral("-png"), run + "/report.pdf",
+                               tmp_.filePath(QStringLiteral("page"))});
+            QVERIFY(p.waitForFinished(60000));
+            QCOMPARE(p.exitCode(), 0);
+            QVERIFY(QFileInfo::exists(tmp_.filePath(QStringLiteral("page-1.png"))) ||
+                    QFileInfo::exists(tmp_.filePath(QStringLiteral("page-01.png"))));
+        } else if (qEnvironmentVariableIsSet("CI")) {
+            QFAIL("pdftoppm (poppler-utils) is not installed; packaging/install-deps.sh installs it");
+        }
+
+        // The test matrix in the tab equals sinar-cli evaluate on the same images.
+        QCOMPARE(page->confusion()->total(), static_cast<long>(o.testCount));
+        const test::CliRun ev = test::runCli({QStringLiteral("evaluate"), QStringLiteral("--model"), run + "/model.sinar",
+                                              QStringLiteral("--data"), run + "/test.csv", QStringLiteral("--json"),
+                                              tmp_.filePath(QStringLiteral("eval.json"))});
+        QVERIFY2(ev.code == 0, qPrintable(ev.err));
+        const QJsonArray cm = test::readJsonObject(tmp_.filePath(QStringLiteral("eval.json")))[QStringLiteral("confusion_matrix")].toArray();
+        QCOMPARE(cm.size(), static_cast<int>(o.test.confusion.size()));
+        for (int r = 0; r < cm.size(); ++r)
+            for (int c = 0; c < cm.size(); ++c)
+                QCOMPARE(static_cast<long>(cm[r].toArray()[c].toInteger()), o.test.confusion[r][c]);
+
+        // The bundle is in the model library and the viewer's chooser.
+        const QString library = tmp_.filePath(QStringLiteral("library"));
+        QCOMPARE(QDir(library).entryList({QStringLiteral("*.sinar")}).size(), 1);
+
+        // A confusion cell opens its images, most confident first.
+        int cellT = 0, cellP = 0;
+        for (int t = 0; t < 3; ++t)
+            for (int p = 0; p < 3; ++p)
+                if (o.test.confusion[t][p] > o.test.confusion[cellT][cellP])
+                    cellT = t, cellP = p;
+        page->showCell(cellT, cellP);
+        auto* gallery = qobject_cast<ui::ConfusionGallery*>(page->galleryWindow());
+        QVERIFY(gallery);
+        QCOMPARE(static_cast<long>(gallery->entries().size()), o.test.confusion[cellT][cellP]);
+        for (size_t i = 1; i < gallery->entries().size(); ++i)
+            QVERIFY(gallery->entries()[i - 1].confidence >= gallery->entries()[i].confidence);
+        QVERIFY(runEventLoopUntil([&] { return !gallery->loading(); }, 60000));
+        QVERIFY(!gallery->list()->item(0)->icon().isNull());
+        QVERIFY(gallery->list()->item(0)->text().contains(QStringLiteral("contrast")));
+        QSignalSpy open(page, &ui::TrainingPage::openInViewer);
+        emit gallery->list()->itemActivated(gallery->list()->item(0));
+        QCOMPARE(open.count(), 1);
+        QCOMPARE(open.first().at(0).toString(), gallery->entries()[0].path);
+        gallery->close();
+
+        // Run history lists the run with its metrics.
+        page->history()->refresh();
+        bool listed = false;
+        for (const auto& r : page->history()->runs())
+            if (QDir(r.dir) == QDir(run)) {
+                listed = true;
+                QCOMPARE(r.epochs, 3);
+                QVERIFY(std::abs(r.accuracy - o.test.accuracy) < 1e-9);
+                QCOMPARE(r.state, QStringLiteral("finished"));
+            }
+        QVERIFY(listed);
+
+        // "Copy command" reproduces the same model.
+        const QString command = readAll(run + "/command.txt").trimmed();
+        QVERIFY(command.startsWith(QStringLiteral("sinar-cli train")));
+        QVERIFY(command.contains(QStringLiteral("--threads 2")));
+        QStringList args = ui::splitShellWords(command).mid(1);
+        const QString again = tmp_.filePath(QStringLiteral("run-cli"));
+        for (int i = 0; i < args.size(); ++i) {
+            if (args[i] == QLatin1String("--run-dir"))
+                args[i + 1] = again;
+            if (args[i] == QLatin1String("--out"))
+                args[i + 1] = again + "/model.sinar";
+        }
+        const test::CliRun cli = test::runCli(args);
+        QVERIFY2(cli.code == 0, qPrintable(cli.err));
+        QCOMPARE(readAll(again + "/test_predictions.csv"), readAll(run + "/test_predictions.csv"));
+        QCOMPARE(readAll(again + "/history.csv").count('\n'), readAll(run + "/history.csv").count('\n'));
+    }
+
+    // Stop takes effect at once and leaves the last epoch's checkpoint;
+    // Continue resumes at the next epoch and ends with the model of an
+    // uninterrupted run.
+    void stopThenContinue()
+    {
+        ui::MainWindow w;
+        w.show();
+        w.showTrainingTab();
+        ui::TrainingPage* page = w.trainingPage();
+
+        const QString whole = tmp_.filePath(QStringLiteral("run-whole"));
+        page->setSpec(smallSpec(whole, 4));
+        QVERIFY2(page->startRun(), qPrintable(page->lastError()));
+        QVERIFY(waitForRun(page));
+        QVERIFY(page->lastOutcome().ok);
+
+        const QString run = tmp_.filePath(QStringLiteral("run-stopped"));
+        page->setSpec(smallSpec(run, 4));
+        QSignalSpy epochs(page->worker(), &ui::TrainingWorker::epoch);
+        QSignalSpy batches(page->worker(), &ui::TrainingWorker::batch);
+        QVERIFY(page->startRun());
+        QVERIFY(runEventLoopUntil([&] { return epochs.count() >= 2 && batches.count() > 0 &&
+                                               batches.last().first().value<train::BatchEvent>().epoch == 3; }, 300000));
+        QElapsedTimer stopClock;
+        stopClock.start();
+        page->stopRun();
+        QVERIFY(waitForRun(page, 30000));
+        const qint64 stopMs = stopClock.elapsed();
+        qInfo("stop took %lld ms", static_cast<long long>(stopMs));
+        QVERIFY2(stopMs < 3000, qPrintable(QStringLiteral("stop took %1 ms").arg(stopMs)));
+        QVERIFY(page->lastOutcome().cancelled);
+        QVERIFY(QFileInfo::exists(run + "/checkpoint.pt"));
+        QVERIFY(!QFileInfo::exists(run + "/model.sinar"));
+        ui::RunSummary summary;
+        QVERIFY(ui::readRunSummary(run, summary));
+        QVERIFY(summary.continuable);
+
+        // Continue, as after a restart: from the run folder alone.
+        ui::MainWindow w2;
+        w2.show();
+        ui::TrainingPage* page2 = w2.trainingPage();
+        page2->setRunDir(run);
+        QSignalSpy epochs2(page2->worker(), &ui::TrainingWorker::epoch);
+        QVERIFY2(page2->continueRun(), qPrintable(page2->lastError()));
+        QVERIFY(waitForRun(page2));
+        QVERIFY2(page2->lastOutcome().ok, qPrintable(page2->lastError()));
+        QVERIFY(epochs2.count() >= 1);
+        QCOMPARE(epochs2.first().first().value<train::EpochEvent>().epoch, 3);
+        QCOMPARE(readAll(run + "/test_predictions.csv"), readAll(whole + "/test_predictions.csv"));
+        QCOMPARE(readAll(run + "/history.csv").count('\n'), readAll(whole + "/history.csv").count('\n'));
+    }
+
+    void pauseHoldsTheRun()
+    {
+        ui::MainWindow w;
+        w.show();
+        ui::TrainingPage* page = w.trainingPage();
+        page->setSpec(smallSpec(tmp_.filePath(QStringLiteral("run-paused")), 3));
+        QSignalSpy batches(page->worker(), &ui::TrainingWorker::batch);
+        QVERIFY(page->startRun());
+        QVERIFY(runEventLoopUntil([&] { return batches.count() >= 2; }, 120000));
+        page->pauseRun();
+        QVERIFY(page->paused());
+        QTest::qWait(300); // a batch in flight may still arrive
+        const int held = batches.count();
+        QTest::qWait(1500);
+        QCOMPARE(batches.count(), held);
+        page->resumeRun();
+        QVERIFY(runEventLoopUntil([&] { return batches.count() > held; }, 60000));
+        page->stopRun();
+        QVERIFY(waitForRun(page, 30000));
+    }
+
+    // Bad input gives a message in the tab and touches no earlier run.
+    void badInput()
+    {
+        ui::MainWindow w;
+        w.show();
+        ui::TrainingPage* page = w.trainingPage();
+
+        // An empty folder.
+        const QString empty = tmp_.filePath(QStringLiteral("empty"));
+        QDir().mkpath(empty);
+        train::TrainingJobSpec s = smallSpec(tmp_.filePath(QStringLiteral("run-empty")), 1);
+        s.dataPath = empty.toStdString();
+        page->setSpec(s);
+        if (page->startRun())
+            QVERIFY(waitForRun(page, 60000));
+        QVERIFY(!page->lastOutcome().ok);
+        QVERIFY2(page->lastError().contains(empty), qPrintable(page->lastError()));
+
+        // A class with one image, and an unreadable file: warned about before the run.
+        const QString odd = tmp_.filePath(QStringLiteral("odd"));
+        for (const char* cls : {"glioma", "meningioma"})
+            QVERIFY(QDir().mkpath(odd + '/' + cls));
+        const QStringList files = QDir(data_ + "/glioma").entryList(QDir::Files);
+        for (int i = 0; i < 20; ++i)
+            QFile::copy(data_ + "/glioma/" + files[i], odd + "/glioma/" + files[i]);
+        QFile::copy(data_ + "/meningioma/" + QDir(data_ + "/meningioma").entryList(QDir::Files).first(), odd + "/meningioma/one.jpg");
+        test::writeFile(odd + "/glioma/broken.jpg", "not a JPEG at all");
+        page->setDataPath(odd);
+        QVERIFY(runEventLoopUntil([&] { return !page->planning(); }, 60000));
+        auto* warnings = page->findChild<QListWidget*>(QStringLiteral("planWarnings"));
+        QVERIFY(warnings);
+        QString all;
+        for (int i = 0; i < warnings->count(); ++i)
+            all += warnings->item(i)->text() + '\n';
+        QVERIFY2(all.contains(QStringLiteral("meningioma")), qPrintable(all));
+
+        // A run folder that cannot be created.
+        s = smallSpec(QStringLiteral("/proc/sinar-cannot-write-here"), 1);
+        page->setSpec(s);
+        QVERIFY(!page->startRun());
+        QVERIFY2(page->lastError().contains(QStringLiteral("/proc/sinar-cannot-write-here")), qPrintable(page->lastError()));
+
+        // A folder that holds a run already is not overwritten.
+        const QString earlier = tmp_.filePath(QStringLiteral("run-a"));
+        const QByteArray before = readAll(earlier + "/checkpoint.pt");
+        QVERIFY(!before.isEmpty());
+        page->setSpec(smallSpec(earlier, 1));
+        QVERIFY(!page->startRun());
+        QVERIFY(page->lastError().contains(QStringLiteral("holds a run already")));
+        QCOMPARE(readAll(earlier + "/checkpoint.pt"), before);
+    }
+
+    // The form and the command line describe the same recipe.
+    void formRoundTrip()
+    {
+        ui::MainWindow w;
+        ui::TrainingPage* page = w.trainingPage();
+        train::TrainingJobSpec s = smallSpec(tmp_.filePath(QStringLiteral("run-form")), 7);
+        s.train.optimizer = "adam";
+        s.train.learningRate = 0.003;
+        s.recipe.clahe = true;
+        s.recipe.denoise = imaging::Denoise::Median;
+        s.augment.verticalFlip = true;
+        s.augment.rotationDeg = 25;
+        s.groupDuplicates = true;
+        page->setSpec(s);
+        const train::TrainingJobSpec back = ui::trainSpecFromCommandLine(page->commandLine());
+        QCOMPARE(back.train.epochs, 7);
+        QCOMPARE(back.train.optimizer, std::string("adam"));
+        QCOMPARE(back.train.learningRate, 0.003);
+        QVERIFY(back.recipe.clahe);
+        QCOMPARE(back.recipe.width, 48);
+        QVERIFY(back.recipe.denoise == imaging::Denoise::Median);
+        QVERIFY(back.augment.verticalFlip);
+        QCOMPARE(back.augment.rotationDeg, 25.0);
+        QVERIFY(back.groupDuplicates);
+        QCOMPARE(back.cnn.filters, (std::vector<int>{8, 16}));
+        QCOMPARE(QString::fromStdString(back.dataPath), data_);
+        QCOMPARE(ui::splitShellWords(QStringLiteral("a 'b c' \"d\\\"e\" f\\ g")),
+                 (QStringList{QStringLiteral("a"), QStringLiteral("b c"), QStringLiteral("d\"e"), QStringLiteral("f g")}));
+    }
+};
+
+QTEST_MAIN(TestTrainingTab)
+#include "test_training_tab.moc"
