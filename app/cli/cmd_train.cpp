@@ -1,4 +1,5 @@
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <cstdio>
 
 #include "cli/cli_common.h"
@@ -80,7 +81,19 @@ int runTrain(const QStringList& args)
     s.outPath = out;
 
     ConsoleObserver observer(p.isSet("quiet"));
-    const train::TrainingJobResult res = runTrainingJob(s, &observer, &interruptToken());
+    train::TrainingJobResult res;
+    try {
+        res = runTrainingJob(s, &observer, &interruptToken());
+    } catch (const Cancelled&) {
+        const std::string runDir = s.runDir.empty() ? s.outPath + ".run" : s.runDir;
+        if (QFileInfo::exists(QString::fromStdString(runDir + "/split.json"))) {
+            train::TrainingJobSpec again = s;
+            again.resume = true;
+            std::fprintf(stderr, "\nstopped; continue exactly where the last checkpoint left off with:\n  %s\n",
+                         qPrintable(train::shellJoin(train::trainCommandLine(again))));
+        }
+        throw;
+    }
 
     for (const auto& f : res.failures)
         std::fprintf(stderr, "skipped %s: %s\n", f.file.c_str(), f.reason.c_str());
