@@ -1,7 +1,8 @@
 // The Training tab's plots, offscreen: curve points per batch and epoch,
 // debiased EMA smoothing against hand computation (raw series untouched),
-// x-axis choice, log scale, coalesced replots, best-epoch mark, comparison
-// runs, CSV/PNG/PDF exports; the confusion matrix total, cell texts and a
+// x-axis choice, log scale, coalesced replots (none while hidden), 50,000
+// batches, best-epoch mark, comparison runs, CSV/PNG/PDF exports, theme
+// switch; the confusion matrix total, cell texts and a
 // click on a cell; ROC AUC against eval::computeReport, sensitivity and
 // specificity at a threshold against hand counts; the per-class table; and
 // screenshots of every widget in the dark and the light theme.
@@ -102,6 +103,8 @@ private slots:
     void bestEpochMarksEveryRect();
     void comparisonRuns();
     void curveExports();
+    void manyBatchesStayCheap();
+    void followsThemeChange();
     void confusionMatrixTotalAndTexts();
     void confusionMatrixClick();
     void rocAucMatchesReport_data();
@@ -258,6 +261,16 @@ void TestPlots::replotsAreCoalesced()
     QVERIFY(!plot.replotPending());
     // The view follows the data: the last batch is inside the x range.
     QVERIFY(plot.lossRect()->axis(QCPAxis::atBottom)->range().contains(step / 100.0));
+    // Hidden (another tab in front): no replots, caught up when shown again.
+    plot.hide();
+    replots = 0;
+    plot.addBatch(step + 1, (step + 1) / 100.0, 99, 0.5);
+    QTest::qWait(600);
+    QCOMPARE(replots, 0);
+    QVERIFY(plot.replotPending());
+    plot.show();
+    QTRY_VERIFY_WITH_TIMEOUT(replots > 0, 2000);
+    QVERIFY(!plot.replotPending());
 }
 
 void TestPlots::bestEpochMarksEveryRect()
@@ -347,6 +360,55 @@ void TestPlots::curveExports()
     QCOMPARE(lines[17].split(QLatin1Char(',')).last(), QStringLiteral("0.001"));
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("missing/x.csv"))));
     QVERIFY(!plot.exportCsv(dir.filePath(QStringLiteral("missing/x.csv"))));
+}
+
+void TestPlots::manyBatchesStayCheap()
+{
+    // A long run: 50,000 batches must be cheap to add and to draw.
+    CurvePlot plot;
+    plot.resize(900, 700);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    QElapsedTimer clock;
+    clock.start();
+    for (int i = 1; i <= 50000; ++i)
+        plot.addBatch(i, i / 500.0, i * 0.05, 1.0 / std::sqrt(i) + 0.01 * (i % 7));
+    const qint64 addMs = clock.restart();
+    plot.flush();
+    const qint64 drawMs = clock.restart();
+    plot.setSmoothing(0.95);
+    plot.flush();
+    const qint64 smoothMs = clock.elapsed();
+    qInfo("50,000 batches: add %lld ms, draw %lld ms, re-smooth and draw %lld ms", addMs, drawMs, smoothMs);
+    QCOMPARE(plot.batchPointCount(), 50000);
+    QVERIFY(addMs < 2000);
+    QVERIFY(drawMs < 2000);
+    QVERIFY(smoothMs < 2000);
+}
+
+void TestPlots::followsThemeChange()
+{
+    ui::Theme::apply(QStringLiteral("dark"));
+    CurvePlot curves;
+    ui::ConfusionMatrixView matrix;
+    matrix.setMatrix({{5, 1}, {2, 7}}, {"a", "b"}, QString());
+    auto lightness = [](QCustomPlot* p) {
+        return p->grab().toImage().pixelColor(p->width() - 3, p->height() / 2).lightnessF();
+    };
+    curves.resize(600, 500);
+    matrix.resize(400, 400);
+    curves.flush();
+    matrix.flush();
+    QVERIFY(lightness(curves.plot()) < 0.3);
+    QVERIFY(lightness(matrix.plot()) < 0.3);
+    ui::Theme::apply(QStringLiteral("light"));
+    QCoreApplication::processEvents();
+    curves.flush();
+    matrix.flush();
+    QVERIFY(lightness(curves.plot()) > 0.7);
+    QVERIFY(lightness(matrix.plot()) > 0.7);
+    // The axis text follows too.
+    QVERIFY(curves.lossRect()->axis(QCPAxis::atLeft)->tickLabelColor().lightnessF() < 0.5);
 }
 
 void TestPlots::confusionMatrixTotalAndTexts()

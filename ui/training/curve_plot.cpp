@@ -364,6 +364,13 @@ void CurvePlot::applyTheme()
     markDirty();
 }
 
+void CurvePlot::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (dirty_)
+        markDirty();
+}
+
 void CurvePlot::changeEvent(QEvent* event)
 {
     if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange)
@@ -638,7 +645,8 @@ void CurvePlot::markDirty()
 
 void CurvePlot::onTimer()
 {
-    if (!dirty_)
+    // Hidden (another tab): stay dirty and catch up when shown.
+    if (!dirty_ || !isVisible())
         return;
     dirty_ = false;
     if (follow_)

@@ -82,7 +82,8 @@ public:
     void clear();
     // Fits all axes to the data and follows new data again (as a double-click).
     void fit();
-    // Replots now (tests, screenshots); otherwise the timer does it.
+    // Replots now (tests, screenshots); otherwise the timer does it, and only
+    // while the widget is visible.
     void flush();
 
     // width/height 0: the widget's size.
@@ -113,6 +114,7 @@ signals:
 
 protected:
     void changeEvent(QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     struct Batch {
