@@ -173,6 +173,15 @@ bool waitFor(const std::function<bool()>& condition, int timeoutMs)
     return true;
 }
 
+// A run folder's test_metrics.json without the names of the bundle and data it was written for.
+QJsonObject testMetrics(const QString& runDir)
+{
+    QJsonObject o = test::readJsonObject(runDir + "/test_metrics.json");
+    o.remove("model");
+    o.remove("data");
+    return o;
+}
+
 // Cancels `job`; it must stop within a second by design, checked at 3 s for a loaded machine.
 void verifyPromptCancel(CancelToken& cancel, const Progress& progress, const BackgroundJob& job)
 {
@@ -349,7 +358,7 @@ private slots:
         QCOMPARE(r.history.bestEpoch, r0.history.bestEpoch);
         QVERIFY2(sameBits(r.testProbabilities, r0.testProbabilities), "test predictions differ from the uninterrupted run");
         verifySameWeights(QString::fromStdString(r0.bundlePath), out, csvFiles(csv_, 12));
-        QCOMPARE(readFileBytes(r.runDir + "/test_metrics.json"), readFileBytes(r0.runDir + "/test_metrics.json"));
+        QCOMPARE(testMetrics(QString::fromStdString(r.runDir)), testMetrics(QString::fromStdString(r0.runDir)));
         QCOMPARE(readFileBytes(r.runDir + "/test_predictions.csv"), readFileBytes(r0.runDir + "/test_predictions.csv"));
     }
 
@@ -423,8 +432,8 @@ private slots:
             for (const QString& f : QDir(data + "/" + cls).entryList(QDir::Files, QDir::Name).mid(0, 5))
                 files << data + "/" + cls + "/" + f;
         verifySameWeights(straight, killed, files);
-        QCOMPARE(readFileBytes((straight + ".run/test_metrics.json").toStdString()),
-                 readFileBytes((killed + ".run/test_metrics.json").toStdString()));
+        QVERIFY(testMetrics(straight + ".run").contains("accuracy"));
+        QCOMPARE(testMetrics(killed + ".run"), testMetrics(straight + ".run"));
         // history.csv: the same losses, accuracies and learning rates (times differ).
         auto losses = [](const QString& csv) {
             QStringList out;
