@@ -9,6 +9,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,7 +27,10 @@
 #include "nn/model.h"
 #include "test_support.h"
 #include "train/training_job.h"
+#include "ui/classify/classification_panel.h"
+#include "ui/classify/model_handle.h"
 #include "ui/shell/main_window.h"
+#include "ui/viewer/image_view.h"
 #include "ui/training/confusion_gallery.h"
 #include "ui/training/confusion_matrix_view.h"
 #include "ui/training/curve_plot.h"
@@ -45,6 +49,39 @@ QByteArray readAll(const QString& path)
 {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// Runs the workstation (offscreen) with `args`; `shell` wraps the call in
+// `bash -c` (for ulimit); exit code -1 when it crashed or timed out.
+test::CliRun runGui(const QStringList& args, const QString& home, const QString& shellPrefix = {}, int timeoutMs = 300000)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
+    env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
+    env.insert(QStringLiteral("SINAR_MODEL_LIBRARY"), home + QStringLiteral("/library"));
+    p.setProcessEnvironment(env);
+    if (shellPrefix.isEmpty()) {
+        p.start(QStringLiteral(SINAR_GUI_PATH), args);
+    } else {
+        QStringList quoted;
+        for (const QString& a : args)
+            quoted << QLatin1Char('\'') + QString(a).replace(QLatin1Char('\''), QStringLiteral("'\\''")) + QLatin1Char('\'');
+        p.start(QStringLiteral("bash"), {QStringLiteral("-c"), shellPrefix + QStringLiteral(" exec '") +
+                                                                     QStringLiteral(SINAR_GUI_PATH) + QStringLiteral("' ") +
+                                                                     quoted.join(QLatin1Char(' '))});
+    }
+    test::CliRun r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
 }
 
 } // namespace
@@ -226,6 +263,13 @@ private slots:
         QCOMPARE(open.count(), 1);
         QCOMPARE(open.first().at(0).toString(), gallery->entries()[0].path);
         gallery->close();
+        // ... in the viewer, with the run's model and its heat map.
+        QVERIFY(!w.trainingTabShown());
+        QVERIFY(runEventLoopUntil([&] {
+            return w.view()->hasImage() && w.classificationPanel()->model() &&
+                   w.classificationPanel()->model()->path() == run + "/model.sinar" && !w.heatMap().empty();
+        }, 60000));
+        w.showTrainingTab();
 
         // Run history lists the run with its metrics.
         page->history()->refresh();
@@ -284,6 +328,8 @@ private slots:
         stopClock.start();
         page->stopRun();
         QVERIFY(waitForRun(page, 30000));
+        const int epochsDone = epochs.count(); // 2, or 3 when epoch 3 ended before the stop arrived
+        QVERIFY(epochsDone < 4);
         const qint64 stopMs = stopClock.elapsed();
         qInfo("stop took %lld ms", static_cast<long long>(stopMs));
         QVERIFY2(stopMs < 3000, qPrintable(QStringLiteral("stop took %1 ms").arg(stopMs)));
@@ -304,7 +350,7 @@ private slots:
         QVERIFY(waitForRun(page2));
         QVERIFY2(page2->lastOutcome().ok, qPrintable(page2->lastError()));
         QVERIFY(epochs2.count() >= 1);
-        QCOMPARE(epochs2.first().first().value<train::EpochEvent>().epoch, 3);
+        QCOMPARE(epochs2.first().first().value<train::EpochEvent>().epoch, epochsDone + 1);
         QCOMPARE(readAll(run + "/test_predictions.csv"), readAll(whole + "/test_predictions.csv"));
         QCOMPARE(readAll(run + "/history.csv").count('\n'), readAll(whole + "/history.csv").count('\n'));
     }
@@ -361,7 +407,7 @@ private slots:
         QVERIFY(runEventLoopUntil([&] { return !page->planning(); }, 60000));
         auto* warnings = page->findChild<QListWidget*>(QStringLiteral("planWarnings"));
         QVERIFY(warnings);
-        QString all;
+        QString all = page->findChild<QLabel*>(QStringLiteral("planSummary"))->text() + '\n';
         for (int i = 0; i < warnings->count(); ++i)
             all += warnings->item(i)->text() + '\n';
         QVERIFY2(all.contains(QStringLiteral("meningioma")), qPrintable(all));
@@ -373,13 +419,96 @@ private slots:
         QVERIFY2(page->lastError().contains(QStringLiteral("/proc/sinar-cannot-write-here")), qPrintable(page->lastError()));
 
         // A folder that holds a run already is not overwritten.
-        const QString earlier = tmp_.filePath(QStringLiteral("run-a"));
+        const QString earlier = tmp_.filePath(QStringLiteral("run-earlier"));
+        page->setSpec(smallSpec(earlier, 1));
+        QVERIFY2(page->startRun(), qPrintable(page->lastError()));
+        QVERIFY(waitForRun(page));
         const QByteArray before = readAll(earlier + "/checkpoint.pt");
         QVERIFY(!before.isEmpty());
         page->setSpec(smallSpec(earlier, 1));
         QVERIFY(!page->startRun());
         QVERIFY(page->lastError().contains(QStringLiteral("holds a run already")));
         QCOMPARE(readAll(earlier + "/checkpoint.pt"), before);
+    }
+
+    // The contract outside tools script: sinar --train DATA --run-dir DIR
+    // [sinar-cli train options] --screenshot FILE.
+    void guiTrainContract()
+    {
+        const QString run = tmp_.filePath(QStringLiteral("run-contract"));
+        const QString shot = tmp_.filePath(QStringLiteral("contract.png"));
+        const test::CliRun r = runGui({QStringLiteral("--train"), data_, QStringLiteral("--run-dir"), run, QStringLiteral("--epochs"),
+                                       QStringLiteral("2"), QStringLiteral("--size"), QStringLiteral("48"), QStringLiteral("--filters"),
+                                       QStringLiteral("8,16"), QStringLiteral("--batch-size"), QStringLiteral("16"),
+                                       QStringLiteral("--threads"), QStringLiteral("2"), QStringLiteral("--screenshot"), shot},
+                                      tmp_.filePath(QStringLiteral("home")));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        for (const char* f : {"history.csv", "test.csv", "test_metrics.json", "model.sinar", "report.html", "report.pdf"})
+            QVERIFY2(QFileInfo::exists(run + '/' + f), f);
+        const QImage img(shot);
+        QVERIFY(!img.isNull());
+        QVERIFY(img.width() > 600);
+        // test_metrics.json has the keys of sinar-cli evaluate --json.
+        const QJsonObject metrics = test::readJsonObject(run + "/test_metrics.json");
+        const test::CliRun ev = test::runCli({QStringLiteral("evaluate"), QStringLiteral("--model"), run + "/model.sinar",
+                                              QStringLiteral("--data"), run + "/test.csv", QStringLiteral("--json"),
+                                              tmp_.filePath(QStringLiteral("eval-contract.json"))});
+        QVERIFY2(ev.code == 0, qPrintable(ev.err));
+        const QJsonObject evaluated = test::readJsonObject(tmp_.filePath(QStringLiteral("eval-contract.json")));
+        for (const QString& key : evaluated.keys())
+            QVERIFY2(metrics.contains(key), qPrintable(key));
+        QCOMPARE(metrics[QStringLiteral("accuracy")].toDouble(), evaluated[QStringLiteral("accuracy")].toDouble());
+        // A bad option is refused before any window, naming it.
+        const test::CliRun bad = runGui({QStringLiteral("--train"), data_, QStringLiteral("--run-dir"), run + "-bad",
+                                         QStringLiteral("--optimizer"), QStringLiteral("rmsprop"), QStringLiteral("--screenshot"),
+                                         tmp_.filePath(QStringLiteral("bad.png"))},
+                                        tmp_.filePath(QStringLiteral("home")), {}, 60000);
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains(QStringLiteral("optimizer")), qPrintable(bad.err));
+    }
+
+    // --help and --version need no display.
+    void helpWithoutDisplay()
+    {
+        for (const QString& opt : {QStringLiteral("--help"), QStringLiteral("--version")}) {
+            QProcess p;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.remove(QStringLiteral("DISPLAY"));
+            env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+            env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+            p.setProcessEnvironment(env);
+            p.start(QStringLiteral(SINAR_GUI_PATH), {opt});
+            QVERIFY(p.waitForFinished(30000));
+            QCOMPARE(p.exitCode(), 0);
+            const QString out = QString::fromUtf8(p.readAllStandardOutput());
+            QVERIFY2(out.contains(opt == QLatin1String("--help") ? QStringLiteral("--train") : QStringLiteral("sinar")), qPrintable(out));
+        }
+    }
+
+    // A full disk while a run continues: the error names the checkpoint and
+    // the earlier checkpoint stays as it was.
+    void fullDiskKeepsCheckpoint()
+    {
+        ui::MainWindow w;
+        ui::TrainingPage* page = w.trainingPage();
+        const QString run = tmp_.filePath(QStringLiteral("run-full-disk"));
+        page->setSpec(smallSpec(run, 4));
+        QSignalSpy epochs(page->worker(), &ui::TrainingWorker::epoch);
+        QVERIFY(page->startRun());
+        QVERIFY(runEventLoopUntil([&] { return epochs.count() >= 1; }, 120000));
+        page->stopRun();
+        QVERIFY(waitForRun(page, 30000));
+        const QByteArray before = readAll(run + "/checkpoint.pt");
+        QVERIFY(before.size() > 8192);
+        // Files may grow to 4 KiB only (RLIMIT_FSIZE; SIGXFSZ ignored, so writes fail with EFBIG).
+        const test::CliRun r = runGui({QStringLiteral("--train"), data_, QStringLiteral("--run-dir"), run, QStringLiteral("--resume"),
+                                       QStringLiteral("--threads"), QStringLiteral("2"), QStringLiteral("--screenshot"),
+                                       tmp_.filePath(QStringLiteral("full.png"))},
+                                      tmp_.filePath(QStringLiteral("home-full")), QStringLiteral("trap '' XFSZ; ulimit -f 4;"));
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("checkpoint")), qPrintable(r.err));
+        QCOMPARE(readAll(run + "/checkpoint.pt"), before);
+        QVERIFY(!QFileInfo::exists(run + "/model.sinar"));
     }
 
     // The form and the command line describe the same recipe.

@@ -149,6 +149,14 @@ int main(int argc, char** argv)
             return 1;
         }
         trainSpec.dataPath = p.value(QStringLiteral("train")).toStdString();
+        try { // refused before any window opens, naming the option
+            trainSpec.train.validate();
+            trainSpec.recipe.validate("options");
+            trainSpec.cnn.validate("options");
+        } catch (const Error& e) {
+            std::fprintf(stderr, "sinar: %s\n", e.what());
+            return 1;
+        }
     }
 
     ui::MainWindow window;

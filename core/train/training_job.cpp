@@ -299,7 +299,12 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         }
         t.report = eval::computeReport(t.truth, t.probabilities, trainSet.classNames());
         result.test = t.report;
-        writeJsonFile(result.runDir + "/test_metrics.json", result.test.toJson());
+        // The keys of `sinar-cli evaluate --json` (outside tools read both the same way).
+        QJsonObject metrics = result.test.toJson();
+        metrics["model"] = QString::fromStdString(spec.outPath);
+        metrics["data"] = QString::fromStdString(isNpz ? testSet->source() : result.runDir + "/test.csv");
+        metrics["skipped"] = static_cast<qint64>(result.failures.size());
+        writeJsonFile(result.runDir + "/test_metrics.json", metrics);
         writeFileAtomically(result.runDir + "/test_metrics.csv", result.test.toCsv());
         writeFileAtomically(result.runDir + "/test_predictions.csv", testPredictionsCsv(t, trainSet.classNames()));
         if (observer)

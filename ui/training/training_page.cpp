@@ -144,6 +144,7 @@ TrainingPage::TrainingPage(QWidget* parent)
             refreshPlan();
             return;
         }
+        planPending_ = false;
         warnings_->clear();
         splitTable_->setRowCount(0);
         previews_->clear();
@@ -337,6 +338,7 @@ void TrainingPage::buildUi()
     auto* dataPage = new QWidget(tabs_);
     auto* dataLayout = new QVBoxLayout(dataPage);
     planSummary_ = new QLabel(tr("Choose a data set."), dataPage);
+    planSummary_->setObjectName(QStringLiteral("planSummary"));
     planSummary_->setWordWrap(true);
     splitTable_ = new QTableWidget(0, 5, dataPage);
     splitTable_->setObjectName(QStringLiteral("splitTable"));
@@ -812,7 +814,7 @@ QString TrainingPage::newRunDir() const
 
 bool TrainingPage::planning() const
 {
-    return planWatcher_->isRunning() || augmentWatcher_->isRunning();
+    return planPending_ || augmentWatcher_->isRunning();
 }
 
 void TrainingPage::refreshPlan()
@@ -820,6 +822,7 @@ void TrainingPage::refreshPlan()
     const QString path = dataPath();
     if (path.isEmpty())
         return;
+    planPending_ = true; // until its result is shown
     if (planWatcher_->isRunning()) {
         planAgain_ = true;
         if (planCancel_)

@@ -223,6 +223,7 @@ private:
     QFutureWatcher<std::shared_ptr<PlanResult>>* planWatcher_;
     std::shared_ptr<CancelToken> planCancel_;
     bool planAgain_ = false;
+    bool planPending_ = false; // a plan is being made or its result not shown yet
     bool checkTwins_ = false; // the plan decodes every image to find near-duplicates
     struct AugmentPreview;
     QFutureWatcher<std::shared_ptr<AugmentPreview>>* augmentWatcher_;
