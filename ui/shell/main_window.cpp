@@ -1,14 +1,5 @@
 #include "ui/shell/main_window.h"
 
-#include <QLineEdit>
-#include <QTabWidget>
-#include <QTreeWidget>
-#include <QTreeWidgetItemIterator>
-#include <QVBoxLayout>
-
-#include "common/error.h"
-#include "dicom/tag_dump.h"
-
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -30,7 +21,7 @@
 #include <QScrollArea>
 #include <QStackedWidget>
 #include <QStatusBar>
-#include <QTableWidget>
+#include <QTabWidget>
 #include <QThreadPool>
 #include <QTimer>
 #include <QToolButton>
@@ -47,6 +38,7 @@
 #include "ui/classify/classification_panel.h"
 #include "ui/heatmap/heatmap_controls.h"
 #include "ui/heatmap/heatmap_render.h"
+#include "ui/viewer/image_info_panel.h"
 #include "ui/viewer/image_view.h"
 #include "ui/classify/model_catalog.h"
 #include "ui/classify/model_handle.h"
@@ -63,12 +55,6 @@ namespace sinar::ui {
 
 namespace {
 constexpr size_t kCacheSize = 48;
-
-QString dicomDate(const std::string& d)
-{
-    const QString s = QString::fromStdString(d).trimmed();
-    return s.size() == 8 ? s.left(4) + '-' + s.mid(4, 2) + '-' + s.mid(6, 2) : s;
-}
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -201,52 +187,10 @@ void MainWindow::buildDocks()
     addDockWidget(Qt::LeftDockWidgetArea, browserDock_);
     connect(browser_, &StudyBrowser::seriesActivated, this, [this](std::shared_ptr<const ImageStack> s) { showSeries(s, 0); });
 
-    infoTable_ = new QTableWidget(this);
-    infoTable_->setObjectName(QStringLiteral("infoTable"));
-    infoTable_->setColumnCount(2);
-    infoTable_->setHorizontalHeaderLabels({tr("Attribute"), tr("Value")});
-    infoTable_->verticalHeader()->setVisible(false);
-    infoTable_->verticalHeader()->setDefaultSectionSize(20);
-    infoTable_->horizontalHeader()->setStretchLastSection(true);
-    infoTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    infoTable_->setAlternatingRowColors(true);
-    // All tags: the full attribute list of the shown DICOM file, filterable.
-    auto* tagsPage = new QWidget(this);
-    auto* tagsLayout = new QVBoxLayout(tagsPage);
-    tagsLayout->setContentsMargins(0, 0, 0, 0);
-    tagFilter_ = new QLineEdit(tagsPage);
-    tagFilter_->setObjectName(QStringLiteral("tagFilter"));
-    tagFilter_->setPlaceholderText(tr("Filter by tag, name or value"));
-    tagFilter_->setClearButtonEnabled(true);
-    tagTree_ = new QTreeWidget(tagsPage);
-    tagTree_->setObjectName(QStringLiteral("tagTree"));
-    tagTree_->setColumnCount(4);
-    tagTree_->setHeaderLabels({tr("Tag"), tr("VR"), tr("Name"), tr("Value")});
-    tagTree_->setRootIsDecorated(true);
-    tagTree_->setUniformRowHeights(true);
-    tagTree_->setAlternatingRowColors(true);
-    tagsLayout->addWidget(tagFilter_);
-    tagsLayout->addWidget(tagTree_);
-    connect(tagFilter_, &QLineEdit::textChanged, this, [this](const QString& text) {
-        for (QTreeWidgetItemIterator it(tagTree_); *it; ++it) {
-            QTreeWidgetItem* item = *it;
-            bool match = text.isEmpty();
-            for (int c = 0; c < 4 && !match; ++c)
-                match = item->text(c).contains(text, Qt::CaseInsensitive);
-            item->setHidden(!match);
-            if (match) // keep the sequences a match sits in visible
-                for (QTreeWidgetItem* p = item->parent(); p; p = p->parent())
-                    p->setHidden(false);
-        }
-    });
-    auto* infoTabs = new QTabWidget(this);
-    infoTabs->setObjectName(QStringLiteral("infoTabs"));
-    infoTabs->setDocumentMode(true);
-    infoTabs->addTab(infoTable_, tr("Summary"));
-    infoTabs->addTab(tagsPage, tr("All tags"));
+    infoPanel_ = new ImageInfoPanel(this);
     infoDock_ = new QDockWidget(tr("Image information"), this);
     infoDock_->setObjectName(QStringLiteral("infoDock"));
-    infoDock_->setWidget(infoTabs);
+    infoDock_->setWidget(infoPanel_);
     addDockWidget(Qt::LeftDockWidgetArea, infoDock_);
     splitDockWidget(browserDock_, infoDock_, Qt::Vertical);
 
@@ -323,7 +267,7 @@ void MainWindow::buildMenus()
         shownIsDicom_ = false;
         panel_->clearImage();
         position_->clear();
-        infoTable_->setRowCount(0);
+        infoPanel_->clear();
         if (volumeCancel_)
             volumeCancel_->cancel();
         mpr_->clear();
@@ -728,7 +672,7 @@ void MainWindow::display(const Loaded& l)
     shownStack_ = l.stack;
     shownIndex_ = settledIndex_ = l.index;
     updateAnnotations(l);
-    updateInfoTable(l);
+    infoPanel_->showImage(*l.stack, l.index, l.image);
     for (int k = 0; k < presetActions_.size(); ++k) {
         const WindowChoice c = windowPreset(l.image.image, static_cast<WindowPresetKind>(k));
         presetActions_[k]->setEnabled(c.available);
@@ -752,7 +696,7 @@ void MainWindow::updateAnnotations(const Loaded& l)
         tl << (s.patientName.isEmpty() ? tr("(no name)") : s.patientName);
         if (!s.patientId.isEmpty())
             tl << tr("ID %1").arg(s.patientId);
-        QString birth = dicomDate(l.image.info.patientBirthDate);
+        QString birth = dicomDateText(l.image.info.patientBirthDate);
         if (!s.patientSex.isEmpty())
             birth += (birth.isEmpty() ? QString() : QStringLiteral("  ")) + s.patientSex;
         if (!birth.isEmpty())
@@ -760,7 +704,7 @@ void MainWindow::updateAnnotations(const Loaded& l)
         if (!s.studyDescription.isEmpty())
             tr_ << s.studyDescription;
         if (!s.studyDate.isEmpty())
-            tr_ << dicomDate(s.studyDate.toStdString());
+            tr_ << dicomDateText(s.studyDate.toStdString());
         tr_ << QStringLiteral("%1 %2").arg(s.modality, l.stack->title());
     } else {
         tl << QFileInfo(l.stack->item(static_cast<size_t>(l.index)).path).fileName();
@@ -786,93 +730,6 @@ void MainWindow::updateAnnotations(const Loaded& l)
     a.topRight = tr_.join('\n');
     a.bottomLeft = bl.join('\n');
     view_->setAnnotations(a);
-}
-
-void MainWindow::updateInfoTable(const Loaded& l)
-{
-    QList<QPair<QString, QString>> rows;
-    const StackItem& item = l.stack->item(static_cast<size_t>(l.index));
-    const imaging::Image& img = l.image.image;
-    rows << qMakePair(tr("File"), item.path);
-    rows << qMakePair(tr("Size"), QStringLiteral("%1 × %2%3").arg(img.width()).arg(img.height()).arg(img.isColor() ? tr(", colour") : QString()));
-    double lo = 0, hi = 0;
-    cv::minMaxLoc(img.pixels.reshape(1), &lo, &hi);
-    rows << qMakePair(tr("Value range"), QStringLiteral("%1 … %2").arg(lo).arg(hi));
-    if (l.image.dicom) {
-        const dicom::InstanceInfo& i = l.image.info;
-        auto s = [](const std::string& v) { return QString::fromStdString(v).trimmed(); };
-        rows << qMakePair(tr("Patient name"), s(i.patientName)) << qMakePair(tr("Patient ID"), s(i.patientId))
-             << qMakePair(tr("Birth date"), dicomDate(i.patientBirthDate)) << qMakePair(tr("Sex"), s(i.patientSex))
-             << qMakePair(tr("Study date"), dicomDate(i.studyDate)) << qMakePair(tr("Study"), s(i.studyDescription))
-             << qMakePair(tr("Accession"), s(i.accessionNumber)) << qMakePair(tr("Modality"), s(i.modality))
-             << qMakePair(tr("Series"), QStringLiteral("%1 %2").arg(i.seriesNumber).arg(s(i.seriesDescription)))
-             << qMakePair(tr("Body part"), s(i.bodyPart)) << qMakePair(tr("Instance"), QString::number(i.instanceNumber))
-             << qMakePair(tr("SOP class"), s(i.sopClassName.empty() ? i.sopClassUid : i.sopClassName))
-             << qMakePair(tr("Transfer syntax"), s(i.transferSyntaxName.empty() ? i.transferSyntaxUid : i.transferSyntaxName))
-             << qMakePair(tr("Photometric"), s(i.photometric))
-             << qMakePair(tr("Bits"), QStringLiteral("%1 allocated, %2 stored%3").arg(i.bitsAllocated).arg(i.bitsStored).arg(i.isSigned ? tr(", signed") : QString()))
-             << qMakePair(tr("Frames"), QString::number(i.numberOfFrames))
-             << qMakePair(tr("Pixel spacing"), i.hasPixelSpacing ? QStringLiteral("%1 × %2 mm (%3)").arg(i.rowSpacing).arg(i.columnSpacing).arg(s(i.spacingSource)) : QString())
-             << qMakePair(tr("Slice thickness"), i.sliceThickness > 0 ? QStringLiteral("%1 mm").arg(i.sliceThickness) : QString())
-             << qMakePair(tr("Rescale"), QStringLiteral("slope %1, intercept %2 %3").arg(l.image.frame.rescaleSlope).arg(l.image.frame.rescaleIntercept).arg(s(i.rescaleType)));
-        if (l.image.frame.hasPosition)
-            rows << qMakePair(tr("Image position"), QStringLiteral("%1, %2, %3").arg(l.image.frame.position[0]).arg(l.image.frame.position[1]).arg(l.image.frame.position[2]));
-        if (l.image.frame.hasOrientation) {
-            const auto& r = l.image.frame.rowDirection;
-            const auto& c = l.image.frame.columnDirection;
-            rows << qMakePair(tr("Orientation"), QStringLiteral("%1 %2 %3 / %4 %5 %6").arg(r[0], 0, 'f', 3).arg(r[1], 0, 'f', 3).arg(r[2], 0, 'f', 3).arg(c[0], 0, 'f', 3).arg(c[1], 0, 'f', 3).arg(c[2], 0, 'f', 3));
-        }
-        QStringList windows;
-        for (const auto& w : img.windows)
-            windows << QStringLiteral("%1 C %2 W %3").arg(QString::fromStdString(w.name)).arg(w.center).arg(w.width);
-        rows << qMakePair(tr("Windows"), windows.join(QStringLiteral("; ")));
-    }
-    infoTable_->setRowCount(0);
-    for (const auto& [k, v] : rows) {
-        if (v.trimmed().isEmpty())
-            continue;
-        const int r = infoTable_->rowCount();
-        infoTable_->insertRow(r);
-        infoTable_->setItem(r, 0, new QTableWidgetItem(k));
-        auto* value = new QTableWidgetItem(v);
-        value->setToolTip(v);
-        infoTable_->setItem(r, 1, value);
-    }
-    infoTable_->resizeColumnToContents(0);
-    updateTagTree(item.path, l.image);
-}
-
-void MainWindow::updateTagTree(const QString& path, const LoadedImage& image)
-{
-    if (tagTree_->property("path").toString() == path)
-        return; // frames of one file share their tags
-    tagTree_->setProperty("path", path);
-    tagTree_->clear();
-    if (!image.dicom)
-        return;
-    if (!image.tagError.isEmpty()) {
-        new QTreeWidgetItem(tagTree_, {QString(), QString(), tr("cannot list tags"), image.tagError});
-        return;
-    }
-    const std::vector<dicom::TagEntry>& tags = image.tags; // read by the loader thread
-    std::vector<QTreeWidgetItem*> parents; // parents[d]: the sequence an entry of depth d+1 belongs to
-    for (const dicom::TagEntry& t : tags) {
-        const QStringList cols{QString::fromStdString(t.tag), QString::fromStdString(t.vr), QString::fromStdString(t.name),
-                               QString::fromStdString(t.value)};
-        const size_t depth = static_cast<size_t>(std::max(0, t.depth));
-        QTreeWidgetItem* item = (depth == 0 || depth > parents.size()) ? new QTreeWidgetItem(tagTree_, cols)
-                                                                       : new QTreeWidgetItem(parents[depth - 1], cols);
-        item->setToolTip(3, cols[3]);
-        if (t.vr == "SQ") {
-            parents.resize(depth + 1);
-            parents[depth] = item;
-        }
-    }
-    tagTree_->resizeColumnToContents(0);
-    tagTree_->resizeColumnToContents(1);
-    tagTree_->resizeColumnToContents(2);
-    if (!tagFilter_->text().isEmpty())
-        emit tagFilter_->textChanged(tagFilter_->text());
 }
 
 void MainWindow::applyWindowPreset(int kind)

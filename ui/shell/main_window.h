@@ -31,9 +31,6 @@ class QMenu;
 class QProgressBar;
 class QStackedWidget;
 class QTabWidget;
-class QTableWidget;
-class QTreeWidget;
-class QLineEdit;
 class QTimer;
 class QToolButton;
 
@@ -42,6 +39,7 @@ namespace sinar::ui {
 class BatchPanel;
 class ClassificationPanel;
 class HeatMapControls;
+class ImageInfoPanel;
 class ImageView;
 class MprView;
 class NotificationBar;
@@ -135,7 +133,6 @@ private:
     void onLoaded(Loaded loaded);
     void display(const Loaded& loaded);
     void updateAnnotations(const Loaded& loaded);
-    void updateInfoTable(const Loaded& loaded);
     void updateRecentMenu();
     void openFileDialog();
     void openFolderDialog();
@@ -170,10 +167,7 @@ private:
     StudyBrowser* browser_;
     ClassificationPanel* panel_;
     BatchPanel* batch_;
-    QTableWidget* infoTable_;
-    QTreeWidget* tagTree_ = nullptr;      // every attribute of the shown DICOM file
-    QLineEdit* tagFilter_ = nullptr;
-    void updateTagTree(const QString& path, const LoadedImage& image);
+    ImageInfoPanel* infoPanel_;
     QDockWidget* browserDock_;
     QDockWidget* panelDock_;
     QDockWidget* batchDock_;
