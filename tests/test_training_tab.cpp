@@ -84,6 +84,14 @@ test::CliRun runGui(const QStringList& args, const QString& home, const QString&
     return r;
 }
 
+// With SINAR_SCREENSHOT_DIR set, the suite also saves the pictures the README shows.
+void screenshot(QWidget* w, const QString& name)
+{
+    const QString dir = qEnvironmentVariable("SINAR_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        QVERIFY(w->grab().save(dir + '/' + name, "PNG"));
+}
+
 } // namespace
 
 class TestTrainingTab : public QObject {
@@ -258,6 +266,7 @@ private slots:
         QVERIFY(runEventLoopUntil([&] { return !gallery->loading(); }, 60000));
         QVERIFY(!gallery->list()->item(0)->icon().isNull());
         QVERIFY(gallery->list()->item(0)->text().contains(QStringLiteral("contrast")));
+        screenshot(gallery, QStringLiteral("training-gallery.png"));
         QSignalSpy open(page, &ui::TrainingPage::openInViewer);
         emit gallery->list()->itemActivated(gallery->list()->item(0));
         QCOMPARE(open.count(), 1);
@@ -353,6 +362,26 @@ private slots:
         QCOMPARE(epochs2.first().first().value<train::EpochEvent>().epoch, epochsDone + 1);
         QCOMPARE(readAll(run + "/test_predictions.csv"), readAll(whole + "/test_predictions.csv"));
         QCOMPARE(readAll(run + "/history.csv").count('\n'), readAll(whole + "/history.csv").count('\n'));
+
+        // Run history: both runs, compared.
+        ui::RunHistory* history = page2->history();
+        history->addFolder(whole);
+        history->addFolder(run);
+        QTableWidget* table = history->table();
+        table->clearSelection();
+        table->setSelectionMode(QAbstractItemView::MultiSelection);
+        for (int r = 0; r < table->rowCount(); ++r) {
+            const QString dir = history->runs()[static_cast<size_t>(r)].dir;
+            if (QDir(dir) == QDir(whole) || QDir(dir) == QDir(run))
+                table->selectRow(r);
+        }
+        table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+        QCOMPARE(history->comparison()->comparisonCount(), 2);
+        w2.resize(1500, 900);
+        w2.showTrainingTab();
+        page2->resultTabs()->setCurrentWidget(history);
+        QTest::qWait(300);
+        screenshot(&w2, QStringLiteral("training-runs.png"));
     }
 
     void pauseHoldsTheRun()

@@ -61,6 +61,10 @@ void addOptions(QCommandLineParser& p)
         {QStringLiteral("size"), QStringLiteral("Window size WIDTHxHEIGHT; with --train, the model's input size (N or WxH), as in sinar-cli train."), QStringLiteral("SIZE")},
         {QStringLiteral("window-size"), QStringLiteral("Window size WIDTHxHEIGHT."), QStringLiteral("WxH")},
         {QStringLiteral("train"), QStringLiteral("Open the Training tab with data set DATA and start a run at once (with --run-dir DIR and any sinar-cli train option). With --screenshot, save the window when the run has finished and quit."), QStringLiteral("DATA")},
+        {QStringLiteral("screenshot-after-epoch"),
+         QStringLiteral("With --train and --screenshot: save the window after epoch N of the run instead of at its end, "
+                        "then stop the run (its checkpoint stays) and quit."),
+         QStringLiteral("N")},
         {QStringLiteral("screenshot"),
          QStringLiteral("Save a picture of the window to FILE once loading and classification (or, with --train, the run) are done, then quit."),
          QStringLiteral("FILE")},
@@ -182,6 +186,21 @@ int main(int argc, char** argv)
             return 1;
         }
         const QString shot = p.value(QStringLiteral("screenshot"));
+        const int shotEpoch = p.value(QStringLiteral("screenshot-after-epoch")).toInt();
+        if (!shot.isEmpty() && shotEpoch > 0) {
+            QObject::connect(page->worker(), &ui::TrainingWorker::epoch, &window, [&window, page, shot, shotEpoch](const train::EpochEvent& e) {
+                if (e.epoch != shotEpoch)
+                    return;
+                QTimer::singleShot(400, &window, [&window, page, shot] {
+                    page->curves()->flush();
+                    const bool saved = window.grab().save(shot, "PNG");
+                    std::fprintf(saved ? stdout : stderr, saved ? "sinar: screenshot saved to %s\n" : "sinar: cannot write %s\n",
+                                 qPrintable(shot));
+                    page->stopRun();
+                    QApplication::exit(saved ? 0 : 1);
+                });
+            });
+        }
         QObject::connect(page, &ui::TrainingPage::runFinished, &window, [&window, page, shot](bool ok, const QString& bundle) {
             if (!ok)
                 std::fprintf(stderr, "sinar: the run did not finish: %s\n", qPrintable(page->lastError()));

@@ -107,15 +107,21 @@ ConfusionGallery::ConfusionGallery(const TrainingOutcome& outcome, int truth, in
     list_->setResizeMode(QListView::Adjust);
     list_->setMovement(QListView::Static);
     list_->setWordWrap(true);
-    list_->setUniformItemSizes(true);
+    QPixmap placeholder(128, 128);
+    placeholder.fill(Qt::transparent);
     for (const GalleryEntry& e : entries_) {
-        auto* item = new QListWidgetItem(tr("P(%1) %2\nP(%3) %4\n…")
-                                             .arg(name(predicted))
-                                             .arg(e.confidence, 0, 'f', 3)
-                                             .arg(name(truth))
-                                             .arg(e.truthProbability, 0, 'f', 3));
+        const QString probabilities = truth == predicted ? tr("P(%1) %2").arg(name(predicted)).arg(e.confidence, 0, 'f', 3)
+                                                         : tr("P(%1) %2\nP(%3) %4")
+                                                               .arg(name(predicted))
+                                                               .arg(e.confidence, 0, 'f', 3)
+                                                               .arg(name(truth))
+                                                               .arg(e.truthProbability, 0, 'f', 3);
+        auto* item = new QListWidgetItem(probabilities + QStringLiteral("\n…"));
         item->setToolTip(e.path);
         item->setData(Qt::UserRole, e.path);
+        item->setIcon(QIcon(placeholder));
+        item->setSizeHint(QSize(186, 216));
+        item->setTextAlignment(Qt::AlignHCenter | Qt::AlignTop);
         list_->addItem(item);
     }
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
