@@ -7,6 +7,8 @@
 // epoch, ending with the same model as an uninterrupted run; the GUI thread
 // never stalls while it trains; bad input gives a message in the tab.
 #include <QApplication>
+#include <QComboBox>
+#include <QLineEdit>
 #include <QDir>
 #include <QFile>
 #include <QImage>
@@ -566,6 +568,29 @@ private slots:
         QVERIFY(back.groupDuplicates);
         QCOMPARE(back.cnn.filters, (std::vector<int>{8, 16}));
         QCOMPARE(QString::fromStdString(back.dataPath), data_);
+        // The PneumoniaMNIST preset is the shipped model's recipe (models/pneumoniamnist-cnn.md).
+        auto* preset = page->findChild<QComboBox*>(QStringLiteral("trainingPreset"));
+        QVERIFY(preset);
+        emit preset->activated(2);
+        const QString pneumonia = page->commandLine();
+        for (const char* part : {"--size 28", "--filters 32,64,128", "--stem-stride 1", "--epochs 40"})
+            QVERIFY2(pneumonia.contains(QLatin1String(part)), qPrintable(pneumonia));
+        emit preset->activated(1); // the brain MRI model: the defaults
+        const train::TrainingJobSpec brain = ui::trainSpecFromCommandLine(page->commandLine());
+        QCOMPARE(brain.train.epochs, train::TrainingJobSpec().train.epochs);
+        QCOMPARE(brain.recipe.width, 128);
+        QCOMPARE(brain.cnn.filters, (std::vector<int>{32, 64, 128, 256}));
+
+        // An .npz with class names: the split table names them.
+        SINAR_DATA_OR_SKIP(npz, "pneumoniamnist/pneumoniamnist_trainval.npz");
+        page->findChild<QLineEdit*>(QStringLiteral("npzClassNames"))->setText(QStringLiteral("normal,pneumonia"));
+        page->setDataPath(npz);
+        QVERIFY(runEventLoopUntil([&] { return !page->planning(); }, 60000));
+        QCOMPARE(page->splitTable()->rowCount(), 3);
+        QCOMPARE(page->splitTable()->item(1, 0)->text(), QStringLiteral("pneumonia"));
+        QCOMPARE(page->splitTable()->item(1, 3)->text(), QStringLiteral("389")); // the archive's val subset is the test part
+        QVERIFY(ui::trainSpecFromCommandLine(page->commandLine()).classNames == (std::vector<std::string>{"normal", "pneumonia"}));
+
         QCOMPARE(ui::splitShellWords(QStringLiteral("a 'b c' \"d\\\"e\" f\\ g")),
                  (QStringList{QStringLiteral("a"), QStringLiteral("b c"), QStringLiteral("d\"e"), QStringLiteral("f g")}));
     }

@@ -492,6 +492,12 @@ QWidget* TrainingPage::buildForm()
     split->addRow(tr("Seed"), seed_);
     split->addRow(groupDuplicates_);
     split->addRow(groupByPatient_);
+    npzClassNames_ = new QLineEdit(w);
+    npzClassNames_->setObjectName(QStringLiteral("npzClassNames"));
+    npzClassNames_->setPlaceholderText(tr("e.g. normal,pneumonia"));
+    npzClassNames_->setToolTip(tr("Class names of an .npz, in label order (its labels are numbers)"));
+    split->addRow(tr("Class names (.npz)"), npzClassNames_);
+    connect(npzClassNames_, &QLineEdit::editingFinished, this, [this] { refreshPlan(); });
 
     QFormLayout* model = group(tr("Network (standard CNN)"));
     filters_ = new QLineEdit(w);
@@ -635,6 +641,10 @@ void TrainingPage::setSpec(const train::TrainingJobSpec& s)
     seed_->setValue(static_cast<int>(s.train.seed));
     groupDuplicates_->setChecked(s.groupDuplicates);
     groupByPatient_->setChecked(s.groupByPatient);
+    QStringList names;
+    for (const auto& n : s.classNames)
+        names << QString::fromStdString(n);
+    npzClassNames_->setText(names.join(QLatin1Char(',')));
     QStringList f;
     for (int x : s.cnn.filters)
         f << QString::number(x);
@@ -693,6 +703,9 @@ train::TrainingJobSpec TrainingPage::spec() const
     s.train.seed = static_cast<uint32_t>(seed_->value());
     s.groupDuplicates = groupDuplicates_->isChecked();
     s.groupByPatient = groupByPatient_->isChecked() && groupByPatient_->isEnabled();
+    s.classNames.clear();
+    for (const QString& n : npzClassNames_->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
+        s.classNames.push_back(n.trimmed().toStdString());
     s.cnn.filters.clear();
     for (const QString& x : filters_->text().split(',', Qt::SkipEmptyParts)) {
         bool ok = false;
@@ -838,6 +851,8 @@ void TrainingPage::refreshPlan()
     req.seed = static_cast<uint32_t>(seed_->value());
     req.groupDuplicates = groupDuplicates_->isChecked();
     req.groupByPatient = groupByPatient_->isChecked();
+    for (const QString& n : npzClassNames_->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
+        req.classNames.push_back(n.trimmed().toStdString());
     req.checkDuplicates = checkTwins_;
     imaging::Recipe recipe = spec().recipe;
     req.recipe = recipe;

@@ -183,6 +183,7 @@ private:
     QDoubleSpinBox* valFraction_;
     QCheckBox* groupDuplicates_;
     QCheckBox* groupByPatient_;
+    QLineEdit* npzClassNames_;
     QSpinBox* size_;
     QSpinBox* channels_;
     QCheckBox* keepAspect_;
