@@ -11,13 +11,11 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QImageWriter>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMimeData>
 #include <QPointer>
 #include <QProgressBar>
-#include <QRegularExpression>
 #include <QScrollArea>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -37,7 +35,7 @@
 #include "ui/classify/batch_panel.h"
 #include "ui/classify/classification_panel.h"
 #include "ui/heatmap/heatmap_controls.h"
-#include "ui/heatmap/heatmap_render.h"
+#include "ui/heatmap/heatmap_overlay.h"
 #include "ui/viewer/image_info_panel.h"
 #include "ui/viewer/image_view.h"
 #include "ui/classify/model_catalog.h"
@@ -136,12 +134,6 @@ MainWindow::MainWindow(QWidget* parent)
     connect(view_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
     connect(sideView_, &ImageView::stepRequested, this, &MainWindow::step);
     connect(sideView_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
-    // Side by side, the two views move together: zoom, pan, rotation, flips, window.
-    connect(view_, &ImageView::viewChanged, this, [this] { linkViews(view_, sideView_); });
-    connect(view_, &ImageView::windowChanged, this, [this] { linkViews(view_, sideView_); });
-    connect(sideView_, &ImageView::viewChanged, this, [this] { linkViews(sideView_, view_); });
-    connect(sideView_, &ImageView::windowChanged, this, [this] { linkViews(sideView_, view_); });
-    connect(mpr_, &MprView::planesShown, this, &MainWindow::updateMprOverlay);
     connect(scanWatcher_, &QFutureWatcher<ScanResult>::finished, this, &MainWindow::onScanFinished);
     connect(volumeWatcher_, &QFutureWatcher<VolumeLoad>::finished, this, &MainWindow::onVolumeLoaded);
     connect(scanCancel_, &QToolButton::clicked, this, [this] {
@@ -259,12 +251,7 @@ void MainWindow::buildMenus()
         cache_.clear();
         index_ = shownIndex_ = settledIndex_ = -1;
         loader_.discard();
-        view_->clear();
-        sideView_->clear();
-        heatMap_.release();
-        heatSource_.clear();
-        heatImage_ = {};
-        shownIsDicom_ = false;
+        heat_->clear(); // both views
         panel_->clearImage();
         position_->clear();
         infoPanel_->clear();
@@ -653,22 +640,7 @@ void MainWindow::onLoaded(Loaded l)
 void MainWindow::display(const Loaded& l)
 {
     const bool sameSeries = shownStack_ == l.stack && view_->hasImage();
-    linking_ = true; // the side view follows once it has the new image too
-    view_->setImage(l.image.image, sameSeries); // drops an overlay of another image
-    linking_ = false;
-    if (heatSource_ != QString::fromStdString(l.image.image.source)) {
-        heatMap_.release();
-        heatSource_.clear();
-        heatImage_ = {};
-    }
-    shownIsDicom_ = l.image.dicom;
-    shownFrame_ = l.image.frame;
-    if (sideBySide()) {
-        linking_ = true;
-        sideView_->setImage(l.image.image, sameSeries);
-        linking_ = false;
-        linkViews(view_, sideView_);
-    }
+    heat_->showImage(l.image, sameSeries); // in the view, and side by side in the side view
     shownStack_ = l.stack;
     shownIndex_ = settledIndex_ = l.index;
     updateAnnotations(l);
@@ -679,9 +651,9 @@ void MainWindow::display(const Loaded& l)
         presetActions_[k]->setToolTip(c.available ? QStringLiteral("C %1 W %2").arg(c.center).arg(c.width) : c.reason);
     }
     panel_->setImage(l.image.image);
-    refreshOverlay();
+    heat_->refresh();
     if (mprLayout())
-        followShownSlice();
+        heat_->followShownSlice();
     setWindowTitle(QStringLiteral("%1 — Sinar").arg(l.stack->itemName(static_cast<size_t>(l.index))));
     emit imageShown(l.index);
 }
@@ -767,7 +739,7 @@ void MainWindow::setMprLayout(bool on)
         if (volumeCancel_)
             volumeCancel_->cancel();
         centralStack_->setCurrentWidget(singlePage_);
-        refreshOverlay();
+        heat_->refresh();
         return;
     }
     if (!stack_ || !stack_->dicomSeries) {
@@ -777,8 +749,8 @@ void MainWindow::setMprLayout(bool on)
     }
     if (volumeStack_ == stack_ && mpr_->hasVolume()) {
         centralStack_->setCurrentWidget(mpr_);
-        followShownSlice();
-        refreshOverlay();
+        heat_->followShownSlice();
+        heat_->refresh();
         return;
     }
     if (volumeLoading())
@@ -839,10 +811,10 @@ void MainWindow::onVolumeLoaded()
     }
     volumeStack_ = v.stack;
     mpr_->setVolume(v.volume);
-    followShownSlice();
+    heat_->followShownSlice();
     if (actMpr_->isChecked())
         centralStack_->setCurrentWidget(mpr_);
-    refreshOverlay();
+    heat_->refresh();
 }
 
 bool MainWindow::isIdle() const
@@ -944,28 +916,34 @@ HeatMapControls* MainWindow::heatControls() const
 
 void MainWindow::connectHeatMap()
 {
+    // The overlay draws the map; the window keeps the menu and the settings in step with the controls.
+    heat_ = new HeatMapOverlay(panel_, view_, sideView_, mpr_, this);
+    heat_->setMprQueries([this] { return volumeStack_ && volumeStack_ == shownStack_; }, [this] { return mprLayout(); });
+    connect(heat_, &HeatMapOverlay::exported, this, [this](const QString& path, const QString& error) {
+        if (error.isEmpty())
+            statusBar()->showMessage(tr("Saved %1").arg(path), 4000);
+        else
+            notes_->showNote(tr("Could not export %1: %2.").arg(path, error));
+        emit overlayExported(path, error);
+    });
     HeatMapControls* h = heatControls();
-    connect(panel_, &ClassificationPanel::resultShown, this, &MainWindow::onClassificationShown);
     connect(h, &HeatMapControls::requestChanged, this, [this, h] {
         actOverlay_->setChecked(h->overlayOn());
         if (persistHeatMap_) {
             settings_.setHeatMapOverlay(h->overlayOn());
             settings_.setHeatMapMethod(QString::fromStdString(explain::toString(h->method())));
         }
-        refreshOverlay();
     });
     connect(h, &HeatMapControls::appearanceChanged, this, [this, h] {
         if (persistHeatMap_) {
             settings_.setHeatMapColours(QString::fromStdString(explain::toString(h->colours())));
             settings_.setHeatMapOpacity(static_cast<int>(std::lround(h->opacity() * 100)));
         }
-        refreshOverlay();
     });
     connect(h, &HeatMapControls::sideBySideChanged, this, [this](bool on) {
         actSideBySide_->setChecked(on);
         if (persistHeatMap_)
             settings_.setHeatMapSideBySide(on);
-        applySideBySide(on);
     });
     connect(h, &HeatMapControls::exportRequested, this, &MainWindow::exportOverlayDialog);
 
@@ -1008,211 +986,26 @@ bool MainWindow::sideBySide() const
     return heatControls()->sideBySide();
 }
 
-void MainWindow::applySideBySide(bool on)
-{
-    if (on == sideView_->isVisibleTo(singlePage_))
-        return;
-    sideView_->setVisible(on);
-    if (on && view_->hasImage()) {
-        linking_ = true;
-        sideView_->setImage(view_->image(), false);
-        linking_ = false;
-        linkViews(view_, sideView_);
-    } else if (!on) {
-        sideView_->clear();
-    }
-    refreshOverlay();
-}
-
-void MainWindow::linkViews(ImageView* from, ImageView* to)
-{
-    if (linking_ || !sideBySide() || !from->hasImage() || !to->hasImage())
-        return;
-    linking_ = true;
-    to->setViewState(from->viewState());
-    linking_ = false;
-}
-
 bool MainWindow::heatMapPending() const
 {
-    const HeatMapControls* h = heatControls();
-    if (!h->overlayOn() || !panel_->model() || !view_->hasImage())
-        return false;
-    if (!panel_->autoRun() && !panel_->busy())
-        return false; // nothing will come until the user presses Classify
-    const Classification& c = panel_->lastResult();
-    if (c.source != QString::fromStdString(view_->image().source))
-        return true; // the shown image's result has not come yet
-    if (!c.ok())
-        return false; // not classified: there will be no map
-    return c.heatRequest != h->request();
+    return heat_->pending();
 }
 
-void MainWindow::onClassificationShown(const Classification& c)
+const cv::Mat& MainWindow::heatMap() const
 {
-    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
-    if (c.source != shown)
-        return; // a result of an image no longer on screen
-    if (c.hasHeatMap() && c.heatMap.cols == view_->image().width() && c.heatMap.rows == view_->image().height()) {
-        heatMap_ = c.heatMap;
-        heatSource_ = c.source;
-        heatImage_ = {};
-        heatMethodKey_ = QString::fromStdString(explain::toString(c.heatRequest.method));
-        heatCaption_ = c.heatMethod;
-        if (c.heatClass >= 0 && static_cast<size_t>(c.heatClass) < c.classNames.size())
-            heatCaption_ += QStringLiteral(" · %1").arg(QString::fromStdString(c.classNames[static_cast<size_t>(c.heatClass)]));
-    } else {
-        // No map asked for, or it failed: an older map of this image would
-        // now claim to be what the controls say, so it goes.
-        heatMap_.release();
-        heatSource_.clear();
-        heatImage_ = {};
-    }
-    refreshOverlay();
-}
-
-void MainWindow::refreshOverlay()
-{
-    HeatMapControls* h = heatControls();
-    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
-    const bool have = h->overlayOn() && !heatMap_.empty() && heatSource_ == shown;
-    h->setExportEnabled(have);
-    if (!have) {
-        view_->clearOverlay();
-        sideView_->clearOverlay();
-    } else {
-        // Colour-mapped once per map and colour map; opacity is applied when drawing.
-        if (heatImage_.isNull() || heatImageColours_ != h->colours()) {
-            heatImage_ = heatMapImage(heatMap_, h->colours());
-            heatImageColours_ = h->colours();
-        }
-        if (heatLegend_.isNull() || heatLegendColours_ != h->colours()) {
-            cv::Mat ramp(1, 256, CV_32F);
-            for (int i = 0; i < 256; ++i)
-                ramp.at<float>(0, i) = static_cast<float>(i) / 255.0f;
-            heatLegend_ = heatMapImage(ramp, h->colours());
-            heatLegendColours_ = h->colours();
-        }
-        view_->setOverlayLegend(heatLegend_, heatCaption_);
-        sideView_->setOverlayLegend(heatLegend_, heatCaption_);
-        const bool side = sideBySide();
-        view_->setOverlay(heatImage_, heatSource_);
-        view_->setOverlayVisible(!side);
-        view_->setOverlayOpacity(h->opacity());
-        if (side) {
-            sideView_->setOverlay(heatImage_, heatSource_);
-            sideView_->setOverlayVisible(true);
-            sideView_->setOverlayOpacity(h->opacity());
-        }
-    }
-    updateSideAnnotations();
-    updateMprOverlay();
-}
-
-void MainWindow::updateSideAnnotations()
-{
-    if (!sideBySide())
-        return;
-    ImageView::Annotations a;
-    const HeatMapControls* h = heatControls();
-    if (sideView_->overlayDrawn())
-        a.topLeft = tr("Heat map: %1").arg(heatCaption_);
-    else if (!h->errorText().isEmpty())
-        a.topLeft = tr("No heat map (see the panel)");
-    else
-        a.topLeft = tr("Heat map: computing…");
-    sideView_->setAnnotations(a);
-}
-
-void MainWindow::updateMprOverlay()
-{
-    using dicom::MprPlane;
-    HeatMapControls* h = heatControls();
-    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
-    SliceGeometry slice;
-    const bool candidate = h->overlayOn() && !heatMap_.empty() && heatSource_ == shown && mpr_->hasVolume() &&
-                           volumeStack_ && volumeStack_ == shownStack_ && shownIsDicom_ &&
-                           sliceGeometry(shownFrame_, view_->image(), slice);
-    QStringList drawnOn;
-    bool parallel = false; // some pane has the slice's orientation
-    for (MprPlane plane : {MprPlane::Axial, MprPlane::Coronal, MprPlane::Sagittal}) {
-        ImageView* pane = mpr_->pane(plane);
-        const PlaneGeometry& g = mpr_->geometry(plane);
-        cv::Mat planeMap, mask;
-        if (candidate) {
-            const dicom::Vec3 n = shownFrame_.normal();
-            const dicom::Vec3 m{g.right[1] * g.down[2] - g.right[2] * g.down[1], g.right[2] * g.down[0] - g.right[0] * g.down[2],
-                                g.right[0] * g.down[1] - g.right[1] * g.down[0]};
-            parallel = parallel || std::abs(n[0] * m[0] + n[1] * m[1] + n[2] * m[2]) > 1 - 1e-6;
-        }
-        if (candidate && pane->hasImage() && pane->image().width() == g.width && pane->image().height() == g.height &&
-            mapOntoPlane(heatMap_, slice, g, planeMap, mask)) {
-            pane->setOverlay(heatMapImage(planeMap, h->colours(), mask), QString::fromStdString(pane->image().source));
-            pane->setOverlayOpacity(h->opacity());
-            pane->setOverlayVisible(true);
-            drawnOn << QString::fromStdString(dicom::MprReslicer::name(plane)).toLower();
-        } else {
-            pane->clearOverlay();
-        }
-    }
-    QString note;
-    if (mprLayout() && h->overlayOn()) {
-        if (!drawnOn.isEmpty())
-            note = tr("MPR: the heat map is drawn on the %1 pane, which shows the classified slice.").arg(drawnOn.join(", "));
-        else if (!candidate)
-            note = tr("MPR: the heat map is drawn only on the pane that shows the classified slice.");
-        else if (!parallel)
-            note = tr("MPR: no pane shows the classified slice: it is oblique to the axial, coronal and sagittal "
-                      "planes, so the heat map is drawn in the single view only.");
-        else
-            note = tr("MPR: the crosshair is off the classified slice, so no pane shows its heat map "
-                      "(Up/Down move to a slice).");
-    }
-    h->setNote(note);
-}
-
-void MainWindow::followShownSlice()
-{
-    // In MPR, when a pane is in the acquisition plane (axial, coronal or
-    // sagittal slices), the slice the user scrolls to (and that is
-    // classified) is the one the panes go through: the crosshair moves along
-    // the slice's normal onto its plane, keeping its place within the plane.
-    // Oblique series are left as they are: no pane could show the slice.
-    if (!mpr_->hasVolume() || volumeStack_ != shownStack_ || !shownIsDicom_ || !shownFrame_.hasPosition ||
-        !shownFrame_.hasOrientation)
-        return;
-    const dicom::Vec3 n = shownFrame_.normal();
-    bool inPane = false;
-    for (dicom::MprPlane plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal}) {
-        dicom::Vec3 right, down;
-        dicom::MprReslicer::axesOf(plane, right, down);
-        const dicom::Vec3 m{right[1] * down[2] - right[2] * down[1], right[2] * down[0] - right[0] * down[2],
-                            right[0] * down[1] - right[1] * down[0]};
-        inPane = inPane || std::abs(n[0] * m[0] + n[1] * m[1] + n[2] * m[2]) > 1 - 1e-6;
-    }
-    if (!inPane)
-        return;
-    const dicom::Vec3 c = mpr_->crosshair();
-    const dicom::Vec3& p = shownFrame_.position;
-    const double d = (p[0] - c[0]) * n[0] + (p[1] - c[1]) * n[1] + (p[2] - c[2]) * n[2];
-    if (std::abs(d) < 1e-9)
-        return;
-    mpr_->setCrosshair({c[0] + d * n[0], c[1] + d * n[1], c[2] + d * n[2]});
+    return heat_->heatMap();
 }
 
 void MainWindow::exportOverlayDialog()
 {
-    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
-    if (!heatControls()->overlayOn() || heatMap_.empty() || heatSource_ != shown) {
+    if (!heatControls()->overlayOn() || !heat_->hasMapOfShownImage()) {
         notes_->showNote(tr("There is no heat map of the shown image to export: turn the overlay on (O) and wait for it."));
         return;
     }
     QString folder = settings_.exportFolder();
     if (folder.isEmpty() || !QFileInfo(folder).isDir())
         folder = QDir::homePath();
-    QString base = QFileInfo(heatSource_).completeBaseName();
-    base.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
-    const QString suggested = QDir(folder).filePath(QStringLiteral("%1-%2.png").arg(base, heatMethodKey_));
+    const QString suggested = QDir(folder).filePath(heat_->suggestedFileName());
     QString path = QFileDialog::getSaveFileName(this, tr("Export the image with its heat map"), suggested, tr("PNG images (*.png)"));
     if (path.isEmpty())
         return;
@@ -1224,40 +1017,7 @@ void MainWindow::exportOverlayDialog()
 
 void MainWindow::exportOverlayPng(const QString& path)
 {
-    const QString shown = view_->hasImage() ? QString::fromStdString(view_->image().source) : QString();
-    if (heatMap_.empty() || heatSource_ != shown) {
-        const QString error = tr("there is no heat map of the shown image");
-        notes_->showNote(tr("Could not export %1: %2.").arg(path, error));
-        emit overlayExported(path, error);
-        return;
-    }
-    // Blending and PNG encoding of a large image take a while: in the background.
-    const QImage rendered = view_->renderedImage(); // the current window, at the image's size
-    const cv::Mat map = heatMap_;
-    const explain::ColourMap colours = heatControls()->colours();
-    const double opacity = heatControls()->opacity();
-    auto* watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
-        const QString error = watcher->result();
-        watcher->deleteLater();
-        if (error.isEmpty())
-            statusBar()->showMessage(tr("Saved %1").arg(path), 4000);
-        else
-            notes_->showNote(tr("Could not export %1: %2.").arg(path, error));
-        emit overlayExported(path, error);
-    });
-    watcher->setFuture(QtConcurrent::run([rendered, map, colours, opacity, path]() -> QString {
-        const QImage blended = blendHeatMap(rendered, map, colours, opacity);
-        if (blended.isNull())
-            return QObject::tr("the heat map does not match the image's size");
-        const QFileInfo info(path);
-        if (!info.absoluteDir().exists())
-            return QObject::tr("the folder %1 does not exist").arg(info.absolutePath());
-        QImageWriter writer(path, "png");
-        if (!writer.write(blended))
-            return writer.errorString();
-        return QString();
-    }));
+    heat_->exportPng(path); // overlayExported follows
 }
 
 void MainWindow::closeEvent(QCloseEvent* e)

@@ -6,7 +6,6 @@
 // (side by side, views linked), or on the MPR pane in the classified slice's
 // plane.
 #include <QFutureWatcher>
-#include <QImage>
 #include <QMainWindow>
 #include <map>
 #include <memory>
@@ -39,6 +38,7 @@ namespace sinar::ui {
 class BatchPanel;
 class ClassificationPanel;
 class HeatMapControls;
+class HeatMapOverlay;
 class ImageInfoPanel;
 class ImageView;
 class MprView;
@@ -100,7 +100,7 @@ public:
     void setSideBySide(bool on);
     bool sideBySide() const;
     // The map of the image on screen (CV_32F at its size), or empty.
-    const cv::Mat& heatMap() const { return heatMap_; }
+    const cv::Mat& heatMap() const;
     // The overlay is on but the shown image's map (or the reason there is
     // none) has not arrived yet.
     bool heatMapPending() const;
@@ -144,14 +144,7 @@ private:
     void exportView();
     void onVolumeLoaded();
     void connectHeatMap();
-    void onClassificationShown(const Classification& c);
-    void refreshOverlay();
-    void updateMprOverlay();
-    void followShownSlice();
-    void linkViews(ImageView* from, ImageView* to);
-    void applySideBySide(bool on);
     void exportOverlayDialog();
-    void updateSideAnnotations();
     HeatMapControls* heatControls() const;
     void connectTraining();
     QTabWidget* centralTabs_ = nullptr;
@@ -211,19 +204,7 @@ private:
     QAction* actAutoRun_ = nullptr;
     QList<QAction*> presetActions_;
 
-    // The heat map of the shown image (from its classification), its colour
-    // image and where the shown slice lies (for MPR).
-    cv::Mat heatMap_;
-    QString heatSource_;
-    QString heatCaption_; // "Grad-CAM · glioma"
-    QString heatMethodKey_; // "gradcam", for file names
-    QImage heatImage_;
-    explain::ColourMap heatImageColours_ = explain::ColourMap::Jet;
-    QImage heatLegend_; // the colour map as a 256x1 ramp for the view's colour bar
-    explain::ColourMap heatLegendColours_ = explain::ColourMap::Jet;
-    bool shownIsDicom_ = false;
-    dicom::FrameAttributes shownFrame_;
-    bool linking_ = false;
+    HeatMapOverlay* heat_ = nullptr; // draws the shown image's heat map on the views
     bool persistHeatMap_ = true; // false while applying settings or command-line choices
     QAction* actOverlay_ = nullptr;
     QAction* actSideBySide_ = nullptr;
