@@ -41,8 +41,6 @@
 #include "ui/classify/model_catalog.h"
 #include "ui/classify/model_handle.h"
 #include "ui/viewer/mpr_view.h"
-#include "dicom/slice_stack.h"
-#include "common/parallel.h"
 #include "ui/widgets/notification_bar.h"
 #include "ui/shell/shortcuts_dialog.h"
 #include "ui/viewer/study_browser.h"
@@ -60,7 +58,7 @@ MainWindow::MainWindow(QWidget* parent)
       loader_(this, [this](Loaded l) { onLoaded(std::move(l)); }),
       scanWatcher_(new QFutureWatcher<ScanResult>(this))
 {
-    volumeWatcher_ = new QFutureWatcher<VolumeLoad>(this);
+    volumes_ = new VolumeLoader(this);
     Theme::initResources();
     // Scanning, loading, classification and a batch may all run at once.
     QThreadPool::globalInstance()->setMaxThreadCount(std::max(QThreadPool::globalInstance()->maxThreadCount(), 4));
@@ -135,7 +133,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(sideView_, &ImageView::stepRequested, this, &MainWindow::step);
     connect(sideView_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
     connect(scanWatcher_, &QFutureWatcher<ScanResult>::finished, this, &MainWindow::onScanFinished);
-    connect(volumeWatcher_, &QFutureWatcher<VolumeLoad>::finished, this, &MainWindow::onVolumeLoaded);
+    connect(volumes_, &VolumeLoader::loaded, this, &MainWindow::onVolumeLoaded);
     connect(scanCancel_, &QToolButton::clicked, this, [this] {
         if (scanCancelToken_)
             scanCancelToken_->cancel();
@@ -160,10 +158,8 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    if (volumeCancel_)
-        volumeCancel_->cancel();
-    volumeWatcher_->disconnect(this);
-    volumeWatcher_->waitForFinished();
+    delete volumes_; // cancels and waits for a volume being built
+    volumes_ = nullptr;
     if (scanCancelToken_)
         scanCancelToken_->cancel();
     scanWatcher_->disconnect(this);
@@ -255,8 +251,7 @@ void MainWindow::buildMenus()
         panel_->clearImage();
         position_->clear();
         infoPanel_->clear();
-        if (volumeCancel_)
-            volumeCancel_->cancel();
+        volumes_->cancel();
         mpr_->clear();
         volumeStack_.reset();
         setMprLayout(false);
@@ -563,7 +558,7 @@ void MainWindow::showSeries(std::shared_ptr<const ImageStack> stack, int index)
         stack_ = std::move(stack);
         browser_->setCurrent(stack_);
         if (volumeLoading()) {
-            volumeCancel_->cancel(); // onVolumeLoaded starts on the new series
+            volumes_->cancel(); // onVolumeLoaded starts on the new series
         } else if (mprLayout()) {
             setMprLayout(true); // follow the new series in the MPR layout
         }
@@ -724,7 +719,7 @@ void MainWindow::loadModel(const QString& path)
 
 bool MainWindow::volumeLoading() const
 {
-    return volumeWatcher_->isRunning();
+    return volumes_->loading();
 }
 
 bool MainWindow::mprLayout() const
@@ -736,8 +731,7 @@ void MainWindow::setMprLayout(bool on)
 {
     actMpr_->setChecked(on);
     if (!on) {
-        if (volumeCancel_)
-            volumeCancel_->cancel();
+        volumes_->cancel();
         centralStack_->setCurrentWidget(singlePage_);
         heat_->refresh();
         return;
@@ -755,48 +749,16 @@ void MainWindow::setMprLayout(bool on)
     }
     if (volumeLoading())
         return;
-    volumeCancel_ = std::make_shared<CancelToken>();
     scanProgress_->setRange(0, 0);
     scanProgress_->setVisible(true);
     statusBar()->showMessage(tr("Building the volume of %1…").arg(stack_->title()));
-    auto stack = stack_;
-    auto token = volumeCancel_;
-    volumeWatcher_->setFuture(QtConcurrent::run([stack, token]() -> VolumeLoad {
-        VolumeLoad v;
-        v.stack = stack;
-        try {
-            const std::vector<dicom::SliceStack> stacks = dicom::SliceSorter::sort(*stack->dicomSeries);
-            const dicom::SliceStack* best = nullptr;
-            for (const auto& s : stacks)
-                if (s.isVolume() && (!best || s.slices.size() > best->slices.size()))
-                    best = &s;
-            if (!best) {
-                QStringList why;
-                for (const auto& s : stacks)
-                    for (const auto& n : s.notes)
-                        why << QString::fromStdString(n);
-                v.error = QObject::tr("%1 is not a volume (%2).")
-                              .arg(stack->title(), why.isEmpty() ? QObject::tr("too few slices or no positions") : why.join(QStringLiteral("; ")));
-                return v;
-            }
-            v.volume = std::make_shared<const dicom::Volume>(
-                dicom::Volume::load(*best, std::max(1, defaultThreadCount() - 1), {}, token.get()));
-        } catch (const Cancelled&) {
-            v.error.clear();
-        } catch (const Error& e) {
-            v.error = QString::fromStdString(e.what());
-        } catch (const std::exception& e) {
-            v.error = QString::fromLatin1(e.what());
-        }
-        return v;
-    }));
+    volumes_->load(stack_);
 }
 
-void MainWindow::onVolumeLoaded()
+void MainWindow::onVolumeLoaded(const VolumeLoader::Result& v)
 {
     scanProgress_->setVisible(scanning());
     statusBar()->clearMessage();
-    const VolumeLoad v = volumeWatcher_->result();
     if (v.stack != stack_) {
         if (actMpr_->isChecked())
             setMprLayout(true);

@@ -20,7 +20,7 @@
 #include "ui/viewer/image_stack.h"
 #include "ui/widgets/latest_runner.h"
 #include "ui/viewer/study_scanner.h"
-#include "dicom/volume.h"
+#include "ui/viewer/volume_loader.h"
 
 class QAction;
 class QActionGroup;
@@ -142,7 +142,7 @@ private:
     void showShortcuts();
     void showAbout();
     void exportView();
-    void onVolumeLoaded();
+    void onVolumeLoaded(const VolumeLoader::Result& result);
     void connectHeatMap();
     void exportOverlayDialog();
     HeatMapControls* heatControls() const;
@@ -173,13 +173,7 @@ private:
     QStackedWidget* centralStack_;
     MprView* mpr_;
     QAction* actMpr_ = nullptr;
-    struct VolumeLoad {
-        std::shared_ptr<const ImageStack> stack;
-        std::shared_ptr<const dicom::Volume> volume;
-        QString error;
-    };
-    QFutureWatcher<VolumeLoad>* volumeWatcher_;
-    std::shared_ptr<CancelToken> volumeCancel_;
+    VolumeLoader* volumes_; // builds the MPR volume of the current series
     std::shared_ptr<const ImageStack> volumeStack_; // the stack mpr_ shows
 
     std::shared_ptr<const ImageStack> stack_;
