@@ -36,6 +36,7 @@
 #include "ui/classify/classification_panel.h"
 #include "ui/heatmap/heatmap_controls.h"
 #include "ui/heatmap/heatmap_overlay.h"
+#include "ui/viewer/corner_annotations.h"
 #include "ui/viewer/image_info_panel.h"
 #include "ui/viewer/image_view.h"
 #include "ui/classify/model_catalog.h"
@@ -638,7 +639,7 @@ void MainWindow::display(const Loaded& l)
     heat_->showImage(l.image, sameSeries); // in the view, and side by side in the side view
     shownStack_ = l.stack;
     shownIndex_ = settledIndex_ = l.index;
-    updateAnnotations(l);
+    view_->setAnnotations(CornerAnnotations::of(*l.stack, l.index, l.image));
     infoPanel_->showImage(*l.stack, l.index, l.image);
     for (int k = 0; k < presetActions_.size(); ++k) {
         const WindowChoice c = windowPreset(l.image.image, static_cast<WindowPresetKind>(k));
@@ -651,52 +652,6 @@ void MainWindow::display(const Loaded& l)
         heat_->followShownSlice();
     setWindowTitle(QStringLiteral("%1 — Sinar").arg(l.stack->itemName(static_cast<size_t>(l.index))));
     emit imageShown(l.index);
-}
-
-void MainWindow::updateAnnotations(const Loaded& l)
-{
-    const SeriesLabels& s = l.stack->labels();
-    const imaging::Image& img = l.image.image;
-    ImageView::Annotations a;
-    QStringList tl, tr_, bl;
-    if (l.image.dicom) {
-        tl << (s.patientName.isEmpty() ? tr("(no name)") : s.patientName);
-        if (!s.patientId.isEmpty())
-            tl << tr("ID %1").arg(s.patientId);
-        QString birth = dicomDateText(l.image.info.patientBirthDate);
-        if (!s.patientSex.isEmpty())
-            birth += (birth.isEmpty() ? QString() : QStringLiteral("  ")) + s.patientSex;
-        if (!birth.isEmpty())
-            tl << birth;
-        if (!s.studyDescription.isEmpty())
-            tr_ << s.studyDescription;
-        if (!s.studyDate.isEmpty())
-            tr_ << dicomDateText(s.studyDate.toStdString());
-        tr_ << QStringLiteral("%1 %2").arg(s.modality, l.stack->title());
-    } else {
-        tl << QFileInfo(l.stack->item(static_cast<size_t>(l.index)).path).fileName();
-        tr_ << s.studyDescription + '/' + s.seriesDescription;
-    }
-    bl << tr("Image %1 / %2").arg(l.index + 1).arg(l.stack->size());
-    const StackItem& item = l.stack->item(static_cast<size_t>(l.index));
-    if (item.frameCount > 1)
-        bl << tr("Frame %1 / %2").arg(item.frame + 1).arg(item.frameCount);
-    QString size = QStringLiteral("%1 × %2").arg(img.width()).arg(img.height());
-    if (img.spacingX != 1.0 || img.spacingY != 1.0)
-        size += QStringLiteral("  %1 × %2 mm").arg(img.spacingX, 0, 'g', 3).arg(img.spacingY, 0, 'g', 3);
-    bl << size;
-    if (l.image.dicom) {
-        if (l.image.info.sliceThickness > 0)
-            bl << tr("Thickness %1 mm").arg(l.image.info.sliceThickness, 0, 'g', 3);
-        if (l.image.frame.hasPosition) {
-            const auto& p = l.image.frame.position;
-            bl << tr("Position %1, %2, %3 mm").arg(p[0], 0, 'f', 1).arg(p[1], 0, 'f', 1).arg(p[2], 0, 'f', 1);
-        }
-    }
-    a.topLeft = tl.join('\n');
-    a.topRight = tr_.join('\n');
-    a.bottomLeft = bl.join('\n');
-    view_->setAnnotations(a);
 }
 
 void MainWindow::applyWindowPreset(int kind)

@@ -2,9 +2,11 @@
 // Sinar's main window: study browser (left), image view (centre), the
 // classification panel (right) and batch results (bottom). Opening, scanning
 // and image loading run in the background; the window never waits for them.
-// The heat map of the shown image is drawn over it, or beside the plain image
-// (side by side, views linked), or on the MPR pane in the classified slice's
-// plane.
+// It composes panels and connects them; the pieces with state of their own
+// live in their classes: ImageInfoPanel (the Image information dock),
+// CornerAnnotations (the view's corners), HeatMapOverlay (the heat map on the
+// single, side-by-side and MPR views, and its export), VolumeLoader (the MPR
+// volume) and TrainingPage (the Training tab).
 #include <QFutureWatcher>
 #include <QMainWindow>
 #include <map>
@@ -132,7 +134,6 @@ private:
     void onScanFinished();
     void onLoaded(Loaded loaded);
     void display(const Loaded& loaded);
-    void updateAnnotations(const Loaded& loaded);
     void updateRecentMenu();
     void openFileDialog();
     void openFolderDialog();
