@@ -65,6 +65,33 @@ private slots:
         QCOMPARE(d.classCounts(), (std::vector<size_t>{1321, 1339, 1591, 1457}));
     }
 
+    // A data set whose labels do not fit a model's classes is refused, for
+    // every kind: an .npz with fewer labels, folders or CSV rows with unknown names.
+    void dataSetNotFittingTheModelIsRefused()
+    {
+        SINAR_DATA_OR_SKIP(npz, "pneumoniamnist/pneumoniamnist_trainval.npz");
+        const std::vector<std::string> brain{"glioma", "meningioma", "notumor", "pituitary"};
+        data::DatasetOptions o;
+        o.subset = "val";
+        o.classNames = brain;
+        try {
+            data::openDataset(npz.toStdString(), o);
+            QFAIL("a 2-label archive was taken for a 4-class model");
+        } catch (const Error& e) {
+            QVERIFY2(QString::fromStdString(e.what()).contains("2 classes"), e.what());
+        }
+        o.classNames = {"normal", "pneumonia"};
+        QCOMPARE(data::openDataset(npz.toStdString(), o).classNames().size(), size_t(2));
+
+        QTemporaryDir tmp;
+        test::makeClassFolder(tmp.path(), {"glioma", "zebra"}, 2);
+        data::Dataset folder = data::openDataset(tmp.path().toStdString());
+        QVERIFY_THROWS_EXCEPTION(Error, folder.remapClasses(brain));
+        test::writeFile(tmp.filePath("list.csv"), "glioma/img_000.png,glioma\nzebra/img_000.png,zebra\n");
+        data::Dataset csv = data::openDataset(tmp.filePath("list.csv").toStdString());
+        QVERIFY_THROWS_EXCEPTION(Error, csv.remapClasses(brain));
+    }
+
     void missingFolderIsAnError()
     {
         const QString m = errorOf([&] { data::openDataset(tmp_.filePath("nope").toStdString()); });

@@ -229,6 +229,17 @@ Dataset openNpz(const std::string& npzPath, const DatasetOptions& options)
         maxLabel = std::max(maxLabel, static_cast<int>(v));
     }
     std::vector<std::string> names = options.classNames;
+    if (!names.empty() && maxLabel + 1 < static_cast<int>(names.size())) {
+        // A model's (or the user's) classes that the archive's labels do not fill: a
+        // different data set, whose metrics would silently pair the wrong classes.
+        std::string expected;
+        for (const auto& c : names)
+            expected += (expected.empty() ? "" : ", ") + c;
+        throw Error("the labels of '" + subset + "' name " + std::to_string(maxLabel + 1) + " classes (0-" +
+                        std::to_string(maxLabel) + ") where " + std::to_string(names.size()) + " are expected (" + expected +
+                        "); this is not the data set these classes belong to",
+                    npzPath);
+    }
     if (names.empty())
         names = medmnistClassNames(npzPath);
     if (names.empty() || static_cast<int>(names.size()) <= maxLabel) {
