@@ -19,7 +19,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 for c in glioma meningioma notumor pituitary; do
   mkdir -p "$work/data/$c"
-  ls "$src/$c" | sort | head -n "$per_class" | while read -r f; do ln -s "$src/$c/$f" "$work/data/$c/$f"; done
+  files=("$src/$c"/*)
+  for f in "${files[@]:0:$per_class}"; do ln -s "$f" "$work/data/$c/"; done
 done
 opts=(--epochs "$epochs" --threads 2 --seed 0)
 
