@@ -14,7 +14,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMimeData>
-#include <QPointer>
+#include <QFutureWatcher>
 #include <QProgressBar>
 #include <QScrollArea>
 #include <QStackedWidget>
@@ -57,7 +57,7 @@ constexpr size_t kCacheSize = 48;
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent),
       loader_(this, [this](Loaded l) { onLoaded(std::move(l)); }),
-      scanWatcher_(new QFutureWatcher<ScanResult>(this))
+      opener_(new StudyOpener(this))
 {
     volumes_ = new VolumeLoader(this);
     Theme::initResources();
@@ -133,12 +133,14 @@ MainWindow::MainWindow(QWidget* parent)
     connect(view_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
     connect(sideView_, &ImageView::stepRequested, this, &MainWindow::step);
     connect(sideView_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
-    connect(scanWatcher_, &QFutureWatcher<ScanResult>::finished, this, &MainWindow::onScanFinished);
-    connect(volumes_, &VolumeLoader::loaded, this, &MainWindow::onVolumeLoaded);
-    connect(scanCancel_, &QToolButton::clicked, this, [this] {
-        if (scanCancelToken_)
-            scanCancelToken_->cancel();
+    connect(opener_, &StudyOpener::started, this, &MainWindow::onScanStarted);
+    connect(opener_, &StudyOpener::progress, scanProgress_, [this](long long done, long long total) {
+        scanProgress_->setRange(0, static_cast<int>(std::max<long long>(total, 1)));
+        scanProgress_->setValue(static_cast<int>(done));
     });
+    connect(opener_, &StudyOpener::finished, this, &MainWindow::onScanFinished);
+    connect(volumes_, &VolumeLoader::loaded, this, &MainWindow::onVolumeLoaded);
+    connect(scanCancel_, &QToolButton::clicked, opener_, &StudyOpener::cancel);
 
     // Settings: theme, layout, viewer options, last model.
     resize(1440, 900);
@@ -161,10 +163,8 @@ MainWindow::~MainWindow()
 {
     delete volumes_; // cancels and waits for a volume being built
     volumes_ = nullptr;
-    if (scanCancelToken_)
-        scanCancelToken_->cancel();
-    scanWatcher_->disconnect(this);
-    scanWatcher_->waitForFinished();
+    delete opener_; // cancels and waits for a scan
+    opener_ = nullptr;
 }
 
 void MainWindow::buildDocks()
@@ -465,59 +465,30 @@ void MainWindow::openFolderDialog()
 
 bool MainWindow::scanning() const
 {
-    return scanWatcher_->isRunning();
+    return opener_->scanning();
 }
 
 void MainWindow::openPaths(const QStringList& paths)
 {
-    if (paths.isEmpty())
-        return;
-    if (scanning()) {
-        pendingScans_ << paths; // after the running scan
-        return;
-    }
+    opener_->open(paths); // after a running scan, if there is one
+}
+
+void MainWindow::onScanStarted(const QStringList& paths)
+{
     for (const QString& p : paths)
         settings_.addRecentPath(p);
     updateRecentMenu();
-    scanCancelToken_ = std::make_shared<CancelToken>();
     scanProgress_->setRange(0, 0);
     scanProgress_->setVisible(true);
     scanCancel_->setVisible(true);
     statusBar()->showMessage(tr("Opening %1…").arg(paths.size() == 1 ? QFileInfo(paths.first()).fileName() : tr("%1 items").arg(paths.size())));
-    auto token = scanCancelToken_;
-    QPointer<QProgressBar> bar = scanProgress_;
-    scanWatcher_->setFuture(QtConcurrent::run([paths, token, bar]() -> ScanResult {
-        auto progress = [bar](long long done, long long total, const std::string&) {
-            QMetaObject::invokeMethod(
-                qApp,
-                [bar, done, total] {
-                    if (bar) {
-                        bar->setRange(0, static_cast<int>(std::max<long long>(total, 1)));
-                        bar->setValue(static_cast<int>(done));
-                    }
-                },
-                Qt::QueuedConnection);
-        };
-        try {
-            return StudyScanner::scan(paths, token.get(), progress);
-        } catch (const Cancelled&) {
-            ScanResult r;
-            r.skipped = -1; // marks a cancelled scan
-            return r;
-        } catch (const std::exception& e) {
-            ScanResult r;
-            r.failures.push_back({paths.join(", ").toStdString(), e.what()});
-            return r;
-        }
-    }));
 }
 
-void MainWindow::onScanFinished()
+void MainWindow::onScanFinished(const ScanResult& r)
 {
     scanProgress_->setVisible(false);
     scanCancel_->setVisible(false);
     statusBar()->clearMessage();
-    const ScanResult r = scanWatcher_->result();
     if (r.skipped < 0) {
         statusBar()->showMessage(tr("Opening cancelled"), 4000);
     } else {
@@ -542,11 +513,6 @@ void MainWindow::onScanFinished()
             notes_->showNote(tr("No images found."));
         }
         emit scanFinished(static_cast<int>(r.series.size()));
-    }
-    if (!pendingScans_.isEmpty()) {
-        const QStringList next = pendingScans_;
-        pendingScans_.clear();
-        openPaths(next);
     }
 }
 

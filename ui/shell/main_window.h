@@ -6,22 +6,21 @@
 // live in their classes: ImageInfoPanel (the Image information dock),
 // CornerAnnotations (the view's corners), HeatMapOverlay (the heat map on the
 // single, side-by-side and MPR views, and its export), VolumeLoader (the MPR
-// volume) and TrainingPage (the Training tab).
-#include <QFutureWatcher>
+// volume), StudyOpener (scanning what is opened) and TrainingPage (the
+// Training tab).
 #include <QMainWindow>
 #include <map>
 #include <memory>
 #include <optional>
 #include <opencv2/core.hpp>
 
-#include "common/cancel_token.h"
 #include "explain/colour_map.h"
 #include "explain/explain.h"
 #include "ui/shell/app_settings.h"
 #include "ui/classify/classifier.h"
 #include "ui/viewer/image_stack.h"
 #include "ui/widgets/latest_runner.h"
-#include "ui/viewer/study_scanner.h"
+#include "ui/viewer/study_opener.h"
 #include "ui/viewer/volume_loader.h"
 
 class QAction;
@@ -131,7 +130,8 @@ private:
     };
     void buildMenus();
     void buildDocks();
-    void onScanFinished();
+    void onScanStarted(const QStringList& paths);
+    void onScanFinished(const ScanResult& result);
     void onLoaded(Loaded loaded);
     void display(const Loaded& loaded);
     void updateRecentMenu();
@@ -185,10 +185,8 @@ private:
     std::map<int, LoadedImage> cache_; // recently loaded images of the current stack
     LatestRunner<Loaded> loader_;
 
-    QFutureWatcher<ScanResult>* scanWatcher_;
-    std::shared_ptr<CancelToken> scanCancelToken_;
-    QStringList pendingScans_;
-    QString scanFocus_;
+    StudyOpener* opener_; // scans what is opened
+    QString scanFocus_;   // the file to show first when the next scan ends
 
     QMenu* recentMenu_ = nullptr;
     QActionGroup* themeGroup_ = nullptr;
