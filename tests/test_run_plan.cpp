@@ -180,7 +180,7 @@ private slots:
     void brainSubsetSplitIsTheTrainingSplit()
     {
         if (brain_.isEmpty())
-            QSKIP("real data not found: brain-mri/Training");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("real data not found: brain-mri/Training"));
         train::RunPlanRequest r;
         r.dataPath = brain_.toStdString();
         r.seed = 7;
@@ -353,7 +353,7 @@ private slots:
     void patientsStayOnOneSide()
     {
         if (dicomSet_.isEmpty())
-            QSKIP("real DICOM data or dcmodify not found");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("real DICOM data or dcmodify not found"));
         train::RunPlanRequest r;
         r.dataPath = dicomSet_.toStdString();
         r.recipe.width = r.recipe.height = 32;
@@ -432,7 +432,7 @@ private slots:
     void cancelStopsThePlan()
     {
         if (brain_.isEmpty())
-            QSKIP("real data not found: brain-mri/Training");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("real data not found: brain-mri/Training"));
         train::RunPlanRequest r;
         r.dataPath = brain_.toStdString();
         r.checkDuplicates = true;

@@ -198,4 +198,9 @@ QJsonObject imagenetSideCar(const QString& pretrainedModel)
     return side;
 }
 
+bool strictTests()
+{
+    return qEnvironmentVariable("CI") == QLatin1String("true") || qEnvironmentVariable("SINAR_STRICT_TESTS") == QLatin1String("1");
+}
+
 } // namespace sinar::test

@@ -40,10 +40,24 @@ cv::Mat patternImage(int cls, int index, int size);
 // data (`pretrainedModel`): its 1000 class names and 224x224 RGB [-1, 1] input.
 QJsonObject imagenetSideCar(const QString& pretrainedModel);
 
+// True in CI (CI=true, as the CI runner sets it) or with SINAR_STRICT_TESTS=1:
+// then missing real data or a missing tool fails a test instead of skipping it,
+// so a suite cannot pass by skipping what it was meant to check.
+bool strictTests();
 } // namespace sinar::test
 
-// Declares `var` as the full path of `rel` below the real data folder, or skips the test.
+// Skips the calling test with `why` on a developer's machine; fails it in CI.
+#define SINAR_SKIP_OR_FAIL(why)                                                                       \
+    do {                                                                                              \
+        const QString sinarWhy_ = (why);                                                              \
+        if (sinar::test::strictTests())                                                               \
+            QFAIL(qPrintable(sinarWhy_ + QStringLiteral(" (required in CI)")));                       \
+        QSKIP(qPrintable(sinarWhy_));                                                                 \
+    } while (false)
+
+// Declares `var` as the full path of `rel` below the real data folder, or skips
+// the test (fails it in CI).
 #define SINAR_DATA_OR_SKIP(var, rel)                                                                  \
     const QString var = sinar::test::dataPath(rel);                                                  \
     if (var.isEmpty() || !QFileInfo::exists(var))                                                    \
-        QSKIP(qPrintable(QStringLiteral("real data not found: %1 (set SINAR_DATA to the data folder)").arg(rel)));
+        SINAR_SKIP_OR_FAIL(QStringLiteral("real data not found: %1 (set SINAR_DATA to the data folder)").arg(rel));

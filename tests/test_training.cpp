@@ -236,7 +236,7 @@ private slots:
     void lossFallsOnRealImages()
     {
         if (csv_.isEmpty())
-            QSKIP("real data not found");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("real data not found"));
         Recorder rec;
         const QString out = tmp_.filePath("brain.sinar");
         CancelToken token;
@@ -287,7 +287,7 @@ private slots:
     void sameSeedSameSplitAndStart()
     {
         if (csv_.isEmpty())
-            QSKIP("real data not found");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("real data not found"));
         auto spec = smallSpec(csv_, tmp_.filePath("a.sinar"));
         spec.train.epochs = 1;
         Recorder a, b;
@@ -314,7 +314,7 @@ private slots:
     void cancelThenResume()
     {
         if (csv_.isEmpty())
-            QSKIP("real data not found");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("real data not found"));
         QFETCH(QString, optimizer);
         QFETCH(bool, midEpoch);
         auto spec = smallSpec(csv_, tmp_.filePath("straight-" + optimizer + ".sinar"));
@@ -449,7 +449,7 @@ private slots:
     void cancelIsPrompt()
     {
         if (csv_.isEmpty())
-            QSKIP("real data not found");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("real data not found"));
         auto spec = smallSpec(csv_, tmp_.filePath("prompt.sinar"));
         spec.train.epochs = 100;
         Progress progress;
@@ -465,7 +465,7 @@ private slots:
     void pauseHoldsTraining()
     {
         if (csv_.isEmpty())
-            QSKIP("real data not found");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("real data not found"));
         auto spec = smallSpec(csv_, tmp_.filePath("pause.sinar"));
         spec.train.epochs = 100;
         Progress progress;
@@ -575,7 +575,7 @@ private slots:
     void refusesToOverwrite()
     {
         if (csv_.isEmpty())
-            QSKIP("real data not found");
+            SINAR_SKIP_OR_FAIL(QStringLiteral("real data not found"));
         const QString out = tmp_.filePath("exists.sinar");
         test::writeFile(out, "precious");
         auto spec = smallSpec(csv_, out);
