@@ -252,6 +252,12 @@ private slots:
         // The bundle is in the model library and the viewer's chooser.
         const QString library = tmp_.filePath(QStringLiteral("library"));
         QCOMPARE(QDir(library).entryList({QStringLiteral("*.sinar")}).size(), 1);
+        const QStringList cards = QDir(library).entryList({QStringLiteral("*.md")});
+        QCOMPARE(cards.size(), 1);
+        QVERIFY(readAll(library + '/' + cards.first()).contains("sinar-cli train"));
+        auto* chooser = w.classificationPanel()->findChild<QComboBox*>(QStringLiteral("modelCombo"));
+        QVERIFY(chooser);
+        QVERIFY(chooser->findText(QStringLiteral("run-a")) >= 0); // the viewer offers it at once
 
         // A confusion cell opens its images, most confident first.
         int cellT = 0, cellP = 0;

@@ -1290,11 +1290,41 @@ void TrainingPage::addToLibrary()
         log(tr("could not add the model to the library %1").arg(folder));
         return;
     }
-    // Its model card: the report next to it.
+    // Its model card (like the shipped models' *.md) and the full report next to it.
+    const QString base = folder + QLatin1Char('/') + QFileInfo(name).completeBaseName();
     const QString report = outcome_.runDir + QStringLiteral("/report.html");
     if (QFileInfo::exists(report)) {
-        QFile::remove(folder + QLatin1Char('/') + QFileInfo(name).completeBaseName() + QStringLiteral(".html"));
-        QFile::copy(report, folder + QLatin1Char('/') + QFileInfo(name).completeBaseName() + QStringLiteral(".html"));
+        QFile::remove(base + QStringLiteral(".html"));
+        QFile::copy(report, base + QStringLiteral(".html"));
+    }
+    QFile card(base + QStringLiteral(".md"));
+    if (card.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        const eval::Report& t = outcome_.test;
+        QString md = QStringLiteral("# %1\n\nTrained in Sinar's Training tab.\n\n").arg(QFileInfo(name).completeBaseName());
+        md += QStringLiteral("* Data: `%1` — %2 train, %3 validation, %4 held-out test images\n")
+                  .arg(QString::fromStdString(spec().dataPath))
+                  .arg(outcome_.trainCount)
+                  .arg(outcome_.valCount)
+                  .arg(outcome_.testCount);
+        QStringList classes;
+        for (const auto& c : t.classNames)
+            classes << QString::fromStdString(c);
+        md += QStringLiteral("* Classes: %1\n").arg(classes.join(QStringLiteral(", ")));
+        if (t.n > 0)
+            md += QStringLiteral("* Held-out test: accuracy %1, macro F1 %2, ROC AUC %3\n")
+                      .arg(t.accuracy, 0, 'f', 3)
+                      .arg(t.macroF1, 0, 'f', 3)
+                      .arg(t.rocAuc, 0, 'f', 3);
+        md += QStringLiteral("* Training: %1 epochs (best %2), %3 min\n")
+                  .arg(outcome_.history.epochs.size())
+                  .arg(outcome_.history.bestEpoch)
+                  .arg(outcome_.history.seconds / 60.0, 0, 'f', 1);
+        QFile cmd(outcome_.runDir + QStringLiteral("/command.txt"));
+        if (cmd.open(QIODevice::ReadOnly))
+            md += QStringLiteral("\nThe command that reproduces it:\n\n```sh\n%1\n```\n").arg(QString::fromUtf8(cmd.readAll()).trimmed());
+        md += QStringLiteral("\nRun folder: `%1`; the full report is `%2.html` beside this card.\n")
+                  .arg(outcome_.runDir, QFileInfo(name).completeBaseName());
+        card.write(md.toUtf8());
     }
     log(tr("added to the model library: %1").arg(target));
     emit modelAdded(target);
