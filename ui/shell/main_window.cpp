@@ -50,13 +50,9 @@
 
 namespace sinar::ui {
 
-namespace {
-constexpr size_t kCacheSize = 48;
-} // namespace
-
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent),
-      loader_(this, [this](Loaded l) { onLoaded(std::move(l)); }),
+      images_(new SeriesImageLoader(this)),
       opener_(new StudyOpener(this))
 {
     volumes_ = new VolumeLoader(this);
@@ -140,6 +136,7 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(opener_, &StudyOpener::finished, this, &MainWindow::onScanFinished);
     connect(volumes_, &VolumeLoader::loaded, this, &MainWindow::onVolumeLoaded);
+    connect(images_, &SeriesImageLoader::loaded, this, &MainWindow::onLoaded);
     connect(scanCancel_, &QToolButton::clicked, opener_, &StudyOpener::cancel);
 
     // Settings: theme, layout, viewer options, last model.
@@ -245,9 +242,8 @@ void MainWindow::buildMenus()
         browser_->clear();
         stack_.reset();
         shownStack_.reset();
-        cache_.clear();
+        images_->clear();
         index_ = shownIndex_ = settledIndex_ = -1;
-        loader_.discard();
         heat_->clear(); // both views
         panel_->clearImage();
         position_->clear();
@@ -521,8 +517,8 @@ void MainWindow::showSeries(std::shared_ptr<const ImageStack> stack, int index)
     if (!stack || stack->empty())
         return;
     if (stack != stack_) {
-        cache_.clear();
         stack_ = std::move(stack);
+        images_->setStack(stack_); // and a new cache
         browser_->setCurrent(stack_);
         if (volumeLoading()) {
             volumes_->cancel(); // onVolumeLoaded starts on the new series
@@ -550,51 +546,15 @@ void MainWindow::showIndex(int index)
         return;
     index_ = index;
     position_->setText(tr("Image %1 / %2").arg(index + 1).arg(stack_->size()));
-    const auto cached = cache_.find(index);
-    if (cached != cache_.end()) {
-        loader_.discard(); // the cached image is newer than anything loading
-        Loaded l;
-        l.stack = stack_;
-        l.index = index;
-        l.image = cached->second;
-        display(l);
-        return;
-    }
-    const auto stack = stack_;
-    const StackItem item = stack_->item(static_cast<size_t>(index));
-    loader_.submit([stack, index, item] {
-        Loaded l;
-        l.stack = stack;
-        l.index = index;
-        try {
-            l.image = loadStackItem(item);
-        } catch (const Error& e) {
-            l.error = QString::fromStdString(e.message());
-        } catch (const std::exception& e) {
-            const std::string what = e.what();
-            l.error = QString::fromStdString(what.substr(0, what.find('\n')));
-        }
-        return l;
-    });
+    images_->load(index); // onLoaded follows, at once if it is in the cache
 }
 
-void MainWindow::onLoaded(Loaded l)
+void MainWindow::onLoaded(const Loaded& l)
 {
-    if (l.stack != stack_)
-        return; // another series was opened meanwhile
     if (!l.error.isEmpty()) {
         settledIndex_ = l.index;
         notes_->addFailure(stack_->item(static_cast<size_t>(l.index)).path, l.error);
         return;
-    }
-    cache_[l.index] = l.image;
-    while (cache_.size() > kCacheSize) {
-        // Evict the entry farthest from where the user is.
-        auto far = cache_.begin();
-        for (auto it = cache_.begin(); it != cache_.end(); ++it)
-            if (std::abs(it->first - index_) > std::abs(far->first - index_))
-                far = it;
-        cache_.erase(far);
     }
     display(l);
 }
@@ -702,7 +662,7 @@ void MainWindow::onVolumeLoaded(const VolumeLoader::Result& v)
 
 bool MainWindow::isIdle() const
 {
-    return !scanning() && !volumeLoading() && !mpr_->busy() && !loader_.busy() && !panel_->busy() && (index_ < 0 || index_ == settledIndex_);
+    return !scanning() && !volumeLoading() && !mpr_->busy() && !images_->busy() && !panel_->busy() && (index_ < 0 || index_ == settledIndex_);
 }
 
 void MainWindow::batchClassifySeries()

@@ -6,10 +6,9 @@
 // live in their classes: ImageInfoPanel (the Image information dock),
 // CornerAnnotations (the view's corners), HeatMapOverlay (the heat map on the
 // single, side-by-side and MPR views, and its export), VolumeLoader (the MPR
-// volume), StudyOpener (scanning what is opened) and TrainingPage (the
-// Training tab).
+// volume), StudyOpener (scanning what is opened), SeriesImageLoader (the
+// series' images, cached) and TrainingPage (the Training tab).
 #include <QMainWindow>
-#include <map>
 #include <memory>
 #include <optional>
 #include <opencv2/core.hpp>
@@ -19,7 +18,7 @@
 #include "ui/shell/app_settings.h"
 #include "ui/classify/classifier.h"
 #include "ui/viewer/image_stack.h"
-#include "ui/widgets/latest_runner.h"
+#include "ui/viewer/series_image_loader.h"
 #include "ui/viewer/study_opener.h"
 #include "ui/viewer/volume_loader.h"
 
@@ -122,17 +121,12 @@ protected:
     void dropEvent(QDropEvent*) override;
 
 private:
-    struct Loaded {
-        std::shared_ptr<const ImageStack> stack;
-        int index = -1;
-        LoadedImage image;
-        QString error;
-    };
+    using Loaded = SeriesImageLoader::Result;
     void buildMenus();
     void buildDocks();
     void onScanStarted(const QStringList& paths);
     void onScanFinished(const ScanResult& result);
-    void onLoaded(Loaded loaded);
+    void onLoaded(const Loaded& loaded);
     void display(const Loaded& loaded);
     void updateRecentMenu();
     void openFileDialog();
@@ -182,8 +176,7 @@ private:
     int shownIndex_ = -1;
     int settledIndex_ = -1; // the last index whose load finished, shown or failed
     std::shared_ptr<const ImageStack> shownStack_;
-    std::map<int, LoadedImage> cache_; // recently loaded images of the current stack
-    LatestRunner<Loaded> loader_;
+    SeriesImageLoader* images_; // loads (and caches) the images of stack_
 
     StudyOpener* opener_; // scans what is opened
     QString scanFocus_;   // the file to show first when the next scan ends
