@@ -1,5 +1,8 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "cli/cli_common.h"
@@ -8,6 +11,8 @@
 #include "data/dataset.h"
 #include "eval/dataset_evaluation.h"
 #include "nn/model.h"
+#include "train/training_job.h"
+#include "trust/calibration.h"
 
 namespace sinar::cli {
 
@@ -22,6 +27,7 @@ int runEvaluate(const QStringList& args)
         {"csv", "Write the per-class table and confusion matrix as CSV.", "OUT"},
         {"predictions", "Write one row per image (file, truth, predicted, probabilities) as CSV.", "OUT"},
         {"threads", "Compute threads (default: one per core).", "N"},
+        {"held-out", "Only the model's held-out test images: D must be the set it was trained on (its split is re-created)."},
         {"quiet", "Do not print the table."},
     });
     int code = 0;
@@ -36,11 +42,15 @@ int runEvaluate(const QStringList& args)
     opts.subset = p.value("subset").toStdString();
     opts.classNames = model.info().classNames; // .npz labels are indices into the model's classes
     data::Dataset ds = data::openDataset(dataPath, opts);
+    std::vector<size_t> indices; // empty: every image
+    if (p.isSet("held-out")) {
+        indices = train::heldOutTestIndices(ds, model.info().data, p.value("model").toStdString());
+        std::sort(indices.begin(), indices.end());
+    }
     ds.remapClasses(model.info().classNames);
 
     const bool live = stderrIsTerminal() && !p.isSet("quiet");
-    eval::DatasetPredictions preds;
-    const eval::Report report = eval::evaluateDataset(model, ds, &preds,
+    eval::DatasetPredictions preds = eval::predictDataset(model, ds, indices,
         [&](long long d, long long t, const std::string& w) {
             if (live) {
                 std::fprintf(stderr, "\r  %s %lld/%lld ", w.c_str(), d, t);
@@ -48,6 +58,9 @@ int runEvaluate(const QStringList& args)
             }
         },
         &interruptToken());
+    if (preds.index.empty())
+        throw Error("no image of the data set could be classified", dataPath);
+    const eval::Report report = eval::computeReport(preds.truth, preds.probabilities, model.info().classNames);
     if (live)
         std::fprintf(stderr, "\r\033[K");
     for (const auto& f : ds.skipped())
@@ -58,10 +71,24 @@ int runEvaluate(const QStringList& args)
     if (skipped)
         std::fprintf(stderr, "%zu files skipped\n", skipped);
 
-    if (!p.isSet("quiet"))
+    // Calibration: the probabilities above carry the bundle's temperature.
+    const QJsonObject calibration = trust::calibrationMetricsJson(preds.truth, preds.probabilities, model.info().temperature());
+    if (!p.isSet("quiet")) {
         std::printf("%s (%ld images)\n%s", dataPath.c_str(), report.n, report.toTable().c_str());
+        std::printf("ECE (15 bins) %.4f, uncalibrated %.4f (temperature %.3f)\n", calibration["ece"].toDouble(),
+                    calibration["ece_uncalibrated"].toDouble(), calibration["temperature"].toDouble());
+        for (const auto& c : calibration["risk_coverage"].toArray()) {
+            const QJsonObject pt = c.toObject();
+            const int percent = static_cast<int>(std::lround(pt["coverage"].toDouble() * 100));
+            if (percent == 90 || percent == 80 || percent == 50)
+                std::printf("accuracy on the %d %% most confident: %.4f (confidence >= %.3f)\n", percent,
+                            pt["accuracy"].toDouble(), pt["threshold"].toDouble());
+        }
+    }
     if (p.isSet("json")) {
         QJsonObject o = report.toJson();
+        for (auto it = calibration.begin(); it != calibration.end(); ++it)
+            o[it.key()] = it.value();
         o["model"] = p.value("model");
         o["data"] = QString::fromStdString(dataPath);
         o["skipped"] = static_cast<qint64>(skipped);

@@ -9,6 +9,10 @@
 
 using namespace sinar::cli;
 
+namespace sinar::cli {
+int runCalibrate(const QStringList& args); // cmd_calibrate.cpp
+}
+
 static void usage(FILE* out)
 {
     std::fputs("Usage: sinar-cli COMMAND [options]\n"
@@ -17,6 +21,7 @@ static void usage(FILE* out)
                "  train      train a CNN on a data set and write a model bundle\n"
                "  evaluate   evaluate a model bundle on a data set (metrics as table, JSON, CSV)\n"
                "  predict    classify image files\n"
+               "  calibrate  fit a bundle's temperature scaling on its own validation images\n"
                "  info       show a model bundle's metadata (its model card)\n"
                "  bench      measure training and inference speed on this machine\n"
                "  explain    Grad-CAM / Grad-CAM++ heat maps over images\n"
@@ -53,6 +58,8 @@ int main(int argc, char** argv)
             return runEvaluate(args);
         if (command == "predict")
             return runPredict(args);
+        if (command == "calibrate")
+            return runCalibrate(args);
         if (command == "info")
             return runInfo(args);
         if (command == "bench")

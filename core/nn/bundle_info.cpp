@@ -2,6 +2,7 @@
 
 #include <QJsonArray>
 #include <algorithm>
+#include <cmath>
 
 #include "common/error.h"
 #include "common/json_io.h"
@@ -23,6 +24,8 @@ QJsonObject BundleInfo::toJson() const
     o["data"] = data;
     o["training"] = training;
     o["test_metrics"] = testMetrics;
+    if (!calibration.isEmpty())
+        o["calibration"] = calibration;
     o["created_at"] = QString::fromStdString(createdAt);
     o["tool_version"] = QString::fromStdString(toolVersion);
     return o;
@@ -52,15 +55,26 @@ BundleInfo BundleInfo::fromJson(const QJsonObject& o, const std::string& context
     b.data = o.value("data").toObject();
     b.training = o.value("training").toObject();
     b.testMetrics = o.value("test_metrics").toObject();
+    b.calibration = o.value("calibration").toObject();
     b.createdAt = o.value("created_at").toString().toStdString();
     b.toolVersion = o.value("tool_version").toString().toStdString();
     b.validate(context);
     return b;
 }
 
+double BundleInfo::temperature() const
+{
+    return calibration.isEmpty() ? 1.0 : calibration.value("temperature").toDouble(1.0);
+}
+
 void BundleInfo::validate(const std::string& context) const
 {
     recipe.validate(context);
+    if (!calibration.isEmpty()) {
+        const double t = calibration.value("temperature").toDouble(-1);
+        if (!std::isfinite(t) || t <= 0)
+            throw Error("the calibration's temperature must be a positive number", context);
+    }
     if (architecture == "torchscript") {
         if (classNames.size() < 2)
             throw Error("a TorchScript model needs at least two class names", context);

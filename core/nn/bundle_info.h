@@ -20,8 +20,14 @@ struct BundleInfo {
     QJsonObject data;        // training data: source, counts, hash, split
     QJsonObject training;    // hyper-parameters, seed, epochs, time
     QJsonObject testMetrics; // eval::Report::toJson() on the held-out split
+    // Temperature scaling (core/trust/calibration.h): {"temperature", "fitted_on",
+    // "n", "ece_before", "ece_after", ...}; empty for a bundle without it (T = 1).
+    QJsonObject calibration;
     std::string createdAt;
     std::string toolVersion;
+
+    // The softmax temperature Model::predict applies: calibration's "temperature", or 1.
+    double temperature() const;
 
     QJsonObject toJson() const;
     // Validates consistency (classes vs. outputs, channels vs. recipe, ...).

@@ -243,12 +243,23 @@ std::vector<std::vector<float>> Model::predict(const float* inputs, int n) const
     torch::NoGradGuard noGrad;
     if (!impl_->scripted)
         impl_->net->eval();
-    const torch::Tensor probs = torch::softmax(impl_->forward(toTensor(inputs, n, impl_->info.recipe)), 1).contiguous();
+    torch::Tensor logits = impl_->forward(toTensor(inputs, n, impl_->info.recipe));
+    const double temperature = impl_->info.temperature();
+    if (temperature != 1.0)
+        logits = logits / temperature;
+    const torch::Tensor probs = torch::softmax(logits, 1).contiguous();
     const int k = static_cast<int>(probs.size(1));
     const float* p = probs.data_ptr<float>();
     for (int i = 0; i < n; ++i)
         out.emplace_back(p + i * k, p + (i + 1) * k);
     return out;
+}
+
+Model Model::uncalibrated() const
+{
+    auto impl = std::make_shared<Impl>(*impl_); // the module handles share the weights
+    impl->info.calibration = QJsonObject();
+    return Model(impl);
 }
 
 std::vector<float> Model::predict(const imaging::Image& image) const

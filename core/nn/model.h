@@ -28,10 +28,15 @@ public:
     BundleInfo& info();
     size_t parameterCount() const;
 
-    // Class probabilities for n preprocessed inputs laid out as n*C*H*W floats.
+    // Class probabilities for n preprocessed inputs laid out as n*C*H*W floats:
+    // softmax(logits / T) with the bundle's calibration temperature (1 without one).
     std::vector<std::vector<float>> predict(const float* inputs, int n) const;
     // Preprocesses with the bundle's recipe, then predicts.
     std::vector<float> predict(const imaging::Image& image) const;
+
+    // The same network (weights shared, not copied) without the calibration:
+    // its predict() gives softmax(logits), the input for fitting a temperature.
+    Model uncalibrated() const;
 
     struct Impl;
     Impl& impl() const { return *impl_; }

@@ -19,6 +19,7 @@
 #include "data/patient_groups.h"
 #include "data/split.h"
 #include "nn/model.h"
+#include "trust/calibration.h"
 
 #ifndef SINAR_VERSION
 #define SINAR_VERSION "0.0.0"
@@ -275,6 +276,31 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     Trainer trainer(model, spec.train);
     result.history = trainer.fit(td, pre, augmenter, observer, cancel, checkpoint, resumeFromCheckpoint, pause);
 
+    // Temperature scaling fitted on the validation images (trust/calibration.h); predict() applies it from here on.
+    if (!split.val.empty()) {
+        const imaging::Augmenter plain(imaging::AugmentConfig::none());
+        data::BatchLoaderOptions o;
+        o.batchSize = 64;
+        o.shuffle = false;
+        data::BatchLoader loader(cache.images, labels, split.val, pre, plain, o);
+        loader.startEpoch(0);
+        data::Batch b;
+        std::vector<int> truth;
+        std::vector<std::vector<float>> probs;
+        const nn::Model raw = model.uncalibrated();
+        while (loader.next(b)) {
+            if (cancel)
+                cancel->throwIfCancelled();
+            for (auto& p : raw.predict(b.x.data(), b.n))
+                probs.push_back(std::move(p));
+            truth.insert(truth.end(), b.y.begin(), b.y.end());
+        }
+        const trust::TemperatureFit fit = trust::fitTemperature(truth, probs);
+        model.info().calibration = fit.toJson("validation");
+        say("calibration: temperature " + std::to_string(fit.temperature) + " on " + std::to_string(fit.n) +
+            " validation images (ECE " + std::to_string(fit.eceBefore) + " -> " + std::to_string(fit.eceAfter) + ")");
+    }
+
     // Held-out test evaluation on the cached, un-augmented images.
     if (!split.test.empty()) {
         say("evaluating on " + std::to_string(split.test.size()) + " held-out test images");
@@ -304,6 +330,9 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         metrics["model"] = QString::fromStdString(spec.outPath);
         metrics["data"] = QString::fromStdString(isNpz ? testSet->source() : result.runDir + "/test.csv");
         metrics["skipped"] = static_cast<qint64>(result.failures.size());
+        const QJsonObject calibration = trust::calibrationMetricsJson(t.truth, t.probabilities, model.info().temperature());
+        for (auto it = calibration.begin(); it != calibration.end(); ++it)
+            metrics[it.key()] = it.value();
         writeJsonFile(result.runDir + "/test_metrics.json", metrics);
         writeFileAtomically(result.runDir + "/test_metrics.csv", result.test.toCsv());
         writeFileAtomically(result.runDir + "/test_predictions.csv", testPredictionsCsv(t, trainSet.classNames()));
