@@ -275,16 +275,24 @@ private slots:
     void shippedPneumoniaModelKeepsItsPredictions()
     {
         SINAR_DATA_OR_SKIP(npz, "pneumoniamnist/pneumoniamnist_trainval.npz");
+        // The shipped bundle without its calibration, as it was before `sinar-cli calibrate`.
+        const QString plain = tmp_.filePath("pn-plain.sinar");
+        nn::Model shipped = nn::Model::load(SINAR_MODELS_DIR "/pneumoniamnist-cnn.sinar");
+        const double shippedT = shipped.info().temperature();
+        shipped.info().calibration = QJsonObject();
+        shipped.save(plain.toStdString());
         const QString out = tmp_.filePath("pn.sinar");
-        const test::CliRun c = test::runCli({"calibrate", "--model", SINAR_MODELS_DIR "/pneumoniamnist-cnn.sinar", "--data",
-                                             npz, "--out", out, "--json", tmp_.filePath("pn-fit.json")});
+        const test::CliRun c = test::runCli({"calibrate", "--model", plain, "--data", npz, "--out", out, "--json",
+                                             tmp_.filePath("pn-fit.json")});
         QVERIFY2(c.code == 0, qPrintable(c.err));
         const QJsonObject fit = test::readJsonObject(tmp_.filePath("pn-fit.json"));
         QCOMPARE(fit["n"].toInt(), 469); // 121 + 348 recorded in the bundle
         QVERIFY(fit["nll_after"].toDouble() <= fit["nll_before"].toDouble());
+        if (shippedT != 1.0) // the shipped bundle was calibrated by the same command
+            QVERIFY(std::abs(fit["temperature"].toDouble() - shippedT) < 1e-6);
         QStringList evalArgs = {"evaluate", "--data", npz, "--subset", "val", "--quiet", "--predictions"};
         const test::CliRun e1 = test::runCli(QStringList(evalArgs) << tmp_.filePath("p1.csv") << "--model"
-                                                                   << SINAR_MODELS_DIR "/pneumoniamnist-cnn.sinar" << "--json"
+                                                                   << plain << "--json"
                                                                    << tmp_.filePath("e1.json"));
         const test::CliRun e2 = test::runCli(QStringList(evalArgs) << tmp_.filePath("p2.csv") << "--model" << out << "--json"
                                                                    << tmp_.filePath("e2.json"));
