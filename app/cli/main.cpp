@@ -11,6 +11,7 @@ using namespace sinar::cli;
 
 namespace sinar::cli {
 int runCalibrate(const QStringList& args); // cmd_calibrate.cpp
+int runScope(const QStringList& args);     // cmd_scope.cpp
 }
 
 static void usage(FILE* out)
@@ -23,6 +24,7 @@ static void usage(FILE* out)
                "  predict    classify image files\n"
                "  calibrate  fit a bundle's temperature scaling on its own validation images\n"
                "  info       show a model bundle's metadata (its model card)\n"
+               "  scope      show or set the images a model bundle is for; check DICOM files against it\n"
                "  bench      measure training and inference speed on this machine\n"
                "  explain    Grad-CAM / Grad-CAM++ heat maps over images\n"
                "  dicom      DICOM files, folders and DICOMDIRs: info, export (PNG, MPR), bench\n"
@@ -60,6 +62,8 @@ int main(int argc, char** argv)
             return runPredict(args);
         if (command == "calibrate")
             return runCalibrate(args);
+        if (command == "scope")
+            return runScope(args);
         if (command == "info")
             return runInfo(args);
         if (command == "bench")

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/json_io.h"
+#include "trust/scope.h"
 
 namespace sinar::nn {
 
@@ -26,6 +27,8 @@ QJsonObject BundleInfo::toJson() const
     o["test_metrics"] = testMetrics;
     if (!calibration.isEmpty())
         o["calibration"] = calibration;
+    if (!scope.isEmpty())
+        o["scope"] = scope;
     o["created_at"] = QString::fromStdString(createdAt);
     o["tool_version"] = QString::fromStdString(toolVersion);
     return o;
@@ -56,6 +59,9 @@ BundleInfo BundleInfo::fromJson(const QJsonObject& o, const std::string& context
     b.training = o.value("training").toObject();
     b.testMetrics = o.value("test_metrics").toObject();
     b.calibration = o.value("calibration").toObject();
+    if (o.contains("scope") && !o.value("scope").isObject())
+        throw Error("the scope must be a JSON object", context);
+    b.scope = o.value("scope").toObject();
     b.createdAt = o.value("created_at").toString().toStdString();
     b.toolVersion = o.value("tool_version").toString().toStdString();
     b.validate(context);
@@ -70,6 +76,8 @@ double BundleInfo::temperature() const
 void BundleInfo::validate(const std::string& context) const
 {
     recipe.validate(context);
+    if (!scope.isEmpty())
+        trust::Scope::fromJson(scope, context); // throws on a malformed scope
     if (!calibration.isEmpty()) {
         const double t = calibration.value("temperature").toDouble(-1);
         if (!std::isfinite(t) || t <= 0)

@@ -78,6 +78,12 @@ const OptionRow kOptions[] = {
     {"contrast", "Contrast jitter fraction (default 0.15).", "F", "0.15"},
     {"noise", "Gaussian noise sigma in grey levels (default 0).", "S", "0"},
     {"blur", "Probability of a random blur (default 0).", "P", "0"},
+    // Scope: the images the model is for (stored in the bundle; see sinar-cli scope)
+    {"scope-modality", "Scope: DICOM modalities the model is for (e.g. MR or CR,DX).", "LIST", nullptr},
+    {"scope-body-part", "Scope: body parts (e.g. BRAIN or CHEST; HEAD/SKULL count as BRAIN).", "LIST", nullptr},
+    {"scope-view", "Scope: planes and views (axial, coronal, sagittal, PA, AP, LAT).", "LIST", nullptr},
+    {"scope-photometric", "Scope: photometric interpretations (e.g. MONOCHROME2).", "LIST", nullptr},
+    {"scope-input", "Scope: input kinds (dicom, film-photograph, research-image).", "LIST", nullptr},
     {"quiet", "Print only the final report.", nullptr, nullptr},
 };
 
@@ -140,6 +146,11 @@ const Field kFields[] = {
     {"contrast", +[](Spec& s) -> double& { return s.augment.contrast; }, 0.0, 1.0},
     {"noise", +[](Spec& s) -> double& { return s.augment.noiseStd; }, 0.0, 128.0},
     {"blur", +[](Spec& s) -> double& { return s.augment.blurProbability; }, 0.0, 1.0},
+    {"scope-modality", +[](Spec& s) -> std::vector<std::string>& { return s.scope.modalities; }},
+    {"scope-body-part", +[](Spec& s) -> std::vector<std::string>& { return s.scope.bodyParts; }},
+    {"scope-view", +[](Spec& s) -> std::vector<std::string>& { return s.scope.views; }},
+    {"scope-photometric", +[](Spec& s) -> std::vector<std::string>& { return s.scope.photometric; }},
+    {"scope-input", +[](Spec& s) -> std::vector<std::string>& { return s.scope.inputs; }},
 };
 // clang-format on
 
@@ -347,6 +358,7 @@ TrainingJobSpec trainSpecFromOptions(const QCommandLineParser& parser, const QSt
         r.std.assign(static_cast<size_t>(r.channels), 0.25f);
     }
     r.validate("options");
+    s.scope.normalise("options");
     return s;
 }
 

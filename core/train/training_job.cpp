@@ -20,6 +20,7 @@
 #include "data/split.h"
 #include "nn/model.h"
 #include "trust/calibration.h"
+#include "trust/scope.h"
 
 #ifndef SINAR_VERSION
 #define SINAR_VERSION "0.0.0"
@@ -259,6 +260,11 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     info.cnn = spec.cnn;
     info.classNames = trainSet.classNames();
     info.recipe = spec.recipe;
+    {
+        trust::Scope scope = spec.scope;
+        scope.normalise("training options");
+        info.scope = scope.toJson();
+    }
     info.toolVersion = SINAR_VERSION;
     nn::Model model = nn::Model::create(info, spec.train.seed);
     result.parameters = model.parameterCount();

@@ -16,6 +16,7 @@
 #include "nn/cnn_config.h"
 #include "train/train_config.h"
 #include "train/trainer.h"
+#include "trust/scope.h"
 
 namespace sinar::train {
 
@@ -35,6 +36,7 @@ struct TrainingJobSpec {
     int threads = 0;                     // compute threads; >0 sets them for the process, 0 leaves them
     bool resume = false;
     bool overwrite = false;              // allow replacing an existing bundle
+    trust::Scope scope;                  // the images the model is for, stored in the bundle
 };
 
 struct TrainingJobResult {
