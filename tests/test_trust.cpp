@@ -9,9 +9,12 @@
 #include "data/dataset.h"
 #include "eval/calibration_metrics.h"
 #include "eval/dataset_evaluation.h"
+#include "eval/metrics.h"
+#include "imaging/image.h"
 #include "nn/model.h"
 #include "train/training_job.h"
 #include "trust/calibration.h"
+#include "trust/ood.h"
 #include "test_support.h"
 
 using namespace sinar;
@@ -269,6 +272,83 @@ private slots:
         o2.classNames = model.info().classNames;
         const data::Dataset other = data::openDataset(foreign.toStdString(), o2);
         QVERIFY_THROWS_EXCEPTION(Error, trust::validationIndices(other, model.info().data, "brain"));
+    }
+
+    // Out-of-distribution scores of the brain MRI model: statistics of the
+    // penultimate features of (every third) training image, threshold at the
+    // 95th percentile of the validation images; held-out brain MRI test images
+    // score below far-OOD images (chest radiographs, CT, US, XA, PneumoniaMNIST).
+    void farOutOfDistributionImagesScoreHigher()
+    {
+        SINAR_DATA_OR_SKIP(brain, "brain-mri/Training");
+        SINAR_DATA_OR_SKIP(dicomDir, "dicom");
+        SINAR_DATA_OR_SKIP(npz, "pneumoniamnist/pneumoniamnist_trainval.npz");
+        nn::Model model = nn::Model::load(SINAR_MODELS_DIR "/brain-mri-cnn.sinar");
+        data::DatasetOptions opts;
+        opts.classNames = model.info().classNames;
+        const data::Dataset ds = data::openDataset(brain.toStdString(), opts);
+        std::vector<size_t> train = trust::trainingIndices(ds, model.info().data, "brain"), every3;
+        for (size_t k = 0; k < train.size(); k += 3)
+            every3.push_back(train[k]);
+        const trust::DatasetFeatures fit = trust::datasetFeatures(model, ds, every3);
+        const trust::DatasetFeatures val =
+            trust::datasetFeatures(model, ds, trust::validationIndices(ds, model.info().data, "brain"));
+        const trust::OodDetector fitted = trust::OodDetector::fit(fit.features, fit.labels, 4, val.features);
+        QCOMPARE(fitted.dimension(), 256);
+        const trust::OodDetector ood = trust::OodDetector::fromJson(fitted.toJson(), "test"); // the bundle's round trip
+        long valFlagged = 0;
+        for (const auto& f : val.features)
+            valFlagged += !ood.inDistribution(ood.score(f));
+        QVERIFY(std::abs(valFlagged - 0.05 * static_cast<double>(val.features.size())) <= 2); // 95th percentile
+        QVERIFY(std::abs(ood.score(val.features[0]) - fitted.score(val.features[0])) < 1e-3 * fitted.score(val.features[0]));
+
+        std::vector<double> scores;
+        std::vector<bool> isOod;
+        std::vector<size_t> test = train::heldOutTestIndices(ds, model.info().data, "brain"), some;
+        for (size_t k = 0; k < test.size(); k += 5)
+            some.push_back(test[k]);
+        long inFlagged = 0;
+        for (const auto& f : trust::datasetFeatures(model, ds, some).features) {
+            scores.push_back(ood.score(f));
+            isOod.push_back(false);
+            inFlagged += !ood.inDistribution(scores.back());
+        }
+        const size_t nIn = scores.size();
+        QStringList far = {"dicom/chest-cr/chest_cr_pa_jpeg_baseline.dcm", "dicom/chest-cr/chest_cr_pa_monochrome1.dcm",
+                           "dicom/pydicom-test-files/CT_small.dcm"};
+        for (const QString& d : QDir(dicomDir + "/nema-wg04/REF").entryList(QDir::Files, QDir::Name))
+            if (d.startsWith("CT") || d.startsWith("US") || d.startsWith("XA") || d.startsWith("RG"))
+                far << "dicom/nema-wg04/REF/" + d;
+        long outFlagged = 0, nOut = 0;
+        for (const QString& rel : far) {
+            std::vector<float> e;
+            model.predict(imaging::readImageFile((test::dataDir() + '/' + rel).toStdString()), &e);
+            scores.push_back(ood.score(e));
+            isOod.push_back(true);
+            outFlagged += !ood.inDistribution(scores.back());
+            ++nOut;
+        }
+        const size_t nDicom = far.size();
+        data::DatasetOptions po;
+        po.subset = "val";
+        po.classNames = {"normal", "pneumonia"};
+        const data::Dataset pn = data::openDataset(npz.toStdString(), po);
+        std::vector<size_t> pnIdx;
+        for (size_t i = 0; i < 100; ++i)
+            pnIdx.push_back(i * 5);
+        for (const auto& f : trust::datasetFeatures(model, pn, pnIdx).features) {
+            scores.push_back(ood.score(f));
+            isOod.push_back(true);
+            outFlagged += !ood.inDistribution(scores.back());
+            ++nOut;
+        }
+        const double auroc = eval::rocAuc(scores, isOod);
+        qInfo("brain model OOD: threshold %.2f; AUROC %.4f (%zu brain MRI test images vs %zu DICOMs (CR, RG, CT, US, XA) and "
+              "100 PneumoniaMNIST images); flagged: %ld of %zu in-distribution, %ld of %ld far-OOD",
+              ood.threshold(), auroc, nIn, nDicom, inFlagged, nIn, outFlagged, nOut);
+        QVERIFY(auroc > 0.95);
+        QVERIFY(inFlagged < 0.15 * static_cast<double>(nIn));
+        QVERIFY(outFlagged > 0.8 * static_cast<double>(nOut));
     }
 
     // PneumoniaMNIST: validation is 10 % of the archive's "train" subset; calibration keeps every prediction.

@@ -9,6 +9,7 @@
 #include "eval/dataset_evaluation.h"
 #include "nn/model.h"
 #include "trust/calibration.h"
+#include "trust/ood.h"
 
 namespace sinar::cli {
 
@@ -23,6 +24,7 @@ int runCalibrate(const QStringList& args)
         {"out", "Write the calibrated bundle here (default: replace BUNDLE, which needs --overwrite).", "BUNDLE2"},
         {"overwrite", "Allow replacing an existing file."},
         {"json", "Write the fit (temperature, n, NLL and ECE before/after) as JSON.", "OUT"},
+        {"no-ood", "Do not fit the out-of-distribution statistics."},
         {"threads", "Compute threads (default: one per core).", "N"},
     });
     int code = 0;
@@ -73,6 +75,19 @@ int runCalibrate(const QStringList& args)
     const trust::TemperatureFit fit = trust::fitTemperature(preds.truth, preds.probabilities);
     const double previous = model.info().temperature();
     model.info().calibration = fit.toJson("validation");
+    if (!p.isSet("no-ood") && model.hasEmbeddings()) {
+        // Class means and shared covariance of the training images' penultimate features; threshold from validation.
+        std::fprintf(stderr, "out-of-distribution statistics: penultimate features of the training images\n");
+        const trust::DatasetFeatures train =
+            trust::datasetFeatures(model, ds, trust::trainingIndices(ds, model.info().data, modelPath));
+        const trust::DatasetFeatures valFeatures = trust::datasetFeatures(model, ds, val);
+        const trust::OodDetector ood = trust::OodDetector::fit(train.features, train.labels,
+                                                               static_cast<int>(model.info().classNames.size()), valFeatures.features);
+        model.info().ood = ood.toJson();
+        std::printf("out-of-distribution: Mahalanobis score on %d features from %zu training images; threshold %.3f "
+                    "(95th percentile of %zu validation images)\n",
+                    ood.dimension(), train.features.size(), ood.threshold(), valFeatures.features.size());
+    }
     model.save(outPath);
     std::printf("temperature %.4f (was %.4f), fitted on %ld validation images\n"
                 "NLL %.4f -> %.4f   ECE (15 bins) %.4f -> %.4f\nwrote %s\n",

@@ -13,6 +13,7 @@
 #include "nn/model.h"
 #include "train/training_job.h"
 #include "trust/calibration.h"
+#include "trust/ood.h"
 
 namespace sinar::cli {
 
@@ -85,8 +86,25 @@ int runEvaluate(const QStringList& args)
                             pt["accuracy"].toDouble(), pt["threshold"].toDouble());
         }
     }
+    // Out-of-distribution: the share of images the bundle's detector flags (about 5 % for images like its training set).
+    QJsonObject oodJson;
+    if (!model.info().ood.isEmpty() && model.hasEmbeddings()) {
+        const trust::OodDetector ood = trust::OodDetector::fromJson(model.info().ood, p.value("model").toStdString());
+        const trust::DatasetFeatures f = trust::datasetFeatures(model, ds, preds.index);
+        long flagged = 0;
+        for (const auto& e : f.features)
+            flagged += !ood.inDistribution(ood.score(e));
+        oodJson["threshold"] = ood.threshold();
+        oodJson["flagged"] = static_cast<qint64>(flagged);
+        oodJson["share_flagged"] = f.features.empty() ? 0.0 : static_cast<double>(flagged) / f.features.size();
+        if (!p.isSet("quiet"))
+            std::printf("out of distribution: %ld of %zu images flagged (%.1f %%)\n", flagged, f.features.size(),
+                        100.0 * oodJson["share_flagged"].toDouble());
+    }
     if (p.isSet("json")) {
         QJsonObject o = report.toJson();
+        if (!oodJson.isEmpty())
+            o["ood"] = oodJson;
         for (auto it = calibration.begin(); it != calibration.end(); ++it)
             o[it.key()] = it.value();
         o["model"] = p.value("model");

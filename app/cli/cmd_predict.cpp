@@ -10,6 +10,7 @@
 #include "common/json_io.h"
 #include "imaging/image.h"
 #include "nn/model.h"
+#include "trust/ood.h"
 
 namespace sinar::cli {
 
@@ -31,6 +32,9 @@ int runPredict(const QStringList& args)
     applyThreads(p);
     const nn::Model model = nn::Model::load(requiredOption(p, "model"));
     const auto& names = model.info().classNames;
+    trust::OodDetector ood; // empty for a bundle without out-of-distribution statistics
+    if (!model.info().ood.isEmpty() && model.hasEmbeddings())
+        ood = trust::OodDetector::fromJson(model.info().ood, requiredOption(p, "model"));
 
     QJsonArray results;
     int failed = 0;
@@ -41,7 +45,8 @@ int runPredict(const QStringList& args)
         r["file"] = f;
         try {
             const auto t0 = std::chrono::steady_clock::now();
-            const std::vector<float> probs = model.predict(imaging::readImageFile(path));
+            std::vector<float> embedding;
+            const std::vector<float> probs = model.predict(imaging::readImageFile(path), ood.empty() ? nullptr : &embedding);
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             const size_t best = static_cast<size_t>(std::max_element(probs.begin(), probs.end()) - probs.begin());
             std::printf("%s: %s (%.3f)", path.c_str(), names[best].c_str(), probs[best]);
@@ -50,7 +55,15 @@ int runPredict(const QStringList& args)
                 pj[QString::fromStdString(names[c])] = static_cast<double>(probs[c]);
                 std::printf("%s%s %.3f", c == 0 ? "  [" : ", ", names[c].c_str(), probs[c]);
             }
-            std::printf("]  %.1f ms\n", ms);
+            std::printf("]");
+            if (!ood.empty()) {
+                const double score = ood.score(embedding);
+                r["ood_score"] = score;
+                r["in_distribution"] = ood.inDistribution(score);
+                if (!ood.inDistribution(score))
+                    std::printf("  OUT OF DISTRIBUTION (score %.1f > %.1f)", score, ood.threshold());
+            }
+            std::printf("  %.1f ms\n", ms);
             r["class"] = QString::fromStdString(names[best]);
             r["probability"] = static_cast<double>(probs[best]);
             r["probabilities"] = pj;
@@ -69,6 +82,8 @@ int runPredict(const QStringList& args)
         for (const auto& n : names)
             cn.append(QString::fromStdString(n));
         o["class_names"] = cn;
+        if (!ood.empty())
+            o["ood_threshold"] = ood.threshold();
         o["results"] = results;
         writeJsonFile(p.value("json").toStdString(), o);
     }

@@ -27,6 +27,8 @@ QJsonObject BundleInfo::toJson() const
     o["test_metrics"] = testMetrics;
     if (!calibration.isEmpty())
         o["calibration"] = calibration;
+    if (!ood.isEmpty())
+        o["ood"] = ood;
     if (!scope.isEmpty())
         o["scope"] = scope;
     o["created_at"] = QString::fromStdString(createdAt);
@@ -59,6 +61,7 @@ BundleInfo BundleInfo::fromJson(const QJsonObject& o, const std::string& context
     b.training = o.value("training").toObject();
     b.testMetrics = o.value("test_metrics").toObject();
     b.calibration = o.value("calibration").toObject();
+    b.ood = o.value("ood").toObject();
     if (o.contains("scope") && !o.value("scope").isObject())
         throw Error("the scope must be a JSON object", context);
     b.scope = o.value("scope").toObject();

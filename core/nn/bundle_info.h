@@ -23,6 +23,8 @@ struct BundleInfo {
     // Temperature scaling (core/trust/calibration.h): {"temperature", "fitted_on",
     // "n", "ece_before", "ece_after", ...}; empty for a bundle without it (T = 1).
     QJsonObject calibration;
+    // Out-of-distribution statistics of the penultimate features (core/trust/ood.h); empty: none.
+    QJsonObject ood;
     // The images the model is for (core/trust/scope.h, Scope::toJson()); empty: none declared.
     QJsonObject scope;
     std::string createdAt;

@@ -237,13 +237,32 @@ void Model::save(const std::string& path) const
 
 std::vector<std::vector<float>> Model::predict(const float* inputs, int n) const
 {
+    return predict(inputs, n, nullptr);
+}
+
+std::vector<std::vector<float>> Model::predict(const float* inputs, int n, std::vector<std::vector<float>>* embeddings) const
+{
     std::vector<std::vector<float>> out;
+    if (embeddings)
+        embeddings->clear();
     if (n <= 0)
         return out;
     torch::NoGradGuard noGrad;
     if (!impl_->scripted)
         impl_->net->eval();
-    torch::Tensor logits = impl_->forward(toTensor(inputs, n, impl_->info.recipe));
+    const torch::Tensor x = toTensor(inputs, n, impl_->info.recipe);
+    torch::Tensor logits;
+    if (embeddings && !impl_->scripted) {
+        const torch::Tensor f = impl_->net->features(x);
+        const torch::Tensor e = impl_->net->embedding(f).contiguous();
+        const int d = static_cast<int>(e.size(1));
+        const float* pe = e.data_ptr<float>();
+        for (int i = 0; i < n; ++i)
+            embeddings->emplace_back(pe + i * d, pe + (i + 1) * d);
+        logits = impl_->net->head(f);
+    } else {
+        logits = impl_->forward(x);
+    }
     const double temperature = impl_->info.temperature();
     if (temperature != 1.0)
         logits = logits / temperature;
@@ -264,9 +283,18 @@ Model Model::uncalibrated() const
 
 std::vector<float> Model::predict(const imaging::Image& image) const
 {
+    return predict(image, nullptr);
+}
+
+std::vector<float> Model::predict(const imaging::Image& image, std::vector<float>* embedding) const
+{
     const imaging::Preprocessor pre(impl_->info.recipe);
     const std::vector<float> x = pre(image);
-    return predict(x.data(), 1).front();
+    std::vector<std::vector<float>> e;
+    std::vector<float> p = predict(x.data(), 1, embedding ? &e : nullptr).front();
+    if (embedding)
+        *embedding = e.empty() ? std::vector<float>() : std::move(e.front());
+    return p;
 }
 
 } // namespace sinar::nn

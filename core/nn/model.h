@@ -31,8 +31,14 @@ public:
     // Class probabilities for n preprocessed inputs laid out as n*C*H*W floats:
     // softmax(logits / T) with the bundle's calibration temperature (1 without one).
     std::vector<std::vector<float>> predict(const float* inputs, int n) const;
+    // The same, and with `embeddings` the penultimate features of each input
+    // (the last block, pooled and averaged over space) from the same forward pass.
+    // A TorchScript model has none: `embeddings` is left empty.
+    std::vector<std::vector<float>> predict(const float* inputs, int n, std::vector<std::vector<float>>* embeddings) const;
+    bool hasEmbeddings() const { return !isTorchScript(); }
     // Preprocesses with the bundle's recipe, then predicts.
     std::vector<float> predict(const imaging::Image& image) const;
+    std::vector<float> predict(const imaging::Image& image, std::vector<float>* embedding) const;
 
     // The same network (weights shared, not copied) without the calibration:
     // its predict() gives softmax(logits), the input for fitting a temperature.

@@ -59,9 +59,14 @@ torch::Tensor StandardCnnImpl::features(const torch::Tensor& input)
     return featuresAt(input, blockCount() - 1);
 }
 
+torch::Tensor StandardCnnImpl::embedding(const torch::Tensor& features)
+{
+    return pool_(features).mean({2, 3});
+}
+
 torch::Tensor StandardCnnImpl::head(const torch::Tensor& features)
 {
-    torch::Tensor x = pool_(features).mean({2, 3});
+    torch::Tensor x = embedding(features);
     if (hidden_)
         x = torch::relu(hidden_(x));
     x = dropout_(x);

@@ -13,6 +13,8 @@ public:
     torch::Tensor features(const torch::Tensor& x);
     // Classifier head applied to the output of features().
     torch::Tensor head(const torch::Tensor& features);
+    // The head's input: the last block's output pooled, then averaged over space ([N, filters.back()]).
+    torch::Tensor embedding(const torch::Tensor& features);
 
     // Saliency maps of any block: the output of block `block` (0-based, before
     // its pooling), and the rest of the network from there to the logits.

@@ -172,27 +172,37 @@ QJsonObject calibrationMetricsJson(const std::vector<int>& truth, const std::vec
     return o;
 }
 
-std::vector<size_t> validationIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
+static data::Split bundleSplit(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
 {
     const std::string hash = bundleData["hash"].toString().toStdString();
     if (hash.empty())
-        throw Error("the bundle does not record its training data, so its validation images are unknown", context);
+        throw Error("the bundle does not record its training data, so its split is unknown", context);
     if (hash != dataHash(data))
         throw Error("this is not the data set the model was trained on (its file list differs from the one recorded in "
                     "the bundle)",
                     data.source());
     if (bundleData["near_duplicate_groups_kept_together"].toBool())
-        throw Error("the model was trained with near-duplicate grouping; its validation images cannot be re-created here",
+        throw Error("the model was trained with near-duplicate grouping; its split cannot be re-created here",
                     context);
     const double testFraction = bundleData["test_fraction"].toDouble();
     const double valFraction = bundleData["val_fraction"].toDouble(0.1);
     const auto seed = static_cast<uint32_t>(bundleData["split_seed"].toInteger());
     if (testFraction <= 0) // a separate test set (.npz): validation was carved out of "train" alone
-        return data::splitTrainVal(data.labels(), valFraction, seed).val;
+        return data::splitTrainVal(data.labels(), valFraction, seed);
     std::vector<int> groups; // patients, read again from the DICOM headers
     if (bundleData["patients_kept_apart"].toBool())
         groups = data::readPatientGroups(data).requireGroups(data.source());
-    return data::stratifiedSplit(data.labels(), testFraction, valFraction, seed, groups).val;
+    return data::stratifiedSplit(data.labels(), testFraction, valFraction, seed, groups);
+}
+
+std::vector<size_t> validationIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
+{
+    return bundleSplit(data, bundleData, context).val;
+}
+
+std::vector<size_t> trainingIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
+{
+    return bundleSplit(data, bundleData, context).train;
 }
 
 } // namespace sinar::trust

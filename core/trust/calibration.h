@@ -46,5 +46,7 @@ QJsonObject calibrationMetricsJson(const std::vector<int>& truth, const std::vec
 // its "train" subset. Throws sinar::Error when `data` is not the set the
 // bundle was trained on or the split cannot be re-created.
 std::vector<size_t> validationIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context);
+// The training images of the same split (train and val of the re-created split; test stays empty for an .npz).
+std::vector<size_t> trainingIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context);
 
 } // namespace sinar::trust
