@@ -79,8 +79,8 @@ int runCalibrate(const QStringList& args)
         // Class means and shared covariance of the training images' penultimate features; threshold from validation.
         std::fprintf(stderr, "out-of-distribution statistics: penultimate features of the training images\n");
         const trust::DatasetFeatures train =
-            trust::datasetFeatures(model, ds, trust::trainingIndices(ds, model.info().data, modelPath));
-        const trust::DatasetFeatures valFeatures = trust::datasetFeatures(model, ds, val);
+            trust::datasetFeatures(model, ds, trust::trainingIndices(ds, model.info().data, modelPath), &interruptToken());
+        const trust::DatasetFeatures valFeatures = trust::datasetFeatures(model, ds, val, &interruptToken());
         const trust::OodDetector ood = trust::OodDetector::fit(train.features, train.labels,
                                                                static_cast<int>(model.info().classNames.size()), valFeatures.features);
         model.info().ood = ood.toJson();

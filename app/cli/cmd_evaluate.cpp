@@ -90,7 +90,7 @@ int runEvaluate(const QStringList& args)
     QJsonObject oodJson;
     if (!model.info().ood.isEmpty() && model.hasEmbeddings()) {
         const trust::OodDetector ood = trust::OodDetector::fromJson(model.info().ood, p.value("model").toStdString());
-        const trust::DatasetFeatures f = trust::datasetFeatures(model, ds, preds.index);
+        const trust::DatasetFeatures f = trust::datasetFeatures(model, ds, preds.index, &interruptToken());
         long flagged = 0;
         for (const auto& e : f.features)
             flagged += !ood.inDistribution(ood.score(e));

@@ -5,11 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <mutex>
 #include <opencv2/core.hpp>
 
 #include "common/error.h"
-#include "common/parallel.h"
+#include "data/batch_loader.h"
 #include "data/image_cache.h"
 #include "imaging/preprocessor.h"
 
@@ -168,41 +167,51 @@ OodDetector OodDetector::fromJson(const QJsonObject& o, const std::string& conte
     return d;
 }
 
-DatasetFeatures datasetFeatures(const nn::Model& model, const data::Dataset& data, const std::vector<size_t>& indices)
+DatasetFeatures cachedFeatures(const nn::Model& model, const std::vector<cv::Mat>& images, const std::vector<int>& labels,
+                               const std::vector<size_t>& indices, const CancelToken* cancel)
 {
     if (!model.hasEmbeddings())
         throw Error("a TorchScript model exposes no penultimate features for out-of-distribution scores");
+    std::vector<size_t> decoded;
+    for (size_t i : indices)
+        if (!images[i].empty())
+            decoded.push_back(i);
     const imaging::Preprocessor pre(model.info().recipe);
-    const size_t per = static_cast<size_t>(pre.inputSize());
+    const imaging::Augmenter plain(imaging::AugmentConfig::none());
+    data::BatchLoaderOptions o;
+    o.batchSize = 64;
+    o.shuffle = false;
+    data::BatchLoader loader(images, labels, decoded, pre, plain, o);
+    loader.startEpoch(0);
+    data::Batch b;
     DatasetFeatures out;
-    const size_t batch = 64;
-    for (size_t from = 0; from < indices.size(); from += batch) {
-        const size_t n = std::min(batch, indices.size() - from);
-        std::vector<float> x(per * n);
-        std::vector<char> ok(n, 0);
-        parallelFor(n, [&](size_t k) {
-            FileFailure failure;
-            const cv::Mat base = data::loadBase(data, indices[from + k], pre, failure);
-            if (!base.empty()) {
-                pre.normalise(base, x.data() + k * per);
-                ok[k] = 1;
-            }
-        });
-        size_t good = 0;
-        for (size_t k = 0; k < n; ++k) {
-            if (!ok[k])
-                continue;
-            if (good != k)
-                std::copy_n(x.data() + k * per, per, x.data() + good * per);
-            out.index.push_back(indices[from + k]);
-            out.labels.push_back(data.sample(indices[from + k]).label);
-            ++good;
-        }
-        std::vector<std::vector<float>> e;
-        model.predict(x.data(), static_cast<int>(good), &e);
+    std::vector<std::vector<float>> e;
+    while (loader.next(b)) {
+        if (cancel)
+            cancel->throwIfCancelled();
+        model.predict(b.x.data(), b.n, &e);
         for (auto& v : e)
             out.features.push_back(std::move(v));
+        out.labels.insert(out.labels.end(), b.y.begin(), b.y.end());
+        out.index.insert(out.index.end(), b.index.begin(), b.index.end());
     }
+    return out;
+}
+
+DatasetFeatures datasetFeatures(const nn::Model& model, const data::Dataset& data, const std::vector<size_t>& indices,
+                                const CancelToken* cancel)
+{
+    std::vector<data::Sample> samples;
+    for (size_t i : indices)
+        samples.push_back(data.sample(i));
+    const data::Dataset subset(data.source(), data.classNames(), std::move(samples));
+    const data::ImageCache cache = data::buildImageCache(subset, imaging::Preprocessor(model.info().recipe), {}, cancel);
+    std::vector<size_t> all(subset.size());
+    for (size_t k = 0; k < all.size(); ++k)
+        all[k] = k;
+    DatasetFeatures out = cachedFeatures(model, cache.images, subset.labels(), all, cancel);
+    for (size_t& i : out.index)
+        i = indices[i];
     return out;
 }
 

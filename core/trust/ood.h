@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <opencv2/core.hpp>
+
+#include "common/cancel_token.h"
 #include "data/dataset.h"
 #include "nn/model.h"
 
@@ -43,13 +46,18 @@ private:
     long fittedOn_ = 0, thresholdOn_ = 0;
 };
 
-// Penultimate features and labels of `indices` of `data` (decoded and
-// preprocessed with the bundle's recipe); unreadable files are left out.
+// Penultimate features and labels of images.
 struct DatasetFeatures {
     std::vector<std::vector<float>> features;
     std::vector<int> labels;
-    std::vector<size_t> index;
+    std::vector<size_t> index; // the images they belong to
 };
-DatasetFeatures datasetFeatures(const nn::Model& model, const data::Dataset& data, const std::vector<size_t>& indices);
+// Of the base images `images` (a data::ImageCache, decoded with the bundle's
+// recipe) at `indices`, un-augmented; images that failed to decode (empty) are left out.
+DatasetFeatures cachedFeatures(const nn::Model& model, const std::vector<cv::Mat>& images, const std::vector<int>& labels,
+                               const std::vector<size_t>& indices, const CancelToken* cancel = nullptr);
+// Decodes the images of `data` at `indices` with the bundle's recipe, then as cachedFeatures.
+DatasetFeatures datasetFeatures(const nn::Model& model, const data::Dataset& data, const std::vector<size_t>& indices,
+                                const CancelToken* cancel = nullptr);
 
 } // namespace sinar::trust
