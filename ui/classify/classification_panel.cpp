@@ -64,7 +64,24 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
     prediction_ = new QLabel(tr("—"), resultBox);
     prediction_->setObjectName(QStringLiteral("predictionLabel"));
     prediction_->setWordWrap(true);
+    scope_ = new QLabel(resultBox);
+    scope_->setObjectName(QStringLiteral("scopeLabel"));
+    scope_->setWordWrap(true);
+    scope_->setVisible(false);
+    scope_->setTextFormat(Qt::RichText);
+    connect(scope_, &QLabel::linkActivated, this, [this](const QString& link) {
+        if (!link.isEmpty())
+            chooseModel(link); // the user accepted the offered model
+    });
+    resultLayout->addWidget(scope_);
     resultLayout->addWidget(prediction_);
+    notResult_ = new QLabel(tr("Not a result: the image is outside this model's scope. The probabilities below are "
+                               "shown greyed for reference only."),
+                            resultBox);
+    notResult_->setObjectName(QStringLiteral("qualityWarning"));
+    notResult_->setWordWrap(true);
+    notResult_->setVisible(false);
+    resultLayout->addWidget(notResult_);
     bars_ = new ProbabilityBars(resultBox);
     resultLayout->addWidget(bars_);
     quality_ = new QLabel(resultBox);
@@ -113,7 +130,7 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
         if (data == QLatin1String(kOtherModel))
             chooseModelFile();
         else if (!data.isEmpty())
-            loadModel(data);
+            chooseModel(data);
     });
     refreshModelList();
     showModelInfo();
@@ -151,11 +168,26 @@ void ClassificationPanel::chooseModelFile()
         refreshModelList(); // back to the model in use
         return;
     }
-    loadModel(path);
+    chooseModel(path);
 }
 
 void ClassificationPanel::loadModel(const QString& path)
 {
+    pinned_.clear();
+    autoSwitchedFrom_.clear();
+    startLoad(path);
+}
+
+void ClassificationPanel::chooseModel(const QString& path)
+{
+    pinned_ = QFileInfo(path).absoluteFilePath();
+    autoSwitchedFrom_.clear();
+    startLoad(path);
+}
+
+void ClassificationPanel::startLoad(const QString& path)
+{
+    offered_.clear();
     modelStatus_->setText(tr("Loading %1…").arg(QFileInfo(path).fileName()));
     modelRunner_.submit([path] {
         ModelLoad m;
@@ -210,8 +242,8 @@ void ClassificationPanel::showModelInfo()
     // The model card's lines on training data and held-out metrics.
     QStringList card;
     for (const QString& line : m->cardSummary().split('\n'))
-        if (line.startsWith(QLatin1String("Trained on")) || line.startsWith(QLatin1String("Held-out")) ||
-            line.startsWith(QLatin1String("Created")))
+        if (line.startsWith(QLatin1String("Trained on")) || line.startsWith(QLatin1String("Scope")) ||
+            line.startsWith(QLatin1String("Held-out")) || line.startsWith(QLatin1String("Created")))
             card << line;
     card_->setText(card.join('\n'));
     modelCombo_->setToolTip(m->cardSummary());
@@ -234,7 +266,18 @@ void ClassificationPanel::onHeatMapRequestChanged()
 
 void ClassificationPanel::setImage(const imaging::Image& image)
 {
+    setImage(image, std::nullopt);
+}
+
+void ClassificationPanel::setImage(const imaging::Image& image, const trust::ImageFacts& facts)
+{
+    setImage(image, std::optional<trust::ImageFacts>(facts));
+}
+
+void ClassificationPanel::setImage(const imaging::Image& image, const std::optional<trust::ImageFacts>& facts)
+{
     image_ = image;
+    facts_ = facts;
     if (autoRun())
         classifyNow();
     else
@@ -244,8 +287,13 @@ void ClassificationPanel::setImage(const imaging::Image& image)
 void ClassificationPanel::clearImage()
 {
     image_ = {};
+    facts_.reset();
     classifier_->cancelPending();
     last_ = {};
+    scope_->setVisible(false);
+    notResult_->setVisible(false);
+    offered_.clear();
+    lastAutoSource_.clear();
     prediction_->setText(QStringLiteral("—"));
     bars_->clear();
     quality_->setVisible(false);
@@ -260,7 +308,7 @@ void ClassificationPanel::classifyNow()
     if (image_.empty())
         return;
     bars_->setStale(true);
-    classifier_->classify(image_);
+    classifier_->classify(image_, facts_ ? &*facts_ : nullptr);
     updateBusy();
 }
 
@@ -306,9 +354,15 @@ void ClassificationPanel::onResult(const Classification& c)
         QStringList names;
         for (const auto& n : c.classNames)
             names << QString::fromStdString(n);
-        prediction_->setText(
-            QStringLiteral("%1  %2 %").arg(names.at(c.best)).arg(c.probabilities[static_cast<size_t>(c.best)] * 100.0, 0, 'f', 1));
+        const QString top =
+            QStringLiteral("%1  %2 %").arg(names.at(c.best)).arg(c.probabilities[static_cast<size_t>(c.best)] * 100.0, 0, 'f', 1);
         bars_->setProbabilities(names, c.probabilities);
+        if (c.scope.outside()) {
+            prediction_->setText(tr("Not a result (outside the model's scope; the model's top class would be %1)").arg(top));
+            bars_->setStale(true); // greyed: not a result
+        } else {
+            prediction_->setText(top);
+        }
         heat_->setPredictedClass(names.at(c.best));
         timing_->setText(tr("%1 ms on %2 threads · %3")
                              .arg(c.milliseconds, 0, 'f', 1)
@@ -337,9 +391,86 @@ void ClassificationPanel::onResult(const Classification& c)
     } else {
         quality_->setVisible(false);
     }
+    showScope(c);
     heat_->showResult(c);
     updateBusy();
     emit resultShown(c);
+}
+
+void ClassificationPanel::showScope(const Classification& c)
+{
+    const auto m = model();
+    const bool outside = c.ok() && c.scope.outside();
+    notResult_->setVisible(outside);
+    offered_.clear();
+    QString text;
+    QString style = QStringLiteral("dimLabel");
+    const QString switched = autoSwitchedFrom_.isEmpty() || c.source != lastAutoSource_
+                                 ? QString()
+                                 : tr(" Switched automatically from %1, whose scope the image is outside.")
+                                       .arg(autoSwitchedFrom_.toHtmlEscaped());
+    const QString described = m ? QString::fromStdString(m->scope().describe()).toHtmlEscaped() : QString();
+    switch (c.scope.fit) {
+    case trust::ScopeFit::Fits:
+        text = tr("Within this model's scope (%1).").arg(described) + switched;
+        break;
+    case trust::ScopeFit::Unknown:
+        text = tr("Scope not checked: %1 (the model is for %2).")
+                   .arg(QString::fromStdString(c.scope.reasons.empty() ? std::string() : c.scope.reasons.front())
+                            .toHtmlEscaped(),
+                        described);
+        style = QStringLiteral("dimLabel");
+        break;
+    case trust::ScopeFit::Outside: {
+        style = QStringLiteral("qualityWarning");
+        QStringList reasons;
+        for (const auto& r : c.scope.reasons)
+            reasons << QString::fromStdString(r).toHtmlEscaped();
+        text = QStringLiteral("<b>%1</b> %2.").arg(tr("Outside this model's scope:"), reasons.join(QStringLiteral("; ")));
+        const bool canSwitch = pinned_.isEmpty() && !c.fittingModel.isEmpty() && c.source != lastAutoSource_;
+        if (canSwitch && c.modelPath == (m ? m->path() : QString())) {
+            // An automatic pick: the user did not choose this model by hand.
+            autoSwitchedFrom_ = m ? m->name() : QString();
+            lastAutoSource_ = c.source;
+            text += QLatin1Char(' ') + tr("Switching to %1, whose scope fits…")
+                                           .arg(QFileInfo(c.fittingModel).completeBaseName().toHtmlEscaped());
+            startLoad(c.fittingModel);
+        } else if (!c.fittingModel.isEmpty()) {
+            offered_ = c.fittingModel;
+            text += QLatin1Char(' ') + tr("<a href=\"%1\">Use %2</a>, whose scope fits this image.")
+                                           .arg(c.fittingModel.toHtmlEscaped(),
+                                                QFileInfo(c.fittingModel).completeBaseName().toHtmlEscaped());
+        } else {
+            text += QLatin1Char(' ') + tr("No model in the library declares a scope this image fits.");
+        }
+        break;
+    }
+    case trust::ScopeFit::NoScope:
+        break;
+    }
+    if (c.scope.fit == trust::ScopeFit::Outside || c.scope.fit == trust::ScopeFit::Fits) {
+        QStringList notes;
+        for (const auto& n : c.scope.notes)
+            notes << QString::fromStdString(n).toHtmlEscaped();
+        scope_->setToolTip(notes.isEmpty() ? QString() : tr("Notes: %1").arg(notes.join(QStringLiteral("; "))));
+    } else {
+        scope_->setToolTip({});
+    }
+    scope_->setObjectName(style);
+    scope_->style()->unpolish(scope_);
+    scope_->style()->polish(scope_);
+    scope_->setText(text);
+    scope_->setVisible(!text.isEmpty());
+}
+
+QString ClassificationPanel::scopeText() const
+{
+    return scope_->isVisibleTo(this) ? scope_->text() : QString();
+}
+
+bool ClassificationPanel::resultMarkedNotAResult() const
+{
+    return notResult_->isVisibleTo(this);
 }
 
 void ClassificationPanel::updateBusy()

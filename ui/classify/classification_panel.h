@@ -6,8 +6,10 @@
 // background.
 #include <QWidget>
 #include <memory>
+#include <optional>
 
 #include "imaging/image.h"
+#include "trust/scope.h"
 #include "ui/classify/classifier.h"
 #include "ui/widgets/latest_runner.h"
 #include "ui/classify/model_handle.h"
@@ -31,12 +33,23 @@ public:
     // Fills the chooser with the bundles ModelCatalog finds (plus `extra`).
     void refreshModelList(const QStringList& extra = {});
     // Loads a bundle in the background; modelChanged or modelFailed follows.
+    // The panel may later switch to a library model whose scope fits the shown
+    // image better (see chooseModel).
     void loadModel(const QString& path);
+    // The same for a model the user chose by hand: the panel keeps it (no
+    // automatic switch; a fitting model is only offered) until the user
+    // chooses another. The chooser and "Other model file…" use this.
+    void chooseModel(const QString& path);
+    bool modelChosenByHand() const { return !pinned_.isEmpty(); }
     std::shared_ptr<const ModelHandle> model() const { return classifier_->model(); }
     bool modelLoading() const { return modelRunner_.busy(); }
 
     // The image on screen changed: classified at once when auto-run is on.
     void setImage(const imaging::Image& image);
+    // The same with the image's DICOM attributes (ImageFacts::fromDicom of
+    // the viewer's InstanceInfo), checked against the model's scope. Without
+    // them the classification job reads the header of the image's source file.
+    void setImage(const imaging::Image& image, const trust::ImageFacts& facts);
     void clearImage();
     // Classifies the current image now.
     void classifyNow();
@@ -52,6 +65,12 @@ public:
     HeatMapControls* heatMapControls() const { return heat_; }
     QString qualityText() const;
     QString modelCardText() const;
+    // "Outside this model's scope: …" (or the scope line shown); empty when hidden.
+    QString scopeText() const;
+    // True when the shown probabilities are marked "not a result" (the image is outside the model's scope).
+    bool resultMarkedNotAResult() const;
+    // The library model offered for the image (a hand-chosen model is kept); empty: none.
+    QString offeredModel() const { return offered_; }
 
 signals:
     void modelChanged(const QString& path);
@@ -67,6 +86,9 @@ private:
         QString error;
     };
     void onModelLoaded(ModelLoad load);
+    void startLoad(const QString& path);
+    void showScope(const Classification& c);
+    void setImage(const imaging::Image& image, const std::optional<trust::ImageFacts>& facts);
     void onResult(const Classification& c);
     void chooseModelFile();
     void updateBusy();
@@ -87,6 +109,13 @@ private:
     QLabel* timing_;
     QLabel* recipe_;
     QLabel* card_;
+    QLabel* scope_;     // above the bars: "Outside this model's scope: …"
+    QLabel* notResult_; // "Not a result" over greyed bars
+    std::optional<trust::ImageFacts> facts_;
+    QString pinned_;    // the model the user chose by hand (kept: no automatic switch)
+    QString offered_;   // a library model that fits the shown image
+    QString autoSwitchedFrom_; // the model an automatic switch replaced (for the message)
+    QString lastAutoSource_;   // the image that caused the last automatic switch (no switching back and forth)
     QCheckBox* autoRun_;
     QPushButton* classifyButton_;
     QProgressBar* busyBar_;

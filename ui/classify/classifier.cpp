@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "common/error.h"
+#include "ui/classify/model_catalog.h"
 
 namespace sinar::ui {
 
@@ -23,7 +24,7 @@ void Classifier::setModel(std::shared_ptr<const ModelHandle> model)
     heat_.classIndex = -1; // class indices belong to the model
 }
 
-quint64 Classifier::classify(const imaging::Image& image)
+quint64 Classifier::classify(const imaging::Image& image, const trust::ImageFacts* facts)
 {
     const quint64 id = ++latest_;
     auto model = model_;
@@ -35,7 +36,11 @@ quint64 Classifier::classify(const imaging::Image& image)
     auto cancel = std::make_shared<CancelToken>();
     cancel_ = cancel;
     const HeatMapRequest heat = heat_;
-    runner_.submit([model, copy, id, heat, cancel] { return run(model, copy, id, heat, cancel.get()); });
+    const bool hasFacts = facts != nullptr;
+    const trust::ImageFacts given = facts ? *facts : trust::ImageFacts{};
+    runner_.submit([model, copy, id, heat, cancel, hasFacts, given] {
+        return run(model, copy, id, heat, cancel.get(), hasFacts ? &given : nullptr);
+    });
     return id;
 }
 
@@ -94,7 +99,8 @@ void explainInto(Classification& c, const ModelHandle& model, const imaging::Ima
 } // namespace
 
 Classification Classifier::run(const std::shared_ptr<const ModelHandle>& model, const imaging::Image& image,
-                               quint64 requestId, const HeatMapRequest& heat, const CancelToken* cancel)
+                               quint64 requestId, const HeatMapRequest& heat, const CancelToken* cancel,
+                               const trust::ImageFacts* facts)
 {
     Classification c;
     c.requestId = requestId;
@@ -116,6 +122,12 @@ Classification Classifier::run(const std::shared_ptr<const ModelHandle>& model, 
         c.error = QString::fromStdString(e.message());
     } catch (const std::exception& e) {
         c.error = firstLine(e.what());
+    }
+    c.facts = facts ? *facts : trust::ImageFacts::fromSource(image.source);
+    if (model) {
+        c.scope = trust::checkScope(model->scope(), c.facts);
+        if (c.scope.outside())
+            c.fittingModel = ModelCatalog::findFittingModel(c.facts, model->path());
     }
     if (model && heat.enabled && c.ok())
         explainInto(c, *model, image, heat, cancel);

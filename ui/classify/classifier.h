@@ -15,6 +15,7 @@
 #include "explain/explain.h"
 #include "imaging/image.h"
 #include "imaging/quality.h"
+#include "trust/scope.h"
 #include "ui/widgets/latest_runner.h"
 #include "ui/classify/model_handle.h"
 
@@ -56,6 +57,11 @@ struct Classification {
     double heatMilliseconds = 0;
     Qt::HANDLE heatThread = nullptr; // the thread that computed the map (a worker, never the GUI thread)
 
+    // The image's DICOM attributes against the model's scope (trust/scope.h).
+    trust::ImageFacts facts;    // dicom = false for a PNG/JPEG/... (verdict Unknown)
+    trust::ScopeVerdict scope;  // NoScope when there is no model or it declares none
+    QString fittingModel;       // outside the scope: a library bundle whose scope the image fits; empty: none
+
     bool ok() const { return error.isEmpty() && !probabilities.empty(); }
     bool hasHeatMap() const { return !heatMap.empty(); }
 };
@@ -76,7 +82,9 @@ public:
 
     // Queues `image` for classification and returns the request id; a request
     // still waiting is replaced. Without a model only the quality is measured.
-    quint64 classify(const imaging::Image& image);
+    // `facts`: the image's DICOM attributes when the caller has them; without
+    // them the job reads the header of the image's source file (if DICOM).
+    quint64 classify(const imaging::Image& image, const trust::ImageFacts* facts = nullptr);
     // Drops anything waiting or running (e.g. the image was closed).
     void cancelPending();
 
@@ -86,8 +94,12 @@ public:
 
     // The work of one request, on the calling thread (the background job runs
     // this). `cancel` stops a running explanation (the result is then stale).
+    // The image's facts (`facts`, else read from its source file) are checked
+    // against the model's scope; outside it, fittingModel names a library
+    // bundle (ModelCatalog) whose scope the image fits.
     static Classification run(const std::shared_ptr<const ModelHandle>& model, const imaging::Image& image,
-                              quint64 requestId, const HeatMapRequest& heat = {}, const CancelToken* cancel = nullptr);
+                              quint64 requestId, const HeatMapRequest& heat = {}, const CancelToken* cancel = nullptr,
+                              const trust::ImageFacts* facts = nullptr);
 
 signals:
     void resultReady(const sinar::ui::Classification& result);

@@ -4,7 +4,13 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QSet>
+#include <QDateTime>
+#include <QHash>
 #include <QStandardPaths>
+#include <exception>
+#include <mutex>
+
+#include "nn/model.h"
 
 namespace sinar::ui {
 
@@ -66,6 +72,51 @@ QString ModelCatalog::defaultModel(const QString& preferred)
         return preferred;
     const QStringList all = findModels();
     return all.isEmpty() ? QString() : all.first();
+}
+
+trust::Scope ModelCatalog::scopeOf(const QString& path)
+{
+    struct Entry {
+        QDateTime modified;
+        qint64 size = 0;
+        trust::Scope scope;
+    };
+    static std::mutex mutex;
+    static QHash<QString, Entry> cache;
+    const QFileInfo fi(path);
+    const QString key = fi.absoluteFilePath();
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        const auto it = cache.constFind(key);
+        if (it != cache.constEnd() && it->modified == fi.lastModified() && it->size == fi.size())
+            return it->scope;
+    }
+    Entry e;
+    e.modified = fi.lastModified();
+    e.size = fi.size();
+    try {
+        const nn::Model model = nn::Model::load(key.toStdString());
+        e.scope = trust::Scope::fromJson(model.info().scope, key.toStdString());
+    } catch (const std::exception&) {
+        // an unreadable bundle declares nothing
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    cache.insert(key, e);
+    return e.scope;
+}
+
+QString ModelCatalog::findFittingModel(const trust::ImageFacts& image, const QString& exclude)
+{
+    if (!image.dicom)
+        return {};
+    const QString skip = exclude.isEmpty() ? QString() : QFileInfo(exclude).absoluteFilePath();
+    for (const QString& path : findModels()) {
+        if (path == skip)
+            continue;
+        if (trust::checkScope(scopeOf(path), image).fits())
+            return path;
+    }
+    return {};
 }
 
 } // namespace sinar::ui

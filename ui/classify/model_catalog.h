@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include "trust/scope.h"
+
 namespace sinar::ui {
 
 class ModelCatalog {
@@ -19,6 +21,14 @@ public:
     static QStringList findModels();
     // The bundle to start with: `preferred` if it exists, else the first found.
     static QString defaultModel(const QString& preferred = {});
+
+    // The scope a bundle declares (trust/scope.h), read once per file version
+    // and cached; thread-safe, but slow the first time (the bundle is loaded):
+    // call it off the GUI thread. Empty for a bundle without one or an unreadable file.
+    static trust::Scope scopeOf(const QString& path);
+    // The first bundle of findModels() other than `exclude` whose declared
+    // scope the image fits (checkScope says Fits); empty when none does.
+    static QString findFittingModel(const trust::ImageFacts& image, const QString& exclude = {});
 };
 
 } // namespace sinar::ui

@@ -2,6 +2,7 @@
 
 #include <QFileInfo>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <algorithm>
 
 namespace sinar::ui {
@@ -15,6 +16,7 @@ std::shared_ptr<const ModelHandle> ModelHandle::load(const QString& path)
             handle->supported_.push_back(m);
     for (const std::string& layer : explain::explainableLayers(handle->model_))
         handle->layers_ << QString::fromStdString(layer);
+    handle->scope_ = trust::Scope::fromJson(handle->info().scope, path.toStdString());
     return handle;
 }
 
@@ -46,6 +48,25 @@ explain::Explanation ModelHandle::explain(const imaging::Image& image, const exp
 bool ModelHandle::supports(explain::Method method) const
 {
     return std::find(supported_.begin(), supported_.end(), method) != supported_.end();
+}
+
+QString ModelHandle::datasetName(const QJsonObject& data)
+{
+    QString source = data.value(QStringLiteral("source")).toString().trimmed();
+    if (source.isEmpty())
+        return {};
+    source.remove(QRegularExpression(QStringLiteral("\\[[^\\]]*\\]$"))); // "file.npz[val]": the subset
+    source.replace('\\', '/');
+    while (source.endsWith('/'))
+        source.chop(1);
+    const QStringList parts = source.split('/', Qt::SkipEmptyParts);
+    if (parts.isEmpty())
+        return {};
+    const QString name = parts.last();
+    const QString parent = parts.size() >= 2 ? parts.at(parts.size() - 2) : QString();
+    if (parent.isEmpty() || parent == QLatin1String("..") || parent == QLatin1String("."))
+        return name;
+    return QStringLiteral("%1 of %2").arg(name, parent);
 }
 
 QString ModelHandle::recipeSummary() const
@@ -81,9 +102,15 @@ QString ModelHandle::cardSummary() const
                  }());
     lines << QStringLiteral("Classes: %1").arg(classNames().join(QStringLiteral(", ")));
     lines << QStringLiteral("Input: %1").arg(recipeSummary());
-    const QString source = b.data.value(QStringLiteral("source")).toString();
-    if (!source.isEmpty())
-        lines << QStringLiteral("Trained on: %1").arg(source);
+    const QString dataset = datasetName(b.data);
+    if (!dataset.isEmpty()) {
+        QString line = QStringLiteral("Trained on: %1").arg(dataset);
+        if (b.data.value(QStringLiteral("images")).isDouble())
+            line += QStringLiteral(", %1 images").arg(b.data.value(QStringLiteral("images")).toInt());
+        lines << line;
+    }
+    if (!scope_.empty())
+        lines << QStringLiteral("Scope: %1").arg(QString::fromStdString(scope_.describe()));
     if (!b.testMetrics.isEmpty()) {
         QString m = QStringLiteral("Held-out test: accuracy %1").arg(b.testMetrics.value("accuracy").toDouble(), 0, 'f', 3);
         if (b.testMetrics.contains("macro_f1"))

@@ -10,6 +10,7 @@
 #include "explain/explain.h"
 #include "imaging/image.h"
 #include "nn/model.h"
+#include "trust/scope.h"
 
 namespace sinar::ui {
 
@@ -35,6 +36,12 @@ public:
     // Layers the CAM methods can use, the default first (known from loading).
     const QStringList& explainableLayers() const { return layers_; }
 
+    // The images the model is for (BundleInfo::scope, read at load time).
+    const trust::Scope& scope() const { return scope_; }
+    // "Training of brain-mri" for data "source" "../shared/data/brain-mri/Training":
+    // the data set's folder or file name and its parent, without a development path.
+    static QString datasetName(const QJsonObject& data);
+
     // One line: "128×128 grey · per-image z-score · window: image's own".
     QString recipeSummary() const;
     // Several lines of the model card: data, metrics, creation.
@@ -46,6 +53,7 @@ private:
     QString path_;
     std::vector<explain::Method> supported_;
     QStringList layers_;
+    trust::Scope scope_;
     mutable std::mutex mutex_;
 };
 
