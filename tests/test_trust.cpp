@@ -207,6 +207,18 @@ private slots:
         QVERIFY(metrics["ece"].toDouble() < metrics["ece_uncalibrated"].toDouble());
         QCOMPARE(metrics["reliability"].toArray().size(), 15);
         QCOMPARE(metrics["risk_coverage"].toArray().size(), 20);
+        // train also stores out-of-distribution statistics, and test_metrics.json keeps evaluate's keys.
+        QCOMPARE(m.info().ood["threshold_fitted_on"].toString(), QStringLiteral("validation"));
+        QCOMPARE(m.info().ood["n_threshold"].toInt(), 72);
+        QVERIFY(metrics["ood"].toObject().contains("share_flagged"));
+        const test::CliRun ev = test::runCli({"evaluate", "--model", out, "--data", out + ".run/test.csv", "--quiet", "--json",
+                                              tmp_.filePath("small-eval.json")});
+        QVERIFY2(ev.code == 0, qPrintable(ev.err));
+        const QJsonObject evaluated = test::readJsonObject(tmp_.filePath("small-eval.json"));
+        for (const QString& key : evaluated.keys())
+            QVERIFY2(metrics.contains(key), qPrintable(key));
+        QCOMPARE(evaluated["ece"].toDouble(), metrics["ece"].toDouble());
+        QCOMPARE(evaluated["ood"].toObject()["flagged"], metrics["ood"].toObject()["flagged"]);
 
         // sinar-cli calibrate re-creates the same validation split and finds the same temperature.
         const QString again = tmp_.filePath("again.sinar");

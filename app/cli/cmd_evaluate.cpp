@@ -91,12 +91,8 @@ int runEvaluate(const QStringList& args)
     if (!model.info().ood.isEmpty() && model.hasEmbeddings()) {
         const trust::OodDetector ood = trust::OodDetector::fromJson(model.info().ood, p.value("model").toStdString());
         const trust::DatasetFeatures f = trust::datasetFeatures(model, ds, preds.index, &interruptToken());
-        long flagged = 0;
-        for (const auto& e : f.features)
-            flagged += !ood.inDistribution(ood.score(e));
-        oodJson["threshold"] = ood.threshold();
-        oodJson["flagged"] = static_cast<qint64>(flagged);
-        oodJson["share_flagged"] = f.features.empty() ? 0.0 : static_cast<double>(flagged) / f.features.size();
+        oodJson = trust::oodSummaryJson(ood, f.features);
+        const long flagged = static_cast<long>(oodJson["flagged"].toInteger());
         if (!p.isSet("quiet"))
             std::printf("out of distribution: %ld of %zu images flagged (%.1f %%)\n", flagged, f.features.size(),
                         100.0 * oodJson["share_flagged"].toDouble());

@@ -20,6 +20,7 @@
 #include "data/split.h"
 #include "nn/model.h"
 #include "trust/calibration.h"
+#include "trust/ood.h"
 #include "trust/scope.h"
 
 #ifndef SINAR_VERSION
@@ -306,6 +307,18 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         say("calibration: temperature " + std::to_string(fit.temperature) + " on " + std::to_string(fit.n) +
             " validation images (ECE " + std::to_string(fit.eceBefore) + " -> " + std::to_string(fit.eceAfter) + ")");
     }
+    // Out-of-distribution statistics of the penultimate features (trust/ood.h): training images, threshold from validation.
+    if (!split.val.empty()) {
+        try {
+            const trust::DatasetFeatures tf = trust::cachedFeatures(model, cache.images, labels, split.train, cancel);
+            const trust::DatasetFeatures vf = trust::cachedFeatures(model, cache.images, labels, split.val, cancel);
+            model.info().ood = trust::OodDetector::fit(tf.features, tf.labels, spec.cnn.numClasses, vf.features).toJson();
+        } catch (const Cancelled&) {
+            throw;
+        } catch (const Error& e) { // e.g. a class without training images in a tiny set
+            say(std::string("no out-of-distribution statistics: ") + e.what());
+        }
+    }
 
     // Held-out test evaluation on the cached, un-augmented images.
     if (!split.test.empty()) {
@@ -339,6 +352,9 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         const QJsonObject calibration = trust::calibrationMetricsJson(t.truth, t.probabilities, model.info().temperature());
         for (auto it = calibration.begin(); it != calibration.end(); ++it)
             metrics[it.key()] = it.value();
+        if (!model.info().ood.isEmpty())
+            metrics["ood"] = trust::oodSummaryJson(trust::OodDetector::fromJson(model.info().ood, spec.outPath),
+                                                   trust::cachedFeatures(model, testCache->images, testLabels, split.test, cancel).features);
         writeJsonFile(result.runDir + "/test_metrics.json", metrics);
         writeFileAtomically(result.runDir + "/test_metrics.csv", result.test.toCsv());
         writeFileAtomically(result.runDir + "/test_predictions.csv", testPredictionsCsv(t, trainSet.classNames()));

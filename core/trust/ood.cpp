@@ -167,6 +167,18 @@ OodDetector OodDetector::fromJson(const QJsonObject& o, const std::string& conte
     return d;
 }
 
+QJsonObject oodSummaryJson(const OodDetector& detector, const std::vector<std::vector<float>>& features)
+{
+    long flagged = 0;
+    for (const auto& f : features)
+        flagged += !detector.inDistribution(detector.score(f));
+    QJsonObject o;
+    o["threshold"] = detector.threshold();
+    o["flagged"] = static_cast<qint64>(flagged);
+    o["share_flagged"] = features.empty() ? 0.0 : static_cast<double>(flagged) / static_cast<double>(features.size());
+    return o;
+}
+
 DatasetFeatures cachedFeatures(const nn::Model& model, const std::vector<cv::Mat>& images, const std::vector<int>& labels,
                                const std::vector<size_t>& indices, const CancelToken* cancel)
 {

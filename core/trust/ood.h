@@ -46,6 +46,9 @@ private:
     long fittedOn_ = 0, thresholdOn_ = 0;
 };
 
+// {"threshold", "flagged", "share_flagged"} of `features` (evaluate's "ood" key).
+QJsonObject oodSummaryJson(const OodDetector& detector, const std::vector<std::vector<float>>& features);
+
 // Penultimate features and labels of images.
 struct DatasetFeatures {
     std::vector<std::vector<float>> features;
