@@ -179,35 +179,40 @@ const std::vector<std::string>& knownInputs()
     return inputs;
 }
 
+namespace {
+// The lists in their JSON and describe() order.
+struct ListField {
+    const char* key;
+    std::vector<std::string> Scope::*list;
+};
+const ListField kLists[] = {
+    {"modalities", &Scope::modalities}, {"body_parts", &Scope::bodyParts}, {"views", &Scope::views},
+    {"photometric", &Scope::photometric}, {"inputs", &Scope::inputs},
+};
+} // namespace
+
 bool Scope::empty() const
 {
-    return modalities.empty() && bodyParts.empty() && views.empty() && photometric.empty() && inputs.empty();
+    for (const ListField& f : kLists)
+        if (!(this->*f.list).empty())
+            return false;
+    return true;
 }
 
 QJsonObject Scope::toJson() const
 {
     QJsonObject o;
-    if (!modalities.empty())
-        o["modalities"] = jsonList(modalities);
-    if (!bodyParts.empty())
-        o["body_parts"] = jsonList(bodyParts);
-    if (!views.empty())
-        o["views"] = jsonList(views);
-    if (!photometric.empty())
-        o["photometric"] = jsonList(photometric);
-    if (!inputs.empty())
-        o["inputs"] = jsonList(inputs);
+    for (const ListField& f : kLists)
+        if (!(this->*f.list).empty())
+            o[QLatin1String(f.key)] = jsonList(this->*f.list);
     return o;
 }
 
 Scope Scope::fromJson(const QJsonObject& o, const std::string& context)
 {
     Scope s;
-    s.modalities = stringList(o, "modalities", context);
-    s.bodyParts = stringList(o, "body_parts", context);
-    s.views = stringList(o, "views", context);
-    s.photometric = stringList(o, "photometric", context);
-    s.inputs = stringList(o, "inputs", context);
+    for (const ListField& f : kLists)
+        s.*f.list = stringList(o, f.key, context);
     s.normalise(context);
     return s;
 }
@@ -245,16 +250,9 @@ void Scope::normalise(const std::string& context)
 std::string Scope::describe() const
 {
     std::vector<std::string> parts;
-    if (!modalities.empty())
-        parts.push_back(join(modalities));
-    if (!bodyParts.empty())
-        parts.push_back(join(bodyParts));
-    if (!views.empty())
-        parts.push_back(join(views));
-    if (!photometric.empty())
-        parts.push_back(join(photometric));
-    if (!inputs.empty())
-        parts.push_back(join(inputs));
+    for (const ListField& f : kLists)
+        if (!(this->*f.list).empty())
+            parts.push_back(join(this->*f.list));
     return parts.empty() ? "none declared" : join(parts, " · ");
 }
 
@@ -393,16 +391,19 @@ ScopeVerdict checkScope(const Scope& scope, const ImageFacts& image)
     int checked = 0;
     std::vector<std::string> unchecked;
 
-    if (!scope.modalities.empty()) {
-        if (image.modality.empty()) {
-            unchecked.push_back("Modality");
-        } else {
-            ++checked;
-            if (!contains(scope.modalities, image.modality))
-                v.reasons.push_back("Modality " + image.modality + " is not in the model's scope (" + join(scope.modalities) +
-                                    ")");
+    // An attribute compared as it is (a code): one of the scope's values, unrecorded, or a reason.
+    const auto checkCode = [&](const std::vector<std::string>& allowed, const std::string& value, const std::string& label) {
+        if (allowed.empty())
+            return;
+        if (value.empty()) {
+            unchecked.push_back(label);
+            return;
         }
-    }
+        ++checked;
+        if (!contains(allowed, value))
+            v.reasons.push_back(label + " " + value + " is not in the model's scope (" + join(allowed) + ")");
+    };
+    checkCode(scope.modalities, image.modality, "Modality");
 
     if (!scope.bodyParts.empty()) {
         std::vector<std::string> wanted;
@@ -464,16 +465,7 @@ ScopeVerdict checkScope(const Scope& scope, const ImageFacts& image)
             unchecked.push_back("view");
     }
 
-    if (!scope.photometric.empty()) {
-        if (image.photometric.empty()) {
-            unchecked.push_back("photometric interpretation");
-        } else {
-            ++checked;
-            if (!contains(scope.photometric, image.photometric))
-                v.reasons.push_back("photometric interpretation " + image.photometric + " is not in the model's scope (" +
-                                    join(scope.photometric) + ")");
-        }
-    }
+    checkCode(scope.photometric, image.photometric, "photometric interpretation");
 
     const std::string type = upper(image.imageType);
     if (type.find("LOCALIZER") != std::string::npos || type.find("SCOUT") != std::string::npos)
