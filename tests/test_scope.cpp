@@ -380,6 +380,8 @@ private slots:
         QVERIFY(panel.lastResult().ok());
         QVERIFY(panel.lastResult().scope.outside());
         QVERIFY(panel.resultMarkedNotAResult());
+        QCOMPARE(panel.shownClass(), QString()); // no result
+        QCOMPARE(panel.bars()->probabilities().size(), size_t(2)); // shown for reference
         QVERIFY2(panel.scopeText().contains("Outside this model's scope:"), qPrintable(panel.scopeText()));
         QVERIFY2(panel.scopeText().contains("Modality CR"), qPrintable(panel.scopeText()));
         QCOMPARE(panel.offeredModel(), chestModel_);
@@ -396,6 +398,7 @@ private slots:
                                 30000));
         QVERIFY(panel.lastResult().scope.fits());
         QVERIFY(!panel.resultMarkedNotAResult());
+        QVERIFY(!panel.shownClass().isEmpty());
         QVERIFY2(panel.scopeText().contains("Within this model's scope"), qPrintable(panel.scopeText()));
         QVERIFY2(panel.scopeText().contains("a-brain"), qPrintable(panel.scopeText()));
         const QString chestCard = panel.modelCardText();

@@ -75,8 +75,8 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
     });
     resultLayout->addWidget(scope_);
     resultLayout->addWidget(prediction_);
-    notResult_ = new QLabel(tr("Not a result: the image is outside this model's scope. The probabilities below are "
-                               "shown greyed for reference only."),
+    notResult_ = new QLabel(tr("The image is outside this model's scope: the greyed probabilities below are the "
+                               "model's output for reference, not a result."),
                             resultBox);
     notResult_->setObjectName(QStringLiteral("qualityWarning"));
     notResult_->setWordWrap(true);
@@ -334,7 +334,7 @@ QString ClassificationPanel::modelCardText() const
 
 QString ClassificationPanel::shownClass() const
 {
-    if (!last_.ok())
+    if (!last_.ok() || last_.scope.outside())
         return {};
     return QString::fromStdString(last_.classNames.at(static_cast<size_t>(last_.best)));
 }
@@ -358,7 +358,7 @@ void ClassificationPanel::onResult(const Classification& c)
             QStringLiteral("%1  %2 %").arg(names.at(c.best)).arg(c.probabilities[static_cast<size_t>(c.best)] * 100.0, 0, 'f', 1);
         bars_->setProbabilities(names, c.probabilities);
         if (c.scope.outside()) {
-            prediction_->setText(tr("Not a result (outside the model's scope; the model's top class would be %1)").arg(top));
+            prediction_->setText(tr("Not a result"));
             bars_->setStale(true); // greyed: not a result
         } else {
             prediction_->setText(top);

@@ -60,6 +60,7 @@ public:
 
     Classifier* classifier() const { return classifier_; }
     const Classification& lastResult() const { return last_; }
+    // The predicted class shown as the result; empty without one (and for an image outside the model's scope).
     QString shownClass() const;
     const ProbabilityBars* bars() const { return bars_; }
     HeatMapControls* heatMapControls() const { return heat_; }
