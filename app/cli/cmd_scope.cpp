@@ -94,7 +94,7 @@ int runScope(const QStringList& args)
             o["file"] = file;
             checks.append(o);
         } else {
-            std::printf("%s: %s %s\n", path.c_str(), v.fitName().c_str(), v.summary().c_str());
+            std::printf("%s: %s\n", path.c_str(), v.summary().c_str());
             for (const auto& n : v.notes)
                 std::printf("  note: %s\n", n.c_str());
         }

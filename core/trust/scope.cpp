@@ -459,8 +459,13 @@ ScopeVerdict checkScope(const Scope& scope, const ImageFacts& image)
             if (!contains(projections, image.viewPosition))
                 v.reasons.push_back("view " + image.viewPosition + " is not in the model's scope (" + join(projections) + ")");
         }
+        const std::string recorded = image.plane.empty() ? image.viewPosition : image.plane;
         if (checkedView)
             ++checked;
+        else if (!recorded.empty())
+            v.notes.push_back("view " + recorded + " not compared: the scope names " +
+                              (planes.empty() ? "only projections (" + join(projections) + ")"
+                                              : "only planes (" + join(planes) + ")"));
         else
             unchecked.push_back("view");
     }
