@@ -150,7 +150,10 @@ def export(args):
     module = {"methods": net, "tuple": TupleOutput(net), "none": LogitsOnly(net)}[args.convention]
     torch.jit.script(module.eval()).save(args.out)
     with open(args.out + ".json", "w") as f:
-        json.dump({"class_names": meta["class_names"], "preprocessing": meta["preprocessing"]}, f, indent=1)
+        side_car = {"class_names": meta["class_names"], "preprocessing": meta["preprocessing"]}
+        if "calibration" in meta:  # the bundle's temperature: the export gives the same probabilities
+            side_car["calibration"] = meta["calibration"]
+        json.dump(side_car, f, indent=1)
     print(f"wrote {args.out} and {args.out}.json ({args.convention} convention)")
 
 

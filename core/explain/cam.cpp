@@ -390,6 +390,10 @@ Explanation explainImage(const nn::Model& model, const imaging::Image& image, co
         throw Error("occlusion works on the input image and takes no layer (got '" + options.layer + "')");
     const Prepared prep = prepare(model, image);
     const torch::Tensor input = nn::toTensor(prep.input.data(), 1, r);
+    // The maps weigh the model's own evidence: its uncalibrated probabilities
+    // (a temperature below 1 would saturate them and flatten occlusion and
+    // Score-CAM). The probabilities reported are calibrated, as classification's.
+    const nn::Model raw = model.uncalibrated();
 
     Explanation out;
     out.method = options.method;
@@ -400,17 +404,17 @@ Explanation explainImage(const nn::Model& model, const imaging::Image& image, co
         if (out.classIndex < 0)
             out.classIndex = static_cast<int>(std::max_element(out.probabilities.begin(), out.probabilities.end()) -
                                               out.probabilities.begin());
-        out.inputMap = occlusion(model, prep.base, out.classIndex, out.probabilities[static_cast<size_t>(out.classIndex)],
-                                 options.cancel);
+        const float base = raw.predict(prep.input.data(), 1).front()[static_cast<size_t>(out.classIndex)];
+        out.inputMap = occlusion(raw, prep.base, out.classIndex, base, options.cancel);
     } else {
-        const LayerAccess layer = layerAccess(model, options.layer);
+        const LayerAccess layer = layerAccess(raw, options.layer);
         out.layer = layer.name;
         const bool gradients = options.method != Method::ScoreCam;
-        const Pass pass = forwardLayer(model, layer, input, out.classIndex, gradients);
-        const torch::Tensor probs = torch::softmax(pass.logits, 1).contiguous();
+        const Pass pass = forwardLayer(raw, layer, input, out.classIndex, gradients);
+        const torch::Tensor probs = torch::softmax(pass.logits / model.info().temperature(), 1).contiguous();
         out.probabilities.assign(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.size(1));
         out.inputMap = gradients ? gradientCam(pass, options.method, r)
-                                 : scoreCam(model, pass, prep.base, out.classIndex, options.scoreCamChannels, options.cancel);
+                                 : scoreCam(raw, pass, prep.base, out.classIndex, options.scoreCamChannels, options.cancel);
     }
     out.map = toImageGeometry(out.inputMap, prep.geometry, image.pixels.size());
     out.milliseconds = static_cast<double>(timer.nsecsElapsed()) / 1e6;

@@ -34,9 +34,11 @@ cv::Mat randomMap(cv::Size size, int grid, uint32_t seed)
     return out;
 }
 
-Curves measureCurves(const nn::Model& model, const imaging::Image& image, const cv::Mat& inputMap, int classIndex,
+Curves measureCurves(const nn::Model& calibrated, const imaging::Image& image, const cv::Mat& inputMap, int classIndex,
                      const CurveOptions& options)
 {
+    // The model's own (uncalibrated) probabilities, as the maps use them.
+    const nn::Model model = calibrated.uncalibrated();
     const imaging::Preprocessor pre(model.info().recipe);
     const imaging::Recipe& r = pre.recipe();
     if (inputMap.type() != CV_32FC1 || inputMap.cols != r.width || inputMap.rows != r.height)

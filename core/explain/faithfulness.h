@@ -26,6 +26,8 @@ struct Curves {
 };
 
 // `inputMap`: CV_32F of the network input's size (Explanation::inputMap).
+// The curves are the model's uncalibrated class probability (its temperature
+// is left out, like the maps leave it out).
 // Deleted pixels become black; inserted ones replace a blurred copy.
 Curves measureCurves(const nn::Model& model, const imaging::Image& image, const cv::Mat& inputMap, int classIndex,
                      const CurveOptions& options = {});
