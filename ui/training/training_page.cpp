@@ -42,7 +42,6 @@
 #include "nn/model.h"
 #include "train/run_plan.h"
 #include "train/train_options.h"
-#include "ui/training/run_command.h"
 #include "ui/classify/model_catalog.h"
 #include "ui/shell/app_settings.h"
 #include "ui/training/class_metrics_table.h"
@@ -149,6 +148,8 @@ TrainingPage::TrainingPage(QWidget* parent)
         splitTable_->setRowCount(0);
         previews_->clear();
         if (!r || !r->error.isEmpty()) {
+            planDataset_.reset();
+            augmentPreview_->clear();
             planSummary_->setText(r ? r->error : tr("cancelled"));
             planSummary_->setStyleSheet(QStringLiteral("color: #e06c5a;"));
             updateButtons();
@@ -156,6 +157,7 @@ TrainingPage::TrainingPage(QWidget* parent)
         }
         planSummary_->setStyleSheet({});
         const train::RunPlan& p = r->plan;
+        planDataset_ = p.dataset;
         checkTwins_ = p.decoded; // keep checking while the user changes the split
         classNames_ = p.classNames;
         planSummary_->setText(tr("%1 images in %2 classes · split %3 train / %4 validation / %5 test")
@@ -218,6 +220,11 @@ TrainingPage::TrainingPage(QWidget* parent)
         refreshAugmentPreview();
     });
     connect(augmentWatcher_, &QFutureWatcher<std::shared_ptr<AugmentPreview>>::finished, this, [this] {
+        if (augmentAgain_) { // the recipe changed meanwhile
+            augmentAgain_ = false;
+            refreshAugmentPreview();
+            return;
+        }
         augmentPreview_->clear();
         const auto r = augmentWatcher_->result();
         if (!r || !r->error.isEmpty()) {
@@ -887,9 +894,12 @@ void TrainingPage::refreshPlan()
 
 void TrainingPage::refreshAugmentPreview()
 {
-    const QString path = dataPath();
-    if (path.isEmpty() || augmentWatcher_->isRunning())
+    if (!planDataset_) // the plan's data set, once it is read (the plan asks again then)
         return;
+    if (augmentWatcher_->isRunning()) {
+        augmentAgain_ = true;
+        return;
+    }
     train::TrainingJobSpec s;
     try {
         s = spec();
@@ -899,12 +909,13 @@ void TrainingPage::refreshAugmentPreview()
     const imaging::Recipe recipe = s.recipe;
     const imaging::AugmentConfig augment = s.augment;
     const uint32_t seed = s.train.seed;
-    augmentWatcher_->setFuture(QtConcurrent::run([path, recipe, augment, seed]() -> std::shared_ptr<AugmentPreview> {
+    const std::shared_ptr<const data::Dataset> dataset = planDataset_;
+    augmentWatcher_->setFuture(QtConcurrent::run([dataset, recipe, augment, seed]() -> std::shared_ptr<AugmentPreview> {
         auto out = std::make_shared<AugmentPreview>();
         try {
-            const data::Dataset d = data::openDataset(path.toStdString());
+            const data::Dataset& d = *dataset;
             if (d.size() == 0)
-                throw Error("no images", path.toStdString());
+                throw Error("no images", d.source());
             const imaging::Preprocessor pre(recipe);
             const cv::Mat base = pre.base(d.load(0));
             out->images.push_back(toQImage(base));
@@ -994,7 +1005,7 @@ bool TrainingPage::continueRun()
         QFile f(commandFile);
         if (!f.open(QIODevice::ReadOnly))
             throw Error("cannot read the run's command", commandFile.toStdString());
-        s = trainSpecFromCommandLine(QString::fromUtf8(f.readAll()));
+        s = train::trainSpecFromCommandLine(QString::fromUtf8(f.readAll()));
     } catch (const Error& e) {
         showError(QString::fromStdString(e.what()));
         return false;
@@ -1025,18 +1036,15 @@ bool TrainingPage::launch(train::TrainingJobSpec s)
             return false;
         }
     }
-    runIsResume_ = s.resume;
     curves_->clear();
     validationCount_ = 0;
-    bestEpoch_ = 0;
-    stepsPerEpoch_ = 0;
     outcome_ = {};
     saveForm();
     if (!worker_->start(s)) {
         showError(tr("A run is in progress."));
         return false;
     }
-    runClock_.start();
+    statusClock_.invalidate();
     pauseButton_->setChecked(false);
     log(tr("%1 run in %2").arg(s.resume ? tr("continuing the") : tr("starting a"), dir));
     log(tr("command: %1").arg(reproducibleCommand(s)));
@@ -1095,7 +1103,11 @@ void TrainingPage::onBatch(const train::BatchEvent& e)
 {
     const double epochPos = (e.epoch - 1) + static_cast<double>(e.batch) / std::max(1, e.batches);
     curves_->addBatch(e.step, epochPos, e.elapsedSeconds, e.batchLoss);
-    stepsPerEpoch_ = e.batches;
+    // Progress and status text at most four times a second (and at an epoch's
+    // end): every repaint takes a core from the two training threads.
+    if (statusClock_.isValid() && statusClock_.elapsed() < 250 && e.batch != e.batches)
+        return;
+    statusClock_.start();
     const long long total = static_cast<long long>(e.epochs) * e.batches;
     const long long done = static_cast<long long>(e.epoch - 1) * e.batches + e.batch;
     progress_->setRange(0, static_cast<int>(std::max<long long>(1, total)));
@@ -1117,8 +1129,6 @@ void TrainingPage::onEpoch(const train::EpochEvent& e)
 {
     curves_->addEpoch(e.epoch, e.step, e.elapsedSeconds, e.trainLoss, e.valLoss, e.trainAccuracy, e.valAccuracy, e.learningRate);
     if (e.improved) {
-        bestEpoch_ = e.epoch;
-        bestLoss_ = e.valLoss;
         curves_->setBestEpoch(e.epoch);
     }
     log(tr("epoch %1/%2  train loss %3 acc %4 | val loss %5 acc %6 | lr %7 | %8 img/s | %9 s%10")
@@ -1248,11 +1258,9 @@ ReportInput TrainingPage::reportInput() const
     ReportInput in;
     in.runDir = outcome_.runDir;
     in.bundlePath = outcome_.bundlePath;
-    in.command = reproducibleCommand(spec());
-    QFile cmd(outcome_.runDir + QStringLiteral("/command.txt"));
-    if (cmd.open(QIODevice::ReadOnly))
-        in.command = QString::fromUtf8(cmd.readAll()).trimmed();
     in.spec = spec();
+    QFile cmd(outcome_.runDir + QStringLiteral("/command.txt")); // the run's own command, written at its start
+    in.command = cmd.open(QIODevice::ReadOnly) ? QString::fromUtf8(cmd.readAll()).trimmed() : reproducibleCommand(in.spec);
     in.test = outcome_.test;
     in.history = outcome_.history;
     in.trainCount = outcome_.trainCount;
@@ -1370,7 +1378,7 @@ void TrainingPage::restoreForm()
     const QString last = AppSettings().trainingCommand();
     if (!last.isEmpty()) {
         try {
-            s = trainSpecFromCommandLine(last);
+            s = train::trainSpecFromCommandLine(last);
         } catch (const Error&) {
             s = {};
         }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/cancel_token.h"
+#include "data/dataset.h"
 #include "eval/metrics.h"
 #include "train/training_job.h"
 #include "ui/training/run_report.h"
@@ -134,13 +135,8 @@ private:
     QString lastError_;
     TrainingOutcome outcome_;
     int validationCount_ = 0;
-    int bestEpoch_ = 0;
-    double bestLoss_ = 0;
-    QElapsedTimer runClock_;
-    long long stepsPerEpoch_ = 0;
-    bool runIsResume_ = false;
+    QElapsedTimer statusClock_; // throttles the per-batch progress text
     std::vector<std::string> classNames_;
-    std::vector<std::string> valPaths_;
 
     // Top bar.
     QLineEdit* dataEdit_;
@@ -229,6 +225,8 @@ private:
     struct AugmentPreview;
     QFutureWatcher<std::shared_ptr<AugmentPreview>>* augmentWatcher_;
     QFutureWatcher<QString>* reportWatcher_;
+    std::shared_ptr<const data::Dataset> planDataset_; // the last plan's data set, for the augmentation preview
+    bool augmentAgain_ = false;
     ReportInput reportInput_;
     bool finishing_ = false; // the report is being written
 };
