@@ -36,7 +36,7 @@
 #include "ui/training/confusion_gallery.h"
 #include "ui/training/confusion_matrix_view.h"
 #include "ui/training/curve_plot.h"
-#include "ui/training/run_command.h"
+#include "train/train_options.h"
 #include "ui/training/run_history.h"
 #include "ui/training/training_page.h"
 
@@ -304,7 +304,7 @@ private slots:
         const QString command = readAll(run + "/command.txt").trimmed();
         QVERIFY(command.startsWith(QStringLiteral("sinar-cli train")));
         QVERIFY(command.contains(QStringLiteral("--threads 2")));
-        QStringList args = ui::splitShellWords(command).mid(1);
+        QStringList args = train::splitShellWords(command).mid(1);
         const QString again = tmp_.filePath(QStringLiteral("run-cli"));
         for (int i = 0; i < args.size(); ++i) {
             if (args[i] == QLatin1String("--run-dir"))
@@ -562,7 +562,7 @@ private slots:
         s.augment.rotationDeg = 25;
         s.groupDuplicates = true;
         page->setSpec(s);
-        const train::TrainingJobSpec back = ui::trainSpecFromCommandLine(page->commandLine());
+        const train::TrainingJobSpec back = train::trainSpecFromCommandLine(page->commandLine());
         QCOMPARE(back.train.epochs, 7);
         QCOMPARE(back.train.optimizer, std::string("adam"));
         QCOMPARE(back.train.learningRate, 0.003);
@@ -582,7 +582,7 @@ private slots:
         for (const char* part : {"--size 28", "--filters 32,64,128", "--stem-stride 1", "--epochs 40"})
             QVERIFY2(pneumonia.contains(QLatin1String(part)), qPrintable(pneumonia));
         emit preset->activated(1); // the brain MRI model: the defaults
-        const train::TrainingJobSpec brain = ui::trainSpecFromCommandLine(page->commandLine());
+        const train::TrainingJobSpec brain = train::trainSpecFromCommandLine(page->commandLine());
         QCOMPARE(brain.train.epochs, train::TrainingJobSpec().train.epochs);
         QCOMPARE(brain.recipe.width, 128);
         QCOMPARE(brain.cnn.filters, (std::vector<int>{32, 64, 128, 256}));
@@ -595,9 +595,9 @@ private slots:
         QCOMPARE(page->splitTable()->rowCount(), 3);
         QCOMPARE(page->splitTable()->item(1, 0)->text(), QStringLiteral("pneumonia"));
         QCOMPARE(page->splitTable()->item(1, 3)->text(), QStringLiteral("389")); // the archive's val subset is the test part
-        QVERIFY(ui::trainSpecFromCommandLine(page->commandLine()).classNames == (std::vector<std::string>{"normal", "pneumonia"}));
+        QVERIFY(train::trainSpecFromCommandLine(page->commandLine()).classNames == (std::vector<std::string>{"normal", "pneumonia"}));
 
-        QCOMPARE(ui::splitShellWords(QStringLiteral("a 'b c' \"d\\\"e\" f\\ g")),
+        QCOMPARE(train::splitShellWords(QStringLiteral("a 'b c' \"d\\\"e\" f\\ g")),
                  (QStringList{QStringLiteral("a"), QStringLiteral("b c"), QStringLiteral("d\"e"), QStringLiteral("f g")}));
     }
 };

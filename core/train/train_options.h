@@ -25,4 +25,14 @@ QStringList trainCommandLine(const TrainingJobSpec& spec);
 // The arguments as one line for a POSIX shell (single-quoted where needed).
 QString shellJoin(const QStringList& args);
 
+// The way back from shellJoin: a POSIX shell line split into words ('single',
+// "double" quotes, backslash). Throws sinar::Error on an unterminated quote.
+QStringList splitShellWords(const QString& line);
+
+// `sinar-cli train [options]` (the program and sub-command words optional) back
+// to its spec, data, bundle and run folder included: how a run folder's
+// command.txt is continued and the Training tab remembers its last recipe.
+// Throws sinar::Error naming the bad option.
+TrainingJobSpec trainSpecFromCommandLine(const QString& line);
+
 } // namespace sinar::train

@@ -40,18 +40,6 @@ uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull)
     return h;
 }
 
-std::string dataHash(const data::Dataset& d)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < d.size(); ++i)
-        h = fnv1a(QFileInfo(QString::fromStdString(d.sample(i).path)).fileName().toStdString() + "|" +
-                      d.classNames()[static_cast<size_t>(d.sample(i).label)] + ";",
-                  h);
-    char buf[20];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
-}
-
 QJsonArray countsJson(const data::Dataset& d, const std::vector<size_t>& idx)
 {
     std::vector<long> c(d.classNames().size(), 0);
@@ -131,6 +119,18 @@ void computeDatasetStats(imaging::Recipe& r, const data::ImageCache& cache, cons
 }
 
 } // namespace
+
+std::string dataHash(const data::Dataset& d)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < d.size(); ++i)
+        h = fnv1a(QFileInfo(QString::fromStdString(d.sample(i).path)).fileName().toStdString() + "|" +
+                      d.classNames()[static_cast<size_t>(d.sample(i).label)] + ";",
+                  h);
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
 
 TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver* observer, const CancelToken* cancel,
                                  const PauseToken* pause)
@@ -413,30 +413,35 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     return result;
 }
 
-std::vector<size_t> heldOutTestIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
+data::Split recordedSplit(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
 {
     const std::string hash = bundleData["hash"].toString().toStdString();
     if (hash.empty())
-        throw Error("the bundle does not record its training data, so its held-out images are unknown", context);
+        throw Error("the bundle does not record its training data, so its split is unknown", context);
     if (hash != dataHash(data))
         throw Error("this is not the data set the model was trained on (its file list differs from the one recorded in "
                     "the bundle)",
                     data.source());
     if (bundleData["near_duplicate_groups_kept_together"].toBool())
-        throw Error("the model was trained with near-duplicate grouping; its held-out images cannot be re-created here",
-                    context);
+        throw Error("the model was trained with near-duplicate grouping; its split cannot be re-created here", context);
     const double testFraction = bundleData["test_fraction"].toDouble();
-    if (testFraction <= 0)
-        throw Error("the model was tested on a separate test set (" + bundleData["test_source"].toString().toStdString() +
-                        "); pass that set instead",
-                    context);
+    const double valFraction = bundleData["val_fraction"].toDouble(0.1);
+    const auto seed = static_cast<uint32_t>(bundleData["split_seed"].toInteger());
+    if (testFraction <= 0) // a separate test set (.npz): validation was carved out of "train" alone
+        return data::splitTrainVal(data.labels(), valFraction, seed);
     std::vector<int> groups; // patients, read again from the DICOM headers
     if (bundleData["patients_kept_apart"].toBool())
         groups = data::readPatientGroups(data).requireGroups(data.source());
-    const data::Split split =
-        data::stratifiedSplit(data.labels(), testFraction, bundleData["val_fraction"].toDouble(0.1),
-                              static_cast<uint32_t>(bundleData["split_seed"].toInteger()), groups);
-    return split.test;
+    return data::stratifiedSplit(data.labels(), testFraction, valFraction, seed, groups);
+}
+
+std::vector<size_t> heldOutTestIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
+{
+    if (bundleData["test_fraction"].toDouble() <= 0 && !bundleData["hash"].toString().isEmpty())
+        throw Error("the model was tested on a separate test set (" + bundleData["test_source"].toString().toStdString() +
+                        "); pass that set instead",
+                    context);
+    return recordedSplit(data, bundleData, context).test;
 }
 
 } // namespace sinar::train

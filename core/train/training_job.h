@@ -10,6 +10,7 @@
 #include "common/pause_token.h"
 #include "common/progress.h"
 #include "data/dataset.h"
+#include "data/split.h"
 #include "eval/metrics.h"
 #include "imaging/augmenter.h"
 #include "imaging/recipe.h"
@@ -66,5 +67,13 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& spec, TrainingObserver* 
 // when `data` is not the set the bundle was trained on (its hash differs) or
 // the split cannot be re-created (near-duplicate groups, a separate test set).
 std::vector<size_t> heldOutTestIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context);
+
+// The whole split a bundle trained on `data` recorded (train / validation /
+// test indices; for an .npz, train and validation of its "train" subset and no
+// test). Throws sinar::Error as heldOutTestIndices does.
+data::Split recordedSplit(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context);
+
+// The fingerprint of a data set's file list and labels the bundle records ("hash").
+std::string dataHash(const data::Dataset& data);
 
 } // namespace sinar::train

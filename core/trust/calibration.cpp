@@ -1,14 +1,11 @@
 #include "trust/calibration.h"
 
-#include <QFileInfo>
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "common/error.h"
-#include "data/patient_groups.h"
-#include "data/split.h"
 #include "eval/calibration_metrics.h"
+#include "train/training_job.h"
 
 namespace sinar::trust {
 
@@ -57,23 +54,6 @@ void checkInput(const std::vector<int>& truth, const std::vector<std::vector<flo
     for (size_t i = 0; i < truth.size(); ++i)
         if (truth[i] < 0 || static_cast<size_t>(truth[i]) >= probabilities[i].size())
             throw Error("calibration: label " + std::to_string(truth[i]) + " is out of range");
-}
-
-// The training data's fingerprint, as train::runTrainingJob records it in the bundle ("hash").
-std::string dataHash(const data::Dataset& d)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < d.size(); ++i) {
-        const std::string key = QFileInfo(QString::fromStdString(d.sample(i).path)).fileName().toStdString() + "|" +
-                                d.classNames()[static_cast<size_t>(d.sample(i).label)] + ";";
-        for (unsigned char c : key) {
-            h ^= c;
-            h *= 1099511628211ull;
-        }
-    }
-    char buf[20];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
 }
 
 } // namespace
@@ -172,37 +152,14 @@ QJsonObject calibrationMetricsJson(const std::vector<int>& truth, const std::vec
     return o;
 }
 
-static data::Split bundleSplit(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
-{
-    const std::string hash = bundleData["hash"].toString().toStdString();
-    if (hash.empty())
-        throw Error("the bundle does not record its training data, so its split is unknown", context);
-    if (hash != dataHash(data))
-        throw Error("this is not the data set the model was trained on (its file list differs from the one recorded in "
-                    "the bundle)",
-                    data.source());
-    if (bundleData["near_duplicate_groups_kept_together"].toBool())
-        throw Error("the model was trained with near-duplicate grouping; its split cannot be re-created here",
-                    context);
-    const double testFraction = bundleData["test_fraction"].toDouble();
-    const double valFraction = bundleData["val_fraction"].toDouble(0.1);
-    const auto seed = static_cast<uint32_t>(bundleData["split_seed"].toInteger());
-    if (testFraction <= 0) // a separate test set (.npz): validation was carved out of "train" alone
-        return data::splitTrainVal(data.labels(), valFraction, seed);
-    std::vector<int> groups; // patients, read again from the DICOM headers
-    if (bundleData["patients_kept_apart"].toBool())
-        groups = data::readPatientGroups(data).requireGroups(data.source());
-    return data::stratifiedSplit(data.labels(), testFraction, valFraction, seed, groups);
-}
-
 std::vector<size_t> validationIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
 {
-    return bundleSplit(data, bundleData, context).val;
+    return train::recordedSplit(data, bundleData, context).val;
 }
 
 std::vector<size_t> trainingIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)
 {
-    return bundleSplit(data, bundleData, context).train;
+    return train::recordedSplit(data, bundleData, context).train;
 }
 
 } // namespace sinar::trust
