@@ -24,6 +24,14 @@ int runInfo(const QStringList& args)
     const nn::Model model = nn::Model::load(path);
     QJsonObject o = model.info().toJson();
     o["parameters"] = static_cast<qint64>(model.parameterCount());
+    // The out-of-distribution statistics' matrices (base64, hundreds of kB)
+    // are data, not metadata a reader wants: shown by their size only.
+    QJsonObject ood = o.value("ood").toObject();
+    for (const char* key : {"means", "precision"})
+        if (ood.contains(key))
+            ood[key] = QString("(%1 bytes of float32)").arg(QByteArray::fromBase64(ood.value(key).toString().toLatin1()).size());
+    if (!ood.isEmpty())
+        o["ood"] = ood;
     std::fputs(QJsonDocument(o).toJson(QJsonDocument::Indented).constData(), stdout);
     return kExitOk;
 }

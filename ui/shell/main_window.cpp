@@ -28,6 +28,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "trust/scope.h"
 #include "ui/shell/about_dialog.h"
 #include "ui/training/training_page.h"
 #include "ui/classify/batch_panel.h"
@@ -570,7 +571,11 @@ void MainWindow::display(const Loaded& l)
         presetActions_[k]->setEnabled(c.available);
         presetActions_[k]->setToolTip(c.available ? QStringLiteral("C %1 W %2").arg(c.center).arg(c.width) : c.reason);
     }
-    panel_->setImage(l.image.image);
+    // The image's tags travel with it (the scope check needs no second read of the file).
+    if (l.image.dicom)
+        panel_->setImage(l.image.image, trust::ImageFacts::fromDicom(l.image.info, l.image.frame));
+    else
+        panel_->setImage(l.image.image, trust::ImageFacts{});
     heat_->refresh();
     if (mprLayout())
         heat_->followShownSlice();
@@ -593,7 +598,7 @@ void MainWindow::applyWindowPreset(int kind)
 
 void MainWindow::loadModel(const QString& path)
 {
-    panel_->loadModel(path);
+    panel_->chooseModel(path); // the user's choice (menu, --model, a training run): kept, not switched by scope
 }
 
 bool MainWindow::volumeLoading() const
