@@ -72,6 +72,15 @@ void addOptions(QCommandLineParser& p)
     train::addTrainOptions(p, kOwnOptions);
 }
 
+// Saves the window to `file` and says so; false when it cannot be written.
+bool saveScreenshot(QWidget& window, const QString& file)
+{
+    const bool saved = window.grab().save(file, "PNG");
+    std::fprintf(saved ? stdout : stderr, saved ? "sinar: screenshot saved to %s\n" : "sinar: cannot write %s\n",
+                 qPrintable(file));
+    return saved;
+}
+
 // --help and --version need no display.
 bool wantsHelpOrVersion(int argc, char** argv)
 {
@@ -193,9 +202,7 @@ int main(int argc, char** argv)
                     return;
                 QTimer::singleShot(400, &window, [&window, page, shot] {
                     page->curves()->flush();
-                    const bool saved = window.grab().save(shot, "PNG");
-                    std::fprintf(saved ? stdout : stderr, saved ? "sinar: screenshot saved to %s\n" : "sinar: cannot write %s\n",
-                                 qPrintable(shot));
+                    const bool saved = saveScreenshot(window, shot);
                     page->stopRun();
                     QApplication::exit(saved ? 0 : 1);
                 });
@@ -212,9 +219,7 @@ int main(int argc, char** argv)
             // Let the plots and the tab settle, then grab the window.
             QTimer::singleShot(600, &window, [&window, page, shot, ok] {
                 page->curves()->flush();
-                const bool saved = window.grab().save(shot, "PNG");
-                std::fprintf(saved ? stdout : stderr, saved ? "sinar: screenshot saved to %s\n" : "sinar: cannot write %s\n",
-                             qPrintable(shot));
+                const bool saved = saveScreenshot(window, shot);
                 QApplication::exit(saved && ok ? 0 : 1);
             });
         });
@@ -283,10 +288,7 @@ int main(int argc, char** argv)
                 return;
             }
             poll->stop();
-            const bool ok = window.grab().save(shot, "PNG");
-            std::fprintf(ok ? stdout : stderr, ok ? "sinar: screenshot saved to %s\n" : "sinar: cannot write %s\n",
-                         qPrintable(shot));
-            QApplication::exit(ok ? 0 : 1);
+            QApplication::exit(saveScreenshot(window, shot) ? 0 : 1);
         });
         poll->start(100);
     }
