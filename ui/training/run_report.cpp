@@ -58,16 +58,16 @@ const Plot kPlots[] = {{"curves.png", "Training curves", 1200, 860},
 QString reportHtml(const ReportInput& in)
 {
     const train::TrainingJobSpec& s = in.spec;
-    const eval::Report& t = in.test;
+    const eval::Report& t = in.outcome.test;
     QString h;
     h += QStringLiteral("<html><head><meta charset=\"utf-8\"><title>Sinar training report</title>"
                         "<style>body{font-family:sans-serif;font-size:10pt;max-width:60em;margin:auto}"
                         "table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid #999;padding:3px 8px}"
                         "th{background:#e8e8e8}td.n{text-align:right}pre{background:#f2f2f2;padding:6px;white-space:pre-wrap}"
                         "h1{font-size:16pt}h2{font-size:12pt;margin-top:16px}</style></head><body>\n");
-    h += QStringLiteral("<h1>Sinar training report — %1</h1>\n").arg(QFileInfo(in.runDir).fileName().toHtmlEscaped());
+    h += QStringLiteral("<h1>Sinar training report — %1</h1>\n").arg(QFileInfo(in.outcome.runDir).fileName().toHtmlEscaped());
     h += QStringLiteral("<p>Written %1. Model bundle: <code>%2</code>. Run folder: <code>%3</code>.</p>\n")
-             .arg(QDateTime::currentDateTime().toString(Qt::ISODate), in.bundlePath.toHtmlEscaped(), in.runDir.toHtmlEscaped());
+             .arg(QDateTime::currentDateTime().toString(Qt::ISODate), in.outcome.bundlePath.toHtmlEscaped(), in.outcome.runDir.toHtmlEscaped());
 
     // Data and split.
     h += QStringLiteral("<h2>Data</h2><table>\n");
@@ -78,16 +78,16 @@ QString reportHtml(const ReportInput& in)
     h += row(QStringLiteral("Classes"), classes.join(QStringLiteral(", ")));
     h += row(QStringLiteral("Split"), QStringLiteral("%1 train, %2 validation (early stopping), %3 held-out test; seed %4; "
                                                      "test fraction %5, validation fraction %6%7%8")
-                                          .arg(in.trainCount)
-                                          .arg(in.valCount)
-                                          .arg(in.testCount)
+                                          .arg(in.outcome.trainCount)
+                                          .arg(in.outcome.valCount)
+                                          .arg(in.outcome.testCount)
                                           .arg(s.train.seed)
                                           .arg(s.testFraction)
                                           .arg(s.valFraction)
                                           .arg(s.groupDuplicates ? QStringLiteral("; near-duplicates kept together") : QString())
                                           .arg(s.groupByPatient ? QStringLiteral("; patients kept apart") : QString()));
-    h += row(QStringLiteral("Skipped files"), QString::number(in.skippedFiles) +
-                                                  (in.skippedFiles ? QStringLiteral(" (listed in skipped.tsv)") : QString()));
+    h += row(QStringLiteral("Skipped files"), QString::number(in.outcome.skippedFiles) +
+                                                  (in.outcome.skippedFiles ? QStringLiteral(" (listed in skipped.tsv)") : QString()));
     h += QStringLiteral("</table>\n");
 
     // Results.
@@ -135,11 +135,11 @@ QString reportHtml(const ReportInput& in)
 
     // Plots.
     for (const Plot& p : kPlots)
-        if (QFileInfo::exists(in.runDir + QLatin1Char('/') + QLatin1String(p.file)))
+        if (QFileInfo::exists(in.outcome.runDir + QLatin1Char('/') + QLatin1String(p.file)))
             h += QStringLiteral("<h2>%1</h2><p><img src=\"%2\" width=\"560\"></p>\n").arg(QLatin1String(p.title), QLatin1String(p.file));
 
     // Training.
-    const train::TrainingHistory& hist = in.history;
+    const train::TrainingHistory& hist = in.outcome.history;
     h += QStringLiteral("<h2>Training</h2><table>\n");
     h += row(QStringLiteral("Epochs run"), QStringLiteral("%1 of %2%3")
                                                .arg(hist.epochs.size())
@@ -151,8 +151,8 @@ QString reportHtml(const ReportInput& in)
              hist.bestEpoch > 0 ? QStringLiteral("%1, validation loss %2").arg(hist.bestEpoch).arg(hist.bestValLoss, 0, 'f', 4)
                                 : QStringLiteral("–"));
     h += row(QStringLiteral("Training time"), QStringLiteral("%1 min").arg(hist.seconds / 60.0, 0, 'f', 1));
-    h += row(QStringLiteral("Total time (decoding, training, test)"), QStringLiteral("%1 min").arg(in.totalSeconds / 60.0, 0, 'f', 1));
-    h += row(QStringLiteral("Parameters"), QString::number(in.parameters));
+    h += row(QStringLiteral("Total time (decoding, training, test)"), QStringLiteral("%1 min").arg(in.outcome.totalSeconds / 60.0, 0, 'f', 1));
+    h += row(QStringLiteral("Parameters"), QString::number(in.outcome.parameters));
     h += QStringLiteral("</table>\n<table><tr><th>Epoch</th><th>Train loss</th><th>Train acc.</th><th>Val. loss</th>"
                         "<th>Val. acc.</th><th>LR</th><th>img/s</th></tr>\n");
     for (const auto& e : hist.epochs)
@@ -225,13 +225,13 @@ QString reportHtml(const ReportInput& in)
 
 bool exportReportPlot(const ReportInput& in, int step, QString* error)
 {
-    const QDir dir(in.runDir);
+    const QDir dir(in.outcome.runDir);
     if (!dir.exists()) {
         if (error)
-            *error = QStringLiteral("%1: the run folder does not exist").arg(in.runDir);
+            *error = QStringLiteral("%1: the run folder does not exist").arg(in.outcome.runDir);
         return false;
     }
-    if (step < 0 || step >= kReportPlots || (step > 0 && in.test.n == 0))
+    if (step < 0 || step >= kReportPlots || (step > 0 && in.outcome.test.n == 0))
         return true;
     const Plot& p = kPlots[step];
     const QString file = dir.filePath(QLatin1String(p.file));
@@ -262,9 +262,9 @@ bool writeReportFiles(const ReportInput& in, QString* error)
             *error = text;
         return false;
     };
-    const QDir dir(in.runDir);
+    const QDir dir(in.outcome.runDir);
     if (!dir.exists())
-        return fail(QStringLiteral("%1: the run folder does not exist").arg(in.runDir));
+        return fail(QStringLiteral("%1: the run folder does not exist").arg(in.outcome.runDir));
     const QString html = reportHtml(in);
 
     // HTML: one file, the images embedded.

@@ -7,9 +7,8 @@
 // command that reproduces the run.
 #include <QString>
 
-#include "eval/metrics.h"
-#include "train/trainer.h"
 #include "train/training_job.h"
+#include "ui/training/training_worker.h"
 
 namespace sinar::ui {
 
@@ -18,14 +17,9 @@ class CurvePlot;
 class RocPlot;
 
 struct ReportInput {
-    QString runDir;
-    QString bundlePath;
-    QString command; // sinar-cli train ... that reproduces the run
+    TrainingOutcome outcome; // the finished run: folders, test results, history, counts, times
+    QString command;         // sinar-cli train ... that reproduces the run
     train::TrainingJobSpec spec;
-    eval::Report test;
-    train::TrainingHistory history;
-    size_t trainCount = 0, valCount = 0, testCount = 0, parameters = 0, skippedFiles = 0;
-    double totalSeconds = 0;
     // The plots as shown (any may be null).
     CurvePlot* curves = nullptr;
     ConfusionMatrixView* confusion = nullptr;

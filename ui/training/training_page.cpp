@@ -1256,19 +1256,10 @@ void TrainingPage::reportDone(const QString& error)
 ReportInput TrainingPage::reportInput() const
 {
     ReportInput in;
-    in.runDir = outcome_.runDir;
-    in.bundlePath = outcome_.bundlePath;
+    in.outcome = outcome_;
     in.spec = spec();
     QFile cmd(outcome_.runDir + QStringLiteral("/command.txt")); // the run's own command, written at its start
     in.command = cmd.open(QIODevice::ReadOnly) ? QString::fromUtf8(cmd.readAll()).trimmed() : reproducibleCommand(in.spec);
-    in.test = outcome_.test;
-    in.history = outcome_.history;
-    in.trainCount = outcome_.trainCount;
-    in.valCount = outcome_.valCount;
-    in.testCount = outcome_.testCount;
-    in.parameters = outcome_.parameters;
-    in.skippedFiles = outcome_.skippedFiles;
-    in.totalSeconds = outcome_.totalSeconds;
     in.curves = curves_;
     in.confusion = confusion_;
     in.roc = roc_;
