@@ -613,7 +613,7 @@ private slots:
         QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
         const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 6);
-        QCOMPARE(lines[0], QStringLiteral("file,frame,class,probability,p_glioma,p_meningioma,p_notumor,p_pituitary,quality,error"));
+        QCOMPARE(lines[0], QStringLiteral("file,frame,class,probability,p_glioma,p_meningioma,p_notumor,p_pituitary,quality,in_scope,ood_score,in_distribution,error"));
         const QStringList first = lines[1].split(',');
         QCOMPARE(first[0], rows[0].file);
         QCOMPARE(first[2], QString::fromStdString(kClasses[static_cast<size_t>(rows[0].best)]));

@@ -89,6 +89,33 @@ private slots:
         QCOMPARE(r.accuracy, 0.7);
     }
 
+    void screeningCollapsesToAnyClassVsOne()
+    {
+        // Classes a, none, b; "none" is the negative class.
+        const std::vector<std::string> names{"a", "none", "b"};
+        const std::vector<int> truth{0, 0, 2, 2, 1, 1, 1};
+        const std::vector<std::vector<float>> p{
+            {0.8f, 0.1f, 0.1f}, // a -> a: true positive
+            {0.1f, 0.2f, 0.7f}, // a -> b: still a true positive (any class but none)
+            {0.2f, 0.7f, 0.1f}, // b -> none: false negative
+            {0.1f, 0.3f, 0.6f}, // b -> b
+            {0.1f, 0.8f, 0.1f}, // none -> none
+            {0.1f, 0.9f, 0.0f}, // none -> none
+            {0.5f, 0.4f, 0.1f}, // none -> a: false positive
+        };
+        const sinar::eval::Screening s = sinar::eval::computeScreening(truth, p, names, "none");
+        QCOMPARE(s.positives, 4L);
+        QCOMPARE(s.negatives, 3L);
+        QCOMPARE(s.truePositives, 3L);
+        QCOMPARE(s.trueNegatives, 2L);
+        QCOMPARE(s.sensitivity, 0.75);
+        QCOMPARE(s.specificity, 2.0 / 3.0);
+        QCOMPARE(s.accuracy, 5.0 / 7.0);
+        QVERIFY(s.rocAuc > 0.5 && s.rocAuc <= 1.0);
+        QCOMPARE(s.toJson()["negative_class"].toString(), QStringLiteral("none"));
+        QVERIFY_THROWS_EXCEPTION(sinar::Error, sinar::eval::computeScreening(truth, p, names, "notumor"));
+    }
+
     void rocAuc_data()
     {
         QTest::addColumn<QVector<double>>("scores");

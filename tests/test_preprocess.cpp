@@ -7,6 +7,7 @@
 #include "imaging/augmenter.h"
 #include "imaging/image.h"
 #include "imaging/preprocessor.h"
+#include "imaging/quality.h"
 #include "test_support.h"
 
 using namespace sinar;
@@ -205,6 +206,74 @@ private slots:
         cv::Mat id = imaging::Augmenter(imaging::AugmentConfig::none()).apply(m, e), mf;
         m.convertTo(mf, CV_32F);
         QCOMPARE(cv::norm(id, mf, cv::NORM_INF), 0.0);
+    }
+
+    // A synthetic axial slice: dark background, a bright rim (scalp), grey
+    // tissue and a central "ventricle" that is dark (T1-like) or bright (T2-like).
+    static cv::Mat syntheticSlice(bool brightFluid)
+    {
+        cv::Mat m(128, 128, CV_8UC1, cv::Scalar(0));
+        cv::ellipse(m, {64, 64}, {52, 60}, 0, 0, 360, cv::Scalar(200), cv::FILLED);
+        cv::ellipse(m, {64, 64}, {46, 54}, 0, 0, 360, cv::Scalar(brightFluid ? 70 : 90), cv::FILLED);
+        cv::ellipse(m, {64, 64}, {16, 22}, 0, 0, 360, cv::Scalar(brightFluid ? 230 : 15), cv::FILLED);
+        return m;
+    }
+
+    void intensityAugmentations()
+    {
+        const cv::Mat t1 = syntheticSlice(false);
+        cv::Mat f;
+        t1.convertTo(f, CV_32F);
+        // The body mask keeps the dark ventricle inside the body, the corners out.
+        const cv::Mat mask = imaging::bodyMask(t1);
+        QCOMPARE(int(mask.at<uchar>(64, 64)), 255);
+        QCOMPARE(int(mask.at<uchar>(2, 2)), 0);
+        QCOMPARE(int(mask.at<uchar>(64, 30)), 255);
+        // Inversion: background stays black, fluid turns bright, tissue order flips.
+        cv::Mat inv = f.clone();
+        imaging::invertInsideBody(inv);
+        QCOMPARE(inv.at<float>(2, 2), 0.0f);
+        QCOMPARE(inv.at<float>(64, 64), 240.0f);
+        QVERIFY(inv.at<float>(64, 30) > inv.at<float>(64, 14)); // tissue now brighter than the rim
+        // The bright-interior share tells the two kinds of slice apart, and the
+        // inverted T1-like slice looks T2-like by it.
+        const double t1Share = imaging::brightInteriorShare(t1);
+        const double t2Share = imaging::brightInteriorShare(syntheticSlice(true));
+        cv::Mat inv8;
+        inv.convertTo(inv8, CV_8U);
+        QVERIFY2(t1Share < 0.05, qPrintable(QString::number(t1Share)));
+        QVERIFY2(t2Share > 0.1, qPrintable(QString::number(t2Share)));
+        QVERIFY(imaging::brightInteriorShare(inv8) > 0.5);
+        // A random curve is monotone and keeps 0 and 255.
+        cv::Mat ramp(1, 256, CV_32F);
+        for (int i = 0; i < 256; ++i)
+            ramp.at<float>(i) = float(i);
+        for (unsigned seed = 0; seed < 20; ++seed) {
+            std::mt19937 rng(seed);
+            cv::Mat r = ramp.clone();
+            imaging::applyRandomCurve(r, rng);
+            QCOMPARE(r.at<float>(0), 0.0f);
+            QCOMPARE(r.at<float>(255), 255.0f);
+            for (int i = 1; i < 256; ++i)
+                QVERIFY(r.at<float>(i) >= r.at<float>(i - 1));
+        }
+        // Through the augmenter: seeded, bounded, and both kinds of slice occur.
+        imaging::AugmentConfig c = imaging::AugmentConfig::none();
+        c.enabled = true;
+        c.horizontalFlip = false;
+        c.rotationDeg = c.scale = c.translate = c.brightness = c.contrast = 0;
+        c.invertProbability = 0.5;
+        c.curveProbability = 0.5;
+        const imaging::Augmenter aug(c);
+        int inverted = 0;
+        for (unsigned seed = 0; seed < 40; ++seed) {
+            std::mt19937 rng(seed);
+            const cv::Mat out = aug.apply(t1, rng);
+            inverted += out.at<float>(64, 64) > out.at<float>(64, 30);
+        }
+        QVERIFY2(inverted > 8 && inverted < 32, qPrintable(QString::number(inverted)));
+        QCOMPARE(imaging::AugmentConfig::fromJson(c.toJson()).invertProbability, 0.5);
+        QCOMPARE(imaging::AugmentConfig::fromJson(c.toJson()).curveProbability, 0.5);
     }
 
     void readsRealJpeg()

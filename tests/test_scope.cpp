@@ -17,9 +17,11 @@
 #include "test_support.h"
 #include "train/train_options.h"
 #include "trust/scope.h"
+#include "ui/classify/batch_panel.h"
 #include "ui/classify/classification_panel.h"
 #include "ui/classify/model_catalog.h"
 #include "ui/classify/model_handle.h"
+#include "ui/viewer/study_scanner.h"
 #include "ui/widgets/probability_bars.h"
 
 using namespace sinar;
@@ -418,6 +420,80 @@ private slots:
         QCOMPARE(panel.lastResult().scope.fit, trust::ScopeFit::Unknown);
         QVERIFY(!panel.resultMarkedNotAResult());
         QVERIFY2(panel.scopeText().contains("no DICOM tags to check the scope"), qPrintable(panel.scopeText()));
+    }
+
+    // The out-of-distribution verdict, where no DICOM tag can help: the chest CR
+    // as a picture without tags, shown with the shipped brain MRI model.
+    void imagesUnlikeTheTrainingDataAreNotAResult()
+    {
+        SINAR_DATA_OR_SKIP(chest, "dicom/chest-cr/chest_cr_pa_jpeg_baseline.dcm");
+        SINAR_DATA_OR_SKIP(brainDir, "brain-mri/Training/glioma");
+        const QString shipped = QStringLiteral(SINAR_MODELS_DIR "/brain-mri-cnn.sinar");
+        if (!QFileInfo::exists(shipped))
+            QFAIL("models/brain-mri-cnn.sinar is missing");
+        const QString brainFile = brainDir + "/" + QDir(brainDir).entryList({"*.jpg"}, QDir::Files, QDir::Name).first();
+        ui::ClassificationPanel panel;
+        panel.resize(360, 700);
+        panel.show();
+        QSignalSpy shown(&panel, &ui::ClassificationPanel::resultShown);
+        panel.chooseModel(shipped);
+        QVERIFY(QTest::qWaitFor([&] { return panel.model() && panel.model()->path() == QFileInfo(shipped).absoluteFilePath(); }, 30000));
+        QVERIFY(panel.model()->checksDistribution());
+
+        imaging::Image image = imaging::readImageFile(chest.toStdString());
+        image.source = "chest.png";
+        panel.setImage(image, trust::ImageFacts{});
+        QVERIFY(QTest::qWaitFor([&] { return !shown.isEmpty() && !panel.busy(); }, 30000));
+        const ui::Classification c = panel.lastResult();
+        QVERIFY(c.ok());
+        QCOMPARE(c.scope.fit, trust::ScopeFit::Unknown); // no tags: the scope cannot tell
+        QVERIFY(c.oodChecked);
+        QVERIFY2(c.unlikeTraining(), qPrintable(QString::number(c.oodScore)));
+        QVERIFY(panel.resultMarkedNotAResult());
+        QCOMPARE(panel.shownClass(), QString());
+        QVERIFY(panel.bars()->probabilities().size() == 4); // for reference, greyed
+
+        // A brain MRI slice like the training images is a result.
+        shown.clear();
+        panel.setImage(imaging::readImageFile(brainFile.toStdString()), trust::ImageFacts{});
+        QVERIFY(QTest::qWaitFor([&] { return !shown.isEmpty() && !panel.busy(); }, 30000));
+        QVERIFY(panel.lastResult().oodChecked);
+        QVERIFY2(!panel.lastResult().unlikeTraining(), qPrintable(QString::number(panel.lastResult().oodScore)));
+        QVERIFY(!panel.resultMarkedNotAResult());
+        QVERIFY(!panel.shownClass().isEmpty());
+
+        // The batch table: a column says which rows are no result, and why.
+        const QString dir = tmp_.filePath("ood-batch");
+        QDir().mkpath(dir);
+        QVERIFY(QFile::copy(brainFile, dir + "/a_brain.jpg"));
+        QVERIFY(QFile::copy(chest, dir + "/b_chest.dcm"));
+        const ui::ScanResult scan = ui::StudyScanner::scan({dir});
+        std::vector<ui::StackItem> items;
+        for (const auto& series : scan.series)
+            for (const auto& item : series->items())
+                items.push_back(item);
+        QCOMPARE(items.size(), size_t(2));
+        ui::BatchPanel batch;
+        QSignalSpy finished(&batch, &ui::BatchPanel::finished);
+        batch.start(items, panel.model(), QStringLiteral("ood"));
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(batch.rows().size(), size_t(2));
+        for (const ui::BatchRow& row : batch.rows()) {
+            const bool isChest = row.file.endsWith(QStringLiteral("b_chest.dcm"));
+            QCOMPARE(row.notAResult(), isChest);
+            if (isChest) {
+                QVERIFY2(row.trustText().contains("outside the model's scope"), qPrintable(row.trustText()));
+                QVERIFY2(row.trustText().contains("unlike the training images"), qPrintable(row.trustText()));
+            } else {
+                QCOMPARE(row.trustText(), QStringLiteral("ok"));
+            }
+        }
+        const QStringList lines = batch.toCsv().split('\n', Qt::SkipEmptyParts);
+        QVERIFY(lines[0].endsWith(QStringLiteral("quality,in_scope,ood_score,in_distribution,error")));
+        for (const QString& line : lines.mid(1))
+            QVERIFY2(line.contains(line.contains("b_chest") ? ",no," : ",unknown,") &&
+                         line.contains(line.contains("b_chest") ? ",false," : ",true,"),
+                     qPrintable(line));
     }
 };
 

@@ -29,6 +29,7 @@ int runEvaluate(const QStringList& args)
         {"predictions", "Write one row per image (file, truth, predicted, probabilities) as CSV.", "OUT"},
         {"threads", "Compute threads (default: one per core).", "N"},
         {"held-out", "Only the model's held-out test images: D must be the set it was trained on (its split is re-created)."},
+        {"negative-class", "Also report the result as a screening question: any other class vs this one (e.g. notumor); JSON key \"screening\".", "NAME"},
         {"quiet", "Do not print the table."},
     });
     int code = 0;
@@ -39,6 +40,8 @@ int runEvaluate(const QStringList& args)
     applyThreads(p);
     const nn::Model model = nn::Model::load(requiredOption(p, "model"));
     const std::string dataPath = requiredOption(p, "data");
+    if (p.isSet("negative-class")) // refused before any image is classified
+        eval::computeScreening({}, {}, model.info().classNames, p.value("negative-class").toStdString());
     data::DatasetOptions opts;
     opts.subset = p.value("subset").toStdString();
     opts.classNames = model.info().classNames; // .npz labels are indices into the model's classes
@@ -86,6 +89,17 @@ int runEvaluate(const QStringList& args)
                             pt["accuracy"].toDouble(), pt["threshold"].toDouble());
         }
     }
+    QJsonObject screeningJson;
+    if (p.isSet("negative-class")) {
+        const eval::Screening s = eval::computeScreening(preds.truth, preds.probabilities, model.info().classNames,
+                                                         p.value("negative-class").toStdString());
+        screeningJson = s.toJson();
+        if (!p.isSet("quiet"))
+            std::printf("any class vs %s: sensitivity %.4f (%ld of %ld), specificity %.4f (%ld of %ld), accuracy %.4f, "
+                        "ROC AUC %.4f\n",
+                        s.negativeClass.c_str(), s.sensitivity, s.truePositives, s.positives, s.specificity,
+                        s.trueNegatives, s.negatives, s.accuracy, s.rocAuc);
+    }
     // Out-of-distribution: the share of images the bundle's detector flags (about 5 % for images like its training set).
     QJsonObject oodJson;
     if (!model.info().ood.isEmpty() && model.hasEmbeddings()) {
@@ -101,6 +115,8 @@ int runEvaluate(const QStringList& args)
         QJsonObject o = report.toJson();
         if (!oodJson.isEmpty())
             o["ood"] = oodJson;
+        if (!screeningJson.isEmpty())
+            o["screening"] = screeningJson;
         for (auto it = calibration.begin(); it != calibration.end(); ++it)
             o[it.key()] = it.value();
         o["model"] = p.value("model");

@@ -12,6 +12,7 @@ using namespace sinar::cli;
 namespace sinar::cli {
 int runCalibrate(const QStringList& args); // cmd_calibrate.cpp
 int runScope(const QStringList& args);     // cmd_scope.cpp
+int runMeasure(const QStringList& args);   // cmd_measure.cpp
 }
 
 static void usage(FILE* out)
@@ -25,6 +26,7 @@ static void usage(FILE* out)
                "  calibrate  fit a bundle's temperature scaling on its own validation images\n"
                "  info       show a model bundle's metadata (its model card)\n"
                "  scope      show or set the images a model bundle is for; check DICOM files against it\n"
+               "  measure    per-image quality and intensity measures of a data set, as CSV\n"
                "  bench      measure training and inference speed on this machine\n"
                "  explain    Grad-CAM / Grad-CAM++ heat maps over images\n"
                "  dicom      DICOM files, folders and DICOMDIRs: info, export (PNG, MPR), bench\n"
@@ -64,6 +66,8 @@ int main(int argc, char** argv)
             return runCalibrate(args);
         if (command == "scope")
             return runScope(args);
+        if (command == "measure")
+            return runMeasure(args);
         if (command == "info")
             return runInfo(args);
         if (command == "bench")

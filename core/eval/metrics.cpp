@@ -236,4 +236,63 @@ std::string Report::toTable() const
     return s.str();
 }
 
+QJsonObject Screening::toJson() const
+{
+    QJsonObject o;
+    o["negative_class"] = QString::fromStdString(negativeClass);
+    o["positives"] = static_cast<qint64>(positives);
+    o["negatives"] = static_cast<qint64>(negatives);
+    o["true_positives"] = static_cast<qint64>(truePositives);
+    o["true_negatives"] = static_cast<qint64>(trueNegatives);
+    o["sensitivity"] = sensitivity;
+    o["specificity"] = specificity;
+    o["accuracy"] = accuracy;
+    o["roc_auc"] = rocAuc;
+    return o;
+}
+
+Screening computeScreening(const std::vector<int>& truth, const std::vector<std::vector<float>>& probabilities,
+                           const std::vector<std::string>& classNames, const std::string& negativeClass)
+{
+    const auto it = std::find(classNames.begin(), classNames.end(), negativeClass);
+    if (it == classNames.end()) {
+        std::string known;
+        for (const auto& c : classNames)
+            known += (known.empty() ? "" : ", ") + c;
+        throw Error("no class '" + negativeClass + "' to screen against (the classes are " + known + ")");
+    }
+    if (truth.size() != probabilities.size())
+        throw Error("internal: " + std::to_string(truth.size()) + " labels for " + std::to_string(probabilities.size()) +
+                    " predictions");
+    const int negative = static_cast<int>(it - classNames.begin());
+    Screening s;
+    s.negativeClass = negativeClass;
+    std::vector<double> scores;
+    std::vector<bool> positive;
+    for (size_t i = 0; i < truth.size(); ++i) {
+        const auto& p = probabilities[i];
+        const int predicted = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+        const bool isPositive = truth[i] != negative;
+        const bool saysPositive = predicted != negative;
+        if (isPositive) {
+            ++s.positives;
+            s.truePositives += saysPositive;
+        } else {
+            ++s.negatives;
+            s.trueNegatives += !saysPositive;
+        }
+        scores.push_back(1.0 - p.at(static_cast<size_t>(negative)));
+        positive.push_back(isPositive);
+    }
+    if (s.positives)
+        s.sensitivity = double(s.truePositives) / s.positives;
+    if (s.negatives)
+        s.specificity = double(s.trueNegatives) / s.negatives;
+    if (!truth.empty())
+        s.accuracy = double(s.truePositives + s.trueNegatives) / truth.size();
+    if (s.positives && s.negatives)
+        s.rocAuc = rocAuc(scores, positive);
+    return s;
+}
+
 } // namespace sinar::eval

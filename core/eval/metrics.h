@@ -37,6 +37,23 @@ struct Report {
 Report computeReport(const std::vector<int>& truth, const std::vector<std::vector<float>>& probabilities,
                      const std::vector<std::string>& classNames);
 
+// A many-class result read as a screening question: "anything but
+// `negativeClass`" (e.g. any tumour vs notumor) is positive. The prediction is
+// positive when the arg-max is not the negative class; the ROC AUC ranks by
+// 1 - p(negative class).
+struct Screening {
+    std::string negativeClass;
+    long positives = 0, negatives = 0;
+    long truePositives = 0, trueNegatives = 0;
+    double sensitivity = -1, specificity = -1, accuracy = 0, rocAuc = -1;
+
+    QJsonObject toJson() const;
+};
+
+// Throws sinar::Error naming the classes when `negativeClass` is not one of them.
+Screening computeScreening(const std::vector<int>& truth, const std::vector<std::vector<float>>& probabilities,
+                           const std::vector<std::string>& classNames, const std::string& negativeClass);
+
 // Area under the ROC curve of scores for positives vs. negatives (ties count half).
 double rocAuc(const std::vector<double>& scores, const std::vector<bool>& positive);
 

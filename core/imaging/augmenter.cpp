@@ -1,5 +1,8 @@
 #include "imaging/augmenter.h"
 
+#include "imaging/quality.h"
+
+#include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 
@@ -19,6 +22,8 @@ QJsonObject AugmentConfig::toJson() const
     o["contrast"] = contrast;
     o["noise_std"] = noiseStd;
     o["blur_probability"] = blurProbability;
+    o["curve_probability"] = curveProbability;
+    o["invert_probability"] = invertProbability;
     return o;
 }
 
@@ -36,6 +41,8 @@ AugmentConfig AugmentConfig::fromJson(const QJsonObject& o)
     c.contrast = o.value("contrast").toDouble(c.contrast);
     c.noiseStd = o.value("noise_std").toDouble(c.noiseStd);
     c.blurProbability = o.value("blur_probability").toDouble(c.blurProbability);
+    c.curveProbability = o.value("curve_probability").toDouble(c.curveProbability);
+    c.invertProbability = o.value("invert_probability").toDouble(c.invertProbability);
     return c;
 }
 
@@ -76,14 +83,20 @@ cv::Mat Augmenter::apply(const cv::Mat& base, std::mt19937& rng) const
         cv::warpAffine(out, out, m, out.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
     }
 
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    if (c.invertProbability > 0 && unit(rng) < c.invertProbability)
+        invertInsideBody(out);
+    if (c.curveProbability > 0 && unit(rng) < c.curveProbability)
+        applyRandomCurve(out, rng);
+
     const double gain = 1.0 + c.contrast * u(rng);
     const double bias = c.brightness * 255.0 * u(rng);
     if (gain != 1.0 || bias != 0) {
         const cv::Scalar mean = cv::mean(out);
         out.convertTo(out, CV_32F, gain, bias + (1.0 - gain) * mean[0]);
     }
-    if (c.blurProbability > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < c.blurProbability) {
-        const double sigma = 0.5 + std::uniform_real_distribution<double>(0, 1)(rng);
+    if (c.blurProbability > 0 && unit(rng) < c.blurProbability) {
+        const double sigma = 0.5 + unit(rng);
         cv::GaussianBlur(out, out, cv::Size(0, 0), sigma);
     }
     if (c.noiseStd > 0) {
@@ -94,6 +107,42 @@ cv::Mat Augmenter::apply(const cv::Mat& base, std::mt19937& rng) const
     }
     cv::min(cv::max(out, 0.0), 255.0, out);
     return out;
+}
+
+void applyRandomCurve(cv::Mat& image, std::mt19937& rng, int knots)
+{
+    // Levels at evenly spaced inputs, sorted uniform draws: a random monotone
+    // curve from 0 to 255 (it keeps black black and the order of grey levels).
+    std::uniform_real_distribution<float> level(0.0f, 255.0f);
+    std::vector<float> y(static_cast<size_t>(knots));
+    for (float& v : y)
+        v = level(rng);
+    std::sort(y.begin(), y.end());
+    y.insert(y.begin(), 0.0f);
+    y.push_back(255.0f);
+    const int segments = static_cast<int>(y.size()) - 1;
+    cv::Mat lut(1, 256, CV_32F);
+    for (int i = 0; i < 256; ++i) {
+        const float x = i / 255.0f * segments;
+        const int k = std::min(segments - 1, static_cast<int>(x));
+        lut.at<float>(i) = y[k] + (x - k) * (y[k + 1] - y[k]);
+    }
+    const int channels = image.channels();
+    for (int r = 0; r < image.rows; ++r) {
+        float* p = image.ptr<float>(r);
+        for (int i = 0; i < image.cols * channels; ++i) {
+            const float v = std::clamp(p[i], 0.0f, 255.0f);
+            const int k = std::min(254, static_cast<int>(v));
+            p[i] = lut.at<float>(k) + (v - k) * (lut.at<float>(k + 1) - lut.at<float>(k));
+        }
+    }
+}
+
+void invertInsideBody(cv::Mat& image)
+{
+    const cv::Mat mask = bodyMask(image);
+    cv::Mat inverted = cv::Scalar::all(255.0) - image;
+    inverted.copyTo(image, mask);
 }
 
 } // namespace sinar::imaging

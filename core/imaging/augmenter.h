@@ -19,6 +19,11 @@ struct AugmentConfig {
     double contrast = 0.15;     // multiplicative around the mean
     double noiseStd = 0.0;      // Gaussian noise, grey levels (0..255 scale)
     double blurProbability = 0.0;
+    // Contrast changes that a new MR sequence or scanner brings, so that the
+    // global grey-level histogram stops being a shortcut to the label:
+    double curveProbability = 0.0;  // a random monotone grey-level curve
+    double invertProbability = 0.0; // grey levels inverted inside the body
+                                    // (background kept black): CSF dark <-> bright
 
     QJsonObject toJson() const;
     static AugmentConfig fromJson(const QJsonObject& json);
@@ -35,5 +40,11 @@ public:
 private:
     AugmentConfig config_;
 };
+
+// The parts of an augmentation, exposed for tests: a monotone piecewise-linear
+// grey-level curve through `knots` random levels, and the inversion of the grey
+// levels inside the body region (imaging::bodyMask). Both work on CV_32F 0..255.
+void applyRandomCurve(cv::Mat& image, std::mt19937& rng, int knots = 4);
+void invertInsideBody(cv::Mat& image);
 
 } // namespace sinar::imaging

@@ -100,7 +100,92 @@ QualityMeasures measureQuality(const Image& image)
     cv::meanStdDev(lap, lm, lsd);
     cv::meanStdDev(f, gm, gsd);
     q.sharpness = gsd[0] > 1e-6 ? lsd[0] / gsd[0] : 0.0;
+    q.brightShare = brightInteriorShare(small);
     return q;
+}
+
+double brightInteriorShare(const cv::Mat& grey)
+{
+    const cv::Mat mask = bodyMask(grey);
+    std::vector<double> hist(256, 0.0);
+    double total = 0;
+    for (int y = 0; y < grey.rows; ++y) {
+        const uchar* g = grey.ptr<uchar>(y);
+        const uchar* m = mask.ptr<uchar>(y);
+        for (int x = 0; x < grey.cols; ++x)
+            if (m[x]) {
+                hist[g[x]] += 1.0;
+                total += 1.0;
+            }
+    }
+    if (total == 0)
+        return 0.0;
+    const double half = percentile(hist, total, 0.99) / 2.0;
+    // The interior: the body without its outer 12 % (scalp, fat and skull).
+    const int k = std::max(3, static_cast<int>(0.12 * std::min(grey.rows, grey.cols)));
+    cv::Mat inner;
+    cv::erode(mask, inner, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k)));
+    double n = 0, bright = 0;
+    for (int y = 0; y < grey.rows; ++y) {
+        const uchar* g = grey.ptr<uchar>(y);
+        const uchar* m = inner.ptr<uchar>(y);
+        for (int x = 0; x < grey.cols; ++x)
+            if (m[x]) {
+                n += 1.0;
+                bright += g[x] > half ? 1.0 : 0.0;
+            }
+    }
+    return n > 0 ? bright / n : 0.0;
+}
+
+cv::Mat bodyMask(const cv::Mat& image)
+{
+    cv::Mat grey;
+    if (image.channels() == 3)
+        cv::cvtColor(image, grey, cv::COLOR_RGB2GRAY);
+    else
+        grey = image.clone(); // never blur the caller's pixels
+    grey.convertTo(grey, CV_32F);
+    cv::GaussianBlur(grey, grey, cv::Size(0, 0), 1.5);
+    double maxVal = 0;
+    cv::minMaxLoc(grey, nullptr, &maxVal);
+    // Background level: what the image's outer frame mostly shows (JPEG slices
+    // often have a dark grey, noisy background rather than black).
+    std::vector<float> frame;
+    for (int x = 0; x < grey.cols; ++x) {
+        frame.push_back(grey.at<float>(0, x));
+        frame.push_back(grey.at<float>(grey.rows - 1, x));
+    }
+    for (int y = 0; y < grey.rows; ++y) {
+        frame.push_back(grey.at<float>(y, 0));
+        frame.push_back(grey.at<float>(y, grey.cols - 1));
+    }
+    std::nth_element(frame.begin(), frame.begin() + frame.size() * 9 / 10, frame.end());
+    const double frameLevel = frame[frame.size() * 9 / 10];
+    const double threshold = std::min(0.25 * maxVal, std::max(0.06 * maxVal, frameLevel + 0.04 * maxVal));
+    cv::Mat dark = grey <= threshold; // background candidates
+    // Background = dark pixels connected to the border; dark holes inside the
+    // body (CSF, air in sinuses) belong to the body.
+    cv::Mat labels;
+    const int n = cv::connectedComponents(dark, labels, 4, CV_32S);
+    std::vector<uchar> touches(static_cast<size_t>(n), 0);
+    for (int x = 0; x < labels.cols; ++x) {
+        touches[labels.at<int>(0, x)] = 1;
+        touches[labels.at<int>(labels.rows - 1, x)] = 1;
+    }
+    for (int y = 0; y < labels.rows; ++y) {
+        touches[labels.at<int>(y, 0)] = 1;
+        touches[labels.at<int>(y, labels.cols - 1)] = 1;
+    }
+    cv::Mat mask(image.size(), CV_8U);
+    for (int y = 0; y < labels.rows; ++y) {
+        const int* l = labels.ptr<int>(y);
+        const uchar* d = dark.ptr<uchar>(y);
+        uchar* m = mask.ptr<uchar>(y);
+        for (int x = 0; x < labels.cols; ++x)
+            m[x] = (d[x] && touches[l[x]]) ? 0 : 255;
+    }
+    return mask;
 }
 
 unsigned qualityFlags(const QualityMeasures& q, const QualityThresholds& t)

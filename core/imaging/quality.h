@@ -20,6 +20,9 @@ struct QualityMeasures {
     double contrast = 0;  // RMS contrast: standard deviation of the grey levels
     double sharpness = 0; // standard deviation of the Laplacian over the
                           // standard deviation of the grey levels, at most 256 px
+    double brightShare = 0; // share of the body's interior brighter than half its
+                            // 99th percentile (at most 256 px): high where fluid is
+                            // bright (T2-weighted MR), low on T1 (brightInteriorShare)
 };
 
 // Thresholds, justified on the real training data (see quality.cpp): each is
@@ -54,6 +57,14 @@ struct QualityReport {
 QualityMeasures measureQuality(const Image& image);
 QualityReport assessQuality(const Image& image, const QualityThresholds& thresholds = {});
 unsigned qualityFlags(const QualityMeasures& measures, const QualityThresholds& thresholds = {});
+
+// The body region of a grey image (CV_8U 255 inside): everything but the dark
+// pixels connected to the image border, so dark holes inside (CSF, air in the
+// sinuses) belong to the body. Works on CV_8U or CV_32F, grey or RGB.
+cv::Mat bodyMask(const cv::Mat& image);
+
+// QualityMeasures::brightShare of a CV_8UC1 image.
+double brightInteriorShare(const cv::Mat& grey);
 
 // "too dark, blurred"; empty when no flag is set.
 std::string describeQualityFlags(unsigned flags);

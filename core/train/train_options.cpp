@@ -78,6 +78,8 @@ const OptionRow kOptions[] = {
     {"contrast", "Contrast jitter fraction (default 0.15).", "F", "0.15"},
     {"noise", "Gaussian noise sigma in grey levels (default 0).", "S", "0"},
     {"blur", "Probability of a random blur (default 0).", "P", "0"},
+    {"intensity-curve", "Probability of a random monotone grey-level curve (default 0).", "P", "0"},
+    {"invert", "Probability of inverting grey levels inside the body, e.g. CSF dark <-> bright (default 0).", "P", "0"},
     // Scope: the images the model is for (stored in the bundle; see sinar-cli scope)
     {"scope-modality", "Scope: DICOM modalities the model is for (e.g. MR or CR,DX).", "LIST", nullptr},
     {"scope-body-part", "Scope: body parts (e.g. BRAIN or CHEST; HEAD/SKULL count as BRAIN).", "LIST", nullptr},
@@ -146,6 +148,8 @@ const Field kFields[] = {
     {"contrast", +[](Spec& s) -> double& { return s.augment.contrast; }, 0.0, 1.0},
     {"noise", +[](Spec& s) -> double& { return s.augment.noiseStd; }, 0.0, 128.0},
     {"blur", +[](Spec& s) -> double& { return s.augment.blurProbability; }, 0.0, 1.0},
+    {"intensity-curve", +[](Spec& s) -> double& { return s.augment.curveProbability; }, 0.0, 1.0},
+    {"invert", +[](Spec& s) -> double& { return s.augment.invertProbability; }, 0.0, 1.0},
     {"scope-modality", +[](Spec& s) -> std::vector<std::string>& { return s.scope.modalities; }},
     {"scope-body-part", +[](Spec& s) -> std::vector<std::string>& { return s.scope.bodyParts; }},
     {"scope-view", +[](Spec& s) -> std::vector<std::string>& { return s.scope.views; }},

@@ -32,9 +32,25 @@ QString csvField(const QString& s)
     return '"' + q + '"';
 }
 
-enum Column { ColFile = 0, ColClass, ColProbability, ColQuality, ColFirstClass };
+enum Column { ColFile = 0, ColClass, ColProbability, ColQuality, ColTrust, ColFirstClass };
 
 } // namespace
+
+QString BatchRow::trustText() const
+{
+    if (!error.isEmpty())
+        return {};
+    QStringList parts;
+    if (scopeFit == trust::ScopeFit::Outside)
+        parts << QObject::tr("outside the model's scope: %1").arg(scopeReason);
+    if (unlikeTraining())
+        parts << QObject::tr("unlike the training images (score %1 > %2)").arg(oodScore, 0, 'f', 1).arg(oodThreshold, 0, 'f', 1);
+    if (!parts.isEmpty())
+        return parts.join(QStringLiteral("; "));
+    if (!oodChecked && scopeFit != trust::ScopeFit::Fits)
+        return QObject::tr("not checked");
+    return QObject::tr("ok");
+}
 
 BatchPanel::BatchPanel(QWidget* parent) : QWidget(parent), watcher_(new QFutureWatcher<BatchRow>(this))
 {
@@ -97,7 +113,17 @@ BatchRow BatchPanel::classifyItem(const StackItem& item, const ModelHandle& mode
     try {
         const LoadedImage loaded = loadStackItem(item);
         row.qualityFlags = imaging::assessQuality(loaded.image).flags;
-        row.probabilities = model.predict(loaded.image);
+        Assessment a = model.assess(loaded.image);
+        row.probabilities = std::move(a.probabilities);
+        row.oodChecked = a.oodChecked;
+        row.oodScore = a.oodScore;
+        row.oodThreshold = a.oodThreshold;
+        const trust::ImageFacts facts = loaded.dicom ? trust::ImageFacts::fromDicom(loaded.info, loaded.frame)
+                                                     : trust::ImageFacts::fromSource(loaded.image.source);
+        const trust::ScopeVerdict verdict = trust::checkScope(model.scope(), facts);
+        row.scopeFit = verdict.fit;
+        if (verdict.outside() && !verdict.reasons.empty())
+            row.scopeReason = QString::fromStdString(verdict.reasons.front());
         row.best = static_cast<int>(std::max_element(row.probabilities.begin(), row.probabilities.end()) -
                                     row.probabilities.begin());
     } catch (const Error& e) {
@@ -117,7 +143,7 @@ void BatchPanel::start(const std::vector<StackItem>& items, std::shared_ptr<cons
     classNames_ = model ? model->classNames() : QStringList();
     table_->clear();
     table_->setRowCount(0);
-    QStringList headers{tr("File"), tr("Class"), tr("Probability"), tr("Quality")};
+    QStringList headers{tr("File"), tr("Class"), tr("Probability"), tr("Quality"), tr("Trust")};
     for (const QString& c : classNames_)
         headers << QStringLiteral("p(%1)").arg(c);
     table_->setColumnCount(static_cast<int>(headers.size()));
@@ -177,10 +203,26 @@ void BatchPanel::appendRow(const BatchRow& row)
         table_->setItem(r, ColClass, e);
         return;
     }
-    table_->setItem(r, ColClass, new QTableWidgetItem(classNames_.value(row.best)));
+    // Not a result: the class in parentheses and greyed, the reason in the Trust column.
+    const bool notResult = row.notAResult();
+    const QColor grey(0x8a, 0x8f, 0x98);
+    auto* cls = new QTableWidgetItem(notResult ? QStringLiteral("(%1)").arg(classNames_.value(row.best))
+                                               : classNames_.value(row.best));
     auto* p = new QTableWidgetItem(QString::number(row.probabilities[static_cast<size_t>(row.best)], 'f', 3));
     p->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    if (notResult) {
+        cls->setForeground(grey);
+        p->setForeground(grey);
+        cls->setToolTip(tr("Not a result: %1").arg(row.trustText()));
+    }
+    table_->setItem(r, ColClass, cls);
     table_->setItem(r, ColProbability, p);
+    auto* t = new QTableWidgetItem(row.trustText());
+    if (notResult)
+        t->setForeground(QColor(0xf0, 0xa2, 0x3a));
+    t->setToolTip(row.oodChecked ? tr("Out-of-distribution score %1 (threshold %2)").arg(row.oodScore, 0, 'f', 2).arg(row.oodThreshold, 0, 'f', 2)
+                                 : tr("The model carries no out-of-distribution statistics (sinar-cli calibrate adds them)."));
+    table_->setItem(r, ColTrust, t);
     const QString flags = QString::fromStdString(imaging::describeQualityFlags(row.qualityFlags));
     auto* q = new QTableWidgetItem(flags.isEmpty() ? tr("ok") : QStringLiteral("⚠ ") + flags);
     if (!flags.isEmpty())
@@ -201,8 +243,11 @@ void BatchPanel::onFinished()
     const int failed = static_cast<int>(std::count_if(rows_.begin(), rows_.end(), [](const BatchRow& r) { return !r.error.isEmpty(); }));
     const int flagged = static_cast<int>(
         std::count_if(rows_.begin(), rows_.end(), [](const BatchRow& r) { return r.error.isEmpty() && r.qualityFlags; }));
+    const int notResults = static_cast<int>(std::count_if(rows_.begin(), rows_.end(), [](const BatchRow& r) { return r.notAResult(); }));
     const int classified = static_cast<int>(rows_.size()) - failed;
     QString text = tr("%1 classified").arg(classified);
+    if (notResults)
+        text += tr(", %1 not a result (outside the model's scope or unlike its training images)").arg(notResults);
     if (flagged)
         text += tr(", %1 with quality warnings").arg(flagged);
     if (failed)
@@ -218,7 +263,8 @@ QString BatchPanel::toCsv() const
     QStringList header{QStringLiteral("file"), QStringLiteral("frame"), QStringLiteral("class"), QStringLiteral("probability")};
     for (const QString& c : classNames_)
         header << csvField(QStringLiteral("p_") + c);
-    header << QStringLiteral("quality") << QStringLiteral("error");
+    header << QStringLiteral("quality") << QStringLiteral("in_scope") << QStringLiteral("ood_score")
+           << QStringLiteral("in_distribution") << QStringLiteral("error");
     QString out = header.join(',') + '\n';
     for (const BatchRow& r : rows_) {
         QStringList f{csvField(r.file), QString::number(r.frame)};
@@ -227,8 +273,15 @@ QString BatchPanel::toCsv() const
           << (ok ? QString::number(r.probabilities[static_cast<size_t>(r.best)], 'f', 6) : QString());
         for (int c = 0; c < classNames_.size(); ++c)
             f << (ok ? QString::number(r.probabilities[static_cast<size_t>(c)], 'f', 6) : QString());
-        f << csvField(QString::fromStdString(imaging::describeQualityFlags(r.qualityFlags)).replace(QStringLiteral(", "), QStringLiteral(";")))
-          << csvField(r.error);
+        f << csvField(QString::fromStdString(imaging::describeQualityFlags(r.qualityFlags)).replace(QStringLiteral(", "), QStringLiteral(";")));
+        // in_scope: yes, no or unknown (no DICOM facts or no scope declared).
+        f << (!ok ? QString()
+                  : r.scopeFit == trust::ScopeFit::Fits    ? QStringLiteral("yes")
+                  : r.scopeFit == trust::ScopeFit::Outside ? QStringLiteral("no")
+                                                           : QStringLiteral("unknown"));
+        f << (ok && r.oodChecked ? QString::number(r.oodScore, 'f', 4) : QString())
+          << (ok && r.oodChecked ? (r.unlikeTraining() ? QStringLiteral("false") : QStringLiteral("true")) : QString());
+        f << csvField(r.error);
         out += f.join(',') + '\n';
     }
     return out;

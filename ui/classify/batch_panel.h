@@ -1,6 +1,7 @@
 #pragma once
 // Batch classification of a whole series or folder into a results table
-// (file, class, probabilities, quality flags), exportable to CSV. Runs in the
+// (file, class, probabilities, quality flags, scope and out-of-distribution
+// verdict), exportable to CSV. Runs in the
 // background (QtConcurrent::run with a QPromise) with progress and cancel;
 // a file that cannot be read gets its row with the reason and the batch goes on.
 #include <QFutureWatcher>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "trust/scope.h"
 #include "ui/viewer/image_stack.h"
 #include "ui/classify/model_handle.h"
 
@@ -25,7 +27,18 @@ struct BatchRow {
     int best = -1;
     std::vector<float> probabilities;
     unsigned qualityFlags = 0;
+    // Whether the probabilities are a result: the image's DICOM facts against
+    // the model's scope, and the out-of-distribution check.
+    trust::ScopeFit scopeFit = trust::ScopeFit::NoScope;
+    QString scopeReason;     // the first reason when outside the scope
+    bool oodChecked = false;
+    double oodScore = 0, oodThreshold = 0;
     QString error;
+
+    bool unlikeTraining() const { return oodChecked && oodScore > oodThreshold; }
+    bool notAResult() const { return error.isEmpty() && (scopeFit == trust::ScopeFit::Outside || unlikeTraining()); }
+    // "ok", "outside scope: …", "unlike training images", "not checked".
+    QString trustText() const;
 };
 
 class BatchPanel : public QWidget {

@@ -75,9 +75,7 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
     });
     resultLayout->addWidget(scope_);
     resultLayout->addWidget(prediction_);
-    notResult_ = new QLabel(tr("The image is outside this model's scope: the greyed probabilities below are the "
-                               "model's output for reference, not a result."),
-                            resultBox);
+    notResult_ = new QLabel(resultBox);
     notResult_->setObjectName(QStringLiteral("qualityWarning"));
     notResult_->setWordWrap(true);
     notResult_->setVisible(false);
@@ -334,7 +332,7 @@ QString ClassificationPanel::modelCardText() const
 
 QString ClassificationPanel::shownClass() const
 {
-    if (!last_.ok() || last_.scope.outside())
+    if (!last_.ok() || last_.notAResult())
         return {};
     return QString::fromStdString(last_.classNames.at(static_cast<size_t>(last_.best)));
 }
@@ -357,17 +355,22 @@ void ClassificationPanel::onResult(const Classification& c)
         const QString top =
             QStringLiteral("%1  %2 %").arg(names.at(c.best)).arg(c.probabilities[static_cast<size_t>(c.best)] * 100.0, 0, 'f', 1);
         bars_->setProbabilities(names, c.probabilities);
-        if (c.scope.outside()) {
+        if (c.notAResult()) {
             prediction_->setText(tr("Not a result"));
             bars_->setStale(true); // greyed: not a result
         } else {
             prediction_->setText(top);
         }
         heat_->setPredictedClass(names.at(c.best));
-        timing_->setText(tr("%1 ms on %2 threads · %3")
+        QString timing = tr("%1 ms on %2 threads · %3")
                              .arg(c.milliseconds, 0, 'f', 1)
                              .arg(nn::threadCount())
-                             .arg(QFileInfo(c.source).fileName()));
+                             .arg(QFileInfo(c.source).fileName());
+        if (c.oodChecked && !c.unlikeTraining())
+            timing += tr(" · like the training images (out-of-distribution score %1 ≤ %2)")
+                          .arg(c.oodScore, 0, 'f', 1)
+                          .arg(c.oodThreshold, 0, 'f', 1);
+        timing_->setText(timing);
     }
     if (c.error.isEmpty()) {
         const QString flags = QString::fromStdString(imaging::describeQualityFlags(c.quality.flags));
@@ -401,7 +404,16 @@ void ClassificationPanel::showScope(const Classification& c)
 {
     const auto m = model();
     const bool outside = c.ok() && c.scope.outside();
-    notResult_->setVisible(outside);
+    if (outside)
+        notResult_->setText(tr("The image is outside this model's scope: the greyed probabilities below are the "
+                               "model's output for reference, not a result."));
+    else if (c.unlikeTraining())
+        notResult_->setText(tr("Unlike the images this model was trained on (out-of-distribution score %1, "
+                               "threshold %2): the greyed probabilities below are the model's output for reference, "
+                               "not a result.")
+                                .arg(c.oodScore, 0, 'f', 1)
+                                .arg(c.oodThreshold, 0, 'f', 1));
+    notResult_->setVisible(c.notAResult());
     offered_.clear();
     QString text;
     QString style = QStringLiteral("dimLabel");

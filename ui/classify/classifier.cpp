@@ -113,7 +113,11 @@ Classification Classifier::run(const std::shared_ptr<const ModelHandle>& model, 
             c.classNames = model->info().classNames;
             QElapsedTimer timer;
             timer.start();
-            c.probabilities = model->predict(image);
+            Assessment a = model->assess(image);
+            c.probabilities = std::move(a.probabilities);
+            c.oodChecked = a.oodChecked;
+            c.oodScore = a.oodScore;
+            c.oodThreshold = a.oodThreshold;
             c.milliseconds = timer.nsecsElapsed() / 1e6;
             c.best = static_cast<int>(std::max_element(c.probabilities.begin(), c.probabilities.end()) -
                                       c.probabilities.begin());

@@ -61,6 +61,12 @@ struct Classification {
     trust::ImageFacts facts;    // dicom = false for a PNG/JPEG/... (verdict Unknown)
     trust::ScopeVerdict scope;  // NoScope when there is no model or it declares none
     QString fittingModel;       // outside the scope: a library bundle whose scope the image fits; empty: none
+    // The model's out-of-distribution check (ModelHandle::assess).
+    bool oodChecked = false;
+    double oodScore = 0, oodThreshold = 0;
+    bool unlikeTraining() const { return ok() && oodChecked && oodScore > oodThreshold; }
+    // The probabilities are no result: outside the scope or unlike the training images.
+    bool notAResult() const { return ok() && (scope.outside() || unlikeTraining()); }
 
     bool ok() const { return error.isEmpty() && !probabilities.empty(); }
     bool hasHeatMap() const { return !heatMap.empty(); }

@@ -17,6 +17,8 @@ std::shared_ptr<const ModelHandle> ModelHandle::load(const QString& path)
     for (const std::string& layer : explain::explainableLayers(handle->model_))
         handle->layers_ << QString::fromStdString(layer);
     handle->scope_ = trust::Scope::fromJson(handle->info().scope, path.toStdString());
+    if (!handle->info().ood.isEmpty() && handle->model_.hasEmbeddings())
+        handle->ood_ = trust::OodDetector::fromJson(handle->info().ood, path.toStdString());
     return handle;
 }
 
@@ -37,6 +39,22 @@ std::vector<float> ModelHandle::predict(const imaging::Image& image) const
 {
     std::lock_guard<std::mutex> lock(mutex_);
     return model_.predict(image);
+}
+
+Assessment ModelHandle::assess(const imaging::Image& image) const
+{
+    Assessment a;
+    std::vector<float> embedding;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        a.probabilities = model_.predict(image, ood_.empty() ? nullptr : &embedding);
+    }
+    if (!ood_.empty() && !embedding.empty()) {
+        a.oodChecked = true;
+        a.oodScore = ood_.score(embedding);
+        a.oodThreshold = ood_.threshold();
+    }
+    return a;
 }
 
 explain::Explanation ModelHandle::explain(const imaging::Image& image, const explain::ExplainOptions& options) const

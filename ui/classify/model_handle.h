@@ -10,9 +10,19 @@
 #include "explain/explain.h"
 #include "imaging/image.h"
 #include "nn/model.h"
+#include "trust/ood.h"
 #include "trust/scope.h"
 
 namespace sinar::ui {
+
+// A classification with the model's out-of-distribution verdict.
+struct Assessment {
+    std::vector<float> probabilities;
+    bool oodChecked = false;     // false: the bundle has no out-of-distribution statistics
+    double oodScore = 0;         // smallest Mahalanobis distance to a class mean (trust::OodDetector)
+    double oodThreshold = 0;
+    bool inDistribution() const { return !oodChecked || oodScore <= oodThreshold; }
+};
 
 class ModelHandle {
 public:
@@ -27,6 +37,10 @@ public:
 
     // Preprocesses with the bundle's recipe and returns class probabilities.
     std::vector<float> predict(const imaging::Image& image) const;
+    // The same, with the out-of-distribution score where the bundle can give one.
+    Assessment assess(const imaging::Image& image) const;
+    // Whether the bundle carries out-of-distribution statistics.
+    bool checksDistribution() const { return !ood_.empty(); }
     // A saliency map of `image` (explain::explainImage), serialised with
     // predict. Throws sinar::Error (or sinar::Cancelled) as explainImage does.
     explain::Explanation explain(const imaging::Image& image, const explain::ExplainOptions& options) const;
@@ -54,6 +68,7 @@ private:
     std::vector<explain::Method> supported_;
     QStringList layers_;
     trust::Scope scope_;
+    trust::OodDetector ood_;
     mutable std::mutex mutex_;
 };
 

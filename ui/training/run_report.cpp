@@ -203,7 +203,7 @@ QString reportHtml(const ReportInput& in)
                                                   .arg(QString::fromStdString(imaging::toString(s.recipe.denoise))));
     const imaging::AugmentConfig& a = s.augment;
     h += row(QStringLiteral("Augmentation"),
-             a.enabled ? QStringLiteral("rotation ±%1°, zoom ±%2, shift ±%3, %4%5brightness ±%6, contrast ±%7, noise σ %8, blur p %9")
+             a.enabled ? QStringLiteral("rotation ±%1°, zoom ±%2, shift ±%3, %4%5brightness ±%6, contrast ±%7, noise σ %8, blur p %9, grey-level curve p %10, inversion p %11")
                              .arg(a.rotationDeg)
                              .arg(a.scale)
                              .arg(a.translate)
@@ -213,6 +213,8 @@ QString reportHtml(const ReportInput& in)
                              .arg(a.contrast)
                              .arg(a.noiseStd)
                              .arg(a.blurProbability)
+                             .arg(a.curveProbability)
+                             .arg(a.invertProbability)
                        : QStringLiteral("none"));
     h += QStringLiteral("</table>\n<p>The command that reproduces this run (same seed and thread count give the same model):</p>"
                         "<pre>%1</pre>\n")

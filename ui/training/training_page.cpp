@@ -592,6 +592,10 @@ QWidget* TrainingPage::buildForm()
     contrast_ = doubleBox(0, 1, 2, 0.01, w);
     noise_ = doubleBox(0, 128, 1, 1, w);
     blur_ = doubleBox(0, 1, 2, 0.05, w);
+    curve_ = doubleBox(0, 1, 2, 0.05, w);
+    curve_->setToolTip(tr("Probability of a random monotone grey-level curve: the histogram stops being a shortcut to the label."));
+    invert_ = doubleBox(0, 1, 2, 0.05, w);
+    invert_->setToolTip(tr("Probability of inverting the grey levels inside the body (dark CSF becomes bright, as between T1 and T2)."));
     aug->addRow(augment_);
     aug->addRow(tr("Rotation (°)"), rotate_);
     aug->addRow(tr("Zoom"), scale_);
@@ -602,6 +606,8 @@ QWidget* TrainingPage::buildForm()
     aug->addRow(tr("Contrast"), contrast_);
     aug->addRow(tr("Noise σ"), noise_);
     aug->addRow(tr("Blur probability"), blur_);
+    aug->addRow(tr("Grey-level curve probability"), curve_);
+    aug->addRow(tr("Inversion probability"), invert_);
     augmentPreview_ = new QListWidget(w);
     augmentPreview_->setObjectName(QStringLiteral("augmentPreview"));
     augmentPreview_->setViewMode(QListView::IconMode);
@@ -618,7 +624,7 @@ QWidget* TrainingPage::buildForm()
     previewTimer->setSingleShot(true);
     previewTimer->setInterval(300);
     connect(previewTimer, &QTimer::timeout, this, &TrainingPage::refreshAugmentPreview);
-    for (QDoubleSpinBox* b : {rotate_, scale_, translate_, brightness_, contrast_, noise_, blur_})
+    for (QDoubleSpinBox* b : {rotate_, scale_, translate_, brightness_, contrast_, noise_, blur_, curve_, invert_})
         connect(b, &QDoubleSpinBox::valueChanged, previewTimer, qOverload<>(&QTimer::start));
     for (QSpinBox* b : {size_, channels_})
         connect(b, &QSpinBox::valueChanged, previewTimer, qOverload<>(&QTimer::start));
@@ -697,6 +703,8 @@ void TrainingPage::setSpec(const train::TrainingJobSpec& s)
     contrast_->setValue(a.contrast);
     noise_->setValue(a.noiseStd);
     blur_->setValue(a.blurProbability);
+    curve_->setValue(a.curveProbability);
+    invert_->setValue(a.invertProbability);
 }
 
 train::TrainingJobSpec TrainingPage::spec() const
@@ -764,6 +772,8 @@ train::TrainingJobSpec TrainingPage::spec() const
     a.contrast = contrast_->value();
     a.noiseStd = noise_->value();
     a.blurProbability = blur_->value();
+    a.curveProbability = curve_->value();
+    a.invertProbability = invert_->value();
     return s;
 }
 

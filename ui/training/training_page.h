@@ -196,6 +196,8 @@ private:
     QDoubleSpinBox* contrast_;
     QDoubleSpinBox* noise_;
     QDoubleSpinBox* blur_;
+    QDoubleSpinBox* curve_;
+    QDoubleSpinBox* invert_;
     QListWidget* augmentPreview_;
     // Settings the form does not show, carried from setSpec to spec().
     train::TrainingJobSpec hidden_;
