@@ -363,6 +363,45 @@ private slots:
         QVERIFY(outFlagged > 0.8 * static_cast<double>(nOut));
     }
 
+    // sinar-cli ood: per-set AUROC and FPR at 95 % TPR, from outside the program.
+    void oodCommandReportsEachSet()
+    {
+        SINAR_DATA_OR_SKIP(brain, "brain-mri/Training");
+        SINAR_DATA_OR_SKIP(chest, "dicom/chest-cr");
+        SINAR_DATA_OR_SKIP(ref, "dicom/nema-wg04/REF");
+        // The in-distribution side: 40 brain MRI slices as a CSV list.
+        QString csv = "path,label\n";
+        for (const QString& cls : {"glioma", "notumor"}) {
+            const QStringList files = QDir(brain + "/" + cls).entryList({"*.jpg"}, QDir::Files, QDir::Name);
+            for (int i = 0; i < 20; ++i)
+                csv += brain + "/" + cls + "/" + files[i * 20] + "," + cls + "\n";
+        }
+        const QString list = tmp_.filePath("ood-in.csv");
+        test::writeFile(list, csv.toStdString());
+        const QString json = tmp_.filePath("ood.json");
+        const test::CliRun r = test::runCli({"ood", "--model", SINAR_MODELS_DIR "/brain-mri-cnn.sinar", "--in", list,
+                                             "--set", "chest=" + chest, "--set",
+                                             "ct-us=" + ref + "/CT1_UNC," + ref + "/US1_UNC", "--json", json});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("FPR at 95% TPR"), qPrintable(r.out));
+        const QJsonObject o = test::readJsonObject(json);
+        QCOMPARE(o["in_distribution"].toObject()["n"].toInt(), 40);
+        const QJsonArray sets = o["sets"].toArray();
+        QCOMPARE(sets.size(), 2);
+        for (const auto& v : sets) {
+            const QJsonObject set = v.toObject();
+            QCOMPARE(set["n"].toInt(), 2);
+            QVERIFY2(set["auroc"].toDouble() > 0.9, qPrintable(set["name"].toString()));
+            QVERIFY(set["fpr_at_95_tpr"].toDouble() >= 0 && set["fpr_at_95_tpr"].toDouble() <= 1);
+            QCOMPARE(set["share_flagged"].toDouble(), 1.0);
+        }
+        // A malformed set and a bundle without statistics are refused.
+        const test::CliRun bad = test::runCli({"ood", "--model", SINAR_MODELS_DIR "/brain-mri-cnn.sinar", "--in", list,
+                                               "--set", "nameonly"});
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains("NAME=PATH"), qPrintable(bad.err));
+    }
+
     // PneumoniaMNIST: validation is 10 % of the archive's "train" subset; calibration keeps every prediction.
     void shippedPneumoniaModelKeepsItsPredictions()
     {
