@@ -11,16 +11,20 @@
 # each model on the held-out, shortcut-reversed images, collapsed to tumour vs
 # notumor.
 #
-# Usage: packaging/shortcut-experiment.sh OUTDIR [EPOCHS]
+# Usage: packaging/shortcut-experiment.sh OUTDIR [EPOCHS [NAME=OPTIONS]...]
+#   e.g. ... /tmp/x 30 baseline= "robust=--invert 0.5 --intensity-curve 0.5"
+# (the default variants). A variant whose bundle exists in OUTDIR is not retrained.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${SINAR_DATA:-$root/../shared/data}/brain-mri/Training"
 cli="$root/build/${SINAR_PRESET:-release}/app/sinar-cli"
-out="${1:?usage: shortcut-experiment.sh OUTDIR [EPOCHS]}"
+out="${1:?usage: shortcut-experiment.sh OUTDIR [EPOCHS [NAME=OPTIONS]...]}"
 epochs="${2:-30}"
+shift $(($# < 2 ? $# : 2))
+[ $# -gt 0 ] || set -- "baseline=" "robust=--invert 0.5 --intensity-curve 0.5"
 mkdir -p "$out"
 
-"$cli" measure --data "$data" --csv "$out/measures.csv"
+[ -f "$out/measures.csv" ] || "$cli" measure --data "$data" --csv "$out/measures.csv"
 awk -F, -v train="$out/train.csv" -v test="$out/reversed.csv" '
   NR == 1 { print "path,label" > train; print "path,label" > test; next }
   { tumour = ($2 != "notumor"); share = $8 + 0
@@ -28,23 +32,25 @@ awk -F, -v train="$out/train.csv" -v test="$out/reversed.csv" '
     else print $1 "," $2 > train }' "$out/measures.csv"
 echo "training images: $(($(wc -l < "$out/train.csv") - 1)); shortcut-reversed test images: $(($(wc -l < "$out/reversed.csv") - 1))"
 
-declare -A recipes=(
-  [baseline]=""
-  [robust]="--invert 0.5 --intensity-curve 0.5"
-)
-for name in baseline robust; do
-  # shellcheck disable=SC2086
-  "$cli" train --data "$out/train.csv" --out "$out/$name.sinar" --overwrite --epochs "$epochs" \
-    --test-fraction 0.1 --quiet ${recipes[$name]}
+names=()
+for variant in "$@"; do
+  name="${variant%%=*}"
+  options="${variant#*=}"
+  names+=("$name")
+  if [ ! -f "$out/$name.sinar" ]; then
+    # shellcheck disable=SC2086
+    "$cli" train --data "$out/train.csv" --out "$out/$name.sinar" --overwrite --epochs "$epochs" \
+      --test-fraction 0.1 --quiet $options
+  fi
   "$cli" evaluate --model "$out/$name.sinar" --data "$out/reversed.csv" --negative-class notumor \
     --json "$out/$name-reversed.json" --quiet
   "$cli" evaluate --model "$out/$name.sinar" --data "$out/train.csv" --held-out --negative-class notumor \
     --json "$out/$name-own-test.json" --quiet
 done
-for name in baseline robust; do
+for name in "${names[@]}"; do
   for part in reversed own-test; do
     /usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); s=j["screening"]
-print("%-9s %-9s n=%4d  4-class accuracy %.3f  tumour vs notumor: sensitivity %.3f specificity %.3f accuracy %.3f" % (sys.argv[2], sys.argv[3], j["n"], j["accuracy"], s["sensitivity"], s["specificity"], s["accuracy"]))' \
+print("%-12s %-9s n=%4d  4-class accuracy %.3f  tumour vs notumor: sensitivity %.3f specificity %.3f accuracy %.3f" % (sys.argv[2], sys.argv[3], j["n"], j["accuracy"], s["sensitivity"], s["specificity"], s["accuracy"]))' \
       "$out/$name-$part.json" "$name" "$part"
   done
 done

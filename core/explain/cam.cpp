@@ -11,8 +11,6 @@ namespace sinar::explain {
 
 namespace {
 
-using Convention = nn::Model::Impl::FeatureConvention;
-
 constexpr int kBatch = 32; // perturbed inputs per forward pass (Score-CAM, occlusion)
 
 std::string joined(const std::vector<std::string>& names)
@@ -67,53 +65,18 @@ std::vector<float> scorePerturbed(const nn::Model& model, int count, int classIn
     return scores;
 }
 
-// Feature maps of a layer and the function from them to the logits.
+// A layer of the model's network, by its canonical name.
 struct LayerAccess {
+    std::shared_ptr<nn::Network> net;
     std::string name;
-    std::function<torch::Tensor(const torch::Tensor&)> features; // input -> [1, C, h, w]
-    std::function<torch::Tensor(const torch::Tensor&)> head;     // features -> logits (empty: Tuple convention)
 };
-
-int builtInBlock(const nn::Model& model, const std::string& layer)
-{
-    const int blocks = model.impl().net->blockCount();
-    if (layer.empty())
-        return blocks - 1;
-    for (int b = 0; b < blocks; ++b) {
-        if (layer == "blocks." + std::to_string(b))
-            return b;
-    }
-    throw Error("the model has no layer '" + layer + "' (layers: " + joined(explainableLayers(model)) + ")");
-}
 
 LayerAccess layerAccess(const nn::Model& model, const std::string& layer)
 {
-    nn::Model::Impl& impl = model.impl();
     LayerAccess a;
-    if (!impl.scripted) {
-        const int block = builtInBlock(model, layer);
-        nn::StandardCnn net = impl.net;
-        net->eval();
-        a.name = "blocks." + std::to_string(block);
-        a.features = [net, block](const torch::Tensor& x) mutable { return net->featuresAt(x, block); };
-        a.head = [net, block](const torch::Tensor& f) mutable { return net->forwardFrom(f, block); };
-        return a;
-    }
-    if (impl.convention == Convention::None)
-        throw Error("this TorchScript model exposes no feature maps, so only occlusion can explain it; export it with "
-                    "methods features(x) and head(f), or with a forward() returning (features, logits) "
-                    "(README, \"Explaining TorchScript models\")");
-    if (!layer.empty() && layer != "features")
-        throw Error("the model has no layer '" + layer + "' (a TorchScript model offers one: features)");
-    a.name = "features";
-    if (impl.convention == Convention::Methods) {
-        a.features = [&impl](const torch::Tensor& x) { return impl.script.get_method("features")({x}).toTensor(); };
-        a.head = [&impl](const torch::Tensor& f) { return impl.script.get_method("head")({f}).toTensor(); };
-    } else {
-        a.features = [&impl](const torch::Tensor& x) {
-            return impl.script.forward({x}).toTuple()->elements()[0].toTensor();
-        };
-    }
+    a.net = model.impl().net;
+    a.name = a.net->layerName(layer);
+    a.net->setTraining(false);
     return a;
 }
 
@@ -124,28 +87,25 @@ struct Pass {
     torch::Tensor acts, logits, grads;
 };
 
-Pass forwardLayer(const nn::Model& model, const LayerAccess& layer, const torch::Tensor& input, int& classIndex,
-                  bool withGrad)
+Pass forwardLayer(const LayerAccess& layer, const torch::Tensor& input, int& classIndex, bool withGrad)
 {
-    nn::Model::Impl& impl = model.impl();
+    nn::Network& net = *layer.net;
     Pass p;
     torch::Tensor outputFeatures;
-    if (!layer.head) { // Tuple convention: one forward gives both
+    if (!net.separable()) { // one pass gives both: differentiate the whole network
         torch::Tensor x = input.clone();
         if (withGrad)
             x.requires_grad_(true);
         torch::AutoGradMode grad(withGrad);
-        const auto elements = impl.script.forward({x}).toTuple()->elements();
-        outputFeatures = elements[0].toTensor();
-        p.logits = elements[1].toTensor();
-    } else {
+        std::tie(outputFeatures, p.logits) = net.forwardWithFeatures(x, layer.name);
+    } else { // only the part after the layer is differentiated
         {
             torch::NoGradGuard noGrad;
-            outputFeatures = layer.features(input);
+            outputFeatures = net.featuresAt(input, layer.name);
         }
         outputFeatures = outputFeatures.detach().requires_grad_(withGrad);
         torch::AutoGradMode grad(withGrad);
-        p.logits = layer.head(outputFeatures);
+        p.logits = net.forwardFrom(outputFeatures, layer.name);
     }
     if (outputFeatures.dim() != 4 || outputFeatures.size(0) != 1)
         throw Error("the layer '" + layer.name + "' does not give feature maps (expected [1, C, H, W], got " +
@@ -325,13 +285,7 @@ std::vector<Method> allMethods()
 
 std::vector<std::string> explainableLayers(const nn::Model& model)
 {
-    const nn::Model::Impl& impl = model.impl();
-    if (impl.scripted)
-        return impl.convention == Convention::None ? std::vector<std::string>{} : std::vector<std::string>{"features"};
-    std::vector<std::string> names;
-    for (int b = impl.net->blockCount() - 1; b >= 0; --b)
-        names.push_back("blocks." + std::to_string(b));
-    return names;
+    return model.impl().net->layers();
 }
 
 bool supports(const nn::Model& model, Method method)
@@ -410,7 +364,7 @@ Explanation explainImage(const nn::Model& model, const imaging::Image& image, co
         const LayerAccess layer = layerAccess(raw, options.layer);
         out.layer = layer.name;
         const bool gradients = options.method != Method::ScoreCam;
-        const Pass pass = forwardLayer(raw, layer, input, out.classIndex, gradients);
+        const Pass pass = forwardLayer(layer, input, out.classIndex, gradients);
         const torch::Tensor probs = torch::softmax(pass.logits / model.info().temperature(), 1).contiguous();
         out.probabilities.assign(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.size(1));
         out.inputMap = gradients ? gradientCam(pass, options.method, r)

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/json_io.h"
+#include "nn/architectures.h"
 #include "trust/scope.h"
 
 namespace sinar::nn {
@@ -47,11 +48,11 @@ BundleInfo BundleInfo::fromJson(const QJsonObject& o, const std::string& context
                         std::to_string(kBundleFormatVersion) + "); update Sinar",
                     context);
     b.architecture = jsonString(o, "architecture", context);
-    if (b.architecture != "standard-cnn" && b.architecture != "torchscript")
-        throw Error("unknown architecture '" + b.architecture + "'", context);
+    if (b.architecture != "torchscript" && !isRegisteredArchitecture(b.architecture))
+        validateArchitecture(b, context); // throws: unknown, naming the known ones
     b.classNames = jsonStringList(o, "class_names", context);
     b.recipe = imaging::Recipe::fromJson(o.value("preprocessing").toObject(), context);
-    if (b.architecture == "standard-cnn") {
+    if (o.contains("cnn") || b.architecture == "standard-cnn") {
         b.cnn = CnnConfig::fromJson(o.value("cnn").toObject(), context);
     } else {
         b.cnn.inChannels = b.recipe.channels;
@@ -91,19 +92,7 @@ void BundleInfo::validate(const std::string& context) const
             throw Error("a TorchScript model needs at least two class names", context);
         return; // the network's own shape is checked when it is loaded
     }
-    cnn.validate(context);
-    if (static_cast<int>(classNames.size()) != cnn.numClasses)
-        throw Error(std::to_string(classNames.size()) + " class names for a network with " + std::to_string(cnn.numClasses) +
-                        " outputs",
-                    context);
-    if (recipe.channels != cnn.inChannels)
-        throw Error("the preprocessing recipe makes " + std::to_string(recipe.channels) + "-channel input but the network takes " +
-                        std::to_string(cnn.inChannels),
-                    context);
-    if (cnn.featureSize(std::min(recipe.width, recipe.height)) < 1)
-        throw Error("input size " + std::to_string(recipe.width) + "x" + std::to_string(recipe.height) +
-                        " is too small for " + std::to_string(cnn.filters.size()) + " pooling blocks",
-                    context);
+    validateArchitecture(*this, context); // the network's own checks (nn/network.h)
 }
 
 } // namespace sinar::nn

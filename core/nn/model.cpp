@@ -9,6 +9,7 @@
 #include "common/json_io.h"
 #include "imaging/preprocessor.h"
 #include "nn/model_impl.h"
+#include "nn/script_network.h"
 
 namespace sinar::nn {
 
@@ -47,14 +48,14 @@ Model Model::create(const BundleInfo& info, uint32_t seed)
     torch::manual_seed(seed);
     auto impl = std::make_shared<Impl>();
     impl->info = info;
-    impl->net = StandardCnn(info.cnn);
-    impl->net->eval();
+    impl->net = createNetwork(info);
+    impl->net->setTraining(false);
     return Model(impl);
 }
 
 bool Model::isTorchScript() const
 {
-    return impl_->scripted;
+    return impl_->info.architecture == "torchscript";
 }
 
 const BundleInfo& Model::info() const
@@ -69,27 +70,12 @@ BundleInfo& Model::info()
 
 size_t Model::parameterCount() const
 {
-    size_t n = 0;
-    if (impl_->scripted) {
-        for (const auto& p : impl_->script.parameters())
-            n += static_cast<size_t>(p.numel());
-        return n;
-    }
-    for (const auto& p : impl_->net->parameters())
-        n += static_cast<size_t>(p.numel());
-    return n;
+    return impl_->net->parameterCount();
 }
 
-torch::Tensor Model::Impl::forward(const torch::Tensor& x)
+bool Model::hasEmbeddings() const
 {
-    if (!scripted)
-        return net->forward(x);
-    const c10::IValue out = script.forward({x});
-    if (out.isTensor())
-        return out.toTensor();
-    if (out.isTuple() && !out.toTuple()->elements().empty() && out.toTuple()->elements().back().isTensor())
-        return out.toTuple()->elements().back().toTensor(); // (features, logits) convention: logits last
-    throw Error("the TorchScript model's forward() returns neither a tensor nor a tuple ending in one");
+    return impl_->net->hasEmbedding();
 }
 
 static std::string sideCarPath(const std::string& modelPath)
@@ -117,78 +103,28 @@ static std::shared_ptr<Model::Impl> loadTorchScript(const std::string& path, con
     meta["architecture"] = "torchscript";
     BundleInfo info = BundleInfo::fromJson(meta, sideCar);
 
-    auto impl = std::make_shared<Model::Impl>();
-    impl->info = info;
-    impl->scripted = true;
+    torch::jit::script::Module module;
     try {
         std::istringstream in(bytes);
-        impl->script = torch::jit::load(in);
+        module = torch::jit::load(in);
     } catch (const c10::Error& e) {
         throw Error("cannot load the TorchScript model (" + firstLine(e.what_without_backtrace()) + ")", path);
     }
-    impl->script.eval();
-    // Check the outputs against the side-car once, on a blank input.
-    const imaging::Recipe& r = info.recipe;
-    torch::Tensor out;
-    bool tupleOut = false;
-    try {
-        torch::NoGradGuard noGrad;
-        const torch::Tensor blank = torch::zeros({1, r.channels, r.height, r.width});
-        const c10::IValue raw = impl->script.forward({blank});
-        tupleOut = raw.isTuple() && raw.toTuple()->elements().size() == 2 && raw.toTuple()->elements()[0].isTensor() &&
-                   raw.toTuple()->elements()[0].toTensor().dim() == 4;
-        out = impl->forward(blank);
-    } catch (const c10::Error& e) {
-        throw Error("the TorchScript model does not accept " + std::to_string(r.channels) + "x" + std::to_string(r.height) +
-                        "x" + std::to_string(r.width) + " input (" + firstLine(e.what_without_backtrace()) + ")",
-                    path);
-    }
-    if (impl->script.find_method("features") && impl->script.find_method("head"))
-        impl->convention = Model::Impl::FeatureConvention::Methods;
-    else if (tupleOut)
-        impl->convention = Model::Impl::FeatureConvention::Tuple;
-    if (out.dim() != 2 || out.size(1) != static_cast<int64_t>(info.classNames.size()))
-        throw Error("the TorchScript model gives " + std::to_string(out.dim() == 2 ? out.size(1) : out.numel()) +
-                        " outputs but the side-car names " + std::to_string(info.classNames.size()) + " classes",
-                    path);
+    auto impl = std::make_shared<Model::Impl>();
+    impl->info = info;
+    impl->net = std::make_shared<ScriptNetwork>(std::move(module), info, path);
     return impl;
 }
 
-std::string serialiseBundle(const BundleInfo& info, StandardCnn& net)
+std::string serialiseBundle(const BundleInfo& info, Network& net)
 {
     torch::serialize::OutputArchive archive;
-    net->save(archive);
+    net.save(archive);
     const QJsonObject meta = info.toJson();
     archive.write(kMetadataKey, c10::IValue(QJsonDocument(meta).toJson(QJsonDocument::Compact).toStdString()));
     std::ostringstream out;
     archive.save_to(out);
     return out.str();
-}
-
-void loadWeights(torch::serialize::InputArchive& archive, StandardCnn& net, const std::string& context)
-{
-    // Module::load replaces tensors whatever their shape: check shapes first.
-    std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
-    for (const auto& item : net->named_parameters())
-        expected.emplace_back(item.key(), item.value().sizes().vec());
-    for (const auto& item : net->named_buffers())
-        expected.emplace_back(item.key(), item.value().sizes().vec());
-    try {
-        net->load(archive);
-    } catch (const c10::Error& e) {
-        throw Error("the weights do not match the architecture in the metadata: " + firstLine(e.what_without_backtrace()), context);
-    }
-    std::map<std::string, torch::Tensor> loaded;
-    for (const auto& item : net->named_parameters())
-        loaded[item.key()] = item.value();
-    for (const auto& item : net->named_buffers())
-        loaded[item.key()] = item.value();
-    for (const auto& [name, shape] : expected) {
-        if (loaded[name].sizes().vec() != shape)
-            throw Error("tensor '" + name + "' has the wrong shape for the architecture in the metadata", context);
-        if (loaded[name].is_floating_point() && !torch::isfinite(loaded[name]).all().item<bool>())
-            throw Error("tensor '" + name + "' holds NaN or infinite values", context);
-    }
 }
 
 Model Model::load(const std::string& path)
@@ -220,19 +156,19 @@ Model Model::load(const std::string& path)
 
     auto impl = std::make_shared<Impl>();
     impl->info = info;
-    impl->net = StandardCnn(info.cnn);
-    loadWeights(archive, impl->net, path);
-    impl->net->eval();
+    impl->net = createNetwork(info);
+    impl->net->load(archive, path);
+    impl->net->setTraining(false);
     return Model(impl);
 }
 
 void Model::save(const std::string& path) const
 {
-    if (impl_->scripted)
+    if (isTorchScript())
         throw Error("a TorchScript model is not rewritten by Sinar; keep the file and its side-car JSON", path);
     if (impl_->info.createdAt.empty())
         impl_->info.createdAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
-    writeFileAtomically(path, serialiseBundle(impl_->info, impl_->net));
+    writeFileAtomically(path, serialiseBundle(impl_->info, *impl_->net));
 }
 
 std::vector<std::vector<float>> Model::predict(const float* inputs, int n) const
@@ -248,20 +184,20 @@ std::vector<std::vector<float>> Model::predict(const float* inputs, int n, std::
     if (n <= 0)
         return out;
     torch::NoGradGuard noGrad;
-    if (!impl_->scripted)
-        impl_->net->eval();
+    Network& net = *impl_->net;
+    net.setTraining(false);
     const torch::Tensor x = toTensor(inputs, n, impl_->info.recipe);
     torch::Tensor logits;
-    if (embeddings && !impl_->scripted) {
-        const torch::Tensor f = impl_->net->features(x);
-        const torch::Tensor e = impl_->net->embedding(f).contiguous();
+    if (embeddings && net.hasEmbedding()) {
+        torch::Tensor e;
+        logits = net.forwardWithEmbedding(x, e);
+        e = e.contiguous();
         const int d = static_cast<int>(e.size(1));
         const float* pe = e.data_ptr<float>();
         for (int i = 0; i < n; ++i)
             embeddings->emplace_back(pe + i * d, pe + (i + 1) * d);
-        logits = impl_->net->head(f);
     } else {
-        logits = impl_->forward(x);
+        logits = net.forward(x);
     }
     const double temperature = impl_->info.temperature();
     if (temperature != 1.0)

@@ -33,9 +33,9 @@ public:
     std::vector<std::vector<float>> predict(const float* inputs, int n) const;
     // The same, and with `embeddings` the penultimate features of each input
     // (the last block, pooled and averaged over space) from the same forward pass.
-    // A TorchScript model has none: `embeddings` is left empty.
+    // A network without them (a TorchScript model) leaves `embeddings` empty.
     std::vector<std::vector<float>> predict(const float* inputs, int n, std::vector<std::vector<float>>* embeddings) const;
-    bool hasEmbeddings() const { return !isTorchScript(); }
+    bool hasEmbeddings() const;
     // Preprocesses with the bundle's recipe, then predicts.
     std::vector<float> predict(const imaging::Image& image) const;
     std::vector<float> predict(const imaging::Image& image, std::vector<float>* embedding) const;

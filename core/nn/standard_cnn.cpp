@@ -1,5 +1,7 @@
 #include "nn/standard_cnn.h"
 
+#include "common/error.h"
+
 namespace sinar::nn {
 
 StandardCnnImpl::StandardCnnImpl(const CnnConfig& config) : config_(config)
@@ -76,6 +78,92 @@ torch::Tensor StandardCnnImpl::head(const torch::Tensor& features)
 torch::Tensor StandardCnnImpl::forward(const torch::Tensor& x)
 {
     return head(features(x));
+}
+
+namespace {
+
+std::shared_ptr<torch::nn::Module> asModule(const StandardCnn& net)
+{
+    return std::static_pointer_cast<torch::nn::Module>(net.ptr());
+}
+
+} // namespace
+
+StandardCnnNetwork::StandardCnnNetwork(const CnnConfig& config) : ModuleNetwork(nullptr), net_(config)
+{
+    module_ = asModule(net_);
+}
+
+torch::Tensor StandardCnnNetwork::forward(const torch::Tensor& x)
+{
+    return net_->forward(x);
+}
+
+std::vector<std::string> StandardCnnNetwork::layers() const
+{
+    std::vector<std::string> names;
+    for (int b = net_->blockCount() - 1; b >= 0; --b)
+        names.push_back("blocks." + std::to_string(b));
+    return names;
+}
+
+int StandardCnnNetwork::block(const std::string& layer) const
+{
+    const std::string name = layerName(layer); // throws for an unknown layer
+    return std::stoi(name.substr(name.find('.') + 1));
+}
+
+torch::Tensor StandardCnnNetwork::featuresAt(const torch::Tensor& x, const std::string& layer)
+{
+    return net_->featuresAt(x, block(layer));
+}
+
+torch::Tensor StandardCnnNetwork::forwardFrom(const torch::Tensor& features, const std::string& layer)
+{
+    return net_->forwardFrom(features, block(layer));
+}
+
+torch::Tensor StandardCnnNetwork::forwardWithEmbedding(const torch::Tensor& x, torch::Tensor& embedding)
+{
+    const torch::Tensor f = net_->features(x);
+    embedding = net_->embedding(f);
+    return net_->head(f);
+}
+
+std::vector<ParameterGroup> StandardCnnNetwork::parameterGroups()
+{
+    // Registration order, so the groups' concatenation is parameters() of the module.
+    ParameterGroup backbone{"backbone", {}}, head{"head", {}};
+    for (const auto& item : net_->named_parameters())
+        (item.key().rfind("blocks.", 0) == 0 ? backbone : head).parameters.push_back(item.value());
+    return {backbone, head};
+}
+
+NetworkRegistration standardCnnRegistration()
+{
+    NetworkRegistration r;
+    r.architecture = "standard-cnn";
+    r.description = "the study's standard CNN: conv-BN-ReLU-max-pool blocks, global average pooling, dropout, FC";
+    r.validate = [](const BundleInfo& info, const std::string& context) {
+        const CnnConfig& cnn = info.cnn;
+        cnn.validate(context);
+        if (static_cast<int>(info.classNames.size()) != cnn.numClasses)
+            throw Error(std::to_string(info.classNames.size()) + " class names for a network with " +
+                            std::to_string(cnn.numClasses) + " outputs",
+                        context);
+        if (info.recipe.channels != cnn.inChannels)
+            throw Error("the preprocessing recipe makes " + std::to_string(info.recipe.channels) +
+                            "-channel input but the network takes " + std::to_string(cnn.inChannels),
+                        context);
+        if (cnn.featureSize(std::min(info.recipe.width, info.recipe.height)) < 1)
+            throw Error("input size " + std::to_string(info.recipe.width) + "x" + std::to_string(info.recipe.height) +
+                            " is too small for " + std::to_string(cnn.filters.size()) + " pooling blocks",
+                        context);
+    };
+    r.create = [](const BundleInfo& info) -> std::shared_ptr<Network> {
+        return std::make_shared<StandardCnnNetwork>(info.cnn);
+    };
+    return r;
 }
 
 } // namespace sinar::nn

@@ -1,6 +1,8 @@
 #pragma once
-// LibTorch module of the standard CNN (internal to core).
+// The study's standard CNN (internal to core): its LibTorch module, and the
+// registered Network "standard-cnn" (nn/network.h) around it.
 #include "nn/cnn_config.h"
+#include "nn/network.h"
 #include "nn/torch_includes.h"
 
 namespace sinar::nn {
@@ -33,5 +35,26 @@ private:
     torch::nn::Linear fc_{nullptr};
 };
 TORCH_MODULE(StandardCnn);
+
+// Layers "blocks.0" … "blocks.N-1" (the default is the last, before its
+// pooling); parameter groups "backbone" (the blocks) and "head" (the fully
+// connected layers); the embedding is the head's input.
+class StandardCnnNetwork : public ModuleNetwork {
+public:
+    explicit StandardCnnNetwork(const CnnConfig& config);
+    torch::Tensor forward(const torch::Tensor& x) override;
+    std::vector<std::string> layers() const override;
+    torch::Tensor featuresAt(const torch::Tensor& x, const std::string& layer) override;
+    torch::Tensor forwardFrom(const torch::Tensor& features, const std::string& layer) override;
+    bool hasEmbedding() const override { return true; }
+    torch::Tensor forwardWithEmbedding(const torch::Tensor& x, torch::Tensor& embedding) override;
+    std::vector<ParameterGroup> parameterGroups() override;
+
+private:
+    int block(const std::string& layer) const;
+    StandardCnn net_;
+};
+
+NetworkRegistration standardCnnRegistration();
 
 } // namespace sinar::nn

@@ -19,7 +19,7 @@ double since(Clock::time_point t)
 Throughput measureThroughput(const nn::BundleInfo& info, int trainBatch, int inferBatch, int latencyRuns)
 {
     nn::Model model = nn::Model::create(info, 0);
-    nn::StandardCnn& net = model.impl().net;
+    nn::Network& net = *model.impl().net;
     const imaging::Recipe& r = info.recipe;
     Throughput t;
     t.trainBatch = trainBatch;
@@ -28,12 +28,12 @@ Throughput measureThroughput(const nn::BundleInfo& info, int trainBatch, int inf
 
     {
         const torch::Tensor x = torch::randn({trainBatch, r.channels, r.height, r.width});
-        const torch::Tensor y = torch::randint(0, info.cnn.numClasses, {trainBatch}, torch::kInt64);
-        torch::optim::SGD opt(net->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
-        net->train();
+        const torch::Tensor y = torch::randint(0, static_cast<int64_t>(info.classNames.size()), {trainBatch}, torch::kInt64);
+        torch::optim::SGD opt(net.parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+        net.setTraining(true);
         auto step = [&] {
             opt.zero_grad();
-            torch::nn::functional::cross_entropy(net->forward(x), y).backward();
+            torch::nn::functional::cross_entropy(net.forward(x), y).backward();
             opt.step();
         };
         step(); // warm-up: oneDNN picks kernels on first use
@@ -45,26 +45,26 @@ Throughput measureThroughput(const nn::BundleInfo& info, int trainBatch, int inf
         }
         t.trainImagesPerSecond = steps * trainBatch / since(start);
     }
-    net->eval();
+    net.setTraining(false);
     torch::NoGradGuard noGrad;
     {
         const torch::Tensor x = torch::randn({inferBatch, r.channels, r.height, r.width});
-        torch::softmax(net->forward(x), 1);
+        torch::softmax(net.forward(x), 1);
         int runs = 0;
         const auto start = Clock::now();
         while (runs < 3 || since(start) < 3.0) {
-            torch::softmax(net->forward(x), 1);
+            torch::softmax(net.forward(x), 1);
             ++runs;
         }
         t.inferImagesPerSecond = runs * inferBatch / since(start);
     }
     {
         const torch::Tensor x = torch::randn({1, r.channels, r.height, r.width});
-        net->forward(x);
+        net.forward(x);
         std::vector<double> ms;
         for (int i = 0; i < std::max(1, latencyRuns); ++i) {
             const auto start = Clock::now();
-            torch::softmax(net->forward(x), 1);
+            torch::softmax(net.forward(x), 1);
             ms.push_back(since(start) * 1000.0);
         }
         std::sort(ms.begin(), ms.end());

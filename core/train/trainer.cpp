@@ -25,23 +25,23 @@ double secondsSince(Clock::time_point t)
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::vector<torch::Tensor> snapshot(nn::StandardCnn& net)
+std::vector<torch::Tensor> snapshot(nn::Network& net)
 {
     std::vector<torch::Tensor> out;
-    for (const auto& p : net->parameters())
+    for (const auto& p : net.parameters())
         out.push_back(p.detach().clone());
-    for (const auto& b : net->buffers())
+    for (const auto& b : net.buffers())
         out.push_back(b.detach().clone());
     return out;
 }
 
-void restore(nn::StandardCnn& net, const std::vector<torch::Tensor>& state)
+void restore(nn::Network& net, const std::vector<torch::Tensor>& state)
 {
     torch::NoGradGuard noGrad;
     size_t i = 0;
-    for (auto& p : net->parameters())
+    for (auto& p : net.parameters())
         p.copy_(state.at(i++));
-    for (auto& b : net->buffers())
+    for (auto& b : net.buffers())
         b.copy_(state.at(i++));
 }
 
@@ -106,13 +106,14 @@ void setLearningRate(torch::optim::Optimizer& opt, double lr)
 
 // Replaces the batch-norm running averages by exact statistics over up to
 // `maxImages` un-augmented training images, with the current weights.
-void recalibrateBatchNorm(nn::StandardCnn& net, data::BatchLoader& loader, int maxImages, const imaging::Recipe& recipe,
+void recalibrateBatchNorm(nn::Network& net, data::BatchLoader& loader, int maxImages, const imaging::Recipe& recipe,
                           const CancelToken* cancel)
 {
     std::vector<torch::nn::BatchNorm2dImpl*> norms;
-    for (const auto& m : net->modules(false))
-        if (auto* bn = m->as<torch::nn::BatchNorm2d>())
-            norms.push_back(bn);
+    if (torch::nn::Module* module = net.module())
+        for (const auto& m : module->modules(false))
+            if (auto* bn = m->as<torch::nn::BatchNorm2d>())
+                norms.push_back(bn);
     if (norms.empty() || maxImages <= 0)
         return;
     std::vector<c10::optional<double>> momentum;
@@ -122,7 +123,7 @@ void recalibrateBatchNorm(nn::StandardCnn& net, data::BatchLoader& loader, int m
         bn->options.momentum(c10::nullopt); // cumulative average over the batches below
     }
     torch::NoGradGuard noGrad;
-    net->train();
+    net.setTraining(true);
     loader.startEpoch(0);
     data::Batch b;
     int seen = 0;
@@ -135,7 +136,7 @@ void recalibrateBatchNorm(nn::StandardCnn& net, data::BatchLoader& loader, int m
             restoreMomentum();
             throw Cancelled();
         }
-        net->forward(nn::toTensor(b.x.data(), b.n, recipe));
+        net.forward(nn::toTensor(b.x.data(), b.n, recipe));
         seen += b.n;
     }
     restoreMomentum();
@@ -172,22 +173,32 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
 {
     if (!data.images || !data.labels || data.train.empty())
         throw Error("no training images");
-    if (model_.isTorchScript())
-        throw Error("training a TorchScript model is not supported; train the built-in CNN instead");
-    nn::StandardCnn& net = model_.impl().net;
+    nn::Network& net = *model_.impl().net;
+    if (!net.trainable())
+        throw Error("training a TorchScript model is not supported; train a built-in network instead");
     const TrainConfig& cfg = config_;
-    const int numClasses = model_.info().cnn.numClasses;
+    const int numClasses = static_cast<int>(model_.info().classNames.size());
     torch::manual_seed(cfg.seed);
 
+    // One optimiser group per parameter group of the network (same settings for now).
     std::unique_ptr<torch::optim::Optimizer> opt;
+    const auto adamOptions = torch::optim::AdamOptions(cfg.learningRate).weight_decay(cfg.weightDecay);
+    const auto sgdOptions = torch::optim::SGDOptions(cfg.learningRate)
+                                .momentum(cfg.momentum)
+                                .nesterov(cfg.nesterov && cfg.momentum > 0)
+                                .weight_decay(cfg.weightDecay);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    for (auto& g : net.parameterGroups())
+        if (!g.parameters.empty())
+            groups.emplace_back(g.parameters, cfg.optimizer == "adam"
+                                                  ? std::unique_ptr<torch::optim::OptimizerOptions>(
+                                                        std::make_unique<torch::optim::AdamOptions>(adamOptions))
+                                                  : std::unique_ptr<torch::optim::OptimizerOptions>(
+                                                        std::make_unique<torch::optim::SGDOptions>(sgdOptions)));
     if (cfg.optimizer == "adam")
-        opt = std::make_unique<torch::optim::Adam>(net->parameters(),
-                                                   torch::optim::AdamOptions(cfg.learningRate).weight_decay(cfg.weightDecay));
+        opt = std::make_unique<torch::optim::Adam>(std::move(groups), adamOptions);
     else
-        opt = std::make_unique<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(cfg.learningRate)
-                                                                         .momentum(cfg.momentum)
-                                                                         .nesterov(cfg.nesterov && cfg.momentum > 0)
-                                                                         .weight_decay(cfg.weightDecay));
+        opt = std::make_unique<torch::optim::SGD>(std::move(groups), sgdOptions);
 
     torch::Tensor weights;
     if (cfg.classWeights) {
@@ -216,7 +227,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             archive.load_from(in);
             torch::serialize::InputArchive modelArchive, optArchive, bestArchive;
             archive.read("model", modelArchive);
-            nn::loadWeights(modelArchive, net, checkpointPath);
+            net.load(modelArchive, checkpointPath);
             archive.read("optimizer", optArchive);
             opt->load(optArchive);
             c10::IValue stateValue;
@@ -234,9 +245,9 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
                 history.epochs.push_back(eventFromJson(v.toObject()));
             if (state.value("has_best").toBool()) {
                 archive.read("best", bestArchive);
-                auto copy = nn::StandardCnn(model_.info().cnn);
-                nn::loadWeights(bestArchive, copy, checkpointPath);
-                best = snapshot(copy);
+                const auto copy = nn::createNetwork(model_.info());
+                copy->load(bestArchive, checkpointPath);
+                best = snapshot(*copy);
             }
             // Last: everything above may draw from the generator.
             torch::Tensor rng;
@@ -284,7 +295,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
         if (data.val.empty())
             return ev;
         torch::NoGradGuard noGrad;
-        net->eval();
+        net.setTraining(false);
         valLoader.startEpoch(0);
         data::Batch b;
         double lossSum = 0;
@@ -295,7 +306,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
                 cancel->throwIfCancelled();
             const torch::Tensor x = nn::toTensor(b.x.data(), b.n, pre.recipe());
             const torch::Tensor y = torch::from_blob(b.y.data(), {b.n}, torch::kInt64);
-            const torch::Tensor logits = net->forward(x);
+            const torch::Tensor logits = net.forward(x);
             lossSum += torch::nn::functional::cross_entropy(logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
             correct += logits.argmax(1).eq(y).sum().item<int64_t>();
             n += b.n;
@@ -326,7 +337,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
         double epochPaused = 0;
         const double lr = cfg.learningRateAt(epoch, plannedEpochs);
         setLearningRate(*opt, lr);
-        net->train();
+        net.setTraining(true);
         trainLoader.startEpoch(epoch);
         data::Batch b;
         double lossSum = 0;
@@ -343,7 +354,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             const torch::Tensor x = nn::toTensor(b.x.data(), b.n, pre.recipe());
             const torch::Tensor y = torch::from_blob(b.y.data(), {b.n}, torch::kInt64);
             opt->zero_grad();
-            const torch::Tensor logits = net->forward(x);
+            const torch::Tensor logits = net.forward(x);
             const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y, lossOptions);
             loss.backward();
             opt->step();
@@ -420,15 +431,15 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
 
         if (!checkpointPath.empty()) {
             torch::serialize::OutputArchive archive, modelArchive, optArchive;
-            net->save(modelArchive);
+            net.save(modelArchive);
             opt->save(optArchive);
             archive.write("model", modelArchive);
             archive.write("optimizer", optArchive);
             if (!best.empty()) {
                 // Building the copy draws from the generator (weight initialisation),
                 // as it always has: the generator state is taken after it.
-                auto copy = nn::StandardCnn(model_.info().cnn);
-                restore(copy, best);
+                const auto copy = nn::createNetwork(model_.info());
+                restore(*copy, best);
                 torch::serialize::OutputArchive bestArchive;
                 copy->save(bestArchive);
                 archive.write("best", bestArchive);
@@ -464,7 +475,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             observer->onMessage("restored the weights of epoch " + std::to_string(history.bestEpoch) +
                                 " (best validation loss " + std::to_string(history.bestValLoss) + ")");
     }
-    net->eval();
+    net.setTraining(false);
     return history;
 }
 

@@ -1,0 +1,209 @@
+#include "nn/network.h"
+
+#include <map>
+#include <mutex>
+
+#include "common/error.h"
+#include "nn/architectures.h"
+#include "nn/standard_cnn.h"
+
+namespace sinar::nn {
+
+namespace {
+
+std::string firstLine(const std::string& s)
+{
+    return s.substr(0, s.find('\n'));
+}
+
+std::string joined(const std::vector<std::string>& names)
+{
+    std::string out;
+    for (const auto& n : names)
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+struct Registry {
+    std::mutex mutex;
+    std::vector<NetworkRegistration> entries;
+};
+
+void registerBuiltInNetworks(Registry& r);
+
+Registry& registry()
+{
+    static Registry* r = [] {
+        auto* reg = new Registry;
+        registerBuiltInNetworks(*reg);
+        return reg;
+    }();
+    return *r;
+}
+
+const NetworkRegistration* find(Registry& r, const std::string& name)
+{
+    for (const auto& e : r.entries)
+        if (e.architecture == name)
+            return &e;
+    return nullptr;
+}
+
+// The networks Sinar ships. A new network: its file, and one line here.
+void registerBuiltInNetworks(Registry& r)
+{
+    r.entries.push_back(standardCnnRegistration());
+}
+
+} // namespace
+
+void registerNetwork(NetworkRegistration registration)
+{
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    for (auto& e : r.entries)
+        if (e.architecture == registration.architecture) {
+            e = std::move(registration);
+            return;
+        }
+    r.entries.push_back(std::move(registration));
+}
+
+std::vector<std::string> registeredArchitectures()
+{
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    std::vector<std::string> names;
+    for (const auto& e : r.entries)
+        names.push_back(e.architecture);
+    return names;
+}
+
+bool isRegisteredArchitecture(const std::string& name)
+{
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    return find(r, name) != nullptr;
+}
+
+void validateArchitecture(const BundleInfo& info, const std::string& context)
+{
+    Registry& r = registry();
+    std::function<void(const BundleInfo&, const std::string&)> validate;
+    {
+        std::lock_guard<std::mutex> lock(r.mutex);
+        const NetworkRegistration* e = find(r, info.architecture);
+        if (!e) {
+            std::vector<std::string> known;
+            for (const auto& x : r.entries)
+                known.push_back(x.architecture);
+            known.push_back("torchscript");
+            throw Error("unknown architecture '" + info.architecture + "' (this Sinar knows " + joined(known) + ")", context);
+        }
+        validate = e->validate;
+    }
+    if (validate)
+        validate(info, context);
+}
+
+std::shared_ptr<Network> createNetwork(const BundleInfo& info)
+{
+    if (info.architecture == "torchscript")
+        throw Error("a TorchScript model is loaded from its file, not built");
+    Registry& r = registry();
+    std::function<std::shared_ptr<Network>(const BundleInfo&)> create;
+    {
+        std::lock_guard<std::mutex> lock(r.mutex);
+        const NetworkRegistration* e = find(r, info.architecture);
+        if (!e)
+            throw Error("unknown architecture '" + info.architecture + "'");
+        create = e->create;
+    }
+    return create(info);
+}
+
+std::pair<torch::Tensor, torch::Tensor> Network::forwardWithFeatures(const torch::Tensor& x, const std::string& layer)
+{
+    torch::Tensor f = featuresAt(x, layer);
+    torch::Tensor logits = forwardFrom(f, layer);
+    return {f, logits};
+}
+
+std::string Network::layerName(const std::string& layer) const
+{
+    const std::vector<std::string> names = layers();
+    if (layer.empty()) {
+        if (names.empty())
+            throw Error("the network exposes no feature maps");
+        return names.front();
+    }
+    for (const auto& n : names)
+        if (n == layer)
+            return n;
+    throw Error("the model has no layer '" + layer + "' (layers: " + joined(names) + ")");
+}
+
+torch::Tensor Network::forwardWithEmbedding(const torch::Tensor&, torch::Tensor&)
+{
+    throw Error("the network has no penultimate features for out-of-distribution statistics");
+}
+
+std::vector<torch::Tensor> Network::parameters()
+{
+    std::vector<torch::Tensor> out;
+    for (auto& g : parameterGroups())
+        out.insert(out.end(), g.parameters.begin(), g.parameters.end());
+    return out;
+}
+
+size_t Network::parameterCount()
+{
+    size_t n = 0;
+    for (const auto& p : parameters())
+        n += static_cast<size_t>(p.numel());
+    return n;
+}
+
+std::vector<torch::Tensor> ModuleNetwork::buffers()
+{
+    return module_->buffers();
+}
+
+void ModuleNetwork::setTraining(bool on)
+{
+    module_->train(on);
+}
+
+void ModuleNetwork::save(torch::serialize::OutputArchive& archive)
+{
+    module_->save(archive);
+}
+
+void ModuleNetwork::load(torch::serialize::InputArchive& archive, const std::string& context)
+{
+    // Module::load replaces tensors whatever their shape: check shapes first.
+    std::vector<std::pair<std::string, std::vector<int64_t>>> expected;
+    for (const auto& item : module_->named_parameters())
+        expected.emplace_back(item.key(), item.value().sizes().vec());
+    for (const auto& item : module_->named_buffers())
+        expected.emplace_back(item.key(), item.value().sizes().vec());
+    try {
+        module_->load(archive);
+    } catch (const c10::Error& e) {
+        throw Error("the weights do not match the architecture in the metadata: " + firstLine(e.what_without_backtrace()),
+                    context);
+    }
+    std::map<std::string, torch::Tensor> loaded;
+    for (const auto& item : module_->named_parameters())
+        loaded[item.key()] = item.value();
+    for (const auto& item : module_->named_buffers())
+        loaded[item.key()] = item.value();
+    for (const auto& [name, shape] : expected) {
+        if (loaded[name].sizes().vec() != shape)
+            throw Error("tensor '" + name + "' has the wrong shape for the architecture in the metadata", context);
+        if (loaded[name].is_floating_point() && !torch::isfinite(loaded[name]).all().item<bool>())
+            throw Error("tensor '" + name + "' holds NaN or infinite values", context);
+    }
+}
+
+} // namespace sinar::nn

@@ -1,0 +1,104 @@
+#pragma once
+// One interface for every network Sinar runs (internal to core: LibTorch).
+//
+// Grad-CAM, the trainer, bundles, the out-of-distribution statistics and the
+// viewer work through this interface only; none of them knows which network it
+// is. A new network is one file (a Network, usually a ModuleNetwork) plus one
+// registration in registerBuiltInNetworks() (nn/network.cpp); bundles name it
+// in their "architecture". A TorchScript file is a Network too (nn/script_network.h).
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/bundle_info.h"
+#include "nn/torch_includes.h"
+
+namespace sinar::nn {
+
+// Parameters that share optimiser settings: e.g. "backbone" and "head", so a
+// trainer can give them separate learning rates or freeze one.
+struct ParameterGroup {
+    std::string name;
+    std::vector<torch::Tensor> parameters;
+};
+
+class Network {
+public:
+    virtual ~Network() = default;
+
+    // Logits [N, classes] of input [N, C, H, W].
+    virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+
+    // Saliency maps. The layers whose output is a feature map [N, C, h, w],
+    // the default (deepest) first; empty when the network exposes none.
+    virtual std::vector<std::string> layers() const = 0;
+    // The output of `layer` ("" = the default). Throws sinar::Error naming the
+    // layers for an unknown one.
+    virtual torch::Tensor featuresAt(const torch::Tensor& x, const std::string& layer) = 0;
+    // Whether forwardFrom works: the rest of the network from `layer`'s output
+    // to the logits. A network that gives both only in one pass says false and
+    // overrides forwardWithFeatures.
+    virtual bool separable() const { return true; }
+    virtual torch::Tensor forwardFrom(const torch::Tensor& features, const std::string& layer) = 0;
+    // (layer output, logits) from one pass; the default is featuresAt + forwardFrom.
+    virtual std::pair<torch::Tensor, torch::Tensor> forwardWithFeatures(const torch::Tensor& x, const std::string& layer);
+    // The canonical name of `layer` ("" -> the default's name); throws
+    // sinar::Error naming the layers (or why there are none) for an unknown one.
+    virtual std::string layerName(const std::string& layer) const;
+
+    // Penultimate features [N, D] for the out-of-distribution statistics, with
+    // the logits from the same pass. Networks without them say false.
+    virtual bool hasEmbedding() const { return false; }
+    virtual torch::Tensor forwardWithEmbedding(const torch::Tensor& x, torch::Tensor& embedding);
+
+    // Training.
+    virtual bool trainable() const { return true; }
+    virtual std::vector<ParameterGroup> parameterGroups() = 0;
+    std::vector<torch::Tensor> parameters(); // every group's, in group order
+    virtual std::vector<torch::Tensor> buffers() = 0;
+    virtual void setTraining(bool on) = 0;
+    // The module tree (batch-norm statistics walk it); nullptr when the network
+    // is not a torch::nn::Module.
+    virtual torch::nn::Module* module() { return nullptr; }
+    size_t parameterCount();
+
+    // Weights to and from a LibTorch archive. load() checks every tensor's
+    // name, shape and finiteness and throws sinar::Error with `context`.
+    virtual void save(torch::serialize::OutputArchive& archive) = 0;
+    virtual void load(torch::serialize::InputArchive& archive, const std::string& context) = 0;
+};
+
+// A network built from torch::nn modules: parameters, buffers, training mode,
+// saving and checked loading come from the module.
+class ModuleNetwork : public Network {
+public:
+    explicit ModuleNetwork(std::shared_ptr<torch::nn::Module> module) : module_(std::move(module)) {}
+    std::vector<torch::Tensor> buffers() override;
+    void setTraining(bool on) override;
+    torch::nn::Module* module() override { return module_.get(); }
+    void save(torch::serialize::OutputArchive& archive) override;
+    void load(torch::serialize::InputArchive& archive, const std::string& context) override;
+
+protected:
+    std::shared_ptr<torch::nn::Module> module_;
+};
+
+struct NetworkRegistration {
+    std::string architecture;  // the bundle's "architecture"
+    std::string description;   // one line for help texts
+    // Checks the metadata (BundleInfo::cnn or the network's own config) against
+    // classes, channels and input size; throws sinar::Error with the context.
+    std::function<void(const BundleInfo& info, const std::string& context)> validate;
+    // A network with fresh weights drawn from LibTorch's global generator.
+    std::function<std::shared_ptr<Network>(const BundleInfo& info)> create;
+};
+
+// Adds (or replaces) an architecture.
+void registerNetwork(NetworkRegistration registration);
+// A new network for info.architecture; throws sinar::Error for an unknown one
+// (and for "torchscript", which is loaded, never built).
+std::shared_ptr<Network> createNetwork(const BundleInfo& info);
+
+} // namespace sinar::nn
