@@ -79,6 +79,8 @@ int runTrain(const QStringList& args)
     train::TrainingJobSpec s = train::trainSpecFromOptions(p);
     s.dataPath = data;
     s.outPath = out;
+    if (!s.overwrite && !s.resume && QFileInfo::exists(QString::fromStdString(out))) // the CLI's own hint
+        throw Error("the output bundle exists already; pass --overwrite to replace it", out);
 
     ConsoleObserver observer(p.isSet("quiet"));
     train::TrainingJobResult res;

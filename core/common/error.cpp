@@ -7,9 +7,29 @@ static std::string compose(const std::string& message, const std::string& file)
     return file.empty() ? message : file + ": " + message;
 }
 
-Error::Error(const std::string& message, const std::string& file)
-    : std::runtime_error(compose(message, file)), file_(file), message_(message)
+Error::Error(const std::string& message, const std::string& file, FailureKind kind)
+    : std::runtime_error(compose(message, file)), file_(file), message_(message), kind_(kind)
 {
+}
+
+std::string userMessage(const std::exception& e, bool withFile)
+{
+    if (const auto* error = dynamic_cast<const Error*>(&e))
+        return withFile ? std::string(error->what()) : error->message();
+    // Not one of ours (LibTorch, OpenCV, the standard library): its first line,
+    // marked, since its wording was not written for the user.
+    const std::string what = e.what();
+    return "internal error: " + what.substr(0, what.find('\n'));
+}
+
+FileFailure fileFailure(const std::exception& e, const std::string& file)
+{
+    FileFailure f;
+    const auto* error = dynamic_cast<const Error*>(&e);
+    f.file = error && !error->file().empty() ? error->file() : file;
+    f.reason = userMessage(e, false);
+    f.kind = error ? error->kind() : FailureKind::General;
+    return f;
 }
 
 } // namespace sinar

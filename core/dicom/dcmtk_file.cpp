@@ -462,7 +462,8 @@ std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels
     E_FileReadMode mode = ERM_autoDetect;
     switch (kind) {
     case StartKind::None:
-        throw Error("not a DICOM file (no 'DICM' marker at offset 128 and no data set at the start)", path);
+        throw Error("not a DICOM file (no 'DICM' marker at offset 128 and no data set at the start)", path,
+                    FailureKind::NotDicom);
     case StartKind::Preamble:
     case StartKind::MetaNoPreamble:
         break;

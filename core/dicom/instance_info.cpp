@@ -1,4 +1,5 @@
 #include "dicom/instance_info.h"
+#include "dicom/geometry.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,9 +20,7 @@ double Lut::lookup(double value) const
 
 Vec3 FrameAttributes::normal() const
 {
-    const Vec3& r = rowDirection;
-    const Vec3& c = columnDirection;
-    return {r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0]};
+    return sliceNormal(rowDirection, columnDirection);
 }
 
 const FrameAttributes& InstanceInfo::frame(int index) const

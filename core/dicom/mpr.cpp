@@ -11,22 +11,9 @@
 #include <limits>
 
 #include "common/error.h"
+#include "dicom/geometry.h"
 
 namespace sinar::dicom {
-
-namespace {
-
-double dot(const Vec3& a, const Vec3& b)
-{
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-Vec3 cross(const Vec3& a, const Vec3& b)
-{
-    return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
-}
-
-} // namespace
 
 MprReslicer::MprReslicer(const Volume& volume) : volume_(volume) {}
 

@@ -64,23 +64,30 @@ std::vector<std::string> listFolder(const QString& folder)
     return files;
 }
 
-// One file: an image's header, or the reason it is not one.
-std::optional<InstanceInfo> examine(const std::string& path, std::string& reason)
+// One file: an image's header, or why it is not one.
+std::optional<InstanceInfo> examine(const std::string& path, FileFailure& failure)
 {
+    failure.file = path;
     try {
         InstanceInfo info = readInstanceInfo(path);
         if (info.sopClassUid == "1.2.840.10008.1.3.10") {
-            reason = "DICOMDIR (a directory of the files, not an image)";
+            failure.reason = "DICOMDIR (a directory of the files, not an image)";
+            failure.kind = FailureKind::NotAnImage;
             return std::nullopt;
         }
         if (!info.hasPixelData) {
-            reason = "not an image: no pixel data (" + (info.sopClassName.empty() ? std::string("unknown object") : info.sopClassName) + ")";
+            failure.reason = "not an image: no pixel data (" +
+                             (info.sopClassName.empty() ? std::string("unknown object") : info.sopClassName) + ")";
+            failure.kind = FailureKind::NotAnImage;
             return std::nullopt;
         }
         PixelPipeline check(info); // pixel description the decoder supports
         return info;
     } catch (const Error& e) {
-        reason = e.message().rfind("not a DICOM file", 0) == 0 ? std::string("not a DICOM file") : e.message();
+        failure = fileFailure(e, path);
+        failure.file = path;
+        if (failure.kind == FailureKind::NotDicom)
+            failure.reason = "not a DICOM file";
         return std::nullopt;
     }
 }
@@ -110,7 +117,7 @@ DicomIndex DicomIndex::scan(const std::string& path, const ScanOptions& options)
         files.push_back(path);
 
     std::vector<std::optional<InstanceInfo>> infos(files.size());
-    std::vector<std::string> reasons(files.size());
+    std::vector<FileFailure> reasons(files.size());
     std::mutex progressMutex;
     size_t done = 0;
     parallelFor(
@@ -133,7 +140,7 @@ DicomIndex DicomIndex::scan(const std::string& path, const ScanOptions& options)
     std::map<std::string, std::string> studyOfSeries, patientOfStudy;
     for (size_t i = 0; i < files.size(); ++i) {
         if (!infos[i]) {
-            index.failures_.push_back({files[i], reasons[i]});
+            index.failures_.push_back(reasons[i]);
             continue;
         }
         InstanceInfo& info = *infos[i];

@@ -1,4 +1,5 @@
 #include "dicom/slice_stack.h"
+#include "dicom/geometry.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,11 +12,6 @@ namespace sinar::dicom {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-
-double dot(const Vec3& a, const Vec3& b)
-{
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
 
 std::string fmt(const char* format, double a, double b = 0)
 {
@@ -176,7 +172,7 @@ void measure(SliceStack& s)
     Vec3 v;
     for (int k = 0; k < 3; ++k)
         v[static_cast<size_t>(k)] = s.slices.back().position[static_cast<size_t>(k)] - s.slices.front().position[static_cast<size_t>(k)];
-    const double len = std::sqrt(dot(v, v));
+    const double len = length(v);
     if (len > 0) {
         const double c = std::min(1.0, std::abs(dot(v, s.normal)) / len);
         s.tiltDegrees = std::acos(c) * 180.0 / kPi;

@@ -14,17 +14,9 @@
 #include "common/error.h"
 #include "common/parallel.h"
 #include "dicom/dicom_reader.h"
+#include "dicom/geometry.h"
 
 namespace sinar::dicom {
-
-namespace {
-
-double dot(const Vec3& a, const Vec3& b)
-{
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-} // namespace
 
 int Volume::dimension(int axis) const
 {

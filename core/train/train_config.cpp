@@ -55,29 +55,29 @@ TrainConfig TrainConfig::fromJson(const QJsonObject& o)
 void TrainConfig::validate() const
 {
     if (epochs < 1 || epochs > 10000)
-        throw Error("--epochs must be 1..10000");
+        throw Error("the number of epochs must be 1..10000");
     if (batchSize < 1 || batchSize > 4096)
-        throw Error("--batch-size must be 1..4096");
+        throw Error("the batch size must be 1..4096");
     if (optimizer != "sgd" && optimizer != "adam")
-        throw Error("--optimizer must be sgd or adam, not '" + optimizer + "'");
+        throw Error("the optimiser must be sgd or adam, not '" + optimizer + "'");
     if (!(learningRate > 0) || learningRate > 10)
-        throw Error("--lr must be in (0, 10]");
+        throw Error("the learning rate must be in (0, 10]");
     if (momentum < 0 || momentum >= 1)
-        throw Error("--momentum must be in [0, 1)");
+        throw Error("the momentum must be in [0, 1)");
     if (weightDecay < 0)
-        throw Error("--weight-decay must not be negative");
+        throw Error("the weight decay must not be negative");
     if (schedule != "cosine" && schedule != "step" && schedule != "constant")
-        throw Error("--schedule must be cosine, step or constant, not '" + schedule + "'");
+        throw Error("the learning-rate schedule must be cosine, step or constant, not '" + schedule + "'");
     if (stepSize < 1 || !(gamma > 0 && gamma <= 1))
-        throw Error("step schedule needs --step-size >= 1 and 0 < --gamma <= 1");
+        throw Error("the step schedule needs a step size >= 1 and a decay factor in (0, 1]");
     if (warmupEpochs < 0 || patience < 0)
-        throw Error("--warmup and --patience must not be negative");
+        throw Error("warm-up and patience must not be negative");
     if (labelSmoothing < 0 || labelSmoothing >= 1)
-        throw Error("--label-smoothing must be in [0, 1)");
+        throw Error("label smoothing must be in [0, 1)");
     if (preciseBnImages < 0)
-        throw Error("--precise-bn must not be negative");
+        throw Error("the precise batch-norm image count must not be negative");
     if (maxMinutes < 0)
-        throw Error("--max-minutes must not be negative");
+        throw Error("the time budget must not be negative");
 }
 
 double TrainConfig::learningRateAt(int epoch, int totalEpochs) const

@@ -220,7 +220,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
 
     if (resume) {
         if (checkpointPath.empty())
-            throw Error("--resume needs a checkpoint");
+            throw Error("resuming needs the run's checkpoint");
         torch::serialize::InputArchive archive;
         try {
             std::istringstream in(readFileBytes(checkpointPath));
@@ -360,7 +360,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             opt->step();
             const double l = loss.item<double>();
             if (!std::isfinite(l))
-                throw Error("training diverged (loss is " + std::to_string(l) + "); lower the learning rate (--lr)");
+                throw Error("training diverged (loss is " + std::to_string(l) + "); lower the learning rate");
             lossSum += l * b.n;
             correct += logits.argmax(1).eq(y).sum().item<int64_t>();
             seen += b.n;

@@ -144,9 +144,9 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
             observer->onMessage(s);
     };
     if (spec.outPath.empty())
-        throw Error("--out is required: the model bundle to write");
+        throw Error("no model bundle to write was given");
     if (QFileInfo::exists(QString::fromStdString(spec.outPath)) && !spec.overwrite && !spec.resume)
-        throw Error("the output bundle exists already; pass --overwrite to replace it", spec.outPath);
+        throw Error("the output bundle exists already, and replacing it was not asked for", spec.outPath);
     TrainingJobResult result;
     result.bundlePath = spec.outPath;
     result.runDir = spec.runDir.empty() ? spec.outPath + ".run" : spec.runDir;

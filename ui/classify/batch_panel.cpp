@@ -18,6 +18,7 @@
 
 #include "common/error.h"
 #include "imaging/quality.h"
+#include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
@@ -126,11 +127,8 @@ BatchRow BatchPanel::classifyItem(const StackItem& item, const ModelHandle& mode
             row.scopeReason = QString::fromStdString(verdict.reasons.front());
         row.best = static_cast<int>(std::max_element(row.probabilities.begin(), row.probabilities.end()) -
                                     row.probabilities.begin());
-    } catch (const Error& e) {
-        row.error = QString::fromStdString(e.message());
     } catch (const std::exception& e) {
-        const std::string what = e.what();
-        row.error = QString::fromStdString(what.substr(0, what.find('\n')));
+        row.error = errorText(e, false); // the row names the file
     }
     return row;
 }

@@ -18,6 +18,7 @@
 #include "ui/heatmap/heatmap_controls.h"
 #include "ui/classify/model_catalog.h"
 #include "ui/widgets/probability_bars.h"
+#include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
@@ -192,11 +193,8 @@ void ClassificationPanel::startLoad(const QString& path)
         m.path = path;
         try {
             m.model = ModelHandle::load(path);
-        } catch (const Error& e) {
-            m.error = QString::fromStdString(e.message());
         } catch (const std::exception& e) {
-            const std::string what = e.what();
-            m.error = QString::fromStdString(what.substr(0, what.find('\n')));
+            m.error = errorText(e, false); // shown with the model's file name
         }
         return m;
     });

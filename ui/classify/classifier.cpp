@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "ui/classify/model_catalog.h"
+#include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
@@ -54,11 +55,6 @@ void Classifier::cancelPending()
 
 namespace {
 
-QString firstLine(const std::string& what)
-{
-    return QString::fromStdString(what.substr(0, what.find('\n')));
-}
-
 // Adds the saliency map to a successful classification; failures go to heatError.
 void explainInto(Classification& c, const ModelHandle& model, const imaging::Image& image, const HeatMapRequest& heat,
                  const CancelToken* cancel)
@@ -89,10 +85,8 @@ void explainInto(Classification& c, const ModelHandle& model, const imaging::Ima
         c.heatMilliseconds = e.milliseconds;
     } catch (const Cancelled&) {
         c.heatError = QObject::tr("%1 was cancelled").arg(c.heatMethod);
-    } catch (const Error& e) {
-        c.heatError = QObject::tr("%1 failed: %2").arg(c.heatMethod, QString::fromStdString(e.message()));
     } catch (const std::exception& e) {
-        c.heatError = QObject::tr("%1 failed: %2").arg(c.heatMethod, firstLine(e.what()));
+        c.heatError = QObject::tr("%1 failed: %2").arg(c.heatMethod, errorText(e, false));
     }
 }
 
@@ -122,10 +116,8 @@ Classification Classifier::run(const std::shared_ptr<const ModelHandle>& model, 
             c.best = static_cast<int>(std::max_element(c.probabilities.begin(), c.probabilities.end()) -
                                       c.probabilities.begin());
         }
-    } catch (const Error& e) {
-        c.error = QString::fromStdString(e.message());
     } catch (const std::exception& e) {
-        c.error = firstLine(e.what());
+        c.error = errorText(e, false); // the panel names the image
     }
     c.facts = facts ? *facts : trust::ImageFacts::fromSource(image.source);
     if (model) {

@@ -1,4 +1,5 @@
 #include "ui/heatmap/heatmap_render.h"
+#include "dicom/geometry.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,15 +11,8 @@ namespace {
 
 using dicom::Vec3;
 
-double dot(const Vec3& a, const Vec3& b)
-{
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-Vec3 cross(const Vec3& a, const Vec3& b)
-{
-    return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
-}
+using dicom::cross;
+using dicom::dot;
 
 // A QImage wrapped as a cv::Mat without copying (valid while `image` lives).
 cv::Mat wrap(const QImage& image)

@@ -51,6 +51,7 @@
 #include "ui/training/roc_plot.h"
 #include "ui/training/run_history.h"
 #include "ui/training/run_report.h"
+#include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
@@ -893,10 +894,8 @@ void TrainingPage::refreshPlan()
             }
         } catch (const Cancelled&) {
             out->error = QObject::tr("cancelled");
-        } catch (const Error& e) {
-            out->error = QString::fromStdString(e.what());
         } catch (const std::exception& e) {
-            out->error = QString::fromLocal8Bit(e.what());
+            out->error = errorText(e);
         }
         return out;
     }));

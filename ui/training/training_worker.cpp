@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "common/error.h"
+#include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
@@ -84,10 +85,8 @@ bool TrainingWorker::start(const train::TrainingJobSpec& spec)
         } catch (const Cancelled&) {
             out.cancelled = true;
             out.error = tr("Stopped. The checkpoint of the last finished epoch is kept; Resume continues from it.");
-        } catch (const Error& e) {
-            out.error = QString::fromStdString(e.what());
         } catch (const std::exception& e) {
-            out.error = tr("Internal error: %1").arg(QString::fromLocal8Bit(e.what()));
+            out.error = errorText(e);
         }
         QMetaObject::invokeMethod(this, [this, out] {
             running_ = false;

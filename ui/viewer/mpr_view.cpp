@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "ui/viewer/image_view.h"
+#include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
@@ -159,10 +160,8 @@ void MprView::request()
                 out.images[static_cast<size_t>(i)] = reslicer.reslice(kPlanes[i], point);
                 out.geometry[static_cast<size_t>(i)] = planeGeometry(*volume, kPlanes[i], point);
             }
-        } catch (const Error& e) {
-            out.error = QString::fromStdString(e.message());
         } catch (const std::exception& e) {
-            out.error = QString::fromLatin1(e.what());
+            out.error = errorText(e);
         }
         return out;
     });

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "common/error.h"
+#include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
@@ -55,11 +56,8 @@ void SeriesImageLoader::load(int index)
         r.index = index;
         try {
             r.image = loadStackItem(item);
-        } catch (const Error& e) {
-            r.error = QString::fromStdString(e.message());
         } catch (const std::exception& e) {
-            const std::string what = e.what();
-            r.error = QString::fromStdString(what.substr(0, what.find('\n')));
+            r.error = errorText(e, false); // shown with the image's file
         }
         return r;
     });

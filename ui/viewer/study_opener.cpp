@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "common/error.h"
+#include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
@@ -56,7 +57,7 @@ void StudyOpener::open(const QStringList& paths)
             return r;
         } catch (const std::exception& e) {
             ScanResult r;
-            r.failures.push_back({paths.join(", ").toStdString(), e.what()});
+            r.failures.push_back(fileFailure(e, paths.join(", ").toStdString()));
             return r;
         }
     }));

@@ -12,6 +12,7 @@
 #include "common/parallel.h"
 #include "dicom/dicom_reader.h"
 #include "dicom/series_index.h"
+#include "dicom/slice_stack.h"
 #include "ui/viewer/image_render.h"
 
 namespace sinar::ui {
@@ -35,12 +36,6 @@ QString dicomPersonName(const std::string& s)
     return last + QStringLiteral(", ") + parts.join(' ').simplified();
 }
 
-double along(const dicom::InstanceInfo& info, const dicom::Vec3& normal)
-{
-    const dicom::Vec3& p = info.frame(0).position;
-    return p[0] * normal[0] + p[1] * normal[1] + p[2] * normal[2];
-}
-
 bool isRasterImage(const QString& path)
 {
     const std::string p = path.toStdString();
@@ -50,24 +45,35 @@ bool isRasterImage(const QString& path)
     return imaging::isImageFileName(p) && !dicom::isDicomFile(p);
 }
 
-// Slice order within a series: along the normal when every instance is a
-// single frame with a position and one shared orientation; else the index's
-// order (instance number, then file name).
-void sortSlices(std::vector<dicom::InstanceInfo>& infos)
+// Slice order within a series: the volume's (dicom::SliceSorter) -- along the
+// slice normal, stack after stack where a series mixes orientations or sizes.
+// Only when the sorter does not account for every frame, the index's order
+// (instance number, then file name).
+std::vector<StackItem> orderedItems(const dicom::SeriesEntry& se)
 {
-    if (infos.size() < 2)
-        return;
-    const dicom::FrameAttributes& f0 = infos.front().frame(0);
-    bool positioned = true;
-    for (const auto& in : infos)
-        positioned = positioned && in.numberOfFrames == 1 && in.frame(0).hasPosition && in.frame(0).hasOrientation &&
-                     in.frame(0).rowDirection == f0.rowDirection && in.frame(0).columnDirection == f0.columnDirection;
-    if (!positioned)
-        return;
-    const dicom::Vec3 normal = f0.normal();
-    std::stable_sort(infos.begin(), infos.end(), [&](const dicom::InstanceInfo& a, const dicom::InstanceInfo& b) {
-        return along(a, normal) < along(b, normal) - 1e-4;
-    });
+    std::map<std::string, int> frames;
+    size_t total = 0;
+    for (const auto& in : se.instances) {
+        frames[in.path] = std::max(1, in.numberOfFrames);
+        total += static_cast<size_t>(std::max(1, in.numberOfFrames));
+    }
+    std::vector<StackItem> items;
+    try {
+        for (const dicom::SliceStack& stack : dicom::SliceSorter::sort(se))
+            for (const dicom::SliceRef& ref : stack.slices)
+                items.push_back({QString::fromStdString(ref.path), ref.frame, frames[ref.path], true});
+    } catch (const Error&) {
+        items.clear();
+    }
+    if (items.size() == total)
+        return items;
+    items.clear();
+    for (const auto& in : se.instances) {
+        const int n = std::max(1, in.numberOfFrames);
+        for (int fr = 0; fr < n; ++fr)
+            items.push_back({QString::fromStdString(in.path), fr, n, true});
+    }
+    return items;
 }
 
 std::shared_ptr<ImageStack> stackFromSeries(const dicom::PatientEntry& p, const dicom::StudyEntry& st,
@@ -85,17 +91,9 @@ std::shared_ptr<ImageStack> stackFromSeries(const dicom::PatientEntry& p, const 
     l.seriesDescription = q(se.description);
     l.modality = q(se.modality);
     l.seriesNumber = se.number;
-    std::vector<dicom::InstanceInfo> infos = se.instances;
-    if (!infos.empty())
-        l.bodyPart = q(infos.front().bodyPart);
-    sortSlices(infos);
-    std::vector<StackItem> items;
-    for (const auto& in : infos) {
-        const int frames = std::max(1, in.numberOfFrames);
-        for (int fr = 0; fr < frames; ++fr)
-            items.push_back({QString::fromStdString(in.path), fr, frames, true});
-    }
-    auto stack = std::make_shared<ImageStack>(l, std::move(items));
+    if (!se.instances.empty())
+        l.bodyPart = q(se.instances.front().bodyPart);
+    auto stack = std::make_shared<ImageStack>(l, orderedItems(se));
     stack->dicomSeries = std::make_shared<const dicom::SeriesEntry>(se);
     return stack;
 }
@@ -125,7 +123,7 @@ ScanResult StudyScanner::scan(const QStringList& paths, const CancelToken* cance
         const QFileInfo fi(paths[k]);
         const std::string path = fi.absoluteFilePath().toStdString();
         if (!fi.exists()) {
-            result.failures.push_back({paths[k].toStdString(), "no such file or folder"});
+            result.failures.push_back({paths[k].toStdString(), "no such file or folder", FailureKind::NotFound});
             continue;
         }
         if (fi.isFile() && result.focusPath.isEmpty())
@@ -135,7 +133,7 @@ ScanResult StudyScanner::scan(const QStringList& paths, const CancelToken* cance
             continue;
         }
         if (fi.isFile() && !dicom::isDicomFile(path)) {
-            result.failures.push_back({path, "not an image or DICOM file"});
+            result.failures.push_back({path, "not an image or DICOM file", FailureKind::NotDicom});
             continue;
         }
         dicom::ScanOptions options;
@@ -153,16 +151,19 @@ ScanResult StudyScanner::scan(const QStringList& paths, const CancelToken* cance
                         built.push_back(stackFromSeries(p, st, se));
         for (const FileFailure& f : index.failures()) {
             const QString file = QString::fromStdString(f.file);
-            if (f.reason == "not a DICOM file") {
+            switch (f.kind) {
+            case FailureKind::NotDicom:
                 if (isRasterImage(file))
                     addImage(file);
                 else if (fi.isDir())
                     ++result.skipped; // other files in a folder: not ours to judge
                 else
                     result.failures.push_back(f);
-            } else if (f.reason.rfind("DICOMDIR", 0) == 0 || f.reason.rfind("not an image", 0) == 0) {
+                break;
+            case FailureKind::NotAnImage:
                 ++result.skipped; // reports, plans, directories: no pixels to show
-            } else {
+                break;
+            default:
                 result.failures.push_back(f);
             }
         }

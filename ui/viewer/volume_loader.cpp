@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/parallel.h"
 #include "dicom/slice_stack.h"
+#include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
@@ -37,10 +38,8 @@ VolumeLoader::Result build(const std::shared_ptr<const ImageStack>& stack, const
             dicom::Volume::load(*best, std::max(1, defaultThreadCount() - 1), {}, token.get()));
     } catch (const Cancelled&) {
         v.error.clear();
-    } catch (const Error& e) {
-        v.error = QString::fromStdString(e.what());
     } catch (const std::exception& e) {
-        v.error = QString::fromLatin1(e.what());
+        v.error = errorText(e);
     }
     return v;
 }
