@@ -14,6 +14,7 @@
 #include "ui/heatmap/heatmap_render.h"
 #include "ui/viewer/image_view.h"
 #include "ui/viewer/mpr_view.h"
+#include "dicom/geometry.h"
 
 namespace sinar::ui {
 
@@ -210,9 +211,7 @@ void HeatMapOverlay::updateMprOverlay()
         cv::Mat planeMap, mask;
         if (candidate) {
             const dicom::Vec3 n = shownFrame_.normal();
-            const dicom::Vec3 m{g.right[1] * g.down[2] - g.right[2] * g.down[1], g.right[2] * g.down[0] - g.right[0] * g.down[2],
-                                g.right[0] * g.down[1] - g.right[1] * g.down[0]};
-            parallel = parallel || std::abs(n[0] * m[0] + n[1] * m[1] + n[2] * m[2]) > 1 - 1e-6;
+            parallel = parallel || std::abs(dicom::dot(n, dicom::sliceNormal(g.right, g.down))) > 1 - 1e-6;
         }
         if (candidate && pane->hasImage() && pane->image().width() == g.width && pane->image().height() == g.height &&
             mapOntoPlane(heatMap_, slice, g, planeMap, mask)) {
@@ -251,9 +250,7 @@ void HeatMapOverlay::followShownSlice()
     for (dicom::MprPlane plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal}) {
         dicom::Vec3 right, down;
         dicom::MprReslicer::axesOf(plane, right, down);
-        const dicom::Vec3 m{right[1] * down[2] - right[2] * down[1], right[2] * down[0] - right[0] * down[2],
-                            right[0] * down[1] - right[1] * down[0]};
-        inPane = inPane || std::abs(n[0] * m[0] + n[1] * m[1] + n[2] * m[2]) > 1 - 1e-6;
+        inPane = inPane || std::abs(dicom::dot(n, dicom::sliceNormal(right, down))) > 1 - 1e-6;
     }
     if (!inPane)
         return;

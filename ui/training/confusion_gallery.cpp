@@ -15,6 +15,7 @@
 #include "imaging/image.h"
 #include "imaging/quality.h"
 #include "ui/viewer/image_render.h"
+#include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
@@ -160,7 +161,7 @@ ConfusionGallery::ConfusionGallery(const TrainingOutcome& outcome, int truth, in
                                 .arg(q.measures.sharpness, 0, 'f', 2)
                                 .arg(q.ok() ? QObject::tr("quality ok") : QString::fromStdString(imaging::describeQualityFlags(q.flags)));
             } catch (const Error& e) {
-                t.quality = QString::fromStdString(e.what());
+                t.quality = errorText(e);
                 t.flagged = true;
             }
             out->push_back(std::move(t));

@@ -937,7 +937,7 @@ void TrainingPage::refreshAugmentPreview()
                 out->images.push_back(toQImage(u8));
             }
         } catch (const Error& e) {
-            out->error = QString::fromStdString(e.what());
+            out->error = errorText(e);
         }
         return out;
     }));
@@ -980,7 +980,7 @@ bool TrainingPage::startRun()
     try {
         s = spec();
     } catch (const Error& e) {
-        showError(QString::fromStdString(e.what()));
+        showError(errorText(e));
         return false;
     }
     if (s.dataPath.empty()) {
@@ -1016,7 +1016,7 @@ bool TrainingPage::continueRun()
             throw Error("cannot read the run's command", commandFile.toStdString());
         s = train::trainSpecFromCommandLine(QString::fromUtf8(f.readAll()));
     } catch (const Error& e) {
-        showError(QString::fromStdString(e.what()));
+        showError(errorText(e));
         return false;
     }
     s.runDir = dir.toStdString();
@@ -1167,7 +1167,7 @@ void TrainingPage::onValidation(const train::ValidationEvent& e)
         showReport(r, e.truth, e.probabilities,
                    tr("Validation, epoch %1 (%2 images, accuracy %3)").arg(e.epoch).arg(r.n).arg(r.accuracy, 0, 'f', 3));
     } catch (const Error& err) {
-        log(tr("validation metrics: %1").arg(QString::fromStdString(err.what())));
+        log(tr("validation metrics: %1").arg(errorText(err)));
     }
 }
 

@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "ui/viewer/image_view.h"
 #include "ui/widgets/error_text.h"
+#include "dicom/geometry.h"
 
 namespace sinar::ui {
 
@@ -18,10 +19,7 @@ namespace {
 using dicom::MprPlane;
 using dicom::Vec3;
 
-double dot(const Vec3& a, const Vec3& b)
-{
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
+using dicom::dot;
 
 const MprPlane kPlanes[3] = {MprPlane::Axial, MprPlane::Coronal, MprPlane::Sagittal};
 
@@ -87,9 +85,7 @@ MprView::MprView(QWidget* parent)
             if (!volume_)
                 return;
             const PlaneGeometry& g = geometry_[static_cast<size_t>(i)];
-            const Vec3& r = g.right;
-            const Vec3& d = g.down;
-            const Vec3 n{r[1] * d[2] - r[2] * d[1], r[2] * d[0] - r[0] * d[2], r[0] * d[1] - r[1] * d[0]};
+            const Vec3 n = dicom::sliceNormal(g.right, g.down);
             Vec3 p = point_;
             for (int k = 0; k < 3; ++k)
                 p[static_cast<size_t>(k)] += delta * g.spacing * n[static_cast<size_t>(k)];
