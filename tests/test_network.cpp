@@ -120,7 +120,7 @@ private Q_SLOTS:
             nn::validateArchitecture(info, "test");
             QFAIL("an unknown architecture was accepted");
         } catch (const Error& e) {
-            QVERIFY2(QString::fromStdString(e.what()).contains("standard-cnn, tiny-test-net, torchscript"), e.what());
+            QVERIFY2(QString::fromStdString(e.what()).contains("standard-cnn, resnet18, resnet34, tiny-test-net, torchscript"), e.what());
         }
         // The standard CNN's own checks travel with its registration.
         nn::BundleInfo bad;
@@ -189,6 +189,55 @@ private Q_SLOTS:
         } catch (const Error& e) {
             QVERIFY2(QString::fromStdString(e.what()).contains("layers: conv2, conv1"), e.what());
         }
+    }
+
+    // ResNet-18 with torchvision's names and parameter count; grey input; Grad-CAM on layer4.
+    void resnetFollowsTorchvision()
+    {
+        nn::BundleInfo info;
+        info.architecture = "resnet18";
+        info.recipe.channels = 3;
+        info.recipe.width = info.recipe.height = 64;
+        info.cnn.inChannels = 3;
+        for (int i = 0; i < 1000; ++i)
+            info.classNames.push_back("c" + std::to_string(i));
+        info.cnn.numClasses = 1000;
+        QCOMPARE(nn::Model::create(info, 0).parameterCount(), size_t(11689512)); // torchvision.models.resnet18()
+        info.architecture = "resnet34";
+        QCOMPARE(nn::Model::create(info, 0).parameterCount(), size_t(21797672)); // torchvision.models.resnet34()
+
+        info.architecture = "resnet18";
+        info.recipe.channels = info.cnn.inChannels = 1;
+        info.classNames = {"a", "b", "c"};
+        info.cnn.numClasses = 3;
+        nn::Model model = nn::Model::create(info, 0);
+        const auto net = nn::createNetwork(info);
+        std::vector<std::string> names;
+        for (const auto& item : net->module()->named_parameters())
+            names.push_back(item.key());
+        for (const char* expected : {"conv1.weight", "bn1.weight", "layer1.0.conv1.weight", "layer2.0.downsample.0.weight",
+                                     "layer2.0.downsample.1.bias", "layer4.1.bn2.weight", "fc.weight", "fc.bias"})
+            QVERIFY2(std::find(names.begin(), names.end(), expected) != names.end(), expected);
+        QCOMPARE(net->parameterGroups().back().parameters.size(), size_t(2)); // the head: fc
+
+        const QString path = tmp_.filePath("resnet.sinar");
+        model.save(path.toStdString());
+        const nn::Model loaded = nn::Model::load(path.toStdString());
+        imaging::Image image;
+        image.pixels = cv::Mat(80, 64, CV_8UC1, cv::Scalar(20));
+        cv::circle(image.pixels, {40, 30}, 10, cv::Scalar(230), cv::FILLED);
+        image.source = "disc.png";
+        QCOMPARE(model.predict(image), loaded.predict(image));
+        QCOMPARE(explain::explainableLayers(loaded).front(), std::string("layer4"));
+        const explain::Explanation e = explain::explainImage(loaded, image, {});
+        QCOMPARE(e.layer, std::string("layer4"));
+        QCOMPARE(e.map.cols, 64);
+        QCOMPARE(e.map.rows, 80);
+        std::vector<float> embedding;
+        loaded.predict(image, &embedding);
+        QCOMPARE(embedding.size(), size_t(512));
+        info.recipe.width = 16;
+        QVERIFY_THROWS_EXCEPTION(Error, info.validate("test"));
     }
 };
 

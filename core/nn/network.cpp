@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "nn/architectures.h"
+#include "nn/resnet.h"
 #include "nn/standard_cnn.h"
 
 namespace sinar::nn {
@@ -53,6 +54,8 @@ const NetworkRegistration* find(Registry& r, const std::string& name)
 void registerBuiltInNetworks(Registry& r)
 {
     r.entries.push_back(standardCnnRegistration());
+    r.entries.push_back(resnetRegistration(18));
+    r.entries.push_back(resnetRegistration(34));
 }
 
 } // namespace

@@ -33,6 +33,7 @@ const OptionRow kOptions[] = {
     {"seed", "Seed for split, initialisation and augmentation (default 0).", "N", "0"},
     {"threads", "Compute threads (default: one per core).", "N", nullptr},
     // Model
+    {"architecture", "Network: standard-cnn, resnet18 or resnet34 (default standard-cnn; the next options shape the standard CNN).", "NAME", "standard-cnn"},
     {"filters", "Filters per convolution block (default 32,64,128,256).", "LIST", "32,64,128,256"},
     {"kernel", "Convolution kernel size (default 3).", "K", "3"},
     {"convs-per-block", "Convolutions per block (default 1).", "N", "1"},
@@ -113,6 +114,7 @@ const Field kFields[] = {
     {"group-duplicates", +[](Spec& s) -> bool& { return s.groupDuplicates; }},
     {"group-by-patient", +[](Spec& s) -> bool& { return s.groupByPatient; }},
     {"threads", +[](Spec& s) -> int& { return s.threads; }, 0, 256},
+    {"architecture", +[](Spec& s) -> std::string& { return s.architecture; }},
     {"filters", +[](Spec& s) -> std::vector<int>& { return s.cnn.filters; }},
     {"kernel", +[](Spec& s) -> int& { return s.cnn.kernelSize; }, 1, 11},
     {"convs-per-block", +[](Spec& s) -> int& { return s.cnn.convsPerBlock; }, 1, 4},

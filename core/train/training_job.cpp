@@ -18,6 +18,7 @@
 #include "data/npz_reader.h"
 #include "data/patient_groups.h"
 #include "data/split.h"
+#include "nn/architectures.h"
 #include "nn/model.h"
 #include "trust/calibration.h"
 #include "trust/ood.h"
@@ -145,6 +146,11 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     };
     if (spec.outPath.empty())
         throw Error("no model bundle to write was given");
+    if (!nn::isRegisteredArchitecture(spec.architecture)) {
+        nn::BundleInfo probe;
+        probe.architecture = spec.architecture;
+        nn::validateArchitecture(probe, "training options"); // throws, naming the known networks
+    }
     if (QFileInfo::exists(QString::fromStdString(spec.outPath)) && !spec.overwrite && !spec.resume)
         throw Error("the output bundle exists already, and replacing it was not asked for", spec.outPath);
     TrainingJobResult result;
@@ -258,6 +264,7 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
 
     // Model.
     nn::BundleInfo info;
+    info.architecture = spec.architecture;
     info.cnn = spec.cnn;
     info.classNames = trainSet.classNames();
     info.recipe = spec.recipe;
@@ -269,7 +276,8 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     info.toolVersion = SINAR_VERSION;
     nn::Model model = nn::Model::create(info, spec.train.seed);
     result.parameters = model.parameterCount();
-    say("standard CNN: " + std::to_string(result.parameters) + " parameters, " + std::to_string(nn::threadCount()) +
+    say((spec.architecture == "standard-cnn" ? std::string("standard CNN") : spec.architecture) + ": " +
+        std::to_string(result.parameters) + " parameters, " + std::to_string(nn::threadCount()) +
         " threads");
 
     const imaging::Preprocessor pre(spec.recipe);

@@ -28,6 +28,7 @@ struct TrainingJobSpec {
     std::string runDir;                  // empty: "<outPath>.run"
     imaging::Recipe recipe;
     imaging::AugmentConfig augment;
+    std::string architecture = "standard-cnn"; // a registered network (nn/architectures.h)
     nn::CnnConfig cnn;                   // inChannels and numClasses are filled in from data and recipe
     TrainConfig train;
     double testFraction = 0.2;
