@@ -461,6 +461,7 @@ private slots:
         QVERIFY(QTest::qWaitFor([&] { return !shown.isEmpty() && !panel.busy(); }, 30000));
         QVERIFY(!panel.lastResult().scope.outside());
         QVERIFY2(panel.lastResult().unlikeTraining(), qPrintable(QString::number(panel.lastResult().oodScore)));
+        QVERIFY2(panel.scopeText().contains("but unlike its training images"), qPrintable(panel.scopeText()));
         QVERIFY(panel.resultMarkedNotAResult());
         QCOMPARE(panel.shownClass(), QString());
 

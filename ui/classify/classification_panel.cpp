@@ -422,7 +422,10 @@ void ClassificationPanel::showScope(const Classification& c)
     const QString described = m ? QString::fromStdString(m->scope().describe()).toHtmlEscaped() : QString();
     switch (c.scope.fit) {
     case trust::ScopeFit::Fits:
-        text = tr("Within this model's scope (%1).").arg(described) + switched;
+        text = c.unlikeTraining()
+                   ? tr("Within this model's scope by its tags (%1), but unlike its training images (below).").arg(described)
+                   : tr("Within this model's scope (%1).").arg(described);
+        text += switched;
         break;
     case trust::ScopeFit::Unknown:
         text = tr("Scope not checked: %1 (the model is for %2).")
