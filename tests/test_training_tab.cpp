@@ -561,7 +561,13 @@ private slots:
         s.augment.verticalFlip = true;
         s.augment.rotationDeg = 25;
         s.groupDuplicates = true;
+        s.augment.invertProbability = 0.25;
+        s.augment.curveProbability = 0.5;
+        s.architecture = "resnet18";
         page->setSpec(s);
+        auto* architecture = page->findChild<QComboBox*>(QStringLiteral("trainingArchitecture"));
+        QVERIFY(architecture);
+        QCOMPARE(architecture->currentText(), QStringLiteral("resnet18"));
         const train::TrainingJobSpec back = train::trainSpecFromCommandLine(page->commandLine());
         QCOMPARE(back.train.epochs, 7);
         QCOMPARE(back.train.optimizer, std::string("adam"));
@@ -573,6 +579,9 @@ private slots:
         QCOMPARE(back.augment.rotationDeg, 25.0);
         QVERIFY(back.groupDuplicates);
         QCOMPARE(back.cnn.filters, (std::vector<int>{8, 16}));
+        QCOMPARE(back.architecture, std::string("resnet18"));
+        QCOMPARE(back.augment.invertProbability, 0.25);
+        QCOMPARE(back.augment.curveProbability, 0.5);
         QCOMPARE(QString::fromStdString(back.dataPath), data_);
         // The PneumoniaMNIST preset is the shipped model's recipe (models/pneumoniamnist-cnn.md).
         auto* preset = page->findChild<QComboBox*>(QStringLiteral("trainingPreset"));

@@ -171,14 +171,16 @@ QString reportHtml(const ReportInput& in)
         filters << QString::number(f);
     h += QStringLiteral("<h2>Recipe</h2><table>\n");
     h += row(QStringLiteral("Network"),
-             QStringLiteral("standard CNN: filters %1, kernel %2, %3 conv(s) per block, first stride %4, %5batch norm, dropout %6%7")
-                 .arg(filters.join(QLatin1Char(',')))
-                 .arg(s.cnn.kernelSize)
-                 .arg(s.cnn.convsPerBlock)
-                 .arg(s.cnn.stemStride)
-                 .arg(s.cnn.batchNorm ? QString() : QStringLiteral("no "))
-                 .arg(s.cnn.dropout)
-                 .arg(s.cnn.fcHidden ? QStringLiteral(", hidden FC %1").arg(s.cnn.fcHidden) : QString()));
+             s.architecture != "standard-cnn"
+                 ? QString::fromStdString(s.architecture)
+                 : QStringLiteral("standard CNN: filters %1, kernel %2, %3 conv(s) per block, first stride %4, %5batch norm, dropout %6%7")
+                       .arg(filters.join(QLatin1Char(',')))
+                       .arg(s.cnn.kernelSize)
+                       .arg(s.cnn.convsPerBlock)
+                       .arg(s.cnn.stemStride)
+                       .arg(s.cnn.batchNorm ? QString() : QStringLiteral("no "))
+                       .arg(s.cnn.dropout)
+                       .arg(s.cnn.fcHidden ? QStringLiteral(", hidden FC %1").arg(s.cnn.fcHidden) : QString()));
     h += row(QStringLiteral("Optimisation"), QStringLiteral("%1, lr %2, momentum %3, weight decay %4, %5 schedule, warm-up %6, "
                                                             "batch %7, patience %8%9%10")
                                                  .arg(QString::fromStdString(s.train.optimizer))

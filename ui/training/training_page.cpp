@@ -39,6 +39,7 @@
 #include "data/dataset.h"
 #include "imaging/augmenter.h"
 #include "imaging/preprocessor.h"
+#include "nn/architectures.h"
 #include "nn/model.h"
 #include "train/run_plan.h"
 #include "train/train_options.h"
@@ -507,7 +508,13 @@ QWidget* TrainingPage::buildForm()
     split->addRow(tr("Class names (.npz)"), npzClassNames_);
     connect(npzClassNames_, &QLineEdit::editingFinished, this, [this] { refreshPlan(); });
 
-    QFormLayout* model = group(tr("Network (standard CNN)"));
+    QFormLayout* model = group(tr("Network"));
+    architecture_ = new QComboBox(w);
+    architecture_->setObjectName(QStringLiteral("trainingArchitecture"));
+    for (const std::string& name : nn::registeredArchitectures())
+        architecture_->addItem(QString::fromStdString(name));
+    architecture_->setToolTip(tr("The network to train; the fields below shape the standard CNN only"));
+    model->addRow(tr("Architecture"), architecture_);
     filters_ = new QLineEdit(w);
     filters_->setToolTip(tr("Filters per convolution block, e.g. 32,64,128,256"));
     kernel_ = intBox(1, 11, w);
@@ -523,6 +530,11 @@ QWidget* TrainingPage::buildForm()
     model->addRow(batchNorm_);
     model->addRow(tr("Dropout"), dropout_);
     model->addRow(tr("Hidden FC units"), fcHidden_);
+    connect(architecture_, &QComboBox::currentTextChanged, this, [this](const QString& name) {
+        const bool standard = name == QLatin1String("standard-cnn");
+        for (QWidget* f : std::initializer_list<QWidget*>{filters_, kernel_, convs_, stemStride_, batchNorm_, dropout_, fcHidden_})
+            f->setEnabled(standard);
+    });
 
     QFormLayout* opt = group(tr("Optimisation"));
     epochs_ = intBox(1, 10000, w);
@@ -663,6 +675,7 @@ void TrainingPage::setSpec(const train::TrainingJobSpec& s)
     for (int x : s.cnn.filters)
         f << QString::number(x);
     filters_->setText(f.join(','));
+    architecture_->setCurrentText(QString::fromStdString(s.architecture));
     kernel_->setValue(s.cnn.kernelSize);
     convs_->setValue(s.cnn.convsPerBlock);
     stemStride_->setValue(s.cnn.stemStride);
@@ -722,6 +735,7 @@ train::TrainingJobSpec TrainingPage::spec() const
     s.classNames.clear();
     for (const QString& n : npzClassNames_->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
         s.classNames.push_back(n.trimmed().toStdString());
+    s.architecture = architecture_->currentText().toStdString();
     s.cnn.filters.clear();
     for (const QString& x : filters_->text().split(',', Qt::SkipEmptyParts)) {
         bool ok = false;

@@ -154,6 +154,7 @@ private:
 
     // The recipe form.
     QWidget* form_;
+    QComboBox* architecture_;
     QLineEdit* filters_;
     QSpinBox* kernel_;
     QSpinBox* convs_;
