@@ -48,7 +48,7 @@ private slots:
     void helpEverywhere_data()
     {
         QTest::addColumn<QString>("command");
-        for (const char* c : {"train", "evaluate", "predict", "info"})
+        for (const char* c : {"train", "evaluate", "predict", "info", "audit", "ood", "measure"})
             QTest::newRow(c) << c;
     }
     void helpEverywhere()
@@ -150,6 +150,45 @@ private slots:
     {
         SINAR_DATA_OR_SKIP(npz, "pneumoniamnist/pneumoniamnist_trainval.npz");
         verifyUserError(cli({"evaluate", "--model", bundle_, "--data", npz}), "test_images");
+    }
+
+    // The leakage audit on the shapes set, whose generated images have no twins,
+    // and on a copy where every blob is there twice: twins across the split are
+    // counted and the model is scored on the twin-free part too.
+    void auditCountsTwinsAcrossTheSplit()
+    {
+        const QString json = tmp_.filePath("audit.json");
+        Run r = cli({"audit", "--data", folder_, "--model", bundle_, "--json", json});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QJsonObject o = sinar::test::readJsonObject(json);
+        QCOMPARE(o["images"].toInt(), 120);
+        QCOMPARE(o["split"].toObject()["test"].toInt(), 24);
+        const double all = o["model"].toObject()["accuracy"].toDouble();
+        QVERIFY(all > 0.5 && all <= 1.0);
+        QVERIFY(o["knn1_raw32"].toObject()["accuracy"].toDouble() >= 0);
+
+        const QString twins = tmp_.filePath("twins");
+        QVERIFY(QDir().mkpath(twins));
+        for (const QString& cls : QDir(folder_).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QDir().mkpath(twins + "/" + cls);
+            for (const QString& f : QDir(folder_ + "/" + cls).entryList(QDir::Files)) {
+                QVERIFY(QFile::copy(folder_ + "/" + cls + "/" + f, twins + "/" + cls + "/" + f));
+                if (cls == QLatin1String("blob"))
+                    QVERIFY(QFile::copy(folder_ + "/" + cls + "/" + f, twins + "/" + cls + "/copy-" + f));
+            }
+        }
+        r = cli({"audit", "--data", twins, "--json", json});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        o = sinar::test::readJsonObject(json);
+        QCOMPARE(o["images"].toInt(), 150);
+        QVERIFY(o["images_with_twins"].toInt() >= 60);
+        const int leaked = o["split"].toObject()["test_with_train_twin"].toInt();
+        QVERIFY2(leaked > 0, qPrintable(r.out));
+        QVERIFY(r.out.contains("twin-free"));
+        // Kept together, no twin crosses the split.
+        r = cli({"audit", "--data", twins, "--group-duplicates", "--json", json});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(sinar::test::readJsonObject(json)["split"].toObject()["test_with_train_twin"].toInt(), 0);
     }
 
     void infoPrintsTheCard()

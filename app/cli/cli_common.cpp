@@ -87,4 +87,20 @@ QStringList expandImageArguments(const QStringList& args)
     return files;
 }
 
+ProgressFn terminalProgress(bool live)
+{
+    return [live](long long done, long long total, const std::string& what) {
+        if (live) {
+            std::fprintf(stderr, "\r  %s %lld/%lld ", what.c_str(), done, total);
+            std::fflush(stderr);
+        }
+    };
+}
+
+void endProgress(bool live)
+{
+    if (live)
+        std::fprintf(stderr, "\r\033[K");
+}
+
 } // namespace sinar::cli

@@ -7,6 +7,7 @@
 
 #include "common/cancel_token.h"
 #include "common/cli_options.h"
+#include "common/progress.h"
 
 namespace sinar::cli {
 
@@ -34,6 +35,11 @@ CancelToken& interruptToken();
 void installInterruptHandler();
 
 bool stderrIsTerminal();
+
+// A progress line on standard error ("\r  reading 12/40"), drawn only when
+// `live`; endProgress(live) clears it.
+ProgressFn terminalProgress(bool live);
+void endProgress(bool live);
 
 // Files stay as given; folders are searched recursively for images (sorted).
 // Throws sinar::Error for a folder without images.

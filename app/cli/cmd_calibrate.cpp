@@ -58,15 +58,9 @@ int runCalibrate(const QStringList& args)
     const bool live = stderrIsTerminal();
     const eval::DatasetPredictions preds = eval::predictDataset(
         model.uncalibrated(), ds, val,
-        [&](long long d, long long t, const std::string& w) {
-            if (live) {
-                std::fprintf(stderr, "\r  %s %lld/%lld ", w.c_str(), d, t);
-                std::fflush(stderr);
-            }
-        },
+        terminalProgress(live),
         &interruptToken());
-    if (live)
-        std::fprintf(stderr, "\r\033[K");
+    endProgress(live);
     for (const auto& f : preds.failures)
         std::fprintf(stderr, "skipped %s: %s\n", f.file.c_str(), f.reason.c_str());
     if (preds.index.empty())

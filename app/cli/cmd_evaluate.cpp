@@ -54,19 +54,11 @@ int runEvaluate(const QStringList& args)
     ds.remapClasses(model.info().classNames);
 
     const bool live = stderrIsTerminal() && !p.isSet("quiet");
-    eval::DatasetPredictions preds = eval::predictDataset(model, ds, indices,
-        [&](long long d, long long t, const std::string& w) {
-            if (live) {
-                std::fprintf(stderr, "\r  %s %lld/%lld ", w.c_str(), d, t);
-                std::fflush(stderr);
-            }
-        },
-        &interruptToken());
+    eval::DatasetPredictions preds = eval::predictDataset(model, ds, indices, terminalProgress(live), &interruptToken());
     if (preds.index.empty())
         throw Error("no image of the data set could be classified", dataPath);
     const eval::Report report = eval::computeReport(preds.truth, preds.probabilities, model.info().classNames);
-    if (live)
-        std::fprintf(stderr, "\r\033[K");
+    endProgress(live);
     for (const auto& f : ds.skipped())
         std::fprintf(stderr, "skipped %s: %s\n", f.file.c_str(), f.reason.c_str());
     for (const auto& f : preds.failures)

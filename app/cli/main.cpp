@@ -14,6 +14,7 @@ int runCalibrate(const QStringList& args); // cmd_calibrate.cpp
 int runScope(const QStringList& args);     // cmd_scope.cpp
 int runMeasure(const QStringList& args);   // cmd_measure.cpp
 int runOod(const QStringList& args);       // cmd_ood.cpp
+int runAudit(const QStringList& args);     // cmd_audit.cpp
 }
 
 static void usage(FILE* out)
@@ -26,6 +27,7 @@ static void usage(FILE* out)
                "  predict    classify image files\n"
                "  calibrate  fit a bundle's temperature scaling on its own validation images\n"
                "  info       show a model bundle's metadata (its model card)\n"
+               "  audit      leakage audit: near-duplicate twins across the split, 1-NN baseline, twin-free accuracy\n"
                "  ood        how well a bundle's out-of-distribution check tells its images from other sets\n"
                "  scope      show or set the images a model bundle is for; check DICOM files against it\n"
                "  measure    per-image quality and intensity measures of a data set, as CSV\n"
@@ -68,6 +70,8 @@ int main(int argc, char** argv)
             return runCalibrate(args);
         if (command == "scope")
             return runScope(args);
+        if (command == "audit")
+            return runAudit(args);
         if (command == "ood")
             return runOod(args);
         if (command == "measure")

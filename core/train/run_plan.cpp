@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <opencv2/imgproc.hpp>
 #include <set>
 
 #include "common/error.h"
@@ -234,6 +235,28 @@ RunPlan planRun(const RunPlanRequest& request, const ProgressFn& progress, const
         for (size_t i = 0; i < nAll; ++i) {
             plan.testWithTrainTwin += part[i] == Test && hasTrainTwin[i];
             plan.valWithTrainTwin += part[i] == Val && hasTrainTwin[i];
+        }
+        for (size_t i : plan.split.test)
+            plan.testHasTrainTwin.push_back(hasTrainTwin[(testSet != trainSet ? nTrainSet : 0) + i]);
+        if (request.keepThumbnails) {
+            auto thumbs = [](const std::vector<cv::Mat>& images) {
+                std::vector<cv::Mat> out;
+                for (const cv::Mat& m : images) {
+                    cv::Mat t;
+                    if (!m.empty()) {
+                        if (m.channels() == 3)
+                            cv::cvtColor(m, t, cv::COLOR_RGB2GRAY);
+                        else
+                            t = m;
+                        cv::resize(t, t, cv::Size(32, 32), 0, 0, cv::INTER_AREA);
+                    }
+                    out.push_back(t);
+                }
+                return out;
+            };
+            plan.thumbnails = thumbs(cache.images);
+            if (testSet != trainSet)
+                plan.testThumbnails = thumbs(testCache.images);
         }
     }
 

@@ -34,6 +34,8 @@ struct RunPlanRequest {
     // The preprocessing recipe of the run. Near-duplicates are found on the
     // images at its base stage, exactly as runTrainingJob finds them.
     imaging::Recipe recipe;
+    // With checkDuplicates: keep every image's 32x32 grey thumbnail (RunPlan::thumbnails).
+    bool keepThumbnails = false;
 };
 
 struct RunPlan {
@@ -59,6 +61,10 @@ struct RunPlan {
     size_t duplicateGroups = 0;          // groups of two or more near-duplicates
     size_t testWithTrainTwin = 0;        // test images with a near-duplicate in the training part
     size_t valWithTrainTwin = 0;         // validation images with a near-duplicate in the training part
+    std::vector<uint8_t> testHasTrainTwin; // per entry of split.test (when decoded)
+    // keepThumbnails: 32x32 grey base images (CV_8UC1; empty where decoding
+    // failed) of `dataset`, then of `testDataset` when it is another object.
+    std::vector<cv::Mat> thumbnails, testThumbnails;
 
     bool hasPatientIds = false;          // some DICOM image names its patient (0010,0020)
     size_t patients = 0;                 // distinct PatientIDs
