@@ -1,8 +1,10 @@
 // Metrics against hand-computed cases.
+#include <QJsonArray>
 #include <QtTest>
 
 #include "common/error.h"
 #include "eval/metrics.h"
+#include "eval/quality_breakdown.h"
 
 using sinar::eval::computeReport;
 using sinar::eval::Report;
@@ -114,6 +116,34 @@ private slots:
         QVERIFY(s.rocAuc > 0.5 && s.rocAuc <= 1.0);
         QCOMPARE(s.toJson()["negative_class"].toString(), QStringLiteral("none"));
         QVERIFY_THROWS_EXCEPTION(sinar::Error, sinar::eval::computeScreening(truth, p, names, "notumor"));
+    }
+
+    void qualityBreakdownCountsBuckets()
+    {
+        std::vector<sinar::imaging::QualityMeasures> m(6);
+        std::vector<bool> correct{true, true, false, true, false, false};
+        for (size_t i = 0; i < m.size(); ++i) {
+            m[i].mean = 100 + 10.0 * i;
+            m[i].p99 = 200;
+            m[i].p01 = 5;
+            m[i].contrast = 40 + i;
+            m[i].sharpness = 0.5;
+        }
+        m[5].p99 = 40; // too dark
+        const auto b = sinar::eval::qualityBreakdown(m, correct);
+        QCOMPARE(QString::fromStdString(b[0].bucket), QStringLiteral("ok"));
+        QCOMPARE(b[0].n, 5L);
+        QCOMPARE(b[0].correct, 3L);
+        QCOMPARE(QString::fromStdString(b[1].bucket), QStringLiteral("too dark"));
+        QCOMPARE(b[1].n, 1L);
+        QCOMPARE(b[1].accuracy(), 0.0);
+        // Terciles of the mean: 100,110 | 120,130 | 140,150.
+        QCOMPARE(QString::fromStdString(b[2].measure), QStringLiteral("mean"));
+        QCOMPARE(b[2].n, 2L);
+        QCOMPARE(b[2].accuracy(), 1.0);
+        QCOMPARE(b[3].accuracy(), 0.5);
+        QCOMPARE(b[4].accuracy(), 0.0);
+        QCOMPARE(sinar::eval::qualityBreakdownJson(b)["buckets"].toArray().size(), static_cast<int>(b.size()));
     }
 
     void rocAuc_data()

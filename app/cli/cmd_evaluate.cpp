@@ -9,7 +9,10 @@
 #include "common/error.h"
 #include "common/json_io.h"
 #include "data/dataset.h"
+#include "common/parallel.h"
 #include "eval/dataset_evaluation.h"
+#include "eval/quality_breakdown.h"
+#include "imaging/quality.h"
 #include "nn/model.h"
 #include "train/training_job.h"
 #include "trust/calibration.h"
@@ -30,6 +33,7 @@ int runEvaluate(const QStringList& args)
         {"threads", "Compute threads (default: one per core).", "N"},
         {"held-out", "Only the model's held-out test images: D must be the set it was trained on (its split is re-created)."},
         {"negative-class", "Also report the result as a screening question: any other class vs this one (e.g. notumor); JSON key \"screening\".", "NAME"},
+        {"by-quality", "Error analysis: accuracy per quality flag and per tercile of brightness, contrast and sharpness (JSON \"by_quality\")."},
         {"quiet", "Do not print the table."},
     });
     int code = 0;
@@ -81,6 +85,27 @@ int runEvaluate(const QStringList& args)
                             pt["accuracy"].toDouble(), pt["threshold"].toDouble());
         }
     }
+    QJsonObject qualityJson;
+    if (p.isSet("by-quality")) {
+        std::vector<imaging::QualityMeasures> measures(preds.index.size());
+        std::vector<bool> correct(preds.index.size());
+        std::vector<uint8_t> right(preds.index.size());
+        parallelFor(preds.index.size(), [&](size_t k) {
+            measures[k] = imaging::measureQuality(ds.load(preds.index[k]));
+            const auto& pr = preds.probabilities[k];
+            right[k] = std::max_element(pr.begin(), pr.end()) - pr.begin() == preds.truth[k];
+        });
+        for (size_t k = 0; k < right.size(); ++k)
+            correct[k] = right[k] != 0;
+        const std::vector<eval::QualityBucket> buckets = eval::qualityBreakdown(measures, correct);
+        qualityJson = eval::qualityBreakdownJson(buckets);
+        if (!p.isSet("quiet")) {
+            std::printf("accuracy by image quality:\n");
+            for (const auto& b : buckets)
+                std::printf("  %-10s %-28s %5ld images  accuracy %.4f\n", b.measure.c_str(), b.bucket.c_str(), b.n,
+                            b.accuracy());
+        }
+    }
     QJsonObject screeningJson;
     if (p.isSet("negative-class")) {
         const eval::Screening s = eval::computeScreening(preds.truth, preds.probabilities, model.info().classNames,
@@ -109,6 +134,8 @@ int runEvaluate(const QStringList& args)
             o["ood"] = oodJson;
         if (!screeningJson.isEmpty())
             o["screening"] = screeningJson;
+        if (!qualityJson.isEmpty())
+            o["by_quality"] = qualityJson;
         for (auto it = calibration.begin(); it != calibration.end(); ++it)
             o[it.key()] = it.value();
         o["model"] = p.value("model");
