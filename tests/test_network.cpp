@@ -15,6 +15,7 @@
 #include "imaging/preprocessor.h"
 #include "nn/architectures.h"
 #include "nn/model.h"
+#include "nn/pretrained.h"
 #include "train/trainer.h"
 
 using namespace sinar;
@@ -120,7 +121,7 @@ private Q_SLOTS:
             nn::validateArchitecture(info, "test");
             QFAIL("an unknown architecture was accepted");
         } catch (const Error& e) {
-            QVERIFY2(QString::fromStdString(e.what()).contains("standard-cnn, resnet18, resnet34, tiny-test-net, torchscript"), e.what());
+            QVERIFY2(QString::fromStdString(e.what()).contains("standard-cnn, resnet18, resnet34, mobilenet_v2, tiny-test-net, torchscript"), e.what());
         }
         // The standard CNN's own checks travel with its registration.
         nn::BundleInfo bad;
@@ -238,6 +239,56 @@ private Q_SLOTS:
         QCOMPARE(embedding.size(), size_t(512));
         info.recipe.width = 16;
         QVERIFY_THROWS_EXCEPTION(Error, info.validate("test"));
+    }
+
+    // MobileNetV2 with torchvision's layout: the ImageNet weights of the shared
+    // TorchScript file load by name and find the cat in check_cat.bmp, which
+    // only happens when every layer matches; a grey network adapts conv 0.
+    void mobileNetV2TakesImageNetWeights()
+    {
+        const QString dir = QStringLiteral(SINAR_DATA_DIR "/pretrained");
+        if (!QFileInfo::exists(dir + "/mobilenet_v2_imagenet.torchscript.pt")) {
+            if (qEnvironmentVariableIsSet("CI") || qEnvironmentVariableIsSet("SINAR_STRICT_TESTS"))
+                QFAIL("pretrained/mobilenet_v2_imagenet.torchscript.pt is missing");
+            QSKIP("no pretrained weights in ../shared/data");
+        }
+        QFile labels(dir + "/imagenet_labels.txt");
+        QVERIFY(labels.open(QIODevice::ReadOnly | QIODevice::Text));
+        QStringList names = QString::fromUtf8(labels.readAll()).split('\n', Qt::SkipEmptyParts);
+        names.removeFirst(); // "background" is not an output
+        nn::BundleInfo info;
+        info.architecture = "mobilenet_v2";
+        for (const QString& n : names)
+            info.classNames.push_back(n.trimmed().toStdString());
+        info.cnn.numClasses = static_cast<int>(info.classNames.size());
+        info.recipe.channels = info.cnn.inChannels = 3;
+        info.recipe.width = info.recipe.height = 224;
+        info.recipe.normalisation = imaging::Normalisation::MinusOneOne;
+        nn::Model model = nn::Model::create(info, 0);
+        QCOMPARE(model.parameterCount(), size_t(3504872)); // torchvision.models.mobilenet_v2()
+        const nn::TransferReport r =
+            nn::loadPretrainedWeights(model, (dir + "/mobilenet_v2_imagenet.torchscript.pt").toStdString());
+        QVERIFY2(r.mismatched.empty() && r.missing.empty() && r.unused == 0, r.describe().c_str());
+        const imaging::Image cat = imaging::readImageFile((dir + "/check_cat.bmp").toStdString());
+        const auto p = model.predict(cat);
+        const size_t best = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
+        QCOMPARE(QString::fromStdString(info.classNames[best]), QStringLiteral("Egyptian cat"));
+        QCOMPARE(explain::explainableLayers(model).front(), std::string("features.18"));
+
+        // Grey input, two classes: conv 0 adapted, the classifier kept as initialised.
+        info.recipe.channels = info.cnn.inChannels = 1;
+        info.classNames = {"a", "b"};
+        info.cnn.numClasses = 2;
+        nn::Model grey = nn::Model::create(info, 0);
+        const nn::TransferReport g =
+            nn::loadPretrainedWeights(grey, (dir + "/mobilenet_v2_imagenet.torchscript.pt").toStdString());
+        QCOMPARE(g.adapted, (std::vector<std::string>{"features.0.0.weight"}));
+        QCOMPARE(g.mismatched, (std::vector<std::string>{"classifier.1.weight", "classifier.1.bias"}));
+        QVERIFY(QString::fromStdString(g.describe()).contains("adapted features.0.0.weight"));
+        // A file of another architecture fits nothing.
+        info.architecture = "resnet18";
+        nn::Model resnet = nn::Model::create(info, 0);
+        QVERIFY_THROWS_EXCEPTION(Error, nn::loadPretrainedWeights(resnet, (dir + "/mobilenet_v2_imagenet.torchscript.pt").toStdString()));
     }
 };
 

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "nn/architectures.h"
+#include "nn/mobilenet_v2.h"
 #include "nn/resnet.h"
 #include "nn/standard_cnn.h"
 
@@ -56,6 +57,7 @@ void registerBuiltInNetworks(Registry& r)
     r.entries.push_back(standardCnnRegistration());
     r.entries.push_back(resnetRegistration(18));
     r.entries.push_back(resnetRegistration(34));
+    r.entries.push_back(mobileNetV2Registration());
 }
 
 } // namespace
@@ -175,6 +177,10 @@ std::vector<torch::Tensor> ModuleNetwork::buffers()
 void ModuleNetwork::setTraining(bool on)
 {
     module_->train(on);
+    if (on && batchNormFrozen_)
+        for (const auto& m : module_->modules(false))
+            if (m->as<torch::nn::BatchNorm2d>())
+                m->eval();
 }
 
 void ModuleNetwork::save(torch::serialize::OutputArchive& archive)

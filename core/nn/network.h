@@ -63,6 +63,15 @@ public:
     // is not a torch::nn::Module.
     virtual torch::nn::Module* module() { return nullptr; }
     size_t parameterCount();
+    // Batch-norm layers that stay in eval mode while training (their statistics
+    // are kept): for pretrained weights whose batch norm was folded.
+    void freezeBatchNorm(bool on) { batchNormFrozen_ = on; }
+    bool batchNormFrozen() const { return batchNormFrozen_; }
+
+protected:
+    bool batchNormFrozen_ = false;
+
+public:
 
     // Weights to and from a LibTorch archive. load() checks every tensor's
     // name, shape and finiteness and throws sinar::Error with `context`.

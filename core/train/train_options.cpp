@@ -33,7 +33,8 @@ const OptionRow kOptions[] = {
     {"seed", "Seed for split, initialisation and augmentation (default 0).", "N", "0"},
     {"threads", "Compute threads (default: one per core).", "N", nullptr},
     // Model
-    {"architecture", "Network: standard-cnn, resnet18 or resnet34 (default standard-cnn; the next options shape the standard CNN).", "NAME", "standard-cnn"},
+    {"architecture", "Network: standard-cnn, resnet18, resnet34 or mobilenet_v2 (default standard-cnn; the next options shape the standard CNN).", "NAME", "standard-cnn"},
+    {"pretrained", "Initialise from the weights of this TorchScript file, by name (e.g. an ImageNet export of the same architecture); batch-norm statistics stay frozen.", "FILE", nullptr},
     {"filters", "Filters per convolution block (default 32,64,128,256).", "LIST", "32,64,128,256"},
     {"kernel", "Convolution kernel size (default 3).", "K", "3"},
     {"convs-per-block", "Convolutions per block (default 1).", "N", "1"},
@@ -115,6 +116,7 @@ const Field kFields[] = {
     {"group-by-patient", +[](Spec& s) -> bool& { return s.groupByPatient; }},
     {"threads", +[](Spec& s) -> int& { return s.threads; }, 0, 256},
     {"architecture", +[](Spec& s) -> std::string& { return s.architecture; }},
+    {"pretrained", +[](Spec& s) -> std::string& { return s.pretrained; }},
     {"filters", +[](Spec& s) -> std::vector<int>& { return s.cnn.filters; }},
     {"kernel", +[](Spec& s) -> int& { return s.cnn.kernelSize; }, 1, 11},
     {"convs-per-block", +[](Spec& s) -> int& { return s.cnn.convsPerBlock; }, 1, 4},

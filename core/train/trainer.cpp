@@ -382,7 +382,8 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             }
         }
         const double trainSeconds = secondsSince(epochStart) - epochPaused;
-        recalibrateBatchNorm(net, bnLoader, cfg.preciseBnImages, pre.recipe(), cancel);
+        if (!net.batchNormFrozen())
+            recalibrateBatchNorm(net, bnLoader, cfg.preciseBnImages, pre.recipe(), cancel);
         Evaluation val = evaluate(epoch);
         if (observer && !data.val.empty())
             observer->onValidation(val.predictions);

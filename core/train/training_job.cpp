@@ -20,6 +20,7 @@
 #include "data/split.h"
 #include "nn/architectures.h"
 #include "nn/model.h"
+#include "nn/pretrained.h"
 #include "trust/calibration.h"
 #include "trust/ood.h"
 #include "trust/scope.h"
@@ -275,6 +276,10 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     }
     info.toolVersion = SINAR_VERSION;
     nn::Model model = nn::Model::create(info, spec.train.seed);
+    if (!spec.pretrained.empty()) {
+        const nn::TransferReport transfer = nn::loadPretrainedWeights(model, spec.pretrained);
+        say("pretrained: " + transfer.describe() + "; batch-norm statistics frozen");
+    }
     result.parameters = model.parameterCount();
     say((spec.architecture == "standard-cnn" ? std::string("standard CNN") : spec.architecture) + ": " +
         std::to_string(result.parameters) + " parameters, " + std::to_string(nn::threadCount()) +

@@ -29,6 +29,7 @@ struct TrainingJobSpec {
     imaging::Recipe recipe;
     imaging::AugmentConfig augment;
     std::string architecture = "standard-cnn"; // a registered network (nn/architectures.h)
+    std::string pretrained;              // TorchScript file to initialise from by name (nn/pretrained.h); batch norm frozen
     nn::CnnConfig cnn;                   // inChannels and numClasses are filled in from data and recipe
     TrainConfig train;
     double testFraction = 0.2;
