@@ -192,6 +192,51 @@ private Q_SLOTS:
         }
     }
 
+    // Parameter groups drive the optimiser: a frozen backbone keeps its weights
+    // while the head trains; unfrozen after an epoch, it trains too.
+    void backboneCanBeFrozen()
+    {
+        std::mt19937 rng(5);
+        std::vector<cv::Mat> images;
+        std::vector<int> labels;
+        for (int i = 0; i < 32; ++i) {
+            images.push_back(halfImage(i % 2 == 0, rng));
+            labels.push_back(i % 2);
+        }
+        train::TrainingData data;
+        data.images = &images;
+        data.labels = &labels;
+        for (size_t i = 0; i < images.size(); ++i)
+            data.train.push_back(i);
+        QCOMPARE(QString::fromStdString(nn::createNetwork(tinyInfo())->parameterGroups().front().name),
+                 QStringLiteral("backbone"));
+        auto changed = [&](int epochs, double factor, int frozenEpochs) -> bool {
+            nn::Model model = nn::Model::create(tinyInfo(), 1);
+            imaging::Image probe;
+            probe.pixels = images[0];
+            probe.source = "probe.png";
+            std::vector<float> e0;
+            model.predict(probe, &e0); // embedding: backbone only
+            train::TrainConfig cfg;
+            cfg.epochs = epochs;
+            cfg.batchSize = 8;
+            cfg.learningRate = 0.05;
+            cfg.preciseBnImages = 0;
+            cfg.patience = 0;
+            cfg.backboneLrFactor = factor;
+            cfg.freezeBackboneEpochs = frozenEpochs;
+            const imaging::Preprocessor pre(model.info().recipe);
+            train::Trainer(model, cfg).fit(data, pre, imaging::Augmenter(imaging::AugmentConfig::none()), nullptr, nullptr);
+            std::vector<float> e1;
+            model.predict(probe, &e1);
+            return e0 != e1;
+        };
+        QVERIFY(!changed(2, 0.0, 0)); // factor 0: the backbone never moves
+        QVERIFY(!changed(2, 1.0, 2)); // frozen for both epochs
+        QVERIFY(changed(2, 1.0, 1));  // unfrozen for the second
+        QVERIFY(changed(1, 1.0, 0));
+    }
+
     // ResNet-18 with torchvision's names and parameter count; grey input; Grad-CAM on layer4.
     void resnetFollowsTorchvision()
     {

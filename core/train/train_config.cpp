@@ -26,6 +26,8 @@ QJsonObject TrainConfig::toJson() const
     o["precise_bn_images"] = preciseBnImages;
     o["seed"] = static_cast<qint64>(seed);
     o["max_minutes"] = maxMinutes;
+    o["backbone_lr_factor"] = backboneLrFactor;
+    o["freeze_backbone_epochs"] = freezeBackboneEpochs;
     return o;
 }
 
@@ -49,6 +51,8 @@ TrainConfig TrainConfig::fromJson(const QJsonObject& o)
     c.preciseBnImages = o.value("precise_bn_images").toInt(0);
     c.seed = static_cast<uint32_t>(o.value("seed").toInteger(c.seed));
     c.maxMinutes = o.value("max_minutes").toDouble(c.maxMinutes);
+    c.backboneLrFactor = o.value("backbone_lr_factor").toDouble(c.backboneLrFactor);
+    c.freezeBackboneEpochs = o.value("freeze_backbone_epochs").toInt(c.freezeBackboneEpochs);
     return c;
 }
 
@@ -76,6 +80,10 @@ void TrainConfig::validate() const
         throw Error("label smoothing must be in [0, 1)");
     if (preciseBnImages < 0)
         throw Error("the precise batch-norm image count must not be negative");
+    if (backboneLrFactor < 0 || backboneLrFactor > 10)
+        throw Error("the backbone's learning-rate factor must be in [0, 10]");
+    if (freezeBackboneEpochs < 0)
+        throw Error("the epochs with a frozen backbone must not be negative");
     if (maxMinutes < 0)
         throw Error("the time budget must not be negative");
 }

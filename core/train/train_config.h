@@ -26,6 +26,11 @@ struct TrainConfig {
     int preciseBnImages = 1024;      // 0 = off
     uint32_t seed = 0;
     double maxMinutes = 0;           // time budget; 0 = none (the schedule is fitted to it)
+    // Transfer learning: the learning rate of the network's "backbone" parameter
+    // group relative to the others (0 freezes it), and epochs during which the
+    // backbone stays frozen before it trains too (gradual unfreezing).
+    double backboneLrFactor = 1.0;
+    int freezeBackboneEpochs = 0;
 
     QJsonObject toJson() const;
     static TrainConfig fromJson(const QJsonObject& json);

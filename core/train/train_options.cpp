@@ -34,6 +34,8 @@ const OptionRow kOptions[] = {
     {"threads", "Compute threads (default: one per core).", "N", nullptr},
     // Model
     {"architecture", "Network: standard-cnn, resnet18, resnet34 or mobilenet_v2 (default standard-cnn; the next options shape the standard CNN).", "NAME", "standard-cnn"},
+    {"backbone-lr", "Learning rate of the backbone relative to the head (default 1; 0 freezes it).", "F", "1"},
+    {"freeze-backbone", "Epochs during which the backbone stays frozen before it trains too (default 0).", "N", "0"},
     {"pretrained", "Initialise from the weights of this TorchScript file, by name (e.g. an ImageNet export of the same architecture); batch-norm statistics stay frozen.", "FILE", nullptr},
     {"filters", "Filters per convolution block (default 32,64,128,256).", "LIST", "32,64,128,256"},
     {"kernel", "Convolution kernel size (default 3).", "K", "3"},
@@ -117,6 +119,8 @@ const Field kFields[] = {
     {"threads", +[](Spec& s) -> int& { return s.threads; }, 0, 256},
     {"architecture", +[](Spec& s) -> std::string& { return s.architecture; }},
     {"pretrained", +[](Spec& s) -> std::string& { return s.pretrained; }},
+    {"backbone-lr", +[](Spec& s) -> double& { return s.train.backboneLrFactor; }, 0.0, 10.0},
+    {"freeze-backbone", +[](Spec& s) -> int& { return s.train.freezeBackboneEpochs; }, 0, 10000},
     {"filters", +[](Spec& s) -> std::vector<int>& { return s.cnn.filters; }},
     {"kernel", +[](Spec& s) -> int& { return s.cnn.kernelSize; }, 1, 11},
     {"convs-per-block", +[](Spec& s) -> int& { return s.cnn.convsPerBlock; }, 1, 4},

@@ -98,10 +98,17 @@ EpochEvent eventFromJson(const QJsonObject& o)
     return e;
 }
 
-void setLearningRate(torch::optim::Optimizer& opt, double lr)
+// The learning rate of each optimiser group (named as the network's parameter
+// groups): the backbone's scaled by its factor, and 0 while it is frozen.
+void setLearningRate(torch::optim::Optimizer& opt, const std::vector<std::string>& groupNames, double lr,
+                     const TrainConfig& cfg, int epoch)
 {
-    for (auto& group : opt.param_groups())
-        group.options().set_lr(lr);
+    for (size_t g = 0; g < opt.param_groups().size(); ++g) {
+        double factor = 1.0;
+        if (g < groupNames.size() && groupNames[g] == "backbone")
+            factor = epoch < cfg.freezeBackboneEpochs ? 0.0 : cfg.backboneLrFactor;
+        opt.param_groups()[g].options().set_lr(lr * factor);
+    }
 }
 
 // Replaces the batch-norm running averages by exact statistics over up to
@@ -188,13 +195,17 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
                                 .nesterov(cfg.nesterov && cfg.momentum > 0)
                                 .weight_decay(cfg.weightDecay);
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    for (auto& g : net.parameterGroups())
-        if (!g.parameters.empty())
-            groups.emplace_back(g.parameters, cfg.optimizer == "adam"
-                                                  ? std::unique_ptr<torch::optim::OptimizerOptions>(
-                                                        std::make_unique<torch::optim::AdamOptions>(adamOptions))
-                                                  : std::unique_ptr<torch::optim::OptimizerOptions>(
-                                                        std::make_unique<torch::optim::SGDOptions>(sgdOptions)));
+    std::vector<std::string> groupNames;
+    for (auto& g : net.parameterGroups()) {
+        if (g.parameters.empty())
+            continue;
+        groupNames.push_back(g.name);
+        groups.emplace_back(g.parameters, cfg.optimizer == "adam"
+                                              ? std::unique_ptr<torch::optim::OptimizerOptions>(
+                                                    std::make_unique<torch::optim::AdamOptions>(adamOptions))
+                                              : std::unique_ptr<torch::optim::OptimizerOptions>(
+                                                    std::make_unique<torch::optim::SGDOptions>(sgdOptions)));
+    }
     if (cfg.optimizer == "adam")
         opt = std::make_unique<torch::optim::Adam>(std::move(groups), adamOptions);
     else
@@ -336,7 +347,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
         const auto epochStart = Clock::now();
         double epochPaused = 0;
         const double lr = cfg.learningRateAt(epoch, plannedEpochs);
-        setLearningRate(*opt, lr);
+        setLearningRate(*opt, groupNames, lr, cfg, epoch);
         net.setTraining(true);
         trainLoader.startEpoch(epoch);
         data::Batch b;
