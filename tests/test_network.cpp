@@ -16,6 +16,7 @@
 #include "nn/architectures.h"
 #include "nn/model.h"
 #include "nn/pretrained.h"
+#include "test_support.h"
 #include "train/trainer.h"
 
 using namespace sinar;
@@ -291,12 +292,8 @@ private Q_SLOTS:
     // only happens when every layer matches; a grey network adapts conv 0.
     void mobileNetV2TakesImageNetWeights()
     {
-        const QString dir = QStringLiteral(SINAR_DATA_DIR "/pretrained");
-        if (!QFileInfo::exists(dir + "/mobilenet_v2_imagenet.torchscript.pt")) {
-            if (qEnvironmentVariableIsSet("CI") || qEnvironmentVariableIsSet("SINAR_STRICT_TESTS"))
-                QFAIL("pretrained/mobilenet_v2_imagenet.torchscript.pt is missing");
-            QSKIP("no pretrained weights in ../shared/data");
-        }
+        SINAR_DATA_OR_SKIP(weights, "pretrained/mobilenet_v2_imagenet.torchscript.pt");
+        const QString dir = QFileInfo(weights).absolutePath();
         QFile labels(dir + "/imagenet_labels.txt");
         QVERIFY(labels.open(QIODevice::ReadOnly | QIODevice::Text));
         QStringList names = QString::fromUtf8(labels.readAll()).split('\n', Qt::SkipEmptyParts);
