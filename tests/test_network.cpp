@@ -73,15 +73,34 @@ private:
 };
 
 // Bright left half vs bright right half, with noise.
-cv::Mat halfImage(bool left, std::mt19937& rng)
+cv::Mat halfImage(bool left)
 {
     cv::Mat m(32, 32, CV_8UC1, cv::Scalar(40));
     m(cv::Rect(left ? 0 : 16, 0, 16, 32)).setTo(200);
     cv::Mat noise(32, 32, CV_8UC1);
     cv::randu(noise, 0, 30);
-    (void)rng;
     return m + noise;
 }
+
+// `n` such images, left and right in turn: the first `trainCount` for
+// training, the rest for validation.
+struct HalfSet {
+    std::vector<cv::Mat> images;
+    std::vector<int> labels;
+    train::TrainingData data;
+
+    HalfSet(int n, int trainCount)
+    {
+        for (int i = 0; i < n; ++i) {
+            images.push_back(halfImage(i % 2 == 0));
+            labels.push_back(i % 2);
+            (i < trainCount ? data.train : data.val).push_back(static_cast<size_t>(i));
+        }
+        data.images = &images;
+        data.labels = &labels;
+    }
+    HalfSet(const HalfSet&) = delete; // `data` points into this object
+};
 
 nn::BundleInfo tinyInfo()
 {
@@ -137,18 +156,7 @@ private Q_SLOTS:
         QVERIFY(model.hasEmbeddings());
         QCOMPARE(model.parameterCount(), size_t(6 * 9 + 6 + 8 * 6 * 9 + 8 + 8 * 2 + 2));
 
-        std::mt19937 rng(3);
-        std::vector<cv::Mat> images;
-        std::vector<int> labels;
-        for (int i = 0; i < 80; ++i) {
-            images.push_back(halfImage(i % 2 == 0, rng));
-            labels.push_back(i % 2);
-        }
-        train::TrainingData data;
-        data.images = &images;
-        data.labels = &labels;
-        for (size_t i = 0; i < images.size(); ++i)
-            (i < 64 ? data.train : data.val).push_back(i);
+        const HalfSet set(80, 64);
         train::TrainConfig cfg;
         cfg.epochs = 8;
         cfg.batchSize = 16;
@@ -156,7 +164,7 @@ private Q_SLOTS:
         cfg.preciseBnImages = 0;
         const imaging::Preprocessor pre(model.info().recipe);
         const train::TrainingHistory h = train::Trainer(model, cfg).fit(
-            data, pre, imaging::Augmenter(imaging::AugmentConfig::none()), nullptr, nullptr, tmp_.filePath("ckpt.pt").toStdString());
+            set.data, pre, imaging::Augmenter(imaging::AugmentConfig::none()), nullptr, nullptr, tmp_.filePath("ckpt.pt").toStdString());
         QVERIFY2(h.epochs.back().valAccuracy >= 0.9, qPrintable(QString::number(h.epochs.back().valAccuracy)));
 
         const QString path = tmp_.filePath("tiny.sinar");
@@ -164,7 +172,7 @@ private Q_SLOTS:
         const nn::Model loaded = nn::Model::load(path.toStdString());
         QCOMPARE(QString::fromStdString(loaded.info().architecture), QStringLiteral("tiny-test-net"));
         imaging::Image image;
-        image.pixels = halfImage(true, rng);
+        image.pixels = halfImage(true);
         image.source = "left.png";
         const auto a = model.predict(image), b = loaded.predict(image);
         QCOMPARE(a, b);
@@ -197,24 +205,13 @@ private Q_SLOTS:
     // while the head trains; unfrozen after an epoch, it trains too.
     void backboneCanBeFrozen()
     {
-        std::mt19937 rng(5);
-        std::vector<cv::Mat> images;
-        std::vector<int> labels;
-        for (int i = 0; i < 32; ++i) {
-            images.push_back(halfImage(i % 2 == 0, rng));
-            labels.push_back(i % 2);
-        }
-        train::TrainingData data;
-        data.images = &images;
-        data.labels = &labels;
-        for (size_t i = 0; i < images.size(); ++i)
-            data.train.push_back(i);
+        const HalfSet set(32, 32);
         QCOMPARE(QString::fromStdString(nn::createNetwork(tinyInfo())->parameterGroups().front().name),
                  QStringLiteral("backbone"));
         auto changed = [&](int epochs, double factor, int frozenEpochs) -> bool {
             nn::Model model = nn::Model::create(tinyInfo(), 1);
             imaging::Image probe;
-            probe.pixels = images[0];
+            probe.pixels = set.images[0];
             probe.source = "probe.png";
             std::vector<float> e0;
             model.predict(probe, &e0); // embedding: backbone only
@@ -227,7 +224,7 @@ private Q_SLOTS:
             cfg.backboneLrFactor = factor;
             cfg.freezeBackboneEpochs = frozenEpochs;
             const imaging::Preprocessor pre(model.info().recipe);
-            train::Trainer(model, cfg).fit(data, pre, imaging::Augmenter(imaging::AugmentConfig::none()), nullptr, nullptr);
+            train::Trainer(model, cfg).fit(set.data, pre, imaging::Augmenter(imaging::AugmentConfig::none()), nullptr, nullptr);
             std::vector<float> e1;
             model.predict(probe, &e1);
             return e0 != e1;

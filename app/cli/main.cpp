@@ -91,13 +91,10 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "\nsinar-cli: cancelled\n");
         return kExitUser;
     } catch (const sinar::Error& e) {
-        std::fprintf(stderr, "\nsinar-cli: error: %s\n", e.what());
+        std::fprintf(stderr, "\nsinar-cli: error: %s\n", sinar::userMessage(e).c_str());
         return kExitUser;
     } catch (const std::exception& e) {
-        // Keep only the first line: LibTorch appends a backtrace.
-        std::string what = e.what();
-        what = what.substr(0, what.find('\n'));
-        std::fprintf(stderr, "\nsinar-cli: internal error: %s\n", what.c_str());
+        std::fprintf(stderr, "\nsinar-cli: %s\n", sinar::userMessage(e).c_str()); // "internal error: " and the first line
         return kExitInternal;
     }
 }

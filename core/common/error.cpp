@@ -12,14 +12,26 @@ Error::Error(const std::string& message, const std::string& file, FailureKind ki
 {
 }
 
+std::string firstLine(const std::string& text)
+{
+    return text.substr(0, text.find('\n'));
+}
+
+std::string joinedNames(const std::vector<std::string>& names)
+{
+    std::string out;
+    for (const auto& n : names)
+        out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
 std::string userMessage(const std::exception& e, bool withFile)
 {
     if (const auto* error = dynamic_cast<const Error*>(&e))
         return withFile ? std::string(error->what()) : error->message();
     // Not one of ours (LibTorch, OpenCV, the standard library): its first line,
     // marked, since its wording was not written for the user.
-    const std::string what = e.what();
-    return "internal error: " + what.substr(0, what.find('\n'));
+    return "internal error: " + firstLine(e.what());
 }
 
 FileFailure fileFailure(const std::exception& e, const std::string& file)

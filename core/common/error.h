@@ -3,6 +3,7 @@
 // bad option, missing data). Its message is meant to be shown as is.
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/progress.h"
 
@@ -31,6 +32,11 @@ private:
     std::string message_;
     FailureKind kind_ = FailureKind::General;
 };
+
+// Helpers for messages: the first line of a text (library messages carry
+// backtraces), and names joined as "a, b, c".
+std::string firstLine(const std::string& text);
+std::string joinedNames(const std::vector<std::string>& names);
 
 // The one wording a user sees for a failure, in every panel and the CLI: an
 // Error's message, after "FILE: " when it names a file and `withFile` (panels

@@ -256,10 +256,8 @@ Screening computeScreening(const std::vector<int>& truth, const std::vector<std:
 {
     const auto it = std::find(classNames.begin(), classNames.end(), negativeClass);
     if (it == classNames.end()) {
-        std::string known;
-        for (const auto& c : classNames)
-            known += (known.empty() ? "" : ", ") + c;
-        throw Error("no class '" + negativeClass + "' to screen against (the classes are " + known + ")");
+        throw Error("no class '" + negativeClass + "' to screen against (the classes are " + joinedNames(classNames) +
+                    ")");
     }
     if (truth.size() != probabilities.size())
         throw Error("internal: " + std::to_string(truth.size()) + " labels for " + std::to_string(probabilities.size()) +

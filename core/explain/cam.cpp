@@ -13,14 +13,6 @@ namespace {
 
 constexpr int kBatch = 32; // perturbed inputs per forward pass (Score-CAM, occlusion)
 
-std::string joined(const std::vector<std::string>& names)
-{
-    std::string s;
-    for (const auto& n : names)
-        s += (s.empty() ? "" : ", ") + n;
-    return s;
-}
-
 // The preprocessed image: the base image at the input size (8 bit) and where
 // the original sits inside it.
 struct Prepared {
@@ -298,7 +290,7 @@ int classIndexFromName(const nn::Model& model, const std::string& name)
     const auto& names = model.info().classNames;
     const auto it = std::find(names.begin(), names.end(), name);
     if (it == names.end())
-        throw Error("the model has no class '" + name + "' (classes: " + joined(names) + ")");
+        throw Error("the model has no class '" + name + "' (classes: " + joinedNames(names) + ")");
     return static_cast<int>(it - names.begin());
 }
 

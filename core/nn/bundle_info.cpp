@@ -17,7 +17,8 @@ QJsonObject BundleInfo::toJson() const
     o["format"] = "sinar-model-bundle";
     o["format_version"] = formatVersion;
     o["architecture"] = QString::fromStdString(architecture);
-    o["cnn"] = cnn.toJson();
+    if (architecture == "standard-cnn") // other networks' shape follows from classes and recipe
+        o["cnn"] = cnn.toJson();
     QJsonArray names;
     for (const auto& n : classNames)
         names.append(QString::fromStdString(n));
@@ -52,7 +53,7 @@ BundleInfo BundleInfo::fromJson(const QJsonObject& o, const std::string& context
         validateArchitecture(b, context); // throws: unknown, naming the known ones
     b.classNames = jsonStringList(o, "class_names", context);
     b.recipe = imaging::Recipe::fromJson(o.value("preprocessing").toObject(), context);
-    if (o.contains("cnn") || b.architecture == "standard-cnn") {
+    if (b.architecture == "standard-cnn") {
         b.cnn = CnnConfig::fromJson(o.value("cnn").toObject(), context);
     } else {
         b.cnn.inChannels = b.recipe.channels;

@@ -17,12 +17,6 @@ namespace {
 
 const char* kMetadataKey = "sinar_metadata";
 
-std::string firstLine(const std::string& s)
-{
-    const size_t nl = s.find('\n');
-    return nl == std::string::npos ? s : s.substr(0, nl);
-}
-
 } // namespace
 
 void setThreadCount(int threads)

@@ -13,19 +13,6 @@ namespace sinar::nn {
 
 namespace {
 
-std::string firstLine(const std::string& s)
-{
-    return s.substr(0, s.find('\n'));
-}
-
-std::string joined(const std::vector<std::string>& names)
-{
-    std::string out;
-    for (const auto& n : names)
-        out += (out.empty() ? "" : ", ") + n;
-    return out;
-}
-
 struct Registry {
     std::mutex mutex;
     std::vector<NetworkRegistration> entries;
@@ -103,7 +90,7 @@ void validateArchitecture(const BundleInfo& info, const std::string& context)
             for (const auto& x : r.entries)
                 known.push_back(x.architecture);
             known.push_back("torchscript");
-            throw Error("unknown architecture '" + info.architecture + "' (this Sinar knows " + joined(known) + ")", context);
+            throw Error("unknown architecture '" + info.architecture + "' (this Sinar knows " + joinedNames(known) + ")", context);
         }
         validate = e->validate;
     }
@@ -145,7 +132,7 @@ std::string Network::layerName(const std::string& layer) const
     for (const auto& n : names)
         if (n == layer)
             return n;
-    throw Error("the model has no layer '" + layer + "' (layers: " + joined(names) + ")");
+    throw Error("the model has no layer '" + layer + "' (layers: " + joinedNames(names) + ")");
 }
 
 torch::Tensor Network::forwardWithEmbedding(const torch::Tensor&, torch::Tensor&)

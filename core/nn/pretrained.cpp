@@ -39,8 +39,7 @@ TransferReport loadPretrainedWeights(Model& model, const std::string& file)
     try {
         source = torch::jit::load(file);
     } catch (const c10::Error& e) {
-        const std::string what = e.what_without_backtrace();
-        throw Error("cannot read the pretrained weights (" + what.substr(0, what.find('\n')) + ")", file);
+        throw Error("cannot read the pretrained weights (" + firstLine(e.what_without_backtrace()) + ")", file);
     }
     std::map<std::string, torch::Tensor> given;
     for (const auto& p : source.named_parameters(true))

@@ -4,15 +4,6 @@
 
 namespace sinar::nn {
 
-namespace {
-
-std::string firstLine(const std::string& s)
-{
-    return s.substr(0, s.find('\n'));
-}
-
-} // namespace
-
 ScriptNetwork::ScriptNetwork(torch::jit::script::Module module, const BundleInfo& info, const std::string& context)
     : module_(std::move(module))
 {

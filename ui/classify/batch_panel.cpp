@@ -119,8 +119,9 @@ BatchRow BatchPanel::classifyItem(const StackItem& item, const ModelHandle& mode
         row.oodChecked = a.oodChecked;
         row.oodScore = a.oodScore;
         row.oodThreshold = a.oodThreshold;
-        const trust::ImageFacts facts = loaded.dicom ? trust::ImageFacts::fromDicom(loaded.info, loaded.frame)
-                                                     : trust::ImageFacts::fromSource(loaded.image.source);
+        // A PNG/JPEG has no tags: facts with dicom = false (the scope says "not checked").
+        const trust::ImageFacts facts =
+            loaded.dicom ? trust::ImageFacts::fromDicom(loaded.info, loaded.frame) : trust::ImageFacts{};
         const trust::ScopeVerdict verdict = trust::checkScope(model.scope(), facts);
         row.scopeFit = verdict.fit;
         if (verdict.outside() && !verdict.reasons.empty())
