@@ -184,8 +184,12 @@ int runExplain(const QStringList& args)
     const std::vector<explain::Method> methods = methodsOption(p, model, evaluate);
     for (explain::Method m : methods) {
         if (!explain::supports(model, m))
-            throw Error(explain::displayName(m) + " cannot explain this model: it is a TorchScript model without feature "
-                        "maps (README, \"Explaining TorchScript models\"); occlusion can",
+            throw Error(explain::displayName(m) + " cannot explain this model: " +
+                            (model.isTorchScript() ? std::string("it is a TorchScript model without feature maps (README, "
+                                                                 "\"Explaining TorchScript models\")")
+                                                   : "it is a classical baseline (" + model.info().architecture +
+                                                         "), which has no feature maps") +
+                            "; occlusion can",
                         modelPath);
     }
     explain::ExplainOptions options;

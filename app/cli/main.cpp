@@ -15,6 +15,8 @@ int runScope(const QStringList& args);     // cmd_scope.cpp
 int runMeasure(const QStringList& args);   // cmd_measure.cpp
 int runOod(const QStringList& args);       // cmd_ood.cpp
 int runAudit(const QStringList& args);     // cmd_audit.cpp
+int runCompare(const QStringList& args);   // cmd_compare.cpp
+int runAblate(const QStringList& args);    // cmd_compare.cpp
 }
 
 static void usage(FILE* out)
@@ -22,7 +24,9 @@ static void usage(FILE* out)
     std::fputs("Usage: sinar-cli COMMAND [options]\n"
                "\n"
                "Commands:\n"
-               "  train      train a CNN on a data set and write a model bundle\n"
+               "  train      train a CNN (or an SVM / k-NN baseline) on a data set and write a model bundle\n"
+               "  compare    train several methods (CNN, transfer, SVM, k-NN) on one split and tabulate them\n"
+               "  ablate     train with preprocessing variants on one split and tabulate the effect\n"
                "  evaluate   evaluate a model bundle on a data set (metrics as table, JSON, CSV)\n"
                "  predict    classify image files\n"
                "  calibrate  fit a bundle's temperature scaling on its own validation images\n"
@@ -72,6 +76,10 @@ int main(int argc, char** argv)
             return runScope(args);
         if (command == "audit")
             return runAudit(args);
+        if (command == "compare")
+            return runCompare(args);
+        if (command == "ablate")
+            return runAblate(args);
         if (command == "ood")
             return runOod(args);
         if (command == "measure")

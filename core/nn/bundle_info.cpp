@@ -33,6 +33,8 @@ QJsonObject BundleInfo::toJson() const
         o["ood"] = ood;
     if (!scope.isEmpty())
         o["scope"] = scope;
+    if (!classical.isEmpty())
+        o["classical"] = classical;
     o["created_at"] = QString::fromStdString(createdAt);
     o["tool_version"] = QString::fromStdString(toolVersion);
     return o;
@@ -67,6 +69,9 @@ BundleInfo BundleInfo::fromJson(const QJsonObject& o, const std::string& context
     if (o.contains("scope") && !o.value("scope").isObject())
         throw Error("the scope must be a JSON object", context);
     b.scope = o.value("scope").toObject();
+    if (o.contains("classical") && !o.value("classical").isObject())
+        throw Error("the classical baseline's record must be a JSON object", context);
+    b.classical = o.value("classical").toObject();
     b.createdAt = o.value("created_at").toString().toStdString();
     b.toolVersion = o.value("tool_version").toString().toStdString();
     b.validate(context);

@@ -27,6 +27,9 @@ struct BundleInfo {
     QJsonObject ood;
     // The images the model is for (core/trust/scope.h, Scope::toJson()); empty: none declared.
     QJsonObject scope;
+    // A classical baseline's set-up and what its fit chose (nn/classical.h):
+    // {"features": "raw"|"hog", "standardised", "chosen": {...}, "cross_validation": [...]}; empty otherwise.
+    QJsonObject classical;
     std::string createdAt;
     std::string toolVersion;
 

@@ -67,6 +67,25 @@ size_t Model::parameterCount() const
     return impl_->net->parameterCount();
 }
 
+bool Model::fitsDirectly() const
+{
+    return impl_->net->fitsDirectly();
+}
+
+void Model::fitDirectly(const float* inputs, int n, const std::vector<int>& labels, int folds, uint32_t seed,
+                        const ProgressFn& progress, const CancelToken* cancel)
+{
+    DirectFitOptions options;
+    options.folds = folds;
+    options.seed = seed;
+    options.progress = progress;
+    options.cancel = cancel;
+    torch::NoGradGuard noGrad;
+    const QJsonObject fit = impl_->net->fitDirectly(toTensor(inputs, n, impl_->info.recipe), labels, options);
+    for (auto it = fit.begin(); it != fit.end(); ++it)
+        impl_->info.classical[it.key()] = it.value();
+}
+
 bool Model::hasEmbeddings() const
 {
     return impl_->net->hasEmbedding();

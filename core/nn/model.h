@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/cancel_token.h"
+#include "common/progress.h"
 #include "imaging/image.h"
 #include "nn/bundle_info.h"
 
@@ -39,6 +41,14 @@ public:
     // Preprocesses with the bundle's recipe, then predicts.
     std::vector<float> predict(const imaging::Image& image) const;
     std::vector<float> predict(const imaging::Image& image, std::vector<float>* embedding) const;
+
+    // A classical baseline (nn/classical.h) is fitted in one step rather than
+    // trained: fitDirectly takes n preprocessed inputs (n*C*H*W floats) and
+    // their labels, chooses its hyper-parameters by `folds`-fold
+    // cross-validation and records the result in info().classical.
+    bool fitsDirectly() const;
+    void fitDirectly(const float* inputs, int n, const std::vector<int>& labels, int folds, uint32_t seed,
+                     const ProgressFn& progress = {}, const CancelToken* cancel = nullptr);
 
     // The same network (weights shared, not copied) without the calibration:
     // its predict() gives softmax(logits), the input for fitting a temperature.

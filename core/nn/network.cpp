@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "nn/architectures.h"
+#include "nn/classical.h"
 #include "nn/mobilenet_v2.h"
 #include "nn/resnet.h"
 #include "nn/standard_cnn.h"
@@ -45,6 +46,9 @@ void registerBuiltInNetworks(Registry& r)
     r.entries.push_back(resnetRegistration(18));
     r.entries.push_back(resnetRegistration(34));
     r.entries.push_back(mobileNetV2Registration());
+    r.entries.push_back(classicalRegistration("svm-linear"));
+    r.entries.push_back(classicalRegistration("svm-rbf"));
+    r.entries.push_back(classicalRegistration("knn"));
 }
 
 } // namespace
@@ -76,6 +80,11 @@ bool isRegisteredArchitecture(const std::string& name)
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
     return find(r, name) != nullptr;
+}
+
+bool isClassicalArchitecture(const std::string& name)
+{
+    return name == "svm-linear" || name == "svm-rbf" || name == "knn";
 }
 
 void validateArchitecture(const BundleInfo& info, const std::string& context)
@@ -112,6 +121,11 @@ std::shared_ptr<Network> createNetwork(const BundleInfo& info)
         create = e->create;
     }
     return create(info);
+}
+
+QJsonObject Network::fitDirectly(const torch::Tensor&, const std::vector<int>&, const DirectFitOptions&)
+{
+    throw Error("this network is trained by gradient descent, not fitted in one step");
 }
 
 std::pair<torch::Tensor, torch::Tensor> Network::forwardWithFeatures(const torch::Tensor& x, const std::string& layer)

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/cancel_token.h"
+#include "common/progress.h"
 #include "nn/bundle_info.h"
 #include "nn/torch_includes.h"
 
@@ -19,6 +21,15 @@ namespace sinar::nn {
 
 // Parameters that share optimiser settings: e.g. "backbone" and "head", so a
 // trainer can give them separate learning rates or freeze one.
+// How a network fitted in one step (a classical baseline) is fitted.
+struct DirectFitOptions {
+    int folds = 3;               // cross-validation folds for the hyper-parameters
+    uint32_t seed = 0;           // fold assignment
+    int threads = 0;             // grid points fitted at once (0: one per core)
+    ProgressFn progress;
+    const CancelToken* cancel = nullptr;
+};
+
 struct ParameterGroup {
     std::string name;
     std::vector<torch::Tensor> parameters;
@@ -52,6 +63,13 @@ public:
     // the logits from the same pass. Networks without them say false.
     virtual bool hasEmbedding() const { return false; }
     virtual torch::Tensor forwardWithEmbedding(const torch::Tensor& x, torch::Tensor& embedding);
+
+    // Classical baselines (nn/classical.h) are fitted in one step on the
+    // preprocessed training images instead of trained by gradient descent:
+    // fitDirectly takes x [N, C, H, W] and a label per image and returns what
+    // it chose (hyper-parameters, cross-validation) for BundleInfo::classical.
+    virtual bool fitsDirectly() const { return false; }
+    virtual QJsonObject fitDirectly(const torch::Tensor& x, const std::vector<int>& labels, const DirectFitOptions& options);
 
     // Training.
     virtual bool trainable() const { return true; }

@@ -120,6 +120,51 @@ void computeDatasetStats(imaging::Recipe& r, const data::ImageCache& cache, cons
     }
 }
 
+// A classical baseline: fitted once on the un-augmented training images (nn/classical.h).
+TrainingHistory fitBaseline(nn::Model& model, const TrainingData& td, const imaging::Preprocessor& pre,
+                            const TrainingJobSpec& spec, TrainingObserver* observer, const CancelToken* cancel)
+{
+    const auto start = std::chrono::steady_clock::now();
+    const imaging::Augmenter plain(imaging::AugmentConfig::none());
+    data::BatchLoaderOptions o;
+    o.batchSize = 256;
+    o.shuffle = false;
+    data::BatchLoader loader(*td.images, *td.labels, td.train, pre, plain, o);
+    loader.startEpoch(0);
+    data::Batch b;
+    std::vector<float> x;
+    std::vector<int> y;
+    while (loader.next(b)) {
+        if (cancel)
+            cancel->throwIfCancelled();
+        const size_t per = static_cast<size_t>(spec.recipe.channels * spec.recipe.width * spec.recipe.height);
+        x.insert(x.end(), b.x.begin(), b.x.begin() + static_cast<std::ptrdiff_t>(per * static_cast<size_t>(b.n)));
+        for (int i = 0; i < b.n; ++i)
+            y.push_back(static_cast<int>(b.y[static_cast<size_t>(i)]));
+    }
+    model.fitDirectly(
+        x.data(), static_cast<int>(y.size()), y, spec.cvFolds, spec.train.seed,
+        [&](long long d, long long t, const std::string& w) {
+            if (observer)
+                observer->onProgress(d, t, w);
+        },
+        cancel);
+    TrainingHistory h;
+    h.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const QJsonObject& c = model.info().classical;
+    std::ostringstream msg;
+    msg << "fitted in " << static_cast<int>(h.seconds + 0.5) << " s: ";
+    const QJsonObject chosen = c.value("chosen").toObject();
+    for (auto it = chosen.begin(); it != chosen.end(); ++it)
+        msg << it.key().toStdString() << " " << it.value().toDouble() << ", ";
+    char acc[32];
+    std::snprintf(acc, sizeof acc, "%.4f", c.value("cv_accuracy").toDouble());
+    msg << "cross-validated accuracy " << acc;
+    if (observer)
+        observer->onMessage(msg.str());
+    return h;
+}
+
 } // namespace
 
 std::string dataHash(const data::Dataset& d)
@@ -269,6 +314,8 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     info.cnn = spec.cnn;
     info.classNames = trainSet.classNames();
     info.recipe = spec.recipe;
+    if (nn::isClassicalArchitecture(spec.architecture))
+        info.classical["features"] = QString::fromStdString(spec.features);
     {
         trust::Scope scope = spec.scope;
         scope.normalise("training options");
@@ -276,14 +323,20 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     }
     info.toolVersion = SINAR_VERSION;
     nn::Model model = nn::Model::create(info, spec.train.seed);
+    if (model.fitsDirectly() && !spec.pretrained.empty())
+        throw Error("a classical baseline (" + spec.architecture + ") has no weights to take from a pretrained network",
+                    spec.pretrained);
     if (!spec.pretrained.empty()) {
         const nn::TransferReport transfer = nn::loadPretrainedWeights(model, spec.pretrained);
         say("pretrained: " + transfer.describe() + "; batch-norm statistics frozen");
     }
     result.parameters = model.parameterCount();
-    say((spec.architecture == "standard-cnn" ? std::string("standard CNN") : spec.architecture) + ": " +
-        std::to_string(result.parameters) + " parameters, " + std::to_string(nn::threadCount()) +
-        " threads");
+    if (model.fitsDirectly())
+        say(spec.architecture + " on " + spec.features + " features, hyper-parameters by " + std::to_string(spec.cvFolds) +
+            "-fold cross-validation on the training part");
+    else
+        say((spec.architecture == "standard-cnn" ? std::string("standard CNN") : spec.architecture) + ": " +
+            std::to_string(result.parameters) + " parameters, " + std::to_string(nn::threadCount()) + " threads");
 
     const imaging::Preprocessor pre(spec.recipe);
     const imaging::Augmenter augmenter(spec.augment);
@@ -293,8 +346,12 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     td.labels = &labels;
     td.train = split.train;
     td.val = split.val;
-    Trainer trainer(model, spec.train);
-    result.history = trainer.fit(td, pre, augmenter, observer, cancel, checkpoint, resumeFromCheckpoint, pause);
+    if (model.fitsDirectly()) {
+        result.history = fitBaseline(model, td, pre, spec, observer, cancel);
+    } else {
+        Trainer trainer(model, spec.train);
+        result.history = trainer.fit(td, pre, augmenter, observer, cancel, checkpoint, resumeFromCheckpoint, pause);
+    }
 
     // Temperature scaling fitted on the validation images (trust/calibration.h); predict() applies it from here on.
     if (!split.val.empty()) {
@@ -348,8 +405,14 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         while (loader.next(b)) {
             if (cancel)
                 cancel->throwIfCancelled();
-            for (auto& p : model.predict(b.x.data(), b.n))
+            const auto t0 = std::chrono::steady_clock::now();
+            std::vector<std::vector<float>> probabilities = model.predict(b.x.data(), b.n);
+            result.testPredictSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            for (auto& p : probabilities)
                 t.probabilities.push_back(std::move(p));
+            if (spec.measureTestQuality)
+                for (size_t i : b.index)
+                    result.testQuality.push_back(imaging::measureQuality(testSet->load(i)));
             t.truth.insert(t.truth.end(), b.y.begin(), b.y.end());
             for (size_t i : b.index)
                 t.paths.push_back(isNpz ? spec.dataPath + "#" + testSubset + "/" + std::to_string(i)
@@ -422,6 +485,7 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     model.info().testMetrics = result.test.n ? result.test.toJson() : QJsonObject();
     model.info().createdAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
     model.save(spec.outPath);
+    result.classical = model.info().classical;
     say("wrote " + spec.outPath);
     return result;
 }

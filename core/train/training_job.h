@@ -13,6 +13,7 @@
 #include "data/split.h"
 #include "eval/metrics.h"
 #include "imaging/augmenter.h"
+#include "imaging/quality.h"
 #include "imaging/recipe.h"
 #include "nn/cnn_config.h"
 #include "train/train_config.h"
@@ -29,6 +30,8 @@ struct TrainingJobSpec {
     imaging::Recipe recipe;
     imaging::AugmentConfig augment;
     std::string architecture = "standard-cnn"; // a registered network (nn/architectures.h)
+    std::string features = "raw";        // classical baselines (svm-linear, svm-rbf, knn): "raw" pixels or "hog"
+    int cvFolds = 3;                     // classical baselines: cross-validation folds for their hyper-parameters
     std::string pretrained;              // TorchScript file to initialise from by name (nn/pretrained.h); batch norm frozen
     nn::CnnConfig cnn;                   // inChannels and numClasses are filled in from data and recipe
     TrainConfig train;
@@ -40,6 +43,7 @@ struct TrainingJobSpec {
     bool resume = false;
     bool overwrite = false;              // allow replacing an existing bundle
     trust::Scope scope;                  // the images the model is for, stored in the bundle
+    bool measureTestQuality = false;     // fill TrainingJobResult::testQuality (decodes the test images again)
 };
 
 struct TrainingJobResult {
@@ -48,6 +52,9 @@ struct TrainingJobResult {
     std::vector<int> testTruth;
     std::vector<std::vector<float>> testProbabilities;
     std::vector<std::string> testPaths; // "FILE.npz#subset/INDEX" for .npz
+    std::vector<imaging::QualityMeasures> testQuality; // with spec.measureTestQuality: one per test image, same order
+    QJsonObject classical;               // a classical baseline's record (BundleInfo::classical); empty for a network
+    double testPredictSeconds = 0;       // inference alone (batches of 64, preprocessing excluded) on the test images
     TrainingHistory history;
     std::string bundlePath;
     std::string runDir;
