@@ -73,16 +73,19 @@ cv::Mat labelsOf(const Blobs& b)
     return m;
 }
 
-// Standardises `m` with the mean and population SD of `train` (what the SVM baseline does).
+// What the SVM baseline does to its features: each centred on its mean over
+// `train`, all divided by one factor (the root of the mean population variance).
 cv::Mat standardised(const cv::Mat& m, const cv::Mat& train)
 {
     cv::Mat out = m.clone();
+    double variance = 0;
     for (int c = 0; c < train.cols; ++c) {
         cv::Scalar mean, sd;
         cv::meanStdDev(train.col(c), mean, sd);
-        out.col(c) = (m.col(c) - mean[0]) * (sd[0] > 1e-6 ? 1.0 / sd[0] : 1.0);
+        out.col(c) = m.col(c) - mean[0];
+        variance += sd[0] * sd[0] / train.cols;
     }
-    return out;
+    return out / std::sqrt(variance);
 }
 
 QString writeBundle(const nn::Model& model, const QTemporaryDir& dir, const QString& name)
@@ -124,7 +127,7 @@ void TestBaselines::svmAgreesWithOpenCv()
     QVERIFY(model.fitsDirectly());
     model.fitDirectly(train.x.data(), train.n, train.y, 3, 0);
     const QJsonObject c = model.info().classical;
-    QCOMPARE(c.value("cross_validation").toArray().size(), 9); // 3 C x 3 gamma
+    QCOMPARE(c.value("cross_validation").toArray().size(), 12); // 4 C x 3 gamma
     QCOMPARE(c.value("cv_folds").toInt(), 3);
     QVERIFY(c.value("standardised").toBool());
     const QJsonObject chosen = c.value("chosen").toObject();

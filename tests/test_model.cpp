@@ -190,6 +190,7 @@ private slots:
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("data");
         QTest::newRow("brain") << "brain-mri-cnn.sinar" << "brain-mri/Training";
+        QTest::newRow("brain-transfer") << "brain-mri-transfer.sinar" << "brain-mri/Training";
         QTest::newRow("pneumonia") << "pneumoniamnist-cnn.sinar" << "pneumoniamnist/pneumoniamnist_trainval.npz";
     }
     void shippedModelsLoad()

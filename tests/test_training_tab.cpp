@@ -24,6 +24,7 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
+#include <qcustomplot.h>
 
 #include "gui_test_support.h"
 #include "nn/model.h"
@@ -38,6 +39,7 @@
 #include "ui/training/curve_plot.h"
 #include "train/train_options.h"
 #include "ui/training/run_history.h"
+#include "ui/training/study_panel.h"
 #include "ui/training/training_page.h"
 
 using namespace sinar;
@@ -549,6 +551,54 @@ private slots:
     }
 
     // The form and the command line describe the same recipe.
+    // The Study page: a comparison of two baselines on the form's data set and
+    // split, its table, bar chart and error analysis, and a CLI table opened again.
+    void studyPage()
+    {
+        ui::MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        w.showTrainingTab();
+        ui::TrainingPage* page = w.trainingPage();
+        page->setSpec(smallSpec(tmp_.filePath(QStringLiteral("run-study")), 1));
+        page->setDataPath(data_);
+        ui::StudyPanel* study = page->study();
+        QVERIFY(study);
+        page->resultTabs()->setCurrentWidget(study);
+        QSignalSpy finished(study, &ui::StudyPanel::finished);
+        QVERIFY2(study->startComparison({QStringLiteral("svm-rbf-raw"), QStringLiteral("knn-hog")}), qPrintable(study->lastError()));
+        QVERIFY(study->running());
+        QVERIFY(runEventLoopUntil([&] { return !finished.isEmpty(); }, 300000));
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(study->lastError()));
+        QCOMPARE(study->resultsTable()->rowCount(), 2);
+        QCOMPARE(study->resultsTable()->item(0, 0)->text(), QStringLiteral("svm-rbf-raw"));
+        QCOMPARE(study->resultsTable()->item(1, 0)->text(), QStringLiteral("knn-hog"));
+        for (int r = 0; r < 2; ++r) {
+            const double acc = study->resultsTable()->item(r, 1)->data(Qt::UserRole).toDouble();
+            QVERIFY2(acc > 0.34 && acc <= 1, qPrintable(QString::number(acc))); // three classes: better than chance
+        }
+        QVERIFY(study->resultsTable()->item(0, 7)->text().contains(QStringLiteral("gamma")));
+        QCOMPARE(study->chart()->plottableCount(), 2); // accuracy and macro F1 bars
+        QVERIFY(study->qualityTable()->rowCount() > 0);
+        const QString tablePath = finished.first().at(1).toString();
+        QVERIFY(QFileInfo::exists(tablePath));
+        QCOMPARE(test::readJsonObject(tablePath).value("split").toObject().value("test").toInt(), 21); // 20 % of 3 x 36
+        screenshot(&w, QStringLiteral("training-study.png"));
+
+        // A bad request says why and starts nothing.
+        QVERIFY(!study->startComparison({QStringLiteral("transfer")}));
+        QVERIFY2(study->lastError().contains(QStringLiteral("pretrained")), qPrintable(study->lastError()));
+        // A table written elsewhere opens; a file that is not one is refused with its name.
+        ui::StudyPanel other;
+        QString error;
+        QVERIFY2(other.openTable(tablePath, &error), qPrintable(error));
+        QCOMPARE(other.resultsTable()->rowCount(), 2);
+        const QString notTable = tmp_.filePath(QStringLiteral("not-a-table.json"));
+        test::writeFile(notTable, "{\"accuracy\": 1}");
+        QVERIFY(!other.openTable(notTable, &error));
+        QVERIFY2(error.contains(QStringLiteral("not-a-table.json")) && error.contains(QStringLiteral("methods")), qPrintable(error));
+    }
+
     void formRoundTrip()
     {
         ui::MainWindow w;
@@ -564,6 +614,9 @@ private slots:
         s.augment.invertProbability = 0.25;
         s.augment.curveProbability = 0.5;
         s.architecture = "resnet18";
+        s.pretrained = "/weights/imagenet resnet18.pt";
+        s.train.backboneLrFactor = 0.1;
+        s.train.freezeBackboneEpochs = 2;
         page->setSpec(s);
         auto* architecture = page->findChild<QComboBox*>(QStringLiteral("trainingArchitecture"));
         QVERIFY(architecture);
@@ -580,6 +633,21 @@ private slots:
         QVERIFY(back.groupDuplicates);
         QCOMPARE(back.cnn.filters, (std::vector<int>{8, 16}));
         QCOMPARE(back.architecture, std::string("resnet18"));
+        QCOMPARE(back.pretrained, std::string("/weights/imagenet resnet18.pt"));
+        QCOMPARE(back.train.backboneLrFactor, 0.1);
+        QCOMPARE(back.train.freezeBackboneEpochs, 2);
+        // The transfer fields are visible and editable in the form, the baseline's features only for a baseline.
+        auto* pretrained = page->findChild<QLineEdit*>(QStringLiteral("trainingPretrained"));
+        auto* features = page->findChild<QComboBox*>(QStringLiteral("trainingFeatures"));
+        QVERIFY(pretrained && features);
+        QVERIFY(pretrained->isEnabled() && !features->isEnabled());
+        architecture->setCurrentText(QStringLiteral("svm-rbf"));
+        QVERIFY(!pretrained->isEnabled() && features->isEnabled());
+        features->setCurrentText(QStringLiteral("hog"));
+        const train::TrainingJobSpec svm = train::trainSpecFromCommandLine(page->commandLine());
+        QCOMPARE(svm.architecture, std::string("svm-rbf"));
+        QCOMPARE(svm.features, std::string("hog"));
+        architecture->setCurrentText(QStringLiteral("resnet18"));
         QCOMPARE(back.augment.invertProbability, 0.25);
         QCOMPARE(back.augment.curveProbability, 0.5);
         QCOMPARE(QString::fromStdString(back.dataPath), data_);

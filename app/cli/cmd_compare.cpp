@@ -16,21 +16,6 @@ namespace sinar::cli {
 
 namespace {
 
-// One CSV line per row: the JSON table's scalar columns.
-std::string studyCsv(const std::vector<train::StudyRow>& rows)
-{
-    std::string csv = "name,architecture,features,accuracy,macro_precision,macro_recall,macro_f1,roc_auc,ece,train_seconds,"
-                      "predict_ms,test_images\n";
-    char line[512];
-    for (const auto& r : rows) {
-        std::snprintf(line, sizeof line, "%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.4f,%zu\n", r.name.c_str(),
-                      r.architecture.c_str(), r.features.c_str(), r.test.accuracy, r.test.macroPrecision, r.test.macroRecall,
-                      r.test.macroF1, r.test.rocAuc, r.ece, r.trainSeconds, r.predictMs, r.testImages);
-        csv += line;
-    }
-    return csv;
-}
-
 int runStudyCommand(const QStringList& args, bool ablate)
 {
     QCommandLineParser p;
@@ -47,6 +32,8 @@ int runStudyCommand(const QStringList& args, bool ablate)
         p.addOptions({
             {"methods", methodsHelp, "LIST"},
             {"transfer-epochs", "Epochs of the transfer method (default 6).", "N", "6"},
+            {"raw-size", "Side of the raw-pixel baselines' input (default 32).", "N", "32"},
+            {"hog-size", "Side of the HOG baselines' input, a multiple of 8 (default 64).", "N", "64"},
         });
     }
     int code = 0;
@@ -79,22 +66,19 @@ int runStudyCommand(const QStringList& args, bool ablate)
     } else {
         const QString methods = p.isSet("methods") ? p.value("methods")
                                                    : QString(base.pretrained.empty() ? "cnn,svm,knn" : "cnn,transfer,svm,knn");
-        entries = train::compareEntries(methods.toStdString(), base,
-                                        static_cast<int>(intOption(p, "transfer-epochs", 1, 1000)));
+        train::CompareSettings settings;
+        settings.transferEpochs = intOption(p, "transfer-epochs", 1, 1000);
+        settings.rawSize = intOption(p, "raw-size", 4, 256);
+        settings.hogSize = intOption(p, "hog-size", 16, 512);
+        entries = train::compareEntries(methods.toStdString(), base, settings);
     }
     ConsoleObserver observer(p.isSet("quiet"));
     const std::vector<train::StudyRow> rows = train::runStudy(entries, outDir, &observer, &interruptToken());
-    QJsonObject o = train::studyJson(rows, base);
-    o["kind"] = ablate ? "ablation" : "comparison";
-    o["command"] = args.first() + " " + args.mid(1).join(' ');
-    writeJsonFile(json, o);
-    QString csvPath = QString::fromStdString(json);
-    if (csvPath.endsWith(".json"))
-        csvPath.chop(5);
-    writeFileAtomically((csvPath + ".csv").toStdString(), studyCsv(rows));
+    const std::string csvPath = train::writeStudy(json, rows, base, ablate ? "ablation" : "comparison",
+                                                  (args.first() + " " + args.mid(1).join(' ')).toStdString());
     std::printf("\n%s on %zu test images (same split for every row):\n%s", ablate ? "ablation" : "comparison",
                 rows.empty() ? size_t(0) : rows.front().testImages, train::studyTable(rows).c_str());
-    std::printf("\ntable: %s (and %s.csv)\nbundles: %s\n", json.c_str(), qPrintable(csvPath), outDir.c_str());
+    std::printf("\ntable: %s (and %s)\nbundles: %s\n", json.c_str(), csvPath.c_str(), outDir.c_str());
     return kExitOk;
 }
 

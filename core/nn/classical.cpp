@@ -24,8 +24,8 @@ enum class Features { Raw, Hog };
 
 constexpr int kKnnKs[] = {1, 3, 5, 7, 9, 11, 15, 21};
 constexpr double kLinearCs[] = {0.001, 0.01, 0.1, 1};
-constexpr double kRbfCs[] = {1, 10, 100};
-constexpr double kRbfGammaScales[] = {0.3, 1, 3}; // times 1 / feature dimension (standardised features)
+constexpr double kRbfCs[] = {1, 10, 100, 1000};
+constexpr double kRbfGammaScales[] = {0.3, 1, 3}; // times 1 / feature dimension (features of unit variance on average)
 
 Method methodOf(const std::string& architecture)
 {
@@ -290,9 +290,12 @@ QJsonObject ClassicalNetwork::fitDirectly(const torch::Tensor& xIn, const std::v
     };
     say(0, 1, "computing features");
     const torch::Tensor raw = featureVectors(xIn).contiguous();
+    // Centred per feature, scaled by one factor for all (unit variance on
+    // average): per-feature scaling would blow up near-constant pixels such as
+    // an MR image's black corners into noise that dominates the distances.
     torch::Tensor mean = raw.mean(0);
-    torch::Tensor sd = raw.std(0, /*unbiased=*/false);
-    torch::Tensor scale = torch::where(sd > 1e-6, 1.0 / sd, torch::ones_like(sd));
+    const double spread = std::sqrt(raw.var(0, /*unbiased=*/false).mean().item<double>());
+    torch::Tensor scale = torch::full_like(mean, spread > 1e-9 ? 1.0 / spread : 1.0);
     const torch::Tensor used = (method_ == Method::Knn ? raw : (raw - mean) * scale).contiguous();
     const cv::Mat all = asMat(used);
     const std::vector<int> fold = stratifiedFolds(labels, classes_, folds, options.seed);
@@ -447,7 +450,7 @@ QJsonObject ClassicalNetwork::fitDirectly(const torch::Tensor& xIn, const std::v
     QJsonObject out;
     out["features"] = features_ == Features::Raw ? "raw" : "hog";
     out["feature_dimension"] = static_cast<qint64>(dim_);
-    out["standardised"] = method_ != Method::Knn;
+    out["standardised"] = method_ != Method::Knn; // centred, one scale factor for all features
     out["cv_folds"] = folds;
     out["cv_accuracy"] = bestAccuracy;
     out["cross_validation"] = cv;

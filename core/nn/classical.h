@@ -8,7 +8,7 @@
 // cross-validation on the training part. The fitted model (support vectors,
 // dual coefficients, offsets; or the training features for k-NN) is stored in
 // the bundle as tensors and evaluated with LibTorch, so predict, evaluate,
-// calibration, out-of-distribution statistics (on the standardised features),
+// calibration, out-of-distribution statistics (on the centred and scaled features),
 // occlusion maps and the viewer work on them as on any network. They have no
 // feature maps, so Grad-CAM does not apply.
 //

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/json_io.h"
 #include "eval/calibration_metrics.h"
 #include "eval/quality_breakdown.h"
 #include "nn/architectures.h"
@@ -18,7 +19,8 @@ namespace sinar::train {
 namespace {
 
 // A classical baseline on raw 32x32 grey pixels (values 0..1) or HOG of 64x64 grey.
-StudyEntry classical(const TrainingJobSpec& base, const std::string& architecture, const std::string& features)
+StudyEntry classical(const TrainingJobSpec& base, const std::string& architecture, const std::string& features,
+                     const CompareSettings& settings)
 {
     StudyEntry e;
     e.name = architecture + "-" + features;
@@ -28,7 +30,8 @@ StudyEntry classical(const TrainingJobSpec& base, const std::string& architectur
     e.spec.pretrained.clear();
     imaging::Recipe r;
     r.channels = 1;
-    r.width = r.height = features == "raw" ? 32 : 64;
+    const int size = features == "raw" ? settings.rawSize : settings.hogSize;
+    r.width = r.height = size;
     r.normalisation = imaging::Normalisation::None;
     r.useWindow = base.recipe.useWindow; // how >8-bit images are read stays the user's choice
     r.windowCenter = base.recipe.windowCenter;
@@ -37,7 +40,8 @@ StudyEntry classical(const TrainingJobSpec& base, const std::string& architectur
     const std::string kernel = architecture == "knn"          ? "k-nearest neighbours (k by cross-validation)"
                                : architecture == "svm-rbf"    ? "SVM, RBF kernel (C and gamma by cross-validation)"
                                                               : "linear SVM (C by cross-validation)";
-    e.description = kernel + (features == "raw" ? ", raw 32x32 grey pixels" : ", HOG of 64x64 grey");
+    const std::string px = std::to_string(size) + "x" + std::to_string(size);
+    e.description = kernel + (features == "raw" ? ", raw " + px + " grey pixels" : ", HOG of " + px + " grey");
     return e;
 }
 
@@ -61,12 +65,12 @@ std::vector<std::pair<std::string, std::string>> compareMethodHelp()
     return {{"cnn", "the standard CNN with the training options given (default)"},
             {"transfer", "MobileNetV2 from --pretrained ImageNet weights, 160x160 RGB, Adam 3e-4"},
             {"resnet18, resnet34, mobilenet_v2", "that network from random weights, with the training options given"},
-            {"svm-rbf-raw, svm-linear-raw, knn-raw", "classical baseline on raw 32x32 grey pixels"},
-            {"svm-rbf-hog, svm-linear-hog, knn-hog", "classical baseline on HOG of 64x64 grey"},
+            {"svm-rbf-raw, svm-linear-raw, knn-raw", "classical baseline on raw grey pixels (--raw-size, default 32x32)"},
+            {"svm-rbf-hog, svm-linear-hog, knn-hog", "classical baseline on HOG of grey (--hog-size, default 64x64)"},
             {"svm, knn", "both feature kinds of the RBF SVM or of k-NN (default: cnn,svm,knn)"}};
 }
 
-std::vector<StudyEntry> compareEntries(const std::string& methods, const TrainingJobSpec& base, int transferEpochs)
+std::vector<StudyEntry> compareEntries(const std::string& methods, const TrainingJobSpec& base, const CompareSettings& settings)
 {
     std::vector<StudyEntry> out;
     auto add = [&](StudyEntry e) {
@@ -77,14 +81,14 @@ std::vector<StudyEntry> compareEntries(const std::string& methods, const Trainin
     };
     for (const std::string& m : split(methods)) {
         if (m == "svm") {
-            add(classical(base, "svm-rbf", "raw"));
-            add(classical(base, "svm-rbf", "hog"));
+            add(classical(base, "svm-rbf", "raw", settings));
+            add(classical(base, "svm-rbf", "hog", settings));
         } else if (m == "knn") {
-            add(classical(base, "knn", "raw"));
-            add(classical(base, "knn", "hog"));
+            add(classical(base, "knn", "raw", settings));
+            add(classical(base, "knn", "hog", settings));
         } else if (m.size() > 4 && (m.rfind("-raw") == m.size() - 4 || m.rfind("-hog") == m.size() - 4) &&
                    nn::isClassicalArchitecture(m.substr(0, m.size() - 4))) {
-            add(classical(base, m.substr(0, m.size() - 4), m.substr(m.size() - 3)));
+            add(classical(base, m.substr(0, m.size() - 4), m.substr(m.size() - 3), settings));
         } else if (m == "cnn") {
             StudyEntry e{"cnn", "the standard CNN", base};
             e.spec.architecture = "standard-cnn";
@@ -101,7 +105,7 @@ std::vector<StudyEntry> compareEntries(const std::string& methods, const Trainin
             e.spec.recipe.normalisation = imaging::Normalisation::MinusOneOne;
             e.spec.train.optimizer = "adam";
             e.spec.train.learningRate = 3e-4;
-            e.spec.train.epochs = std::max(1, std::min(base.train.epochs, transferEpochs));
+            e.spec.train.epochs = std::max(1, std::min(base.train.epochs, settings.transferEpochs));
             add(e);
         } else if (nn::isRegisteredArchitecture(m) && !nn::isClassicalArchitecture(m)) {
             StudyEntry e{m, m + " from random weights", base};
@@ -177,13 +181,15 @@ QJsonObject StudyRow::toJson() const
 }
 
 std::vector<StudyRow> runStudy(const std::vector<StudyEntry>& entries, const std::string& outDir, TrainingObserver* observer,
-                               const CancelToken* cancel)
+                               const CancelToken* cancel, const std::function<void(size_t, size_t)>& onEntry)
 {
     if (!QDir().mkpath(QString::fromStdString(outDir)))
         throw Error("cannot create the output folder", outDir);
     std::vector<StudyRow> rows;
     for (size_t i = 0; i < entries.size(); ++i) {
         const StudyEntry& e = entries[i];
+        if (onEntry)
+            onEntry(i, entries.size());
         if (observer)
             observer->onMessage("[" + std::to_string(i + 1) + "/" + std::to_string(entries.size()) + "] " + e.name + ": " +
                                 e.description);
@@ -274,6 +280,35 @@ std::string studyTable(const std::vector<StudyRow>& rows)
         out << line;
     }
     return out.str();
+}
+
+std::string studyCsv(const std::vector<StudyRow>& rows)
+{
+    std::string csv = "name,architecture,features,accuracy,macro_precision,macro_recall,macro_f1,roc_auc,ece,train_seconds,"
+                      "predict_ms,test_images\n";
+    char line[512];
+    for (const auto& r : rows) {
+        std::snprintf(line, sizeof line, "%s,%s,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.4f,%zu\n", r.name.c_str(),
+                      r.architecture.c_str(), r.features.c_str(), r.test.accuracy, r.test.macroPrecision, r.test.macroRecall,
+                      r.test.macroF1, r.test.rocAuc, r.ece, r.trainSeconds, r.predictMs, r.testImages);
+        csv += line;
+    }
+    return csv;
+}
+
+std::string writeStudy(const std::string& jsonPath, const std::vector<StudyRow>& rows, const TrainingJobSpec& base,
+                       const std::string& kind, const std::string& command)
+{
+    QJsonObject o = studyJson(rows, base);
+    o["kind"] = QString::fromStdString(kind);
+    o["command"] = QString::fromStdString(command);
+    writeJsonFile(jsonPath, o);
+    QString csvPath = QString::fromStdString(jsonPath);
+    if (csvPath.endsWith(".json"))
+        csvPath.chop(5);
+    csvPath += ".csv";
+    writeFileAtomically(csvPath.toStdString(), studyCsv(rows));
+    return csvPath.toStdString();
 }
 
 } // namespace sinar::train

@@ -5,6 +5,7 @@
 // (the CNN, transfer learning, SVM and k-NN on raw pixels or HOG);
 // `sinar-cli ablate` compares preprocessing variants of one network.
 #include <QJsonObject>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,10 +39,16 @@ struct StudyRow {
 // their raw and HOG variants.
 std::vector<std::pair<std::string, std::string>> compareMethodHelp();
 // The entries for a comma-separated method list on top of `base` (the data,
-// split and the deep networks' training options). `transferEpochs` caps the
-// transfer run's epochs. Throws sinar::Error for an unknown method, or for
+// split and the deep networks' training options). Throws sinar::Error for an unknown method, or for
 // "transfer" without base.pretrained.
-std::vector<StudyEntry> compareEntries(const std::string& methods, const TrainingJobSpec& base, int transferEpochs);
+// Classical baselines read raw pixels at `rawSize` and HOG at `hogSize` (a multiple of 8).
+struct CompareSettings {
+    int transferEpochs = 6;
+    int rawSize = 32;
+    int hogSize = 64;
+};
+std::vector<StudyEntry> compareEntries(const std::string& methods, const TrainingJobSpec& base,
+                                       const CompareSettings& settings = {});
 // The preprocessing ablation of `base`'s network: none / normalisation /
 // + augmentation / + CLAHE / + denoising (median), each adding to the one before.
 std::vector<StudyEntry> ablationEntries(const TrainingJobSpec& base);
@@ -49,12 +56,20 @@ std::vector<StudyEntry> ablationEntries(const TrainingJobSpec& base);
 // Trains every entry into `outDir` (BUNDLE per row, named after it) and
 // returns the rows. `say` reports which entry runs; each entry's observer
 // messages go to `observer`. Throws what runTrainingJob throws, naming the entry.
+// `onEntry(i, n)` is called before entry i of n starts.
 std::vector<StudyRow> runStudy(const std::vector<StudyEntry>& entries, const std::string& outDir, TrainingObserver* observer,
-                               const CancelToken* cancel = nullptr);
+                               const CancelToken* cancel = nullptr,
+                               const std::function<void(size_t index, size_t count)>& onEntry = {});
 
 // {"methods": [row...], "split": {"seed", "test_fraction", "val_fraction", "train", "val", "test", "data"}}
 QJsonObject studyJson(const std::vector<StudyRow>& rows, const TrainingJobSpec& base);
 // A terminal table: name, accuracy, macro F1, ROC AUC, ECE, train s, ms/image.
 std::string studyTable(const std::vector<StudyRow>& rows);
+// One CSV line per row with the JSON's scalar columns.
+std::string studyCsv(const std::vector<StudyRow>& rows);
+// Writes studyJson (plus "kind" and "command") to `jsonPath` and studyCsv next
+// to it (the same name ending in .csv); returns the CSV's path.
+std::string writeStudy(const std::string& jsonPath, const std::vector<StudyRow>& rows, const TrainingJobSpec& base,
+                       const std::string& kind, const std::string& command);
 
 } // namespace sinar::train

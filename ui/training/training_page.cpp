@@ -50,6 +50,7 @@
 #include "ui/training/confusion_matrix_view.h"
 #include "ui/training/curve_plot.h"
 #include "ui/training/roc_plot.h"
+#include "ui/training/study_panel.h"
 #include "ui/training/run_history.h"
 #include "ui/training/run_report.h"
 #include "ui/widgets/error_text.h"
@@ -423,6 +424,13 @@ void TrainingPage::buildUi()
         continueRun();
     });
 
+    study_ = new StudyPanel(tabs_);
+    study_->setObjectName(QStringLiteral("studyPanel"));
+    study_->setSpecProvider([this] { return spec(); });
+    study_->setOutputRoot([] { return AppSettings().runsFolder(); });
+    tabs_->addTab(study_, tr("Study"));
+    connect(study_, &StudyPanel::statusMessage, this, &TrainingPage::statusMessage);
+
     log_ = new QPlainTextEdit(tabs_);
     log_->setObjectName(QStringLiteral("trainingLog"));
     log_->setReadOnly(true);
@@ -530,10 +538,34 @@ QWidget* TrainingPage::buildForm()
     model->addRow(batchNorm_);
     model->addRow(tr("Dropout"), dropout_);
     model->addRow(tr("Hidden FC units"), fcHidden_);
+    pretrained_ = new QLineEdit(w);
+    pretrained_->setObjectName(QStringLiteral("trainingPretrained"));
+    pretrained_->setPlaceholderText(tr("none: random weights"));
+    pretrained_->setToolTip(tr("TorchScript file whose weights initialise the network by name, e.g. an ImageNet "
+                               "MobileNetV2 (transfer learning); batch-norm statistics stay frozen"));
+    backboneLr_ = doubleBox(0.0, 10.0, 3, 0.05, w);
+    backboneLr_->setObjectName(QStringLiteral("trainingBackboneLr"));
+    backboneLr_->setToolTip(tr("Learning rate of the backbone relative to the head (0 freezes it)"));
+    freezeBackbone_ = intBox(0, 10000, w);
+    freezeBackbone_->setObjectName(QStringLiteral("trainingFreezeBackbone"));
+    freezeBackbone_->setToolTip(tr("Epochs during which the backbone stays frozen before it trains too"));
+    features_ = new QComboBox(w);
+    features_->setObjectName(QStringLiteral("trainingFeatures"));
+    features_->addItems({QStringLiteral("raw"), QStringLiteral("hog")});
+    features_->setToolTip(tr("SVM and k-NN baselines: the preprocessed pixels (use a small size such as 32) or HOG "
+                             "features (size a multiple of 8, e.g. 64)"));
+    model->addRow(tr("Pretrained weights"), pretrained_);
+    model->addRow(tr("Backbone learning rate ×"), backboneLr_);
+    model->addRow(tr("Freeze backbone (epochs)"), freezeBackbone_);
+    model->addRow(tr("Baseline features"), features_);
     connect(architecture_, &QComboBox::currentTextChanged, this, [this](const QString& name) {
         const bool standard = name == QLatin1String("standard-cnn");
+        const bool classical = nn::isClassicalArchitecture(name.toStdString());
         for (QWidget* f : std::initializer_list<QWidget*>{filters_, kernel_, convs_, stemStride_, batchNorm_, dropout_, fcHidden_})
             f->setEnabled(standard);
+        for (QWidget* f : std::initializer_list<QWidget*>{pretrained_, backboneLr_, freezeBackbone_})
+            f->setEnabled(!classical);
+        features_->setEnabled(classical);
     });
 
     QFormLayout* opt = group(tr("Optimisation"));
@@ -682,6 +714,10 @@ void TrainingPage::setSpec(const train::TrainingJobSpec& s)
     batchNorm_->setChecked(s.cnn.batchNorm);
     dropout_->setValue(s.cnn.dropout);
     fcHidden_->setValue(s.cnn.fcHidden);
+    pretrained_->setText(QString::fromStdString(s.pretrained));
+    backboneLr_->setValue(s.train.backboneLrFactor);
+    freezeBackbone_->setValue(s.train.freezeBackboneEpochs);
+    features_->setCurrentText(QString::fromStdString(s.features));
     const train::TrainConfig& t = s.train;
     epochs_->setValue(t.epochs);
     batchSize_->setValue(t.batchSize);
@@ -748,6 +784,10 @@ train::TrainingJobSpec TrainingPage::spec() const
     s.cnn.batchNorm = batchNorm_->isChecked();
     s.cnn.dropout = dropout_->value();
     s.cnn.fcHidden = fcHidden_->value();
+    s.pretrained = pretrained_->text().trimmed().toStdString();
+    s.train.backboneLrFactor = backboneLr_->value();
+    s.train.freezeBackboneEpochs = freezeBackbone_->value();
+    s.features = features_->currentText().toStdString();
     train::TrainConfig& t = s.train;
     t.epochs = epochs_->value();
     t.batchSize = batchSize_->value();

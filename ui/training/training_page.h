@@ -43,6 +43,7 @@ class ConfusionMatrixView;
 class CurvePlot;
 class RocPlot;
 class RunHistory;
+class StudyPanel;
 
 class TrainingPage : public QWidget {
     Q_OBJECT
@@ -83,6 +84,7 @@ public:
     RocPlot* roc() const { return roc_; }
     ClassMetricsTable* metricsTable() const { return metrics_; }
     RunHistory* history() const { return history_; }
+    StudyPanel* study() const { return study_; }
     QTabWidget* resultTabs() const { return tabs_; }
     QTableWidget* splitTable() const { return splitTable_; }
     int validationCount() const { return validationCount_; }
@@ -162,6 +164,10 @@ private:
     QCheckBox* batchNorm_;
     QDoubleSpinBox* dropout_;
     QSpinBox* fcHidden_;
+    QLineEdit* pretrained_;
+    QDoubleSpinBox* backboneLr_;
+    QSpinBox* freezeBackbone_;
+    QComboBox* features_;
     QSpinBox* epochs_;
     QSpinBox* batchSize_;
     QComboBox* optimizer_;
@@ -213,6 +219,7 @@ private:
     RocPlot* roc_;
     QPlainTextEdit* log_;
     RunHistory* history_;
+    StudyPanel* study_;
     QLabel* planSummary_;
     QTableWidget* splitTable_;
     QListWidget* warnings_;
