@@ -229,6 +229,53 @@ private slots:
     // A pretrained ImageNet MobileNetV2, wrapped the way the README shows: the
     // same probabilities as the plain export, and the "Egyptian cat" map lies
     // on the cat (which fills the middle of check_cat.bmp).
+    // A whole TorchScript model fine-tuned: trained further, written as a
+    // TorchScript file plus side-car that load, evaluate and explain as before.
+    void fineTuneWholeTorchScript()
+    {
+        const QString exported = tmp_.filePath("finetune-source.pt");
+        const QString failed = exportTorchScript(bundle_, exported, "methods");
+        if (!failed.isEmpty())
+            SINAR_SKIP_OR_FAIL(failed);
+        const QString tuned = tmp_.filePath("tuned.pt");
+        const QStringList common = {"--data", tmp_.filePath("data"), "--size", "64", "--normalise", "none",
+                                    "--epochs", "2", "--lr", "0.01", "--seed", "3", "--quiet"};
+        test::CliRun r = test::runCli(QStringList{"train", "--architecture", "torchscript", "--pretrained", exported,
+                                                  "--out", tuned} + common);
+        QVERIFY2(r.code == 0, qPrintable(r.err + r.out));
+        QVERIFY(QFileInfo::exists(tuned + ".json"));
+        const nn::Model before = nn::Model::load(exported.toStdString());
+        const nn::Model after = nn::Model::load(tuned.toStdString());
+        QVERIFY(after.isTorchScript());
+        QCOMPARE(after.info().classNames, before.info().classNames);
+        QVERIFY(after.info().testMetrics.value("accuracy").toDouble() >= 0.9);
+        QVERIFY(after.info().calibration.contains("temperature"));
+        // The weights moved: the same image gets other probabilities.
+        const imaging::Image img = imaging::imageFromMat(sample(true, 7), "x");
+        QVERIFY(before.predict(img) != after.predict(img));
+        // Its held-out split is re-created from the side-car, and Grad-CAM still finds the layer.
+        const QString json = tmp_.filePath("tuned-eval.json");
+        r = test::runCli({"evaluate", "--model", tuned, "--data", tmp_.filePath("data"), "--held-out", "--json", json});
+        QVERIFY2(r.code == 0, qPrintable(r.err + r.out));
+        QCOMPARE(test::readJsonObject(json).value("accuracy").toDouble(), after.info().testMetrics.value("accuracy").toDouble());
+        QVERIFY(!explain::explainableLayers(after).empty());
+        // A model whose outputs are not the data's classes is refused, saying why and what to do.
+        QDir().mkpath(tmp_.filePath("three/a"));
+        for (const char* c : {"a", "b", "c"}) {
+            QDir().mkpath(tmp_.filePath(QString("three/%1").arg(c)));
+            for (int i = 0; i < 5; ++i)
+                cv::imwrite(tmp_.filePath(QString("three/%1/%2.png").arg(c).arg(i)).toStdString(), sample(i % 2, i));
+        }
+        r = test::runCli({"train", "--architecture", "torchscript", "--pretrained", exported, "--out",
+                          tmp_.filePath("bad.pt"), "--data", tmp_.filePath("three"), "--size", "64", "--epochs", "1"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("3 classes") && r.err.contains("--architecture"), qPrintable(r.err));
+        r = test::runCli({"train", "--architecture", "torchscript", "--out", tmp_.filePath("bad.pt"), "--data",
+                          tmp_.filePath("three")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("needs its file"), qPrintable(r.err));
+    }
+
     void wrappedTorchVisionModel()
     {
         SINAR_DATA_OR_SKIP(pretrained, "pretrained/mobilenet_v2_imagenet.torchscript.pt");

@@ -175,12 +175,36 @@ Model Model::load(const std::string& path)
     return Model(impl);
 }
 
+Model Model::fromTorchScript(const std::string& path, BundleInfo info)
+{
+    info.architecture = "torchscript";
+    info.validate(path);
+    const std::string bytes = readFileBytes(path);
+    torch::jit::script::Module module;
+    try {
+        std::istringstream in(bytes);
+        module = torch::jit::load(in);
+    } catch (const c10::Error& e) {
+        throw Error("not a TorchScript model (" + firstLine(e.what_without_backtrace()) + ")", path);
+    }
+    auto impl = std::make_shared<Impl>();
+    impl->info = info;
+    impl->net = std::make_shared<ScriptNetwork>(std::move(module), info, path);
+    return Model(impl);
+}
+
 void Model::save(const std::string& path) const
 {
-    if (isTorchScript())
-        throw Error("a TorchScript model is not rewritten by Sinar; keep the file and its side-car JSON", path);
     if (impl_->info.createdAt.empty())
         impl_->info.createdAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
+    if (isTorchScript()) {
+        auto* script = dynamic_cast<ScriptNetwork*>(impl_->net.get());
+        if (!script)
+            throw Error("internal: a TorchScript model without its module", path);
+        writeFileAtomically(path, script->scriptBytes());
+        writeJsonFile(path + ".json", impl_->info.toJson()); // the side-car Model::load reads
+        return;
+    }
     writeFileAtomically(path, serialiseBundle(impl_->info, *impl_->net));
 }
 

@@ -22,8 +22,14 @@ public:
     // a side-car JSON next to it ("model.pt.json" or "model.json") holding
     // "class_names" and "preprocessing" (a recipe, see imaging/recipe.h).
     static Model load(const std::string& path);
+    // A TorchScript file to fine-tune as a whole, described by `info` (class
+    // names of the new data, its recipe; architecture becomes "torchscript").
+    // Throws sinar::Error when the file is no TorchScript model or its outputs
+    // do not match the classes. save() then writes a TorchScript file and its
+    // side-car JSON (PATH.json) with the whole metadata.
+    static Model fromTorchScript(const std::string& path, BundleInfo info);
     bool isTorchScript() const;
-    // Writes the bundle atomically.
+    // Writes the bundle atomically (a TorchScript model: the file and PATH.json).
     void save(const std::string& path) const;
 
     const BundleInfo& info() const;

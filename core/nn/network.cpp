@@ -123,6 +123,11 @@ std::shared_ptr<Network> createNetwork(const BundleInfo& info)
     return create(info);
 }
 
+std::shared_ptr<Network> Network::blankCopy(const BundleInfo& info)
+{
+    return createNetwork(info);
+}
+
 QJsonObject Network::fitDirectly(const torch::Tensor&, const std::vector<int>&, const DirectFitOptions&)
 {
     throw Error("this network is trained by gradient descent, not fitted in one step");

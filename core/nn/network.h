@@ -95,6 +95,9 @@ public:
     // name, shape and finiteness and throws sinar::Error with `context`.
     virtual void save(torch::serialize::OutputArchive& archive) = 0;
     virtual void load(torch::serialize::InputArchive& archive, const std::string& context) = 0;
+    // A network of the same structure (weights not copied) for holding another
+    // state, e.g. the best epoch's: a new one from the registry by default.
+    virtual std::shared_ptr<Network> blankCopy(const BundleInfo& info);
 };
 
 // A network built from torch::nn modules: parameters, buffers, training mode,

@@ -1,5 +1,7 @@
 #include "nn/script_network.h"
 
+#include <sstream>
+
 #include "common/error.h"
 
 namespace sinar::nn {
@@ -28,6 +30,11 @@ ScriptNetwork::ScriptNetwork(torch::jit::script::Module module, const BundleInfo
         convention_ = Convention::Methods;
     else if (tupleOut)
         convention_ = Convention::Tuple;
+    for (const auto& p : module_.parameters()) {
+        (void)p;
+        hasParameters_ = true;
+        break;
+    }
     if (out.dim() != 2 || out.size(1) != static_cast<int64_t>(info.classNames.size()))
         throw Error("the TorchScript model gives " + std::to_string(out.dim() == 2 ? out.size(1) : out.numel()) +
                         " outputs but the side-car names " + std::to_string(info.classNames.size()) + " classes",
@@ -106,14 +113,49 @@ void ScriptNetwork::setTraining(bool on)
     module_.train(on);
 }
 
-void ScriptNetwork::save(torch::serialize::OutputArchive&)
+void ScriptNetwork::save(torch::serialize::OutputArchive& archive)
 {
-    throw Error("a TorchScript model is not rewritten by Sinar; keep the file and its side-car JSON");
+    for (const auto& p : module_.named_parameters())
+        archive.write(p.name, p.value, false);
+    for (const auto& b : module_.named_buffers())
+        archive.write(b.name, b.value, true);
 }
 
-void ScriptNetwork::load(torch::serialize::InputArchive&, const std::string& context)
+void ScriptNetwork::load(torch::serialize::InputArchive& archive, const std::string& context)
 {
-    throw Error("a TorchScript model's weights come from its own file", context);
+    torch::NoGradGuard noGrad;
+    auto take = [&](const std::string& name, torch::Tensor target, bool buffer) {
+        torch::Tensor v;
+        bool ok = false;
+        try {
+            ok = archive.try_read(name, v, buffer);
+        } catch (const c10::Error&) {
+            ok = false;
+        }
+        if (!ok || !v.defined() || v.sizes() != target.sizes())
+            throw Error("the checkpoint does not hold the TorchScript model's '" + name + "' with shape " +
+                            c10::str(target.sizes()),
+                        context);
+        if (v.is_floating_point() && !torch::isfinite(v).all().item<bool>())
+            throw Error("the checkpoint's '" + name + "' is not finite", context);
+        target.copy_(v);
+    };
+    for (const auto& p : module_.named_parameters())
+        take(p.name, p.value, false);
+    for (const auto& b : module_.named_buffers())
+        take(b.name, b.value, true);
+}
+
+std::shared_ptr<Network> ScriptNetwork::blankCopy(const BundleInfo& info)
+{
+    return std::make_shared<ScriptNetwork>(module_.clone(), info, "TorchScript model");
+}
+
+std::string ScriptNetwork::scriptBytes()
+{
+    std::ostringstream out;
+    module_.save(out);
+    return out.str();
 }
 
 } // namespace sinar::nn

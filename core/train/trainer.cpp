@@ -182,7 +182,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
         throw Error("no training images");
     nn::Network& net = *model_.impl().net;
     if (!net.trainable())
-        throw Error("training a TorchScript model is not supported; train a built-in network instead");
+        throw Error("this model has no parameters to train (a TorchScript model with its weights frozen into constants)");
     const TrainConfig& cfg = config_;
     const int numClasses = static_cast<int>(model_.info().classNames.size());
     torch::manual_seed(cfg.seed);
@@ -256,7 +256,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
                 history.epochs.push_back(eventFromJson(v.toObject()));
             if (state.value("has_best").toBool()) {
                 archive.read("best", bestArchive);
-                const auto copy = nn::createNetwork(model_.info());
+                const auto copy = net.blankCopy(model_.info());
                 copy->load(bestArchive, checkpointPath);
                 best = snapshot(*copy);
             }
@@ -450,7 +450,7 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             if (!best.empty()) {
                 // Building the copy draws from the generator (weight initialisation),
                 // as it always has: the generator state is taken after it.
-                const auto copy = nn::createNetwork(model_.info());
+                const auto copy = net.blankCopy(model_.info());
                 restore(*copy, best);
                 torch::serialize::OutputArchive bestArchive;
                 copy->save(bestArchive);

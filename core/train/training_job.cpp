@@ -120,6 +120,23 @@ void computeDatasetStats(imaging::Recipe& r, const data::ImageCache& cache, cons
     }
 }
 
+// A whole TorchScript model to fine-tune: its outputs must already be the data's classes.
+nn::Model scriptToFineTune(const TrainingJobSpec& spec, const nn::BundleInfo& info)
+{
+    try {
+        return nn::Model::fromTorchScript(spec.pretrained, info);
+    } catch (const Error& e) {
+        const std::string what = e.what();
+        if (what.find("outputs") == std::string::npos)
+            throw;
+        throw Error("its outputs do not match the data set's " + std::to_string(info.classNames.size()) +
+                        " classes, and a TorchScript model's layers cannot be replaced: export it with " +
+                        std::to_string(info.classNames.size()) + " outputs, or train a built-in network from its "
+                        "weights (--architecture mobilenet_v2|resnet18|... --pretrained FILE)",
+                    spec.pretrained);
+    }
+}
+
 // A classical baseline: fitted once on the un-augmented training images (nn/classical.h).
 TrainingHistory fitBaseline(nn::Model& model, const TrainingData& td, const imaging::Preprocessor& pre,
                             const TrainingJobSpec& spec, TrainingObserver* observer, const CancelToken* cancel)
@@ -192,7 +209,10 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     };
     if (spec.outPath.empty())
         throw Error("no model bundle to write was given");
-    if (!nn::isRegisteredArchitecture(spec.architecture)) {
+    const bool wholeScript = spec.architecture == "torchscript";
+    if (wholeScript && spec.pretrained.empty())
+        throw Error("fine-tuning a whole TorchScript model needs its file (the pretrained weights)");
+    if (!wholeScript && !nn::isRegisteredArchitecture(spec.architecture)) {
         nn::BundleInfo probe;
         probe.architecture = spec.architecture;
         nn::validateArchitecture(probe, "training options"); // throws, naming the known networks
@@ -322,11 +342,11 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         info.scope = scope.toJson();
     }
     info.toolVersion = SINAR_VERSION;
-    nn::Model model = nn::Model::create(info, spec.train.seed);
+    nn::Model model = wholeScript ? scriptToFineTune(spec, info) : nn::Model::create(info, spec.train.seed);
     if (model.fitsDirectly() && !spec.pretrained.empty())
         throw Error("a classical baseline (" + spec.architecture + ") has no weights to take from a pretrained network",
                     spec.pretrained);
-    if (!spec.pretrained.empty()) {
+    if (!spec.pretrained.empty() && !wholeScript) {
         const nn::TransferReport transfer = nn::loadPretrainedWeights(model, spec.pretrained);
         say("pretrained: " + transfer.describe() + "; batch-norm statistics frozen");
     }
