@@ -12,7 +12,7 @@ out="${1:-$root/models}"
 
 # PneumoniaMNIST: 28x28 input, three blocks, no stride in the first convolution.
 "$cli" train --data "$data/pneumoniamnist/pneumoniamnist_trainval.npz" --size 28 --filters 32,64,128 \
-  --stem-stride 1 --epochs 40 --out "$out/pneumoniamnist-cnn.sinar" --overwrite
+  --stem-stride 1 --epochs 80 --out "$out/pneumoniamnist-cnn.sinar" --overwrite
 
 # Brain MRI, transfer learning: ImageNet MobileNetV2 fine-tuned (models/brain-mri-transfer.md).
 "$cli" train --data "$data/brain-mri/Training" --out "$out/brain-mri-transfer.sinar" --architecture mobilenet_v2 \

@@ -141,7 +141,7 @@ private Q_SLOTS:
             nn::validateArchitecture(info, "test");
             QFAIL("an unknown architecture was accepted");
         } catch (const Error& e) {
-            QVERIFY2(QString::fromStdString(e.what()).contains("standard-cnn, resnet18, resnet34, mobilenet_v2, tiny-test-net, torchscript"), e.what());
+            QVERIFY2(QString::fromStdString(e.what()).contains("standard-cnn, resnet18, resnet34, mobilenet_v2, svm-linear, svm-rbf, knn, tiny-test-net, torchscript"), e.what());
         }
         // The standard CNN's own checks travel with its registration.
         nn::BundleInfo bad;

@@ -656,7 +656,7 @@ private slots:
         QVERIFY(preset);
         emit preset->activated(2);
         const QString pneumonia = page->commandLine();
-        for (const char* part : {"--size 28", "--filters 32,64,128", "--stem-stride 1", "--epochs 40"})
+        for (const char* part : {"--size 28", "--filters 32,64,128", "--stem-stride 1", "--epochs 80"})
             QVERIFY2(pneumonia.contains(QLatin1String(part)), qPrintable(pneumonia));
         emit preset->activated(1); // the brain MRI model: the defaults
         const train::TrainingJobSpec brain = train::trainSpecFromCommandLine(page->commandLine());

@@ -17,7 +17,7 @@ int runTrain(const QStringList& args)
     train::addTrainOptions(p);
     int code = 0;
     if (!parseOrExit(p, args,
-                     "Train a network (the standard CNN, ResNet-18/34 or MobileNetV2) on a data set; evaluate it on the held-out test part; write a model bundle.\n"
+                     "Train a network (the standard CNN, ResNet-18/34, MobileNetV2, or a whole TorchScript model) or fit a classical baseline (SVM, k-NN) on a data set; evaluate it on the held-out test part; write a model bundle.\n"
                      "Example: sinar-cli train --data brain-mri/Training --out brain.sinar",
                      code))
         return code;

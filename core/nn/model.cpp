@@ -91,6 +91,16 @@ bool Model::hasEmbeddings() const
     return impl_->net->hasEmbedding();
 }
 
+static torch::jit::script::Module loadScriptModule(const std::string& bytes, const std::string& path)
+{
+    try {
+        std::istringstream in(bytes);
+        return torch::jit::load(in);
+    } catch (const c10::Error& e) {
+        throw Error("cannot load the TorchScript model (" + firstLine(e.what_without_backtrace()) + ")", path);
+    }
+}
+
 static std::string sideCarPath(const std::string& modelPath)
 {
     const QFileInfo f(QString::fromStdString(modelPath));
@@ -116,13 +126,7 @@ static std::shared_ptr<Model::Impl> loadTorchScript(const std::string& path, con
     meta["architecture"] = "torchscript";
     BundleInfo info = BundleInfo::fromJson(meta, sideCar);
 
-    torch::jit::script::Module module;
-    try {
-        std::istringstream in(bytes);
-        module = torch::jit::load(in);
-    } catch (const c10::Error& e) {
-        throw Error("cannot load the TorchScript model (" + firstLine(e.what_without_backtrace()) + ")", path);
-    }
+    torch::jit::script::Module module = loadScriptModule(bytes, path);
     auto impl = std::make_shared<Model::Impl>();
     impl->info = info;
     impl->net = std::make_shared<ScriptNetwork>(std::move(module), info, path);
@@ -179,14 +183,7 @@ Model Model::fromTorchScript(const std::string& path, BundleInfo info)
 {
     info.architecture = "torchscript";
     info.validate(path);
-    const std::string bytes = readFileBytes(path);
-    torch::jit::script::Module module;
-    try {
-        std::istringstream in(bytes);
-        module = torch::jit::load(in);
-    } catch (const c10::Error& e) {
-        throw Error("not a TorchScript model (" + firstLine(e.what_without_backtrace()) + ")", path);
-    }
+    torch::jit::script::Module module = loadScriptModule(readFileBytes(path), path);
     auto impl = std::make_shared<Impl>();
     impl->info = info;
     impl->net = std::make_shared<ScriptNetwork>(std::move(module), info, path);

@@ -854,7 +854,7 @@ void TrainingPage::applyPreset(int index)
         s.recipe.width = s.recipe.height = 28;
         s.cnn.filters = {32, 64, 128};
         s.cnn.stemStride = 1;
-        s.train.epochs = 40;
+        s.train.epochs = 80;
         break;
     case 3:
         s.recipe.width = s.recipe.height = 64;
