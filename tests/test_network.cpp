@@ -141,7 +141,7 @@ private Q_SLOTS:
             nn::validateArchitecture(info, "test");
             QFAIL("an unknown architecture was accepted");
         } catch (const Error& e) {
-            QVERIFY2(QString::fromStdString(e.what()).contains("standard-cnn, resnet18, resnet34, mobilenet_v2, svm-linear, svm-rbf, knn, tiny-test-net, torchscript"), e.what());
+            QVERIFY2(QString::fromStdString(e.what()).contains("standard-cnn, resnet18, resnet34, mobilenet_v2, densenet121, svm-linear, svm-rbf, knn, tiny-test-net, torchscript"), e.what());
         }
         // The standard CNN's own checks travel with its registration.
         nn::BundleInfo bad;
@@ -249,6 +249,23 @@ private Q_SLOTS:
         QCOMPARE(nn::Model::create(info, 0).parameterCount(), size_t(11689512)); // torchvision.models.resnet18()
         info.architecture = "resnet34";
         QCOMPARE(nn::Model::create(info, 0).parameterCount(), size_t(21797672)); // torchvision.models.resnet34()
+        info.architecture = "densenet121";
+        {
+            nn::Model dense = nn::Model::create(info, 0);
+            QCOMPARE(dense.parameterCount(), size_t(7978856)); // torchvision.models.densenet121()
+            std::vector<std::string> names;
+            for (const auto& item : nn::createNetwork(info)->module()->named_parameters())
+                names.push_back(item.key());
+            for (const char* expected : {"features.conv0.weight", "features.norm0.weight",
+                                         "features.denseblock1.denselayer1.norm1.weight",
+                                         "features.denseblock4.denselayer16.conv2.weight", "features.transition3.conv.weight",
+                                         "features.norm5.bias", "classifier.weight"})
+                QVERIFY2(std::find(names.begin(), names.end(), expected) != names.end(), expected);
+            // Grad-CAM layers and one forward pass at a small size.
+            QCOMPARE(explain::explainableLayers(dense).front(), std::string("features"));
+            std::vector<float> x(static_cast<size_t>(3 * 64 * 64), 0.5f);
+            QCOMPARE(dense.predict(x.data(), 1).front().size(), size_t(1000));
+        }
 
         info.architecture = "resnet18";
         info.recipe.channels = info.cnn.inChannels = 1;

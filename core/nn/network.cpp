@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "nn/architectures.h"
 #include "nn/classical.h"
+#include "nn/densenet.h"
 #include "nn/mobilenet_v2.h"
 #include "nn/resnet.h"
 #include "nn/standard_cnn.h"
@@ -46,6 +47,7 @@ void registerBuiltInNetworks(Registry& r)
     r.entries.push_back(resnetRegistration(18));
     r.entries.push_back(resnetRegistration(34));
     r.entries.push_back(mobileNetV2Registration());
+    r.entries.push_back(denseNet121Registration());
     r.entries.push_back(classicalRegistration("svm-linear"));
     r.entries.push_back(classicalRegistration("svm-rbf"));
     r.entries.push_back(classicalRegistration("knn"));

@@ -33,7 +33,7 @@ const OptionRow kOptions[] = {
     {"seed", "Seed for split, initialisation and augmentation (default 0).", "N", "0"},
     {"threads", "Compute threads (default: one per core).", "N", nullptr},
     // Model
-    {"architecture", "Network: standard-cnn, resnet18, resnet34 or mobilenet_v2 (default standard-cnn; the next options shape the standard CNN); or a classical baseline: svm-linear, svm-rbf or knn; or torchscript: fine-tune the whole TorchScript model given by --pretrained (its outputs must be the data's classes).", "NAME", "standard-cnn"},
+    {"architecture", "Network: standard-cnn, resnet18, resnet34, mobilenet_v2 or densenet121 (default standard-cnn; the next options shape the standard CNN); or a classical baseline: svm-linear, svm-rbf or knn; or torchscript: fine-tune the whole TorchScript model given by --pretrained (its outputs must be the data's classes).", "NAME", "standard-cnn"},
     {"features", "Classical baselines: raw (the preprocessed pixels; use a small --size such as 32) or hog (HOG of the preprocessed image; --size a multiple of 8, e.g. 64) (default raw).", "NAME", "raw"},
     {"cv-folds", "Classical baselines: cross-validation folds for C, gamma and k (default 3).", "N", "3"},
     {"backbone-lr", "Learning rate of the backbone relative to the head (default 1; 0 freezes it).", "F", "1"},
