@@ -16,7 +16,8 @@ mkdir -p "$out"
 csv="$out/forty.csv"
 echo "path,label" > "$csv"
 for c in glioma meningioma notumor pituitary; do
-  ls "$data/brain-mri/Training/$c" | sort | head -10 | while read -r f; do echo "$data/brain-mri/Training/$c/$f,$c"; done >> "$csv"
+  files=("$data/brain-mri/Training/$c"/*.jpg)
+  for f in "${files[@]:0:10}"; do echo "$f,$c"; done >> "$csv"
 done
 for arch in resnet18 resnet34 mobilenet_v2 densenet121; do
   bundle="$out/$arch.sinar"
@@ -36,9 +37,9 @@ for arch in ("resnet18", "resnet34", "mobilenet_v2", "densenet121"):
     s = [json.load(open(f"{out}/sinar-{arch}-{r}.json")) for r in range(1, rounds + 1)]
     p = [json.load(open(f"{out}/python-{arch}-{r}.json")) for r in range(1, rounds + 1)]
     st = sorted(x["train_images_per_second"] for x in s); pt = sorted(x["train_images_per_second"] for x in p)
-    si = sorted(x["infer_images_per_second"] for x in s); pi = sorted(x["infer_images_per_second"] for x in p)
+    si = sorted(x["inference_images_per_second"] for x in s); pi = sorted(x["infer_images_per_second"] for x in p)
     rt = sorted(a["train_images_per_second"] / b["train_images_per_second"] for a, b in zip(s, p))
-    ri = sorted(a["infer_images_per_second"] / b["infer_images_per_second"] for a, b in zip(s, p))
+    ri = sorted(a["inference_images_per_second"] / b["infer_images_per_second"] for a, b in zip(s, p))
     sl = sorted(x["latency_median_ms"] for x in s); pl = sorted(x["latency_median_ms"] for x in p)
     m = lambda v: v[len(v) // 2]
     print(f"{arch:13s} {st[0]:6.1f}-{st[-1]:<6.1f} {pt[0]:6.1f}-{pt[-1]:<6.1f} {m(rt):5.2f}x | "

@@ -173,17 +173,7 @@ NetworkRegistration denseNet121Registration()
     NetworkRegistration r;
     r.architecture = "densenet121";
     r.description = "DenseNet-121 (torchvision parameter names)";
-    r.validate = [](const BundleInfo& info, const std::string& context) {
-        if (info.classNames.size() < 2)
-            throw Error("DenseNet-121 needs at least two classes", context);
-        if (info.recipe.channels != 1 && info.recipe.channels != 3)
-            throw Error("DenseNet-121 takes grey or RGB input, not " + std::to_string(info.recipe.channels) + " channels",
-                        context);
-        if (std::min(info.recipe.width, info.recipe.height) < 32)
-            throw Error("input size " + std::to_string(info.recipe.width) + "x" + std::to_string(info.recipe.height) +
-                            " is too small for DenseNet-121 (at least 32x32)",
-                        context);
-    };
+    r.validate = imageNetworkCheck("DenseNet-121");
     r.create = [](const BundleInfo& info) -> std::shared_ptr<Network> {
         return std::make_shared<DenseNetNetwork>(info.recipe.channels, static_cast<int>(info.classNames.size()));
     };

@@ -144,17 +144,7 @@ NetworkRegistration mobileNetV2Registration()
     NetworkRegistration r;
     r.architecture = "mobilenet_v2";
     r.description = "MobileNetV2 1.0 (torchvision parameter names)";
-    r.validate = [](const BundleInfo& info, const std::string& context) {
-        if (info.classNames.size() < 2)
-            throw Error("MobileNetV2 needs at least two classes", context);
-        if (info.recipe.channels != 1 && info.recipe.channels != 3)
-            throw Error("MobileNetV2 takes grey or RGB input, not " + std::to_string(info.recipe.channels) + " channels",
-                        context);
-        if (std::min(info.recipe.width, info.recipe.height) < 32)
-            throw Error("input size " + std::to_string(info.recipe.width) + "x" + std::to_string(info.recipe.height) +
-                            " is too small for MobileNetV2 (at least 32x32)",
-                        context);
-    };
+    r.validate = imageNetworkCheck("MobileNetV2");
     r.create = [](const BundleInfo& info) -> std::shared_ptr<Network> {
         return std::make_shared<MobileNetV2Network>(info.recipe.channels, static_cast<int>(info.classNames.size()));
     };

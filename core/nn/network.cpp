@@ -55,6 +55,20 @@ void registerBuiltInNetworks(Registry& r)
 
 } // namespace
 
+std::function<void(const BundleInfo&, const std::string&)> imageNetworkCheck(const std::string& name)
+{
+    return [name](const BundleInfo& info, const std::string& context) {
+        if (info.classNames.size() < 2)
+            throw Error(name + " needs at least two classes", context);
+        if (info.recipe.channels != 1 && info.recipe.channels != 3)
+            throw Error(name + " takes grey or RGB input, not " + std::to_string(info.recipe.channels) + " channels", context);
+        if (std::min(info.recipe.width, info.recipe.height) < 32)
+            throw Error("input size " + std::to_string(info.recipe.width) + "x" + std::to_string(info.recipe.height) +
+                            " is too small for " + name + " (at least 32x32)",
+                        context);
+    };
+}
+
 void registerNetwork(NetworkRegistration registration)
 {
     Registry& r = registry();

@@ -125,6 +125,10 @@ struct NetworkRegistration {
     std::function<std::shared_ptr<Network>(const BundleInfo& info)> create;
 };
 
+// The validate function of an image network built for any class count, grey
+// or RGB input and inputs of at least 32x32; errors name the network (`name`).
+std::function<void(const BundleInfo& info, const std::string& context)> imageNetworkCheck(const std::string& name);
+
 // Adds (or replaces) an architecture.
 void registerNetwork(NetworkRegistration registration);
 // A new network for info.architecture; throws sinar::Error for an unknown one

@@ -121,18 +121,7 @@ NetworkRegistration resnetRegistration(int depth)
     NetworkRegistration r;
     r.architecture = "resnet" + std::to_string(depth);
     r.description = "ResNet-" + std::to_string(depth) + " (torchvision parameter names)";
-    r.validate = [depth](const BundleInfo& info, const std::string& context) {
-        if (info.classNames.size() < 2)
-            throw Error("ResNet-" + std::to_string(depth) + " needs at least two classes", context);
-        if (info.recipe.channels != 1 && info.recipe.channels != 3)
-            throw Error("ResNet-" + std::to_string(depth) + " takes grey or RGB input, not " +
-                            std::to_string(info.recipe.channels) + " channels",
-                        context);
-        if (std::min(info.recipe.width, info.recipe.height) < 32)
-            throw Error("input size " + std::to_string(info.recipe.width) + "x" + std::to_string(info.recipe.height) +
-                            " is too small for ResNet (at least 32x32)",
-                        context);
-    };
+    r.validate = imageNetworkCheck("ResNet-" + std::to_string(depth));
     r.create = [blocks](const BundleInfo& info) -> std::shared_ptr<Network> {
         return std::make_shared<ResNetNetwork>(blocks, info.recipe.channels, static_cast<int>(info.classNames.size()));
     };

@@ -64,7 +64,7 @@ std::vector<std::pair<std::string, std::string>> compareMethodHelp()
 {
     return {{"cnn", "the standard CNN with the training options given (default)"},
             {"transfer", "MobileNetV2 from --pretrained ImageNet weights, 160x160 RGB, Adam 3e-4"},
-            {"resnet18, resnet34, mobilenet_v2", "that network from random weights, with the training options given"},
+            {"resnet18, resnet34, mobilenet_v2, densenet121", "that network from random weights, with the training options given"},
             {"svm-rbf-raw, svm-linear-raw, knn-raw", "classical baseline on raw grey pixels (--raw-size, default 32x32)"},
             {"svm-rbf-hog, svm-linear-hog, knn-hog", "classical baseline on HOG of grey (--hog-size, default 64x64)"},
             {"svm, knn", "both feature kinds of the RBF SVM or of k-NN (default: cnn,svm,knn)"}};

@@ -34,7 +34,7 @@ struct StudyRow {
 };
 
 // The method names `compare` knows, with what each is, for help texts:
-// cnn, transfer, resnet18, resnet34, mobilenet_v2, svm-rbf-raw, svm-rbf-hog,
+// cnn, transfer, resnet18, resnet34, mobilenet_v2, densenet121, svm-rbf-raw, svm-rbf-hog,
 // svm-linear-raw, svm-linear-hog, knn-raw, knn-hog; "svm" and "knn" stand for
 // their raw and HOG variants.
 std::vector<std::pair<std::string, std::string>> compareMethodHelp();

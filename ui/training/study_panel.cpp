@@ -89,6 +89,7 @@ QTableWidgetItem* numberItem(double v, int decimals)
 const std::vector<std::pair<const char*, bool>> kMethods = {
     {"cnn", true},      {"svm-rbf-raw", true},    {"svm-rbf-hog", true}, {"knn-raw", true},     {"knn-hog", true},
     {"transfer", false}, {"svm-linear-raw", false}, {"resnet18", false},   {"mobilenet_v2", false},
+    {"densenet121", false},
 };
 
 } // namespace
