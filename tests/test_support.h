@@ -14,7 +14,7 @@ namespace sinar::test {
 
 // ../shared/data (or $SINAR_DATA); empty when it is not there.
 QString dataDir();
-// Full path below dataDir(); QSKIPs the calling test when missing — use via SINAR_REQUIRE_DATA.
+// Full path below dataDir(); empty when there is no data folder. Use via SINAR_DATA_OR_SKIP.
 QString dataPath(const QString& relative);
 
 // A .npy byte stream of uint8 or int64 data with the given shape.
@@ -56,8 +56,11 @@ bool strictTests();
     } while (false)
 
 // Declares `var` as the full path of `rel` below the real data folder, or skips
-// the test (fails it in CI).
+// the test (fails it in CI). A data folder that exists but lacks the file fails
+// everywhere: it is an incomplete copy, not a machine without data.
 #define SINAR_DATA_OR_SKIP(var, rel)                                                                  \
     const QString var = sinar::test::dataPath(rel);                                                  \
-    if (var.isEmpty() || !QFileInfo::exists(var))                                                    \
+    if (!var.isEmpty() && !QFileInfo::exists(var))                                                   \
+        QFAIL(qPrintable(QStringLiteral("real data folder %1 lacks %2").arg(sinar::test::dataDir(), rel))); \
+    if (var.isEmpty())                                                                               \
         SINAR_SKIP_OR_FAIL(QStringLiteral("real data not found: %1 (set SINAR_DATA to the data folder)").arg(rel));

@@ -16,7 +16,7 @@ bool isRegisteredArchitecture(const std::string& name);
 // channels and input size). Throws sinar::Error with `context` for an
 // unknown architecture (naming the known ones) or an inconsistent config.
 void validateArchitecture(const BundleInfo& info, const std::string& context);
-// The classical baselines (nn/classical.h): "svm-linear", "svm-rbf", "knn".
+// Whether `name` is a classical baseline (nn/classical.h: "svm-linear", "svm-rbf", "knn").
 bool isClassicalArchitecture(const std::string& name);
 
 } // namespace sinar::nn

@@ -72,12 +72,11 @@ torch::Tensor squaredDistances(const torch::Tensor& a, const torch::Tensor& b)
 // below any count difference favouring the class of nearer neighbours.
 torch::Tensor knnScores(const torch::Tensor& neighbourLabels, int classes)
 {
-    const int64_t n = neighbourLabels.size(0), k = neighbourLabels.size(1);
+    const int64_t k = neighbourLabels.size(1);
     torch::Tensor oneHot = torch::one_hot(neighbourLabels, classes).to(torch::kFloat32); // [N, k, K]
     torch::Tensor counts = oneHot.sum(1);
     torch::Tensor rankWeight = (k - torch::arange(k, torch::kFloat32)) / float(k * (k + 1)) * 0.01f;
     torch::Tensor bonus = (oneHot * rankWeight.view({1, k, 1})).sum(1);
-    (void)n;
     return ((counts + 0.5f) / (float(k) + 0.5f * float(classes))).log() + bonus;
 }
 
@@ -511,6 +510,7 @@ NetworkRegistration classicalRegistration(const std::string& architecture)
     const Method method = methodOf(architecture);
     NetworkRegistration r;
     r.architecture = architecture;
+    r.classical = true;
     r.description = method == Method::Knn      ? "k-nearest neighbours (OpenCV ml; raw pixels or HOG)"
                     : method == Method::SvmRbf ? "SVM with RBF kernel (OpenCV ml; raw pixels or HOG)"
                                                : "linear SVM (OpenCV ml; raw pixels or HOG)";

@@ -170,14 +170,7 @@ private:
 
 NetworkRegistration denseNet121Registration()
 {
-    NetworkRegistration r;
-    r.architecture = "densenet121";
-    r.description = "DenseNet-121 (torchvision parameter names)";
-    r.validate = imageNetworkCheck("DenseNet-121");
-    r.create = [](const BundleInfo& info) -> std::shared_ptr<Network> {
-        return std::make_shared<DenseNetNetwork>(info.recipe.channels, static_cast<int>(info.classNames.size()));
-    };
-    return r;
+    return imageNetworkRegistration<DenseNetNetwork>("densenet121", "DenseNet-121", "DenseNet-121 (torchvision parameter names)");
 }
 
 } // namespace sinar::nn

@@ -141,14 +141,7 @@ private:
 
 NetworkRegistration mobileNetV2Registration()
 {
-    NetworkRegistration r;
-    r.architecture = "mobilenet_v2";
-    r.description = "MobileNetV2 1.0 (torchvision parameter names)";
-    r.validate = imageNetworkCheck("MobileNetV2");
-    r.create = [](const BundleInfo& info) -> std::shared_ptr<Network> {
-        return std::make_shared<MobileNetV2Network>(info.recipe.channels, static_cast<int>(info.classNames.size()));
-    };
-    return r;
+    return imageNetworkRegistration<MobileNetV2Network>("mobilenet_v2", "MobileNetV2", "MobileNetV2 1.0 (torchvision parameter names)");
 }
 
 } // namespace sinar::nn

@@ -100,7 +100,10 @@ bool isRegisteredArchitecture(const std::string& name)
 
 bool isClassicalArchitecture(const std::string& name)
 {
-    return name == "svm-linear" || name == "svm-rbf" || name == "knn";
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.mutex);
+    const NetworkRegistration* e = find(r, name);
+    return e && e->classical;
 }
 
 void validateArchitecture(const BundleInfo& info, const std::string& context)

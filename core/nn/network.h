@@ -123,11 +123,27 @@ struct NetworkRegistration {
     std::function<void(const BundleInfo& info, const std::string& context)> validate;
     // A network with fresh weights drawn from LibTorch's global generator.
     std::function<std::shared_ptr<Network>(const BundleInfo& info)> create;
+    bool classical = false;    // a baseline fitted in one step (nn/classical.h), not trained
 };
 
 // The validate function of an image network built for any class count, grey
 // or RGB input and inputs of at least 32x32; errors name the network (`name`).
 std::function<void(const BundleInfo& info, const std::string& context)> imageNetworkCheck(const std::string& name);
+
+// The registration of an image network `Net` built as Net(channels, classes).
+template <class Net>
+NetworkRegistration imageNetworkRegistration(const std::string& architecture, const std::string& name,
+                                             const std::string& description)
+{
+    NetworkRegistration r;
+    r.architecture = architecture;
+    r.description = description;
+    r.validate = imageNetworkCheck(name);
+    r.create = [](const BundleInfo& info) -> std::shared_ptr<Network> {
+        return std::make_shared<Net>(info.recipe.channels, static_cast<int>(info.classNames.size()));
+    };
+    return r;
+}
 
 // Adds (or replaces) an architecture.
 void registerNetwork(NetworkRegistration registration);

@@ -53,12 +53,6 @@ public:
         say(QStringLiteral("epoch %1/%2: validation accuracy %3").arg(e.epoch).arg(e.epochs).arg(e.valAccuracy, 0, 'f', 4));
         post(e.epochs ? static_cast<double>(e.epoch) / e.epochs : 0);
     }
-    void onProgress(long long done, long long total, const std::string& what) override
-    {
-        (void)done;
-        (void)total;
-        (void)what;
-    }
 
 private:
     void say(const QString& text)
