@@ -130,7 +130,7 @@ private slots:
         f.open(QIODevice::ReadWrite);
         f.resize(f.size() / 2);
         f.close();
-        verifyUserError(cli({"predict", "--model", cut, folder_ + "/blob/img_000.png"}), "truncated or corrupt");
+        verifyUserError(cli({"predict", "--model", cut, folder_ + "/blob/img_000.png"}), "corrupt model bundle");
         verifyUserError(cli({"evaluate", "--model", bundle_, "--data", tmp_.filePath("missing-dir")}), "missing-dir");
         const QString bad = tmp_.filePath("bad.png");
         sinar::test::writeFile(bad, "\x89PNG garbage");

@@ -15,18 +15,6 @@
 using namespace sinar;
 
 namespace {
-nn::BundleInfo smallInfo()
-{
-    nn::BundleInfo info;
-    info.cnn.inChannels = 1;
-    info.cnn.numClasses = 3;
-    info.cnn.filters = {8, 16};
-    info.cnn.stemStride = 1;
-    info.classNames = {"a", "b", "c"};
-    info.recipe.width = info.recipe.height = 32;
-    return info;
-}
-
 std::vector<float> randomInputs(int n, int size)
 {
     cv::Mat m(1, n * size, CV_32F);
@@ -54,7 +42,7 @@ private slots:
 
     void outputsAreProbabilities()
     {
-        const nn::Model m = nn::Model::create(smallInfo(), 1);
+        const nn::Model m = nn::Model::create(test::smallBundleInfo(), 1);
         const auto x = randomInputs(4, 32 * 32);
         const auto p = m.predict(x.data(), 4);
         QCOMPARE(p.size(), size_t(4));
@@ -72,16 +60,16 @@ private slots:
     void seedMakesSameWeights()
     {
         const auto x = randomInputs(2, 32 * 32);
-        const auto a = nn::Model::create(smallInfo(), 5).predict(x.data(), 2);
-        const auto b = nn::Model::create(smallInfo(), 5).predict(x.data(), 2);
-        const auto c = nn::Model::create(smallInfo(), 6).predict(x.data(), 2);
+        const auto a = nn::Model::create(test::smallBundleInfo(), 5).predict(x.data(), 2);
+        const auto b = nn::Model::create(test::smallBundleInfo(), 5).predict(x.data(), 2);
+        const auto c = nn::Model::create(test::smallBundleInfo(), 6).predict(x.data(), 2);
         QCOMPARE(a, b);
         QVERIFY(a != c);
     }
 
     void roundTripGivesIdenticalPredictions()
     {
-        nn::BundleInfo info = smallInfo();
+        nn::BundleInfo info = test::smallBundleInfo();
         info.recipe.clahe = true;
         info.data["source"] = "somewhere";
         const nn::Model m = nn::Model::create(info, 2);
@@ -100,13 +88,13 @@ private slots:
     void truncatedBundleIsAClearError()
     {
         const QString good = tmp_.filePath("good.sinar");
-        nn::Model::create(smallInfo(), 1).save(good.toStdString());
+        nn::Model::create(test::smallBundleInfo(), 1).save(good.toStdString());
         const std::string bytes = readFileBytes(good.toStdString());
         for (double frac : {0.9, 0.5, 0.1}) {
             const QString cut = tmp_.filePath(QString("cut%1.sinar").arg(frac));
             test::writeFile(cut, bytes.substr(0, static_cast<size_t>(bytes.size() * frac)));
             const QString m = errorOf(cut);
-            QVERIFY2(m.contains(cut) && (m.contains("truncated") || m.contains("corrupt") || m.contains("not a Sinar")), qPrintable(m));
+            QVERIFY2(m.contains(cut) && m.contains("corrupt model bundle") && m.contains("truncated"), qPrintable(m));
         }
     }
 
@@ -115,12 +103,12 @@ private slots:
         QVERIFY(errorOf(tmp_.filePath("missing.sinar")).contains("not found"));
         const QString txt = tmp_.filePath("text.sinar");
         test::writeFile(txt, std::string(200, 'x'));
-        QVERIFY(errorOf(txt).contains("not a Sinar model bundle"));
+        QVERIFY2(errorOf(txt).contains("corrupt model bundle, or not a model bundle"), qPrintable(errorOf(txt)));
     }
 
     void inconsistentMetadataIsRejected()
     {
-        nn::BundleInfo info = smallInfo();
+        nn::BundleInfo info = test::smallBundleInfo();
         QJsonObject j = info.toJson();
         j["class_names"] = QJsonArray{"only", "two"};
         QVERIFY_THROWS_EXCEPTION(Error, nn::BundleInfo::fromJson(j, "x"));
@@ -141,7 +129,7 @@ private slots:
 
     void imagePredictionUsesTheRecipe()
     {
-        const nn::Model m = nn::Model::create(smallInfo(), 1);
+        const nn::Model m = nn::Model::create(test::smallBundleInfo(), 1);
         const imaging::Image small = imaging::imageFromMat(test::patternImage(0, 0, 32), "a");
         const imaging::Image big = imaging::imageFromMat([] {
             cv::Mat b;
@@ -207,6 +195,7 @@ private slots:
         if (!QFileInfo::exists(path))
             SINAR_SKIP_OR_FAIL(QStringLiteral("model not shipped yet"));
         const nn::Model m = nn::Model::load(path.toStdString());
+        QVERIFY2(m.isSealed(), "a shipped bundle must carry its SHA-256 seal (sinar-cli info --seal)");
         const double claimed = m.info().testMetrics.value("accuracy").toDouble();
         QVERIFY(claimed > 0.9);
         QVERIFY(QFileInfo(path).size() < 20 * 1024 * 1024);

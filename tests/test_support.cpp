@@ -203,4 +203,16 @@ bool strictTests()
     return qEnvironmentVariable("CI") == QLatin1String("true") || qEnvironmentVariable("SINAR_STRICT_TESTS") == QLatin1String("1");
 }
 
+nn::BundleInfo smallBundleInfo()
+{
+    nn::BundleInfo info;
+    info.cnn.inChannels = 1;
+    info.cnn.numClasses = 3;
+    info.cnn.filters = {8, 16};
+    info.cnn.stemStride = 1;
+    info.classNames = {"a", "b", "c"};
+    info.recipe.width = info.recipe.height = 32;
+    return info;
+}
+
 } // namespace sinar::test

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "nn/bundle_info.h"
+
 namespace sinar::test {
 
 // ../shared/data (or $SINAR_DATA); empty when it is not there.
@@ -44,6 +46,9 @@ QJsonObject imagenetSideCar(const QString& pretrainedModel);
 // then missing real data or a missing tool fails a test instead of skipping it,
 // so a suite cannot pass by skipping what it was meant to check.
 bool strictTests();
+
+// A small standard CNN's description: 1 channel, 32x32, 3 classes a/b/c, filters 8,16.
+nn::BundleInfo smallBundleInfo();
 } // namespace sinar::test
 
 // Skips the calling test with `why` on a developer's machine; fails it in CI.

@@ -6,6 +6,7 @@
 #include "common/allocator.h"
 #include "cli/cli_common.h"
 #include "common/error.h"
+#include "common/integrity.h"
 
 using namespace sinar::cli;
 
@@ -47,6 +48,7 @@ static void usage(FILE* out)
 int main(int argc, char** argv)
 {
     sinar::tuneMemoryAllocator();
+    sinar::reportFileSizeLimitAsError();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName("sinar-cli");
     QCoreApplication::setApplicationVersion(SINAR_VERSION);

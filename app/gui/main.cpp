@@ -12,6 +12,7 @@
 
 #include "common/allocator.h"
 #include "common/error.h"
+#include "common/integrity.h"
 #include "explain/explain.h"
 #include "nn/model.h"
 #include "train/train_options.h"
@@ -97,6 +98,7 @@ bool wantsHelpOrVersion(int argc, char** argv)
 int main(int argc, char** argv)
 {
     sinar::tuneMemoryAllocator();
+    sinar::reportFileSizeLimitAsError();
     if (wantsHelpOrVersion(argc, argv)) {
         QCoreApplication core(argc, argv);
         QCoreApplication::setApplicationName(QStringLiteral("sinar"));

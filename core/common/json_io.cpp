@@ -2,10 +2,10 @@
 
 #include <QFile>
 #include <QJsonArray>
-#include <QSaveFile>
 #include <cmath>
 
 #include "common/error.h"
+#include "common/integrity.h"
 
 namespace sinar {
 
@@ -22,15 +22,7 @@ std::string readFileBytes(const std::string& path)
 
 void writeFileAtomically(const std::string& path, const std::string& bytes)
 {
-    QSaveFile f(QString::fromStdString(path));
-    if (!f.open(QIODevice::WriteOnly))
-        throw Error("cannot write file: " + f.errorString().toStdString(), path);
-    if (f.write(bytes.data(), static_cast<qint64>(bytes.size())) != static_cast<qint64>(bytes.size())) {
-        f.cancelWriting();
-        throw Error("cannot write file: " + f.errorString().toStdString(), path);
-    }
-    if (!f.commit())
-        throw Error("cannot write file: " + f.errorString().toStdString(), path);
+    writeFileDurably(path, bytes);
 }
 
 QJsonObject readJsonFile(const std::string& path)

@@ -9,7 +9,8 @@ namespace sinar {
 
 QJsonObject readJsonFile(const std::string& path);
 void writeJsonFile(const std::string& path, const QJsonObject& object);
-// Writes bytes to path atomically (QSaveFile): the file is either the old one or the new one.
+// Writes bytes to path atomically and durably (writeFileDurably): after a crash the
+// file is either the old one or the new one.
 void writeFileAtomically(const std::string& path, const std::string& bytes);
 std::string readFileBytes(const std::string& path);
 

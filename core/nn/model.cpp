@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/integrity.h"
 #include "common/json_io.h"
 #include "imaging/preprocessor.h"
 #include "nn/model_impl.h"
@@ -45,6 +46,11 @@ Model Model::create(const BundleInfo& info, uint32_t seed)
     impl->net = createNetwork(info);
     impl->net->setTraining(false);
     return Model(impl);
+}
+
+bool Model::isSealed() const
+{
+    return impl_->sealed;
 }
 
 bool Model::isTorchScript() const
@@ -141,42 +147,65 @@ std::string serialiseBundle(const BundleInfo& info, Network& net)
     archive.write(kMetadataKey, c10::IValue(QJsonDocument(meta).toJson(QJsonDocument::Compact).toStdString()));
     std::ostringstream out;
     archive.save_to(out);
-    return out.str();
+    return sealZip(out.str());
 }
 
 Model Model::load(const std::string& path)
 {
     const std::string bytes = readFileBytes(path);
     if (bytes.size() < 64 || bytes.compare(0, 2, "PK") != 0)
-        throw Error("not a Sinar model bundle (expected a LibTorch archive)", path);
-    torch::serialize::InputArchive archive;
+        throw Error("corrupt model bundle, or not a model bundle: a bundle is a LibTorch archive (zip), this file does "
+                    "not start like one",
+                    path);
+    const SealCheck seal = checkZipSeal(bytes);
+    if (seal.state == SealState::Broken)
+        throw Error("corrupt model bundle: " + seal.detail, path);
+    // Past the seal check a sealed bundle is byte for byte what Sinar wrote; an
+    // unsealed one (written before bundles were sealed, or a TorchScript export)
+    // can still be damaged, and whatever LibTorch says about it means the same.
     try {
-        std::istringstream in(bytes);
-        archive.load_from(in);
+        torch::serialize::InputArchive archive;
+        try {
+            std::istringstream in(bytes);
+            archive.load_from(in);
+        } catch (const c10::Error& e) {
+            throw Error("corrupt model bundle: the archive cannot be read (" + firstLine(e.what_without_backtrace()) + ")",
+                        path);
+        }
+        c10::IValue metaValue;
+        bool hasMeta = false;
+        try {
+            hasMeta = archive.try_read(kMetadataKey, metaValue) && metaValue.isString();
+        } catch (const c10::Error&) {
+            hasMeta = false;
+        }
+        if (!hasMeta) {
+            auto impl = loadTorchScript(path, bytes);
+            impl->sealed = seal.state == SealState::Valid;
+            return Model(impl);
+        }
+        QJsonParseError err{};
+        const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(metaValue.toStringRef()), &err);
+        if (err.error != QJsonParseError::NoError || !doc.isObject())
+            throw Error("corrupt model bundle: its metadata is not valid JSON", path);
+        auto impl = std::make_shared<Impl>();
+        impl->sealed = seal.state == SealState::Valid;
+        try {
+            impl->info = BundleInfo::fromJson(doc.object(), path);
+            impl->net = createNetwork(impl->info);
+            impl->net->load(archive, path);
+        } catch (const Error& e) {
+            // A sealed bundle is authentic: what it says (a newer format, an unknown
+            // architecture) is no damage.
+            if (impl->sealed || e.message().rfind("corrupt model bundle", 0) == 0)
+                throw;
+            throw Error("corrupt model bundle: " + e.message(), path);
+        }
+        impl->net->setTraining(false);
+        return Model(impl);
     } catch (const c10::Error& e) {
-        throw Error("the model bundle is truncated or corrupt (" + firstLine(e.what_without_backtrace()) + ")", path);
+        throw Error("corrupt model bundle: " + firstLine(e.what_without_backtrace()), path);
     }
-    c10::IValue metaValue;
-    bool hasMeta = false;
-    try {
-        hasMeta = archive.try_read(kMetadataKey, metaValue) && metaValue.isString();
-    } catch (const c10::Error&) {
-        hasMeta = false;
-    }
-    if (!hasMeta)
-        return Model(loadTorchScript(path, bytes));
-    QJsonParseError err{};
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(metaValue.toStringRef()), &err);
-    if (err.error != QJsonParseError::NoError || !doc.isObject())
-        throw Error("the bundle's metadata is not valid JSON", path);
-    BundleInfo info = BundleInfo::fromJson(doc.object(), path);
-
-    auto impl = std::make_shared<Impl>();
-    impl->info = info;
-    impl->net = createNetwork(info);
-    impl->net->load(archive, path);
-    impl->net->setTraining(false);
-    return Model(impl);
 }
 
 Model Model::fromTorchScript(const std::string& path, BundleInfo info)
@@ -198,7 +227,7 @@ void Model::save(const std::string& path) const
         auto* script = dynamic_cast<ScriptNetwork*>(impl_->net.get());
         if (!script)
             throw Error("internal: a TorchScript model without its module", path);
-        writeFileAtomically(path, script->scriptBytes());
+        writeFileAtomically(path, sealZip(script->scriptBytes()));
         writeJsonFile(path + ".json", impl_->info.toJson()); // the side-car Model::load reads
         return;
     }

@@ -29,6 +29,9 @@ public:
     // side-car JSON (PATH.json) with the whole metadata.
     static Model fromTorchScript(const std::string& path, BundleInfo info);
     bool isTorchScript() const;
+    // Loaded from a file that carries a matching SHA-256 seal (every bundle Sinar
+    // writes does; older bundles and foreign TorchScript files do not).
+    bool isSealed() const;
     // Writes the bundle atomically (a TorchScript model: the file and PATH.json).
     void save(const std::string& path) const;
 

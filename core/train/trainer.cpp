@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/integrity.h"
 #include "common/json_io.h"
 #include "data/batch_loader.h"
 #include "nn/model_impl.h"
@@ -232,48 +234,77 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
     if (resume) {
         if (checkpointPath.empty())
             throw Error("resuming needs the run's checkpoint");
-        torch::serialize::InputArchive archive;
-        try {
-            std::istringstream in(readFileBytes(checkpointPath));
-            archive.load_from(in);
-            torch::serialize::InputArchive modelArchive, optArchive, bestArchive;
-            archive.read("model", modelArchive);
-            net.load(modelArchive, checkpointPath);
-            archive.read("optimizer", optArchive);
-            opt->load(optArchive);
-            c10::IValue stateValue;
-            archive.read("state", stateValue);
-            const QJsonObject state = QJsonDocument::fromJson(QByteArray::fromStdString(stateValue.toStringRef())).object();
-            startEpoch = state.value("epoch").toInt();
-            plannedEpochs = state.value("planned_epochs").toInt(plannedEpochs);
-            history.bestEpoch = state.value("best_epoch").toInt();
-            history.bestValLoss = state.value("best_val_loss").toDouble(history.bestValLoss);
-            history.seconds = state.value("seconds").toDouble();
-            history.stoppedEarly = state.value("stopped_early").toBool();
-            history.stoppedByTimeBudget = state.value("stopped_by_time_budget").toBool();
-            sinceImprovement = state.value("since_improvement").toInt();
-            for (const QJsonValue& v : state.value("history").toArray())
-                history.epochs.push_back(eventFromJson(v.toObject()));
-            if (state.value("has_best").toBool()) {
-                archive.read("best", bestArchive);
-                const auto copy = net.blankCopy(model_.info());
-                copy->load(bestArchive, checkpointPath);
-                best = snapshot(*copy);
+        // One generation: everything it sets is set again by the next try.
+        auto loadCheckpoint = [&](const std::string& file) {
+            const std::string bytes = readFileBytes(file);
+            const SealCheck seal = checkZipSeal(bytes);
+            if (seal.state == SealState::Broken)
+                throw Error("corrupt checkpoint: " + seal.detail, file);
+            history = TrainingHistory();
+            history.bestValLoss = std::numeric_limits<double>::infinity();
+            best.clear();
+            torch::serialize::InputArchive archive;
+            try {
+                std::istringstream in(bytes);
+                archive.load_from(in);
+                torch::serialize::InputArchive modelArchive, optArchive, bestArchive;
+                archive.read("model", modelArchive);
+                net.load(modelArchive, file);
+                archive.read("optimizer", optArchive);
+                opt->load(optArchive);
+                c10::IValue stateValue;
+                archive.read("state", stateValue);
+                const QJsonObject state = QJsonDocument::fromJson(QByteArray::fromStdString(stateValue.toStringRef())).object();
+                startEpoch = state.value("epoch").toInt();
+                plannedEpochs = state.value("planned_epochs").toInt(plannedEpochs);
+                history.bestEpoch = state.value("best_epoch").toInt();
+                history.bestValLoss = state.value("best_val_loss").toDouble(history.bestValLoss);
+                history.seconds = state.value("seconds").toDouble();
+                history.stoppedEarly = state.value("stopped_early").toBool();
+                history.stoppedByTimeBudget = state.value("stopped_by_time_budget").toBool();
+                sinceImprovement = state.value("since_improvement").toInt();
+                for (const QJsonValue& v : state.value("history").toArray())
+                    history.epochs.push_back(eventFromJson(v.toObject()));
+                if (state.value("has_best").toBool()) {
+                    archive.read("best", bestArchive);
+                    const auto copy = net.blankCopy(model_.info());
+                    copy->load(bestArchive, file);
+                    best = snapshot(*copy);
+                }
+                // Last: everything above may draw from the generator.
+                torch::Tensor rng;
+                if (archive.try_read("rng", rng))
+                    setGeneratorState(rng);
+                else if (observer)
+                    observer->onMessage("the checkpoint predates exact resume: dropout masks will differ from an "
+                                        "uninterrupted run");
+                const int threads = state.value("threads").toInt();
+                if (threads > 0 && threads != torch::get_num_threads() && observer)
+                    observer->onMessage("the run used " + std::to_string(threads) + " threads, this one " +
+                                        std::to_string(torch::get_num_threads()) +
+                                        ": the weights will not be bit-identical to an uninterrupted run");
+            } catch (const c10::Error& e) {
+                throw Error("corrupt checkpoint, or it does not belong to this model (" +
+                                firstLine(e.what_without_backtrace()) + ")",
+                            file);
             }
-            // Last: everything above may draw from the generator.
-            torch::Tensor rng;
-            if (archive.try_read("rng", rng))
-                setGeneratorState(rng);
-            else if (observer)
-                observer->onMessage("the checkpoint predates exact resume: dropout masks will differ from an "
-                                    "uninterrupted run");
-            const int threads = state.value("threads").toInt();
-            if (threads > 0 && threads != torch::get_num_threads() && observer)
-                observer->onMessage("the run used " + std::to_string(threads) + " threads, this one " +
-                                    std::to_string(torch::get_num_threads()) +
-                                    ": the weights will not be bit-identical to an uninterrupted run");
-        } catch (const c10::Error& e) {
-            throw Error("cannot resume: the checkpoint is truncated or does not belong to this model", checkpointPath);
+        };
+        const std::string previous = previousGeneration(checkpointPath);
+        try {
+            loadCheckpoint(checkpointPath);
+        } catch (const Error& e) {
+            if (!QFileInfo::exists(QString::fromStdString(previous)))
+                throw Error("cannot resume: " + e.message(), checkpointPath);
+            if (observer)
+                observer->onMessage("cannot resume from the checkpoint (" + e.message() +
+                                    "); resuming from the previous one");
+            try {
+                loadCheckpoint(previous);
+            } catch (const Error& e2) {
+                throw Error("cannot resume: the checkpoint and the previous one are both unusable (" + e.message() +
+                                "; " + e2.message() + ")",
+                            checkpointPath);
+            }
         }
         if (observer)
             observer->onMessage("resuming after epoch " + std::to_string(startEpoch));
@@ -475,7 +506,14 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             archive.write("state", c10::IValue(QJsonDocument(state).toJson(QJsonDocument::Compact).toStdString()));
             std::ostringstream out;
             archive.save_to(out);
-            writeFileAtomically(checkpointPath, out.str());
+            try {
+                writeFileDurably(checkpointPath, sealZip(out.str()), /*keepPrevious=*/true);
+            } catch (const Error& err) {
+                throw Error(err.message() + (e.epoch > 1 ? "; once there is room, resume the run from the last "
+                                                           "checkpoint (epoch " + std::to_string(e.epoch - 1) + ")"
+                                                         : std::string()),
+                            checkpointPath);
+            }
         }
 
         if (history.stoppedEarly && observer)

@@ -1,0 +1,366 @@
+// Files that are not what they claim and runs that are killed: sealed bundles
+// and checkpoints (SHA-256), mutated bundles refused, durable writes under a
+// file-size limit, checkpoint fallback to the previous generation, and a
+// training run killed with SIGKILL at many random moments that still ends with
+// the weights of an uninterrupted run.
+#include <QtTest>
+#include <random>
+#include <sys/resource.h>
+
+#include "common/error.h"
+#include "common/integrity.h"
+#include "common/json_io.h"
+#include "nn/model.h"
+#include "test_support.h"
+
+using namespace sinar;
+
+namespace {
+
+std::vector<float> fixedInputs(int n, int size)
+{
+    std::vector<float> x(static_cast<size_t>(n) * size);
+    for (size_t k = 0; k < x.size(); ++k)
+        x[k] = static_cast<float>((k * 2654435761u) % 1000) / 250.0f - 2.0f;
+    return x;
+}
+
+// Bit-identical outputs on fixed inputs: the same weights.
+bool sameOutputs(const nn::Model& a, const nn::Model& b)
+{
+    const int side = a.info().recipe.width * a.info().recipe.height * a.info().recipe.channels;
+    const auto x = fixedInputs(6, side);
+    const auto pa = a.predict(x.data(), 6), pb = b.predict(x.data(), 6);
+    for (size_t i = 0; i < pa.size(); ++i)
+        if (std::memcmp(pa[i].data(), pb[i].data(), pa[i].size() * sizeof(float)) != 0)
+            return false;
+    return true;
+}
+
+// One mutation of `bytes`, of the kinds a damaged disk, a bad transfer or a
+// careless edit produce. `what` names it for the failure message.
+std::string mutate(const std::string& bytes, std::mt19937& rng, std::string& what)
+{
+    std::string b = bytes;
+    auto pos = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+    switch (std::uniform_int_distribution<int>(0, 7)(rng)) {
+    case 0: {
+        const size_t p = pos(b.size());
+        b[p] = static_cast<char>(b[p] ^ (1 << (rng() % 8)));
+        what = "bit flip at " + std::to_string(p);
+        break;
+    }
+    case 1: {
+        const size_t p = pos(b.size());
+        const char old = b[p];
+        do
+            b[p] = static_cast<char>(rng());
+        while (b[p] == old);
+        what = "byte changed at " + std::to_string(p);
+        break;
+    }
+    case 2: {
+        const size_t n = pos(b.size());
+        b.resize(n);
+        what = "truncated to " + std::to_string(n);
+        break;
+    }
+    case 3: {
+        const size_t n = 1 + pos(256);
+        for (size_t i = 0; i < n; ++i)
+            b.push_back(static_cast<char>(rng()));
+        what = std::to_string(n) + " bytes appended";
+        break;
+    }
+    case 4: {
+        const size_t p = pos(b.size()), n = std::min(b.size() - p, 1 + pos(512));
+        b.erase(p, n);
+        what = std::to_string(n) + " bytes deleted at " + std::to_string(p);
+        break;
+    }
+    case 5: {
+        const size_t p = pos(b.size()), n = std::min(b.size() - p, 1 + pos(512));
+        b.insert(p, b.substr(p, n));
+        what = std::to_string(n) + " bytes duplicated at " + std::to_string(p);
+        break;
+    }
+    case 6: {
+        const size_t p = pos(b.size()), n = std::min(b.size() - p, size_t(64));
+        std::string zeros(n, '\0');
+        if (b.compare(p, n, zeros) == 0)
+            zeros.assign(n, '\xff');
+        b.replace(p, n, zeros);
+        what = "64 bytes overwritten at " + std::to_string(p);
+        break;
+    }
+    default: {
+        // A changed weight: a float in the tensor data, still a valid float.
+        const size_t p = b.size() / 3 + pos(b.size() / 3) / 4 * 4;
+        float f;
+        std::memcpy(&f, b.data() + p, 4);
+        f = f == 0.5f ? 0.25f : 0.5f;
+        std::memcpy(b.data() + p, &f, 4);
+        what = "float written at " + std::to_string(p);
+        break;
+    }
+    }
+    if (b == bytes) { // a no-op mutation (an empty truncation, say): force a change
+        b.push_back('\0');
+        what += ", and one byte appended";
+    }
+    return b;
+}
+
+struct FileSizeLimit {
+    rlimit saved{};
+    explicit FileSizeLimit(rlim_t bytes)
+    {
+        ::getrlimit(RLIMIT_FSIZE, &saved);
+        rlimit r = saved;
+        r.rlim_cur = bytes;
+        ::setrlimit(RLIMIT_FSIZE, &r);
+    }
+    ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &saved); }
+};
+
+QStringList leftovers(const QString& dir)
+{
+    return QDir(dir).entryList({"*.tmp-*"}, QDir::Files | QDir::Hidden);
+}
+
+} // namespace
+
+class TestReliability : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+
+private slots:
+    void initTestCase()
+    {
+        nn::setThreadCount(2);
+        reportFileSizeLimitAsError();
+    }
+
+    void bundlesAreSealed()
+    {
+        const QString path = tmp_.filePath("sealed.sinar");
+        const nn::Model m = nn::Model::create(test::smallBundleInfo(), 1);
+        m.save(path.toStdString());
+        const std::string bytes = readFileBytes(path.toStdString());
+        QCOMPARE(int(checkZipSeal(bytes).state), int(SealState::Valid));
+        const nn::Model back = nn::Model::load(path.toStdString());
+        QVERIFY(back.isSealed());
+        QVERIFY(sameOutputs(m, back));
+        QVERIFY(leftovers(tmp_.path()).isEmpty());
+
+        // A bundle written before bundles were sealed (no zip comment) still loads, marked unsealed.
+        std::string legacy = bytes.substr(0, bytes.size() - 77);
+        legacy[legacy.size() - 2] = legacy[legacy.size() - 1] = '\0';
+        QCOMPARE(int(checkZipSeal(legacy).state), int(SealState::Unsealed));
+        const QString legacyPath = tmp_.filePath("legacy.sinar");
+        test::writeFile(legacyPath, legacy);
+        const nn::Model old = nn::Model::load(legacyPath.toStdString());
+        QVERIFY(!old.isSealed());
+        QVERIFY(sameOutputs(m, old));
+    }
+
+    // 150 mutated copies of a bundle: every one is refused with "corrupt model
+    // bundle" (none loads, none gives another error); some through sinar-cli,
+    // which must exit 1.
+    void mutatedBundlesAreRefused()
+    {
+        const QString path = tmp_.filePath("original.sinar");
+        nn::Model::create(test::smallBundleInfo(), 2).save(path.toStdString());
+        const std::string bytes = readFileBytes(path.toStdString());
+        std::mt19937 rng(12345);
+        int cliChecked = 0;
+        for (int i = 0; i < 150; ++i) {
+            std::string what;
+            const std::string b = mutate(bytes, rng, what);
+            const QString mutated = tmp_.filePath(QString("mutated-%1.sinar").arg(i));
+            test::writeFile(mutated, b);
+            QString message;
+            try {
+                nn::Model::load(mutated.toStdString());
+                message = "it loaded";
+            } catch (const Error& e) {
+                message = QString::fromStdString(e.message());
+            } catch (const std::exception& e) {
+                message = QString("not a sinar::Error: ") + e.what();
+            }
+            QVERIFY2(message.startsWith("corrupt model bundle"),
+                     qPrintable(QString("mutation %1 (%2): %3").arg(i).arg(QString::fromStdString(what), message)));
+            if (i % 30 == 0) {
+                const test::CliRun r = test::runCli({"info", mutated}, 60000);
+                QVERIFY2(r.code == 1 && r.err.contains("corrupt model bundle") && r.err.contains(mutated),
+                         qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
+                ++cliChecked;
+            }
+        }
+        QCOMPARE(cliChecked, 5);
+    }
+
+    void durableWriteKeepsThePreviousGeneration()
+    {
+        const std::string path = tmp_.filePath("gen.bin").toStdString();
+        writeFileDurably(path, "one", true);
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(previousGeneration(path))));
+        writeFileDurably(path, "two", true);
+        writeFileDurably(path, "three", true);
+        QCOMPARE(readFileBytes(path), std::string("three"));
+        QCOMPARE(readFileBytes(previousGeneration(path)), std::string("two"));
+        QVERIFY(leftovers(tmp_.path()).isEmpty());
+    }
+
+    // A write past the file-size limit (a full disk behaves the same) leaves the
+    // old file as it was, no temporary file behind, and says so.
+    void fullDiskLeavesThePreviousFile()
+    {
+        const std::string path = tmp_.filePath("limited.bin").toStdString();
+        writeFileDurably(path, std::string(1000, 'a'));
+        QString message;
+        {
+            FileSizeLimit limit(4096);
+            try {
+                writeFileDurably(path, std::string(10000, 'b'));
+            } catch (const Error& e) {
+                message = e.what();
+            }
+        }
+        QVERIFY2(message.contains("file-size limit") && message.contains("previous file is unchanged") &&
+                     message.contains("limited.bin"),
+                 qPrintable(message));
+        QCOMPARE(readFileBytes(path), std::string(1000, 'a'));
+        QVERIFY(leftovers(tmp_.path()).isEmpty());
+    }
+
+    // A damaged checkpoint: resuming falls back to the previous generation and
+    // says so; with both damaged it is a clear error naming the checkpoint.
+    void damagedCheckpointFallsBack()
+    {
+        const QString data = tmp_.filePath("fallback-data");
+        test::makeClassFolder(data, {"a", "b", "c"}, 16, 32);
+        const QString out = tmp_.filePath("fallback.sinar");
+        const QStringList common{"train", "--data", data, "--size", "32", "--filters", "8,16", "--threads", "2",
+                                 "--seed", "4", "--batch-size", "8", "--out", out};
+        const test::CliRun a = test::runCli(common + QStringList{"--epochs", "3"});
+        QVERIFY2(a.code == 0, qPrintable(a.err));
+        const QString checkpoint = out + ".run/checkpoint.pt";
+        QVERIFY(QFileInfo::exists(checkpoint + ".prev"));
+        std::string damaged = readFileBytes(checkpoint.toStdString());
+        damaged[damaged.size() / 2] ^= 0x20;
+        test::writeFile(checkpoint, damaged);
+        const test::CliRun b = test::runCli(common + QStringList{"--epochs", "4", "--resume"});
+        QVERIFY2(b.code == 0, qPrintable(b.err));
+        QVERIFY2(b.err.contains("corrupt checkpoint") && b.err.contains("resuming from the previous one") &&
+                     b.err.contains("resuming after epoch 2"),
+                 qPrintable(b.err));
+
+        test::writeFile(checkpoint, "PK broken");
+        test::writeFile(checkpoint + ".prev", "PK broken too");
+        const test::CliRun c = test::runCli(common + QStringList{"--epochs", "5", "--resume"});
+        QCOMPARE(c.code, 1);
+        QVERIFY2(c.err.contains("cannot resume") && c.err.contains("both unusable") && c.err.contains("checkpoint.pt"),
+                 qPrintable(c.err));
+    }
+
+    // A checkpoint write that hits the file-size limit stops the run with a
+    // clear message and leaves the previous checkpoint whole and resumable.
+    void fullDiskDuringCheckpoint()
+    {
+        const QString data = tmp_.filePath("disk-data");
+        test::makeClassFolder(data, {"a", "b", "c"}, 16, 32);
+        const QStringList common{"train", "--data", data, "--size", "32", "--filters", "8,16", "--threads", "2",
+                                 "--seed", "5", "--batch-size", "8", "--epochs", "3"};
+        // The epoch-1 checkpoint's size, from the same run stopped after one epoch;
+        // each later checkpoint is a few hundred bytes larger (its history grows).
+        const QString probe = tmp_.filePath("disk-probe.sinar");
+        const test::CliRun a = test::runCli(common + QStringList{"--out", probe, "--epochs", "1"});
+        QVERIFY2(a.code == 0, qPrintable(a.err));
+        const qint64 first = QFileInfo(probe + ".run/checkpoint.pt").size();
+
+        const QString out = tmp_.filePath("disk.sinar");
+        const QString checkpoint = out + ".run/checkpoint.pt";
+        QString message;
+        int code = -1;
+        {
+            FileSizeLimit limit(static_cast<rlim_t>(first + 64)); // inherited by sinar-cli
+            const test::CliRun b = test::runCli(common + QStringList{"--out", out});
+            code = b.code;
+            message = b.err;
+        }
+        QCOMPARE(code, 1);
+        QVERIFY2(message.contains("file-size limit") && message.contains("previous file is unchanged") &&
+                     message.contains("checkpoint.pt"),
+                 qPrintable(message));
+        QCOMPARE(int(checkZipSeal(readFileBytes(checkpoint.toStdString())).state), int(SealState::Valid));
+        QVERIFY(!QFileInfo::exists(out));
+        QVERIFY(leftovers(out + ".run").isEmpty());
+        const test::CliRun c = test::runCli(common + QStringList{"--out", out, "--resume"});
+        QVERIFY2(c.code == 0 && c.err.contains("resuming after epoch 1"), qPrintable(c.err));
+    }
+
+    // sinar-cli train killed with SIGKILL at 50 random moments (anywhere: start-up,
+    // decoding, an epoch, inside a checkpoint or bundle write) and resumed each
+    // time: every checkpoint left behind is whole, and the finished bundle has
+    // the weights of a run that was never interrupted.
+    void killedAtRandomMomentsResumesExactly()
+    {
+        const QString data = tmp_.filePath("soak-data");
+        test::makeClassFolder(data, {"a", "b", "c"}, 24, 32);
+        const QStringList common{"train", "--data", data, "--size", "32", "--epochs", "6", "--filters", "8,16",
+                                 "--threads", "2", "--seed", "3", "--batch-size", "8", "--dropout", "0.5"};
+        const QString straight = tmp_.filePath("soak-straight.sinar");
+        QElapsedTimer clock;
+        clock.start();
+        const test::CliRun a = test::runCli(common + QStringList{"--out", straight});
+        QVERIFY2(a.code == 0, qPrintable(a.err));
+        const qint64 runMs = std::max<qint64>(clock.elapsed(), 500);
+
+        // Kill cycles: each starts afresh and ends when a run finishes before its
+        // kill; its bundle must match the uninterrupted one.
+        const QString killed = tmp_.filePath("soak-killed.sinar");
+        const QString checkpoint = killed + ".run/checkpoint.pt";
+        std::mt19937 rng(777);
+        int kills = 0, cycles = 0;
+        for (int attempts = 0; kills < 50 && attempts < 400; ++cycles) {
+            QFile::remove(killed);
+            QDir(killed + ".run").removeRecursively();
+            bool finished = false;
+            while (!finished && attempts++ < 400) {
+                const bool resume = QFileInfo::exists(killed + ".run/split.json");
+                QProcess p;
+                p.start(SINAR_CLI_PATH,
+                        common + QStringList{"--out", killed} + (resume ? QStringList{"--resume"} : QStringList{}));
+                QVERIFY(p.waitForStarted());
+                const int delay = std::uniform_int_distribution<int>(0, static_cast<int>(runMs))(rng);
+                if (p.waitForFinished(delay)) {
+                    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
+                             p.readAllStandardError().constData());
+                    finished = true;
+                    break;
+                }
+                p.kill(); // SIGKILL
+                QVERIFY(p.waitForFinished(30000));
+                ++kills;
+                for (const QString& file : {checkpoint, checkpoint + ".prev", killed}) {
+                    if (!QFileInfo::exists(file))
+                        continue;
+                    const SealCheck seal = checkZipSeal(readFileBytes(file.toStdString()));
+                    QVERIFY2(seal.state == SealState::Valid,
+                             qPrintable(QString("kill %1 left %2 damaged: %3")
+                                            .arg(kills)
+                                            .arg(file, QString::fromStdString(seal.detail))));
+                }
+            }
+            QVERIFY2(finished, "the run never finished");
+            QVERIFY2(sameOutputs(nn::Model::load(straight.toStdString()), nn::Model::load(killed.toStdString())),
+                     qPrintable(QString("cycle %1 (after %2 kills in all) ended with other weights").arg(cycles + 1).arg(kills)));
+        }
+        qInfo("%d kills in %d cycles, each finished with the weights of the uninterrupted run", kills, cycles);
+        QVERIFY(kills >= 50);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestReliability)
+#include "test_reliability.moc"
