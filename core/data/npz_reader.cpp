@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include "common/error.h"
+#include "common/limits.h"
 #include "common/json_io.h"
 
 namespace sinar::data {
@@ -244,8 +245,13 @@ NpyArray NpzReader::read(const std::string& key) const
     if (e.localHeaderOffset + 30 > b.size() || le32(b, e.localHeaderOffset) != 0x04034b50)
         throw Error("corrupt local zip header", context);
     const size_t dataAt = e.localHeaderOffset + 30 + le16(b, e.localHeaderOffset + 26) + le16(b, e.localHeaderOffset + 28);
-    if (dataAt + e.compressedSize > b.size())
+    if (dataAt > b.size() || e.compressedSize > b.size() - dataAt)
         throw Error("array data is truncated", context);
+    // What the header declares, checked before allocating: within the cap, and
+    // within what deflate can expand this many bytes to (at most 1032:1).
+    checkImageBytes(e.size, "the array '" + key + "'", std::to_string(e.size) + " bytes declared", context);
+    if (e.method == 8 && e.size > e.compressedSize * 1032 + 1024)
+        throw Error("the archive declares more data than its compressed bytes can hold: corrupt", context);
     std::string raw;
     if (e.method == 0)
         raw = b.substr(dataAt, e.compressedSize);

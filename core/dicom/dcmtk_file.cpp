@@ -12,8 +12,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <vector>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "common/error.h"
+#include "common/limits.h"
 
 namespace sinar::dicom::detail {
 
@@ -51,6 +58,214 @@ std::string readHead(const std::string& path, size_t n)
 unsigned byteAt(const std::string& s, size_t i)
 {
     return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u;
+}
+
+// Declared lengths are not trusted: before DCMTK reads a file (and allocates
+// what its elements declare), the element headers are walked and every
+// defined length must fit in the bytes that follow it; a deflated data set
+// is measured before it is inflated (a few megabytes can expand to gigabytes).
+class LengthWalker {
+public:
+    LengthWalker(const unsigned char* data, size_t size, const std::string& path) : d_(data), n_(size), path_(path) {}
+
+    // Walks from `at` to `end` (or to the delimiter closing an undefined length);
+    // returns where it stopped. Stops quietly at anything it does not
+    // understand: DCMTK then judges that part.
+    size_t walk(size_t at, size_t end, bool explicitVr, bool big, int depth)
+    {
+        if (depth > 64)
+            throw Error("sequences are nested more than 64 deep", path_);
+        while (at + 8 <= end) {
+            const unsigned group = u16(at, big), element = u16(at + 2, big);
+            if (group == 0xFFFE) {
+                const uint64_t length = u32(at + 4, big);
+                if (element == 0xE00D || element == 0xE0DD)
+                    return at + 8; // item or sequence delimiter
+                if (element != 0xE000)
+                    return kStop;
+                if (length == 0xFFFFFFFFu) {
+                    at = walk(at + 8, end, explicitVr, big, depth + 1);
+                } else {
+                    need(group, element, length, at + 8, end);
+                    walk(at + 8, at + 8 + length, explicitVr, big, depth + 1);
+                    at += 8 + length;
+                }
+                if (at == kStop)
+                    return kStop;
+                continue;
+            }
+            uint64_t length = 0;
+            size_t valueAt = 0;
+            bool sequence = false, implicitInside = !explicitVr;
+            if (explicitVr) {
+                const char v0 = static_cast<char>(d_[at + 4]), v1 = static_cast<char>(d_[at + 5]);
+                if (!std::isupper(static_cast<unsigned char>(v0)) || !std::isupper(static_cast<unsigned char>(v1)))
+                    return kStop;
+                const std::string vr{v0, v1};
+                static const char* longVrs[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"};
+                if (std::any_of(std::begin(longVrs), std::end(longVrs), [&](const char* l) { return vr == l; })) {
+                    if (at + 12 > end)
+                        return kStop;
+                    length = u32(at + 8, big);
+                    valueAt = at + 12;
+                } else {
+                    length = u16(at + 6, big);
+                    valueAt = at + 8;
+                }
+                sequence = vr == "SQ";
+                implicitInside = vr == "UN"; // an undefined-length UN holds implicit VR items
+            } else {
+                length = u32(at + 4, big);
+                valueAt = at + 8;
+            }
+            if (length == 0xFFFFFFFFu) {
+                // A sequence, encapsulated pixel data or UN of undefined length: items up to the delimiter.
+                at = walk(valueAt, end, explicitVr && !implicitInside, big, depth + 1);
+                if (at == kStop)
+                    return kStop;
+                continue;
+            }
+            need(group, element, length, valueAt, end);
+            if (group == 0x0004 && element == 0x1430)
+                checkRecordType(length, valueAt, end);
+            if (sequence)
+                walk(valueAt, valueAt + length, explicitVr, big, depth + 1);
+            at = valueAt + length;
+        }
+        return at;
+    }
+
+    static constexpr size_t kStop = ~size_t(0);
+
+private:
+    unsigned u16(size_t at, bool big) const
+    {
+        return big ? (d_[at] << 8) | d_[at + 1] : d_[at] | (d_[at + 1] << 8);
+    }
+    uint64_t u32(size_t at, bool big) const
+    {
+        return big ? (uint64_t(u16(at, true)) << 16) | u16(at + 2, true) : u16(at, false) | (uint64_t(u16(at + 2, false)) << 16);
+    }
+    void need(unsigned group, unsigned element, uint64_t length, size_t valueAt, size_t end) const
+    {
+        // Small overruns (a truncated file, a slightly wrong item length) are
+        // left to DCMTK, which reads what is there and says what is wrong; a
+        // length that would make it allocate megabytes the file does not hold
+        // is refused here.
+        if (length <= end - std::min(valueAt, end) || length <= (uint64_t(1) << 20))
+            return;
+        char tag[16];
+        std::snprintf(tag, sizeof tag, "(%04X,%04X)", group, element);
+        throw Error(std::string("the element ") + tag + " declares " + std::to_string(length) + " bytes, but only " +
+                        std::to_string(end - std::min(valueAt, end)) + " follow" +
+                        (end == n_ ? " in the file: it is truncated or corrupt" : " in its item: the file is corrupt"),
+                    path_);
+    }
+
+    // DirectoryRecordType (0004,1430): DCMTK 3.6.7 aborts the process on some
+    // malformed values (a long value, several values), so only a defined term
+    // (PS3.3 F.5: upper-case letters, digits, underscore, space; at most 16
+    // characters) is let through.
+    void checkRecordType(uint64_t length, size_t valueAt, size_t end) const
+    {
+        bool ok = length <= 16 && valueAt + length <= end;
+        for (uint64_t i = 0; ok && i < length; ++i) {
+            const unsigned char c = d_[valueAt + i];
+            ok = std::isupper(c) || std::isdigit(c) || c == '_' || c == ' ' || c == 0;
+        }
+        if (!ok)
+            throw Error("a DICOMDIR record has a malformed DirectoryRecordType (0004,1430): the file is corrupt", path_);
+    }
+
+    const unsigned char* d_;
+    size_t n_;
+    const std::string& path_;
+};
+
+void checkDeflated(const unsigned char* data, size_t size, size_t at, const std::string& path)
+{
+    z_stream zs{};
+    if (at > size || inflateInit2(&zs, -MAX_WBITS) != Z_OK)
+        return;
+    std::vector<unsigned char> sink(1 << 20);
+    zs.next_in = const_cast<Bytef*>(data + at);
+    zs.avail_in = static_cast<uInt>(std::min<size_t>(size - at, 0xFFFFFFFFu));
+    uint64_t total = 0;
+    int rc = Z_OK;
+    while (rc == Z_OK && total <= kMaxImageBytes) {
+        zs.next_out = sink.data();
+        zs.avail_out = static_cast<uInt>(sink.size());
+        rc = inflate(&zs, Z_NO_FLUSH);
+        total += sink.size() - zs.avail_out;
+        if (total > (uint64_t(256) << 20) && total > 200 * uint64_t(zs.total_in)) {
+            // Hundreds of megabytes at more than 200:1: a decompression bomb,
+            // refused without inflating it all.
+            inflateEnd(&zs);
+            throw Error("the deflated data set expands more than 200-fold past 256 MiB (a decompression bomb); "
+                        "Sinar's limit is 2 GiB per image or volume",
+                        path);
+        }
+        if (zs.avail_in == 0 && zs.avail_out != 0)
+            break;
+    }
+    inflateEnd(&zs);
+    checkImageBytes(total, "the deflated data set", "inflated from " + std::to_string(size - at) + " bytes", path);
+}
+
+// `metaAt`: where the file meta group starts, or npos for a bare data set of
+// the given encoding.
+void checkDeclaredLengths(const std::string& path, size_t metaAt, bool explicitVr, bool big)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return; // DCMTK says why
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+        ::close(fd);
+        return;
+    }
+    const size_t size = static_cast<size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (map == MAP_FAILED)
+        return;
+    struct Unmap {
+        void* p;
+        size_t n;
+        ~Unmap() { ::munmap(p, n); }
+    } unmap{map, size};
+    const auto* d = static_cast<const unsigned char*>(map);
+    LengthWalker walker(d, size, path);
+    size_t at = 0;
+    if (metaAt != std::string::npos) {
+        // The meta group: explicit VR little endian, group 0002 only.
+        at = metaAt;
+        std::string syntax;
+        while (at + 8 <= size && d[at] == 0x02 && d[at + 1] == 0x00) {
+            const std::string vr(reinterpret_cast<const char*>(d + at + 4), 2);
+            const bool longForm = at + 12 <= size && (vr == "OB" || vr == "OW" || vr == "UN" || vr == "UT" || vr == "SQ");
+            const size_t valueAt = at + (longForm ? 12 : 8);
+            const uint64_t length = longForm ? (uint64_t(d[at + 8]) | uint64_t(d[at + 9]) << 8 |
+                                                uint64_t(d[at + 10]) << 16 | uint64_t(d[at + 11]) << 24)
+                                             : (uint64_t(d[at + 6]) | uint64_t(d[at + 7]) << 8);
+            if (length > size - std::min(valueAt, size))
+                return; // a broken meta group: DCMTK reports it
+            if (d[at + 2] == 0x10 && d[at + 3] == 0x00)
+                syntax.assign(reinterpret_cast<const char*>(d + valueAt), static_cast<size_t>(length));
+            at = valueAt + static_cast<size_t>(length);
+        }
+        while (!syntax.empty() && (syntax.back() == '\0' || syntax.back() == ' '))
+            syntax.pop_back();
+        if (syntax == "1.2.840.10008.1.2.1.99") {
+            checkDeflated(d, size, at, path);
+            return;
+        }
+        big = syntax == "1.2.840.10008.1.2.2";
+        explicitVr = syntax == "1.2.840.10008.1.2" ? false
+                     : !syntax.empty()            ? true
+                                                  : (at + 6 <= size && std::isupper(d[at + 4]) && std::isupper(d[at + 5]));
+    }
+    walker.walk(at, size, explicitVr, big, 0);
 }
 
 enum class StartKind { None, Preamble, DataSetLittle, DataSetBig, MetaNoPreamble };
@@ -466,16 +681,24 @@ std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels
                     FailureKind::NotDicom);
     case StartKind::Preamble:
     case StartKind::MetaNoPreamble:
+        checkDeclaredLengths(path, kind == StartKind::Preamble ? 132 : 0, true, false);
         break;
     case StartKind::DataSetLittle:
         // No meta header: the VR field tells explicit from implicit VR.
         xfer = (std::isupper(byteAt(head, 4)) && std::isupper(byteAt(head, 5))) ? EXS_LittleEndianExplicit
                                                                                 : EXS_LittleEndianImplicit;
         mode = ERM_dataset;
+        checkDeclaredLengths(path, std::string::npos, xfer == EXS_LittleEndianExplicit, false);
         break;
     case StartKind::DataSetBig:
         xfer = EXS_BigEndianExplicit;
         mode = ERM_dataset;
+        // Without a valid VR after the first tag DCMTK reads the data set as
+        // implicit VR little endian, whatever it is told.
+        if (std::isupper(byteAt(head, 4)) && std::isupper(byteAt(head, 5)))
+            checkDeclaredLengths(path, std::string::npos, true, true);
+        else
+            checkDeclaredLengths(path, std::string::npos, false, false);
         break;
     }
     std::unique_ptr<DcmFileFormat> file;
@@ -633,6 +856,18 @@ InstanceInfo readInstanceInfo(DcmFileFormat& file, const std::string& path)
             for (int k = 0; k < 3; ++k)
                 fa.position[static_cast<size_t>(k)] = base.position[static_cast<size_t>(k)] + offset * n[static_cast<size_t>(k)];
         }
+    }
+    if (info.hasPixelData) {
+        // The cap, before anything is allocated for the pixels (in floating point:
+        // Rows x Columns x samples x bits x frames can overflow 64 bits).
+        const double bits = static_cast<double>(std::max(info.rows, 0)) * std::max(info.columns, 0) *
+                            std::max(info.samplesPerPixel, 1) * std::max(info.bitsAllocated, 0) *
+                            std::max(info.numberOfFrames, 1);
+        checkImageBytes(bits / 8 > 1e18 ? uint64_t(1e18) : static_cast<uint64_t>(bits / 8), "the pixel data",
+                        std::to_string(info.rows) + " x " + std::to_string(info.columns) + " x " +
+                            std::to_string(info.samplesPerPixel) + " samples x " + std::to_string(info.bitsAllocated) +
+                            " bits x " + std::to_string(info.numberOfFrames) + " frames",
+                        path);
     }
     return info;
 }

@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <algorithm>
 #include <set>
 
 #include "common/error.h"
@@ -72,7 +73,20 @@ std::vector<std::string> DicomDirReader::referencedFiles(const std::string& path
         if (!record || record->findAndGetOFStringArray(DCM_ReferencedFileID, id).bad() || id.empty())
             continue;
         const QStringList components = QString::fromLatin1(id.c_str()).split('\\', Qt::SkipEmptyParts);
-        const QString resolved = resolve(base, components);
+        // A file ID names a file below the DICOMDIR's folder (PS3.10 8.5): ".."
+        // or a path separator in a component, or a link that resolves outside
+        // the folder, is refused rather than followed.
+        const bool climbs = std::any_of(components.begin(), components.end(), [](const QString& c) {
+            return c == "." || c == ".." || c.contains('/') || c.contains(QChar(0));
+        });
+        const QString resolved = climbs ? QString() : resolve(base, components);
+        const QString canonical = resolved.isEmpty() ? QString() : QFileInfo(resolved).canonicalFilePath();
+        if (climbs || (!canonical.isEmpty() && !canonical.startsWith(base.canonicalPath() + '/'))) {
+            if (missing)
+                missing->push_back({path, "refused: the DICOMDIR's file ID '" + std::string(id.c_str()) +
+                                              "' points outside the DICOMDIR's folder"});
+            continue;
+        }
         if (resolved.isEmpty()) {
             if (missing)
                 missing->push_back({base.filePath(components.join('/')).toStdString(), "referenced by the DICOMDIR but missing"});

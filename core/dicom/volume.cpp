@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "common/limits.h"
 #include "common/parallel.h"
 #include "dicom/dicom_reader.h"
 #include "dicom/geometry.h"
@@ -95,6 +96,10 @@ Volume Volume::load(const SliceStack& stack, int threads, const ProgressFn& prog
         throw Error("the slices are too far apart for their spacing to form a volume", stack.label());
     const size_t rows = static_cast<size_t>(stack.rows), cols = static_cast<size_t>(stack.columns);
     const size_t planeSize = rows * cols;
+    checkImageBytes(static_cast<uint64_t>(planeSize) * planes * sizeof(float), "the volume",
+                    std::to_string(cols) + " x " + std::to_string(rows) + " x " + std::to_string(planes) +
+                        " planes of 32-bit floats",
+                    stack.label());
 
     Volume vol;
     vol.label_ = stack.label();

@@ -2,6 +2,7 @@
 
 #include <QFileInfo>
 #include <algorithm>
+#include <cstdlib>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -68,6 +69,11 @@ Image imageFromMat(const cv::Mat& mat, const std::string& source)
     return img;
 }
 
+// OpenCV's own cap on decoded pixels (read on its first decode; a user's
+// setting wins): 2^28 pixels keep the largest decoded image (4 channels of
+// 16 bits) within kMaxImageBytes.
+[[maybe_unused]] const bool openCvPixelCap = [] { return ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "268435456", 0) == 0; }();
+
 Image readImageFile(const std::string& path)
 {
     // DICOM ("DICM" at offset 128, or a bare data set; any suffix or none):
@@ -91,7 +97,11 @@ Image readImageFile(const std::string& path)
     try {
         mat = cv::imdecode(raw, cv::IMREAD_UNCHANGED);
     } catch (const cv::Exception& e) {
-        throw Error(std::string("cannot decode image: ") + e.what(), path);
+        if (std::string(e.what()).find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos)
+            throw Error("the image has more than 268 million pixels, more than Sinar's limit of 2 GiB per image or "
+                        "volume allows",
+                        path);
+        throw Error(std::string("cannot decode image: ") + firstLine(e.what()), path);
     }
     if (mat.empty())
         throw Error("cannot decode image (corrupt or unsupported variant)", path);

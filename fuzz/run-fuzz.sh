@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs one libFuzzer target: first every regression input of fuzz/regressions/NAME
+# (crashers found before: each must now pass), then the seed corpus
+# (fuzz/corpus/NAME plus samples of ../shared/data picked by fuzz/seeds.sh) and
+# SECONDS of fuzzing. Limits: 2 GB of memory (rss and any single allocation —
+# the resource cap Sinar promises), 10 s per input (sanitizers make it slower
+# than the 2 s a release build must meet).
+#
+# Usage: fuzz/run-fuzz.sh TARGET_BINARY NAME SECONDS [WORK_DIR]
+set -euo pipefail
+bin="$1"; name="$2"; seconds="$3"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+work="${4:-$(dirname "$bin")/work}"
+corpus="$work/corpus/$name"
+mkdir -p "$corpus" "$work/artifacts/$name"
+# max_allocation_size_mb mirrors the release build's cap on DCMTK's nothrow
+# allocations (common/error.cpp): larger requests fail and DCMTK reports them.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=2048:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+dict=()
+case "$name" in dicom|dicomdir|series_index) dict=(-dict="$here/dicom.dict") ;; esac
+limits=(-rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10)
+
+if [ -d "$here/regressions/$name" ] && compgen -G "$here/regressions/$name/*" > /dev/null; then
+  echo "replaying $(ls "$here/regressions/$name" | wc -l) regression inputs"
+  "$bin" "${limits[@]}" "$here/regressions/$name"/*
+fi
+seeds="$work/seeds/$name"
+[ -d "$seeds" ] || bash "$here/seeds.sh" "$name" "$seeds"
+extra=()
+[ -d "$here/corpus/$name" ] && extra+=("$here/corpus/$name")
+"$bin" "${limits[@]}" "${dict[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+  -artifact_prefix="$work/artifacts/$name/" "$corpus" "$seeds" "${extra[@]}"

