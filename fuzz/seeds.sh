@@ -7,7 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 data="${SINAR_DATA:-$here/../../shared/data}"
 name="$1"; out="$2"
 mkdir -p "$out"
-small() { find "$@" -type f -size -600k 2>/dev/null | sort; }
+small() { find "$@" -type f -size -100k 2>/dev/null | sort; }
 copy_each() { local i=0; while read -r f; do cp "$f" "$out/seed-$i"; i=$((i + 1)); done; }
 [ -d "$data" ] || { echo "fuzz seeds: no data folder at $data; the committed corpus only" >&2; exit 0; }
 case "$name" in

@@ -17,6 +17,7 @@ PACKAGES=(
   poppler-utils     # pdftoppm: the tests render the training report PDF
   python3-numpy python3-torch
   python3-pydicom   # DICOM benchmark reference (packaging/dicom-bench.sh)
+  clang libclang-rt-14-dev   # libFuzzer targets (preset fuzz)
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for the README quick start and CI.
 #   packaging/sinar.sh run    install dependencies, build, launch the workstation on the demo study
-#   packaging/sinar.sh test   install dependencies, build, run the whole test suite
+#   packaging/sinar.sh test   install dependencies, build, run the whole test suite and the fuzz targets
 #   packaging/sinar.sh build  install dependencies and build only
 set -euo pipefail
 
@@ -25,6 +25,13 @@ case "$command" in
     build
     cd "$root"
     ctest --preset "$preset" --output-on-failure
+    # The libFuzzer targets (clang, ASan + UBSan): regression inputs, seeds and a
+    # short, fixed fuzzing time per target (SINAR_FUZZ_SECONDS, default 20).
+    if [ "${SINAR_SKIP_FUZZ:-0}" != 1 ]; then
+      cmake --preset fuzz -S "$root" -DSINAR_FUZZ_SECONDS="${SINAR_FUZZ_SECONDS:-20}" >/dev/null
+      cmake --build --preset fuzz -j "$(nproc)"
+      ctest --preset fuzz --output-on-failure
+    fi
     ;;
   run)
     build

@@ -704,17 +704,26 @@ std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels
     std::unique_ptr<DcmFileFormat> file;
     OFCondition status;
     const uint64_t cut = zeroTail ? endBeforeZeroTrailer(path, static_cast<uint64_t>(size)) : 0;
-    if (cut > 0) {
-        file = loadFromMemory(path, cut, xfer, mode, status);
-    } else if (withPixels && size < (std::streamoff(1) << 21)) {
-        // A small file, all of it needed: one read, then parsing in memory
-        // (DCMTK's file stream reads element by element). Large files are
-        // read by DCMTK straight into the pixel data buffer instead.
-        file = loadFromMemory(path, static_cast<uint64_t>(size), xfer, mode, status);
-    } else {
-        // Header only: large values (pixel data) stay on disk until asked for.
-        file = std::make_unique<DcmFileFormat>();
-        status = file->loadFile(path.c_str(), xfer, EGL_noChange, withPixels ? 0xFFFFFFFEu : DCM_MaxReadLength, mode);
+    try {
+        if (cut > 0) {
+            file = loadFromMemory(path, cut, xfer, mode, status);
+        } else if (withPixels && size < (std::streamoff(1) << 21)) {
+            // A small file, all of it needed: one read, then parsing in memory
+            // (DCMTK's file stream reads element by element). Large files are
+            // read by DCMTK straight into the pixel data buffer instead.
+            file = loadFromMemory(path, static_cast<uint64_t>(size), xfer, mode, status);
+        } else {
+            // Header only: large values (pixel data) stay on disk until asked for.
+            file = std::make_unique<DcmFileFormat>();
+            status = file->loadFile(path.c_str(), xfer, EGL_noChange, withPixels ? 0xFFFFFFFEu : DCM_MaxReadLength, mode);
+        }
+    } catch (const std::bad_alloc&) {
+        throw Error("not enough memory to read the file", path);
+    } catch (const std::exception& e) {
+        // DCMTK 3.6.7 lets a standard-library exception escape on some malformed
+        // values (found by fuzz_dicomdir: DcmByteString::verify on a damaged
+        // DirectoryRecordType).
+        throw Error("the file is corrupt: DCMTK failed while parsing it (" + firstLine(e.what()) + ")", path);
     }
     if (status.bad())
         throw Error(describe(status), path);
