@@ -14,12 +14,16 @@ work="${4:-$(dirname "$bin")/work}"
 corpus="$work/corpus/$name"
 mkdir -p "$corpus" "$work/artifacts/$name"
 # max_allocation_size_mb mirrors the release build's cap on DCMTK's nothrow
-# allocations (common/error.cpp): larger requests fail and DCMTK reports them.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=2048:abort_on_error=1}"
+# allocations (common/error.cpp): larger requests fail and DCMTK reports them
+# (1 MB under libFuzzer's malloc limit, which flags a request of exactly 2 GiB).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=2047:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 dict=()
 case "$name" in dicom|dicomdir|series_index) dict=(-dict="$here/dicom.dict") ;; esac
 limits=(-rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10)
+# A fixed mutation seed (SINAR_FUZZ_SEED; 0 = random, as campaign.sh uses) makes a
+# ctest run repeat the same inputs on every machine of the same speed.
+seed=(-seed="${SINAR_FUZZ_SEED:-1}")
 
 if [ -d "$here/regressions/$name" ] && compgen -G "$here/regressions/$name/*" > /dev/null; then
   echo "replaying $(ls "$here/regressions/$name" | wc -l) regression inputs"
@@ -29,5 +33,5 @@ seeds="$work/seeds/$name"
 [ -d "$seeds" ] || bash "$here/seeds.sh" "$name" "$seeds"
 extra=()
 [ -d "$here/corpus/$name" ] && extra+=("$here/corpus/$name")
-"$bin" "${limits[@]}" "${dict[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+"$bin" "${limits[@]}" "${seed[@]}" "${dict[@]}" -max_total_time="$seconds" -print_final_stats=1 \
   -artifact_prefix="$work/artifacts/$name/" "$corpus" "$seeds" "${extra[@]}"
