@@ -104,6 +104,8 @@ static torch::jit::script::Module loadScriptModule(const std::string& bytes, con
         return torch::jit::load(in);
     } catch (const c10::Error& e) {
         throw Error("cannot load the TorchScript model (" + firstLine(e.what_without_backtrace()) + ")", path);
+    } catch (const std::exception& e) {
+        throw Error("cannot load the TorchScript model (" + firstLine(e.what()) + ")", path);
     }
 }
 
@@ -205,6 +207,12 @@ Model Model::load(const std::string& path)
         return Model(impl);
     } catch (const c10::Error& e) {
         throw Error("corrupt model bundle: " + firstLine(e.what_without_backtrace()), path);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        // LibTorch's unpickler lets standard exceptions escape on some damaged
+        // archives (found by fuzz_bundle on an unsealed bundle).
+        throw Error("corrupt model bundle: " + firstLine(e.what()), path);
     }
 }
 

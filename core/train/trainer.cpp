@@ -287,6 +287,10 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
                 throw Error("corrupt checkpoint, or it does not belong to this model (" +
                                 firstLine(e.what_without_backtrace()) + ")",
                             file);
+            } catch (const Error&) {
+                throw;
+            } catch (const std::exception& e) {
+                throw Error("corrupt checkpoint (" + firstLine(e.what()) + ")", file);
             }
         };
         const std::string previous = previousGeneration(checkpointPath);
