@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A long fuzzing campaign: every target (or those named) for SECONDS each, one
-# after another, keeping the growing corpus in build/fuzz/fuzz/work. Prints the
+# after another, keeping the growing corpus in build/fuzz/fuzz/state. Prints the
 # executions, corpus size and coverage (libFuzzer's "cov" edges) per target;
-# crashers land in work/artifacts/NAME/ — copy each into fuzz/regressions/NAME/
+# crashers land in state/artifacts/NAME/ — copy each into fuzz/regressions/NAME/
 # once fixed.
 #
 # Usage: fuzz/campaign.sh SECONDS [NAME...]   (after: cmake --preset fuzz && cmake --build --preset fuzz)
@@ -14,10 +14,10 @@ names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(dicom dicomdir series_index npz bundle image csv)
 printf '%-14s %12s %8s %8s %s\n' target executions corpus edges result
 for n in "${names[@]}"; do
-  log="$build/work/campaign-$n.log"
-  mkdir -p "$build/work"
-  if SINAR_FUZZ_SEED=0 bash "$here/run-fuzz.sh" "$build/fuzz_$n" "$n" "$seconds" "$build/work" > "$log" 2>&1; then r=ok; else r="FOUND (see $log)"; fi
+  log="$build/state/campaign-$n.log"
+  mkdir -p "$build/state"
+  if SINAR_FUZZ_SEED=0 bash "$here/run-fuzz.sh" "$build/fuzz_$n" "$n" "$seconds" "$build/state" > "$log" 2>&1; then r=ok; else r="FOUND (see $log)"; fi
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')
   edges=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-  printf '%-14s %12s %8s %8s %s\n' "$n" "${execs:-?}" "$(ls "$build/work/corpus/$n" | wc -l)" "${edges:-?}" "$r"
+  printf '%-14s %12s %8s %8s %s\n' "$n" "${execs:-?}" "$(ls "$build/state/corpus/$n" | wc -l)" "${edges:-?}" "$r"
 done

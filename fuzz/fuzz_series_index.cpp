@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     static const std::string separator = "\xffSINAR-NEXT\xff";
     const std::string in(reinterpret_cast<const char*>(data), size);
-    QDir folder(sinar::fuzz::workDir() + "/series");
+    QDir folder(sinar::fuzz::inputDir() + "/series");
     folder.removeRecursively();
     QDir().mkpath(folder.path());
     size_t pos = 0;

@@ -12,7 +12,7 @@
 namespace sinar::fuzz {
 
 // A folder for this process's input files, removed at exit.
-inline const QString& workDir()
+inline const QString& inputDir()
 {
     static QTemporaryDir dir(QDir::tempPath() + "/sinar-fuzz-XXXXXX");
     static const QString path = dir.path();
@@ -21,7 +21,7 @@ inline const QString& workDir()
 
 inline std::string writeInput(const std::string& name, const uint8_t* data, size_t size)
 {
-    const std::string path = (workDir() + "/" + QString::fromStdString(name)).toStdString();
+    const std::string path = (inputDir() + "/" + QString::fromStdString(name)).toStdString();
     FILE* f = std::fopen(path.c_str(), "wb");
     if (!f)
         std::abort();

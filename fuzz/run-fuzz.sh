@@ -6,13 +6,13 @@
 # the resource cap Sinar promises), 10 s per input (sanitizers make it slower
 # than the 2 s a release build must meet).
 #
-# Usage: fuzz/run-fuzz.sh TARGET_BINARY NAME SECONDS [WORK_DIR]
+# Usage: fuzz/run-fuzz.sh TARGET_BINARY NAME SECONDS [STATE_DIR]
 set -euo pipefail
 bin="$1"; name="$2"; seconds="$3"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-work="${4:-$(dirname "$bin")/work}"
-corpus="$work/corpus/$name"
-mkdir -p "$corpus" "$work/artifacts/$name"
+state="${4:-$(dirname "$bin")/state}"
+corpus="$state/corpus/$name"
+mkdir -p "$corpus" "$state/artifacts/$name"
 # max_allocation_size_mb mirrors the release build's cap on DCMTK's nothrow
 # allocations (common/error.cpp): larger requests fail and DCMTK reports them
 # (1 MB under libFuzzer's malloc limit, which flags a request of exactly 2 GiB).
@@ -29,9 +29,9 @@ if [ -d "$here/regressions/$name" ] && compgen -G "$here/regressions/$name/*" > 
   echo "replaying $(ls "$here/regressions/$name" | wc -l) regression inputs"
   "$bin" "${limits[@]}" "$here/regressions/$name"/*
 fi
-seeds="$work/seeds/$name"
+seeds="$state/seeds/$name"
 [ -d "$seeds" ] || bash "$here/seeds.sh" "$name" "$seeds"
 extra=()
 [ -d "$here/corpus/$name" ] && extra+=("$here/corpus/$name")
 "$bin" "${limits[@]}" "${seed[@]}" "${dict[@]}" -max_total_time="$seconds" -print_final_stats=1 \
-  -artifact_prefix="$work/artifacts/$name/" "$corpus" "$seeds" "${extra[@]}"
+  -artifact_prefix="$state/artifacts/$name/" "$corpus" "$seeds" "${extra[@]}"
