@@ -98,6 +98,7 @@ private slots:
     void smoothingMatchesHandComputation();
     void smoothingNonFiniteAndClamp();
     void xAxisChoices();
+    void comparisonsLeaveNoLegendItems();
     void logScaleSwitchesTicker();
     void replotsAreCoalesced();
     void bestEpochMarksEveryRect();
@@ -213,6 +214,33 @@ void TestPlots::xAxisChoices()
     plot.lossRect()->axis(QCPAxis::atBottom)->setRange(2, 5);
     QCOMPARE(plot.accuracyRect()->axis(QCPAxis::atBottom)->range().lower, 2.0);
     QCOMPARE(plot.learningRateRect()->axis(QCPAxis::atBottom)->range().upper, 5.0);
+}
+
+// Clearing compared runs takes their graphs out of both legends: an item left in
+// the accuracy legend pointed at a deleted graph and crashed the next replot
+// (seen in the Training tab's run history, which clears and re-adds on every selection).
+void TestPlots::comparisonsLeaveNoLegendItems()
+{
+    CurvePlot plot;
+    feedRun(plot, 3, 10);
+    auto legendItems = [&] {
+        int n = 0;
+        for (QCPAxisRect* r : {plot.lossRect(), plot.accuracyRect()})
+            for (int i = 0; i < r->insetLayout()->elementCount(); ++i)
+                if (auto* legend = qobject_cast<QCPLegend*>(r->insetLayout()->elementAt(i)))
+                    n += legend->itemCount();
+        return n;
+    };
+    const int before = legendItems();
+    for (int round = 0; round < 3; ++round) {
+        plot.addComparisonRun(QStringLiteral("a"), {1, 2, 3}, {1.0, 0.8, 0.6}, {1.1, 0.9, 0.7}, {0.5, 0.6, 0.7});
+        plot.addComparisonRun(QStringLiteral("b"), {1, 2}, {1.2, 1.0}, {1.3, 1.1}, {0.4, 0.5});
+        QCOMPARE(legendItems(), before + 6);
+        plot.flush();
+        plot.clearComparisons();
+        QCOMPARE(legendItems(), before);
+        plot.plot()->replot(QCustomPlot::rpImmediateRefresh);
+    }
 }
 
 void TestPlots::logScaleSwitchesTicker()

@@ -3,6 +3,8 @@
 // file-size limit, checkpoint fallback to the previous generation, and a
 // training run killed with SIGKILL at many random moments that still ends with
 // the weights of an uninterrupted run.
+#include <QProcess>
+#include <QStandardPaths>
 #include <QtTest>
 #include <random>
 #include <sys/resource.h>
@@ -10,6 +12,7 @@
 #include "common/error.h"
 #include "common/integrity.h"
 #include "common/json_io.h"
+#include "data/dataset.h"
 #include "nn/model.h"
 #include "test_support.h"
 
@@ -262,6 +265,101 @@ private slots:
         QCOMPARE(c.code, 1);
         QVERIFY2(c.err.contains("cannot resume") && c.err.contains("both unusable") && c.err.contains("checkpoint.pt"),
                  qPrintable(c.err));
+    }
+
+    // A damaged .npz either gives a sinar::Error or, where the damage hit bytes
+    // that carry nothing (a timestamp, say), exactly the images and labels of
+    // the original: never other pixels or labels.
+    void mutatedNpzIsRefusedOrUnchanged()
+    {
+        std::string images, labels;
+        for (int i = 0; i < 12 * 8 * 8; ++i)
+            images.push_back(static_cast<char>((i * 37) % 251));
+        for (int i = 0; i < 12; ++i) {
+            std::string label(8, '\0'); // little-endian int64
+            label[0] = static_cast<char>(i % 2);
+            labels += label;
+        }
+        const std::vector<std::pair<std::string, std::string>> members{
+            {"train_images.npy", test::makeNpy("|u1", {12, 8, 8}, images)},
+            {"train_labels.npy", test::makeNpy("<i8", {12, 1}, labels)}};
+        auto signature = [](const data::Dataset& d) {
+            std::string sig;
+            for (size_t i = 0; i < d.size(); ++i) {
+                const cv::Mat m = d.sample(i).pixels;
+                sig += std::to_string(d.sample(i).label) + ":" + std::to_string(m.rows) + "x" + std::to_string(m.cols) + ":";
+                sig.append(reinterpret_cast<const char*>(m.data), m.total() * m.elemSize());
+            }
+            return sig;
+        };
+        int refused = 0, unchanged = 0;
+        for (bool deflate : {false, true}) {
+            const std::string zip = test::makeZip(members, deflate);
+            const QString original = tmp_.filePath(deflate ? "original-deflated.npz" : "original-stored.npz");
+            test::writeFile(original, zip);
+            const std::string expected = signature(data::openNpz(original.toStdString(), {}));
+            QVERIFY(!expected.empty());
+            std::mt19937 rng(deflate ? 777 : 778);
+            for (int i = 0; i < 150; ++i) {
+                std::string what;
+                const std::string b = mutate(zip, rng, what);
+                const QString mutated = tmp_.filePath(QString("mutated-%1.npz").arg(i));
+                test::writeFile(mutated, b);
+                try {
+                    const std::string got = signature(data::openNpz(mutated.toStdString(), {}));
+                    QVERIFY2(got == expected, qPrintable(QString("mutation %1 (%2) of the %3 archive loaded other data")
+                                                             .arg(i).arg(QString::fromStdString(what), deflate ? "deflated" : "stored")));
+                    ++unchanged;
+                } catch (const Error&) {
+                    ++refused;
+                } catch (const std::exception& e) {
+                    QFAIL(qPrintable(QString("mutation %1 (%2): not a sinar::Error: %3").arg(i).arg(QString::fromStdString(what), e.what())));
+                }
+            }
+        }
+        qInfo("300 mutated .npz archives: %d refused, %d read back unchanged", refused, unchanged);
+        QVERIFY(refused > 200);
+    }
+
+    // Run folders: every file training writes is listed in sinar.sha256 (which
+    // sha256sum -c accepts), and a file changed afterwards is refused where
+    // Sinar reads it back: the split on resume, test.csv as a data list.
+    void runFolderManifest()
+    {
+        const QString data = tmp_.filePath("manifest-data");
+        test::makeClassFolder(data, {"a", "b"}, 12, 32);
+        const QString out = tmp_.filePath("manifest.sinar");
+        const QStringList common{"train", "--data", data, "--size", "32", "--filters", "8", "--threads", "2",
+                                 "--batch-size", "8", "--out", out};
+        const test::CliRun a = test::runCli(common + QStringList{"--epochs", "2"});
+        QVERIFY2(a.code == 0, qPrintable(a.err));
+        const QString run = out + ".run";
+        const QString manifest = QString::fromStdString(readFileBytes((run + "/" + kManifestName).toStdString()));
+        for (const char* f : {"split.json", "history.csv", "test.csv", "test_metrics.json", "test_metrics.csv", "test_predictions.csv"})
+            QVERIFY2(manifest.contains(QStringLiteral("  %1\n").arg(QLatin1String(f))), f);
+        const QString sha256sum = QStandardPaths::findExecutable("sha256sum");
+        if (!sha256sum.isEmpty()) {
+            QProcess p;
+            p.setWorkingDirectory(run);
+            p.start(sha256sum, {"--check", "--quiet", QLatin1String(kManifestName)});
+            QVERIFY(p.waitForFinished(60000));
+            QVERIFY2(p.exitCode() == 0, p.readAllStandardOutput().constData());
+        }
+        // A changed test list is refused as a data list ...
+        const std::string list = readFileBytes((run + "/test.csv").toStdString());
+        test::writeFile(run + "/test.csv", list + "\n");
+        const test::CliRun ev = test::runCli({"evaluate", "--model", out, "--data", run + "/test.csv", "--quiet"});
+        QCOMPARE(ev.code, 1);
+        QVERIFY2(ev.err.contains("corrupt run folder: test.csv was changed after Sinar wrote it"), qPrintable(ev.err));
+        // ... and a changed split stops a resume before anything is trained on it.
+        std::string split = readFileBytes((run + "/split.json").toStdString());
+        const size_t at = split.find("\"seed\"");
+        QVERIFY(at != std::string::npos);
+        split.insert(at, " ");
+        test::writeFile(run + "/split.json", split);
+        const test::CliRun r = test::runCli(common + QStringList{"--epochs", "3", "--resume"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("corrupt run folder: split.json"), qPrintable(r.err));
     }
 
     // A checkpoint write that hits the file-size limit stops the run with a

@@ -134,6 +134,16 @@ CliRun runCli(const QStringList& args, int timeoutMs)
     return r;
 }
 
+QProcessEnvironment guiEnvironment(const QString& home)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
+    env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
+    env.insert(QStringLiteral("SINAR_MODEL_LIBRARY"), home + QStringLiteral("/library"));
+    return env;
+}
+
 QJsonObject readJsonObject(const QString& path)
 {
     QFile f(path);

@@ -2,6 +2,7 @@
 // Helpers shared by the test suites: real-data paths and small fixtures.
 #include <QFileInfo>
 #include <QJsonObject>
+#include <QProcessEnvironment>
 #include <QStringList>
 #include <QString>
 #include <QTemporaryDir>
@@ -31,6 +32,9 @@ struct CliRun {
     QString out, err;
 };
 CliRun runCli(const QStringList& args, int timeoutMs = 300000);
+// The environment for running the workstation in a test: offscreen, with its
+// settings, data and model library under `home`.
+QProcessEnvironment guiEnvironment(const QString& home);
 QJsonObject readJsonObject(const QString& path);
 
 // A class folder of small generated PNGs: `perClass` images per class, each

@@ -60,12 +60,7 @@ QByteArray readAll(const QString& path)
 test::CliRun runGui(const QStringList& args, const QString& home, const QString& shellPrefix = {}, int timeoutMs = 300000)
 {
     QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
-    env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
-    env.insert(QStringLiteral("SINAR_MODEL_LIBRARY"), home + QStringLiteral("/library"));
-    p.setProcessEnvironment(env);
+    p.setProcessEnvironment(test::guiEnvironment(home));
     if (shellPrefix.isEmpty()) {
         p.start(QStringLiteral(SINAR_GUI_PATH), args);
     } else {

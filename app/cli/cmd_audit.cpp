@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "cli/cli_common.h"
+#include "common/privacy.h"
 #include "common/error.h"
 #include "common/json_io.h"
 #include "eval/dataset_evaluation.h"
@@ -46,6 +47,7 @@ int runAudit(const QStringList& args)
         {"seed", "Without --model: the split's seed (default 0).", "N", "0"},
         {"group-duplicates", "Without --model: keep near-duplicates on one side of the split, as train does."},
         {"json", "Write the audit as JSON.", "OUT"},
+        {"paths", privacy::kPathsOptionHelp, "MODE", "auto"},
         {"threads", "Compute threads (default: one per core).", "N"},
     });
     int code = 0;
@@ -134,7 +136,7 @@ int runAudit(const QStringList& args)
     std::printf("%-34s %8.4f %12.4f   (%zu / %zu images)\n", "1-NN, raw 32x32 pixels", nnAll, nnFree, plan.testTotal, twinFree);
 
     QJsonObject o;
-    o["data"] = QString::fromStdString(plan.source);
+    o["data"] = QString::fromStdString(privacy::dataRef(plan.source, privacy::recordsPaths(p.value("paths").toStdString(), data::holdsPatientFiles(*plan.dataset) || data::holdsPatientFiles(*plan.testDataset))));
     o["images"] = static_cast<qint64>(plan.thumbnails.size() + plan.testThumbnails.size());
     o["images_with_twins"] = static_cast<qint64>(plan.imagesWithTwins);
     o["duplicate_groups"] = static_cast<qint64>(plan.duplicateGroups);

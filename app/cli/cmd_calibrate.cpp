@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/cli_common.h"
+#include "common/privacy.h"
 #include "common/error.h"
 #include "common/json_io.h"
 #include "data/dataset.h"
@@ -24,6 +25,7 @@ int runCalibrate(const QStringList& args)
         {"out", "Write the calibrated bundle here (default: replace BUNDLE, which needs --overwrite).", "BUNDLE2"},
         {"overwrite", "Allow replacing an existing file."},
         {"json", "Write the fit (temperature, n, NLL and ECE before/after) as JSON.", "OUT"},
+        {"paths", privacy::kPathsOptionHelp, "MODE", "auto"},
         {"no-ood", "Do not fit the out-of-distribution statistics."},
         {"threads", "Compute threads (default: one per core).", "N"},
     });
@@ -89,7 +91,7 @@ int runCalibrate(const QStringList& args)
     if (p.isSet("json")) {
         QJsonObject o = fit.toJson("validation");
         o["model"] = QString::fromStdString(outPath);
-        o["data"] = QString::fromStdString(dataPath);
+        o["data"] = QString::fromStdString(privacy::dataRef(dataPath, privacy::recordsPaths(p.value("paths").toStdString(), data::holdsPatientFiles(ds))));
         o["skipped"] = static_cast<qint64>(preds.failures.size());
         writeJsonFile(p.value("json").toStdString(), o);
     }

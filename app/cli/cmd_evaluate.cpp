@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/cli_common.h"
+#include "common/privacy.h"
 #include "common/error.h"
 #include "common/json_io.h"
 #include "data/dataset.h"
@@ -34,6 +35,7 @@ int runEvaluate(const QStringList& args)
         {"held-out", "Only the model's held-out test images: D must be the set it was trained on (its split is re-created)."},
         {"negative-class", "Also report the result as a screening question: any other class vs this one (e.g. notumor); JSON key \"screening\".", "NAME"},
         {"by-quality", "Error analysis: accuracy per quality flag and per tercile of brightness, contrast and sharpness (JSON \"by_quality\")."},
+        {"paths", privacy::kPathsOptionHelp, "MODE", "auto"},
         {"quiet", "Do not print the table."},
     });
     int code = 0;
@@ -128,6 +130,7 @@ int runEvaluate(const QStringList& args)
             std::printf("out of distribution: %ld of %zu images flagged (%.1f %%)\n", flagged, f.features.size(),
                         100.0 * oodJson["share_flagged"].toDouble());
     }
+    const bool recordPaths = privacy::recordsPaths(p.value("paths").toStdString(), data::holdsPatientFiles(ds));
     if (p.isSet("json")) {
         QJsonObject o = report.toJson();
         if (!oodJson.isEmpty())
@@ -139,7 +142,7 @@ int runEvaluate(const QStringList& args)
         for (auto it = calibration.begin(); it != calibration.end(); ++it)
             o[it.key()] = it.value();
         o["model"] = p.value("model");
-        o["data"] = QString::fromStdString(dataPath);
+        o["data"] = QString::fromStdString(privacy::dataRef(dataPath, recordPaths));
         o["skipped"] = static_cast<qint64>(skipped);
         writeJsonFile(p.value("json").toStdString(), o);
     }
@@ -153,7 +156,7 @@ int runEvaluate(const QStringList& args)
         for (size_t k = 0; k < preds.index.size(); ++k) {
             const auto& pr = preds.probabilities[k];
             const size_t best = static_cast<size_t>(std::max_element(pr.begin(), pr.end()) - pr.begin());
-            csv += '"' + ds.sample(preds.index[k]).path + "\"," + model.info().classNames[static_cast<size_t>(preds.truth[k])] +
+            csv += '"' + privacy::imageRef(ds.sample(preds.index[k]).path, ds.source(), recordPaths) + "\"," + model.info().classNames[static_cast<size_t>(preds.truth[k])] +
                    ',' + model.info().classNames[best];
             for (float v : pr)
                 csv += ',' + std::to_string(v);

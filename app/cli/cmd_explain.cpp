@@ -11,6 +11,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "cli/cli_common.h"
+#include "common/privacy.h"
 #include "common/error.h"
 #include "common/json_io.h"
 #include "data/dataset.h"
@@ -26,6 +27,7 @@ namespace {
 
 struct Input {
     QString path;
+    QString ref;          // what output names and JSON call it: the path, or a fingerprint (--paths, data sets only)
     imaging::Image image; // set for data-set samples (npz); else read from path
     bool loaded = false;
 };
@@ -80,10 +82,12 @@ std::vector<Input> collectInputs(const QCommandLineParser& p, const nn::Model& m
             for (size_t i = 0; i < ds.size(); ++i)
                 chosen.push_back(i);
         }
+        const bool recordPaths = privacy::recordsPaths(p.value("paths").toStdString(), data::holdsPatientFiles(ds));
         for (size_t k : spread(chosen.size(), limit)) {
             const size_t i = chosen[k];
             Input in;
             in.path = QString::fromStdString(ds.sample(i).path);
+            in.ref = recordPaths ? in.path : QString::fromStdString(privacy::imageRef(ds.sample(i).path, ds.source(), false));
             in.image = ds.load(i);
             in.loaded = true;
             inputs.push_back(std::move(in));
@@ -94,7 +98,7 @@ std::vector<Input> collectInputs(const QCommandLineParser& p, const nn::Model& m
         throw Error("--held-out needs --data (the data set the model was trained on)");
     const QStringList files = expandImageArguments(p.positionalArguments());
     for (size_t k : spread(static_cast<size_t>(files.size()), limit))
-        inputs.push_back({files[static_cast<int>(k)], {}, false});
+        inputs.push_back({files[static_cast<int>(k)], {}, {}, false});
     return inputs;
 }
 
@@ -156,6 +160,7 @@ int runExplain(const QStringList& args)
         {"alpha", "Opacity of the map over the image (default 0.45).", "A", "0.45"},
         {"evaluate", "Measure faithfulness: deletion and insertion AUC of each method against random maps."},
         {"data", "Explain the images of a data set (class folder, CSV list or .npz) instead of FILES.", "D"},
+        {"paths", "With --data: how output file names and JSON name the images: auto (fingerprints, img-..., when the data set holds DICOM files, whose folder and file names can name patients; paths otherwise), record or fingerprint (default auto).", "MODE", "auto"},
         {"subset", "Subset of an .npz: train, val or test (default test).", "NAME", "test"},
         {"held-out", "With --data: only the held-out test images of the model's own training split."},
         {"limit", "Use at most N images, spread evenly over the list.", "N"},
@@ -232,7 +237,8 @@ int runExplain(const QStringList& args)
             const imaging::Image image = in.loaded ? in.image : imaging::readImageFile(in.path.toStdString());
             cv::Mat shown;
             QJsonObject row;
-            row["file"] = in.path;
+            const QString ref = in.ref.isEmpty() ? in.path : in.ref;
+            row["file"] = ref;
             std::vector<explain::Curves> found;
             for (size_t mi = 0; mi < methods.size(); ++mi) {
                 options.method = methods[mi];
@@ -250,7 +256,7 @@ int runExplain(const QStringList& args)
                     for (char& ch : safeClass)
                         if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-')
                             ch = '_';
-                    const std::string stem = outDir + "/" + QFileInfo(in.path).completeBaseName().toStdString() + "_" +
+                    const std::string stem = outDir + "/" + QFileInfo(ref).completeBaseName().toStdString() + "_" +
                                              explain::toString(methods[mi]) + "_" + safeClass;
                     cv::Mat bgr;
                     cv::cvtColor(overlay, bgr, cv::COLOR_RGB2BGR);

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "cli/cli_common.h"
+#include "common/privacy.h"
 #include "common/error.h"
 #include "common/parallel.h"
 #include "data/dataset.h"
@@ -23,6 +24,7 @@ int runMeasure(const QStringList& args)
         {"subset", "For an .npz: train, val or test (default train).", "NAME", "train"},
         {"csv", "Write the measures here (default: standard output).", "OUT"},
         {"threads", "Threads (default: one per core).", "N", "0"},
+        {"paths", privacy::kPathsOptionHelp, "MODE", "auto"},
     });
     int code = 0;
     if (!parseOrExit(p, args,
@@ -60,6 +62,7 @@ int runMeasure(const QStringList& args)
         if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
             throw Error("cannot write " + outPath.toStdString() + ": " + file.errorString().toStdString());
     }
+    const bool recordPaths = privacy::recordsPaths(p.value("paths").toStdString(), data::holdsPatientFiles(set));
     QTextStream out(&file);
     out << "path,label,mean,p01,p99,contrast,sharpness,bright_share,flags\n";
     size_t failed = 0;
@@ -70,7 +73,7 @@ int runMeasure(const QStringList& args)
             continue;
         }
         const imaging::QualityMeasures& q = measures[i];
-        QString path = QString::fromStdString(set.sample(i).path);
+        QString path = QString::fromStdString(privacy::imageRef(set.sample(i).path, set.source(), recordPaths));
         if (path.contains(',') || path.contains('"'))
             path = '"' + path.replace('"', QStringLiteral("\"\"")) + '"';
         out << path << ',' << QString::fromStdString(set.classNames().at(set.sample(i).label)) << ','

@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "cli/cli_common.h"
+#include "common/privacy.h"
 #include "common/error.h"
 #include "common/json_io.h"
 #include "data/dataset.h"
@@ -26,6 +27,7 @@ struct ScoredSet {
     QString name;
     std::vector<double> scores;
     long skipped = 0;
+    bool patientFiles = false; // DICOM among the files (common/privacy.h)
 };
 
 // Scores of a data set's images (all, or the given indices).
@@ -64,6 +66,8 @@ ScoredSet scoreSet(const QString& name, const QString& paths, const nn::Model& m
             files << expandImageArguments({path});
         }
     }
+    for (const QString& file : files)
+        s.patientFiles = s.patientFiles || privacy::isPatientFile(file.toStdString());
     for (const QString& file : files) {
         try {
             std::vector<float> embedding;
@@ -106,6 +110,7 @@ int runOod(const QStringList& args)
         {"set", "A set to tell apart, NAME=PATH[,PATH...]: files, folders (images and DICOM files) or an .npz "
                 "(file.npz[val] picks the subset). Repeat for several sets.", "NAME=PATHS"},
         {"json", "Write the results as JSON.", "OUT"},
+        {"paths", privacy::kPathsOptionHelp, "MODE", "auto"},
         {"threads", "Compute threads (default: one per core).", "N"},
     });
     int code = 0;
@@ -158,7 +163,10 @@ int runOod(const QStringList& args)
                     s.skipped ? qPrintable(QStringLiteral("  (%1 skipped)").arg(s.skipped)) : "");
         QJsonObject o;
         o["name"] = s.name;
-        o["paths"] = spec.mid(eq + 1);
+        QStringList refs;
+        for (const QString& path : spec.mid(eq + 1).split(',', Qt::SkipEmptyParts))
+            refs << QString::fromStdString(privacy::dataRef(path.toStdString(), privacy::recordsPaths(p.value("paths").toStdString(), s.patientFiles)));
+        o["paths"] = refs.join(',');
         o["n"] = static_cast<qint64>(s.scores.size());
         o["skipped"] = static_cast<qint64>(s.skipped);
         o["auroc"] = auroc;
@@ -172,7 +180,7 @@ int runOod(const QStringList& args)
         o["model"] = QString::fromStdString(modelPath);
         o["threshold"] = ood.threshold();
         QJsonObject in;
-        in["data"] = QString::fromStdString(inPath);
+        in["data"] = QString::fromStdString(privacy::dataRef(inPath, privacy::recordsPaths(p.value("paths").toStdString(), data::holdsPatientFiles(inSet))));
         in["held_out"] = p.isSet("held-out");
         in["n"] = static_cast<qint64>(inScores.size());
         in["flagged"] = static_cast<qint64>(inFlagged);

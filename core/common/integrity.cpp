@@ -2,6 +2,11 @@
 
 #include <QCryptographicHash>
 #include <cerrno>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <utility>
+#include <vector>
 #include <cstring>
 #include <fcntl.h>
 #include <csignal>
@@ -161,6 +166,77 @@ void writeFileDurably(const std::string& path, const std::string& bytes, bool ke
         ::fsync(dfd); // the rename itself on disk
         ::close(dfd);
     }
+}
+
+const char* const kManifestName = "sinar.sha256";
+
+namespace {
+
+std::string readWhole(const std::string& path, bool* exists)
+{
+    std::ifstream in(path, std::ios::binary);
+    *exists = static_cast<bool>(in);
+    return *exists ? std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()) : std::string();
+}
+
+// The manifest's lines as (name, hex), in file order.
+std::vector<std::pair<std::string, std::string>> readManifest(const std::string& manifest, bool* exists)
+{
+    std::vector<std::pair<std::string, std::string>> entries;
+    std::istringstream lines(readWhole(manifest, exists));
+    std::string line;
+    while (std::getline(lines, line)) {
+        // "HEX  NAME" (text mode) or "HEX *NAME" (binary mode, as sha256sum -b writes it).
+        if (line.size() < 67 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*'))
+            continue;
+        entries.emplace_back(line.substr(66), line.substr(0, 64));
+    }
+    return entries;
+}
+
+std::pair<std::string, std::string> splitFolder(const std::string& path)
+{
+    const size_t slash = path.rfind('/');
+    if (slash == std::string::npos)
+        return {".", path};
+    return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+
+} // namespace
+
+void writeRecordedFile(const std::string& path, const std::string& bytes)
+{
+    writeFileDurably(path, bytes);
+    const auto [dir, name] = splitFolder(path);
+    const std::string manifest = dir + "/" + kManifestName;
+    bool exists = false;
+    auto entries = readManifest(manifest, &exists);
+    const std::string hex = sha256Hex(bytes);
+    bool found = false;
+    for (auto& e : entries)
+        if (e.first == name) {
+            e.second = hex;
+            found = true;
+        }
+    if (!found)
+        entries.emplace_back(name, hex);
+    std::string out;
+    for (const auto& e : entries)
+        out += e.second + "  " + e.first + "\n";
+    writeFileDurably(manifest, out);
+}
+
+void checkRecordedFile(const std::string& path, const std::string& bytes)
+{
+    const auto [dir, name] = splitFolder(path);
+    bool exists = false;
+    const auto entries = readManifest(dir + "/" + kManifestName, &exists);
+    for (const auto& e : entries)
+        if (e.first == name && e.second != sha256Hex(bytes))
+            throw Error("corrupt run folder: " + name + " was changed after Sinar wrote it (its SHA-256 no longer "
+                            "matches " + std::string(kManifestName) + "); restore it, or copy the file elsewhere to use "
+                            "it as a file of your own",
+                        path);
 }
 
 } // namespace sinar

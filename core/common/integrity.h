@@ -39,6 +39,21 @@ SealCheck checkZipSeal(const std::string& bytes);
 void writeFileDurably(const std::string& path, const std::string& bytes, bool keepPrevious = false);
 std::string previousGeneration(const std::string& path);
 
+// Run folders: the files Sinar writes there (split, history, test lists,
+// metrics, predictions) are recorded with their SHA-256 in the folder's
+// manifest, kManifestName, in sha256sum's format ("HEX  NAME" per line, so
+// `sha256sum -c sinar.sha256` checks a folder too), and checked where Sinar
+// reads them back. Checkpoints carry their own seal.
+extern const char* const kManifestName;
+
+// writeFileDurably, then the file's line in the manifest of its folder (written durably too).
+void writeRecordedFile(const std::string& path, const std::string& bytes);
+
+// Throws Error("corrupt run folder: …", path) when the manifest beside `path`
+// lists it with another SHA-256; a file the manifest does not list, or a
+// folder without one, passes.
+void checkRecordedFile(const std::string& path, const std::string& bytes);
+
 // Makes a write past the file-size limit (RLIMIT_FSIZE) fail with EFBIG, which
 // writeFileDurably reports, instead of killing the process with SIGXFSZ.
 // Called at the start of every program.

@@ -17,7 +17,9 @@ std::string readFileBytes(const std::string& path)
     if (!f.open(QIODevice::ReadOnly))
         throw Error("cannot open file: " + f.errorString().toStdString(), path);
     const QByteArray data = f.readAll();
-    return std::string(data.constData(), static_cast<size_t>(data.size()));
+    std::string bytes(data.constData(), static_cast<size_t>(data.size()));
+    checkRecordedFile(path, bytes); // a run folder's file must be as Sinar wrote it
+    return bytes;
 }
 
 void writeFileAtomically(const std::string& path, const std::string& bytes)
@@ -40,6 +42,11 @@ QJsonObject readJsonFile(const std::string& path)
 void writeJsonFile(const std::string& path, const QJsonObject& object)
 {
     writeFileAtomically(path, QJsonDocument(object).toJson(QJsonDocument::Indented).toStdString());
+}
+
+void writeRecordedJsonFile(const std::string& path, const QJsonObject& object)
+{
+    writeRecordedFile(path, QJsonDocument(object).toJson(QJsonDocument::Indented).toStdString());
 }
 
 static QJsonValue need(const QJsonObject& o, const char* key, const std::string& context)

@@ -12,6 +12,9 @@ void writeJsonFile(const std::string& path, const QJsonObject& object);
 // Writes bytes to path atomically and durably (writeFileDurably): after a crash the
 // file is either the old one or the new one.
 void writeFileAtomically(const std::string& path, const std::string& bytes);
+// writeJsonFile, and the file recorded in its folder's manifest (integrity.h: run folders).
+void writeRecordedJsonFile(const std::string& path, const QJsonObject& object);
+// The file's bytes; throws Error when a manifest beside it (integrity.h) lists it with another SHA-256.
 std::string readFileBytes(const std::string& path);
 
 // Typed field access that reports the missing or wrong key.

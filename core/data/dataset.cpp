@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
+#include "common/privacy.h"
 #include "common/error.h"
 #include "common/json_io.h"
 #include "data/npz_reader.h"
@@ -275,6 +276,14 @@ Dataset openDataset(const std::string& path, const DatasetOptions& options)
     if (suffix == "npz")
         return openNpz(path, options);
     throw Error("unknown data set kind (expected a class folder, a .csv list or an .npz archive)", path);
+}
+
+bool holdsPatientFiles(const Dataset& data)
+{
+    for (size_t i = 0; i < data.size(); ++i)
+        if (privacy::isPatientFile(data.sample(i).path))
+            return true;
+    return false;
 }
 
 } // namespace sinar::data

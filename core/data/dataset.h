@@ -52,6 +52,10 @@ struct DatasetOptions {
     std::vector<std::string> classNames;  // for .npz (labels are indices); empty: known names or "0", "1", ...
 };
 
+// True when any image may hold patient data (common/privacy.h: DICOM and other
+// non-PNG/JPEG/TIFF/BMP files); decides what `--paths auto` writes.
+bool holdsPatientFiles(const Dataset& data);
+
 // Opens a folder (one sub-folder per class), a .csv (path,label) or a .npz.
 Dataset openDataset(const std::string& path, const DatasetOptions& options = {});
 

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/privacy.h"
+#include "data/dataset.h"
 #include "common/error.h"
 #include "common/json_io.h"
 #include "eval/calibration_metrics.h"
@@ -241,13 +243,30 @@ std::vector<StudyRow> runStudy(const std::vector<StudyEntry>& entries, const std
     return rows;
 }
 
+namespace {
+
+// What `--paths` decides for the study's data set (common/privacy.h); the set is listed again, not decoded.
+bool studyRecordsPaths(const TrainingJobSpec& base)
+{
+    bool patientFiles = true;
+    try {
+        data::DatasetOptions opts;
+        opts.classNames = base.classNames;
+        patientFiles = data::holdsPatientFiles(data::openDataset(base.dataPath, opts));
+    } catch (const Error&) {
+    }
+    return privacy::recordsPaths(base.pathMode, patientFiles);
+}
+
+} // namespace
+
 QJsonObject studyJson(const std::vector<StudyRow>& rows, const TrainingJobSpec& base)
 {
     QJsonArray methods;
     for (const StudyRow& r : rows)
         methods.append(r.toJson());
     QJsonObject splitJson;
-    splitJson["data"] = QString::fromStdString(base.dataPath);
+    splitJson["data"] = QString::fromStdString(privacy::dataRef(base.dataPath, studyRecordsPaths(base)));
     splitJson["seed"] = static_cast<qint64>(base.train.seed);
     splitJson["test_fraction"] = base.testFraction;
     splitJson["val_fraction"] = base.valFraction;
@@ -301,7 +320,10 @@ std::string writeStudy(const std::string& jsonPath, const std::vector<StudyRow>&
 {
     QJsonObject o = studyJson(rows, base);
     o["kind"] = QString::fromStdString(kind);
-    o["command"] = QString::fromStdString(command);
+    QString commandLine = QString::fromStdString(command);
+    if (!base.dataPath.empty() && !studyRecordsPaths(base))
+        commandLine.replace(QString::fromStdString(base.dataPath), QString::fromStdString(privacy::pathFingerprint(base.dataPath)));
+    o["command"] = commandLine;
     writeJsonFile(jsonPath, o);
     QString csvPath = QString::fromStdString(jsonPath);
     if (csvPath.endsWith(".json"))

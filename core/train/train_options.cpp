@@ -32,6 +32,7 @@ const OptionRow kOptions[] = {
     {"group-by-patient", "Keep the images of one patient on one side of the split.", nullptr, nullptr},
     {"seed", "Seed for split, initialisation and augmentation (default 0).", "N", "0"},
     {"threads", "Compute threads (default: one per core).", "N", nullptr},
+    {"paths", "How bundle and run folder name the data set and its images: auto (fingerprints when the data set holds DICOM files, whose folder and file names can name patients; paths otherwise), record or fingerprint (default auto).", "MODE", "auto"},
     // Model
     {"architecture", "Network: standard-cnn, resnet18, resnet34, mobilenet_v2 or densenet121 (default standard-cnn; the next options shape the standard CNN); or a classical baseline: svm-linear, svm-rbf or knn; or torchscript: fine-tune the whole TorchScript model given by --pretrained (its outputs must be the data's classes).", "NAME", "standard-cnn"},
     {"features", "Classical baselines: raw (the preprocessed pixels; use a small --size such as 32) or hog (HOG of the preprocessed image; --size a multiple of 8, e.g. 64) (default raw).", "NAME", "raw"},
@@ -119,6 +120,7 @@ const Field kFields[] = {
     {"group-duplicates", +[](Spec& s) -> bool& { return s.groupDuplicates; }},
     {"group-by-patient", +[](Spec& s) -> bool& { return s.groupByPatient; }},
     {"threads", +[](Spec& s) -> int& { return s.threads; }, 0, 256},
+    {"paths", +[](Spec& s) -> std::string& { return s.pathMode; }},
     {"architecture", +[](Spec& s) -> std::string& { return s.architecture; }},
     {"features", +[](Spec& s) -> std::string& { return s.features; }},
     {"cv-folds", +[](Spec& s) -> int& { return s.cvFolds; }, 2, 20},

@@ -10,7 +10,9 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/integrity.h"
 #include "common/json_io.h"
+#include "common/privacy.h"
 #include "data/batch_loader.h"
 #include "data/dataset.h"
 #include "data/image_cache.h"
@@ -65,7 +67,9 @@ std::string csvField(const std::string& s, bool always = false)
 }
 
 // path,label,predicted,confidence,p_<class>... one row per test image.
-std::string testPredictionsCsv(const TestResult& t, const std::vector<std::string>& classNames)
+// Images are named by privacy::imageRef: fingerprints unless the user records paths.
+std::string testPredictionsCsv(const TestResult& t, const std::vector<std::string>& classNames,
+                               const std::string& dataSource, bool recordPaths)
 {
     std::ostringstream csv;
     csv << "path,label,predicted,confidence";
@@ -77,7 +81,7 @@ std::string testPredictionsCsv(const TestResult& t, const std::vector<std::strin
         const std::vector<float>& p = t.probabilities[i];
         const size_t predicted = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
         std::snprintf(num, sizeof num, "%.6f", p[predicted]);
-        csv << csvField(t.paths[i], true) << ',' << csvField(classNames[static_cast<size_t>(t.truth[i])]) << ','
+        csv << csvField(privacy::imageRef(t.paths[i], dataSource, recordPaths), true) << ',' << csvField(classNames[static_cast<size_t>(t.truth[i])]) << ','
             << csvField(classNames[predicted]) << ',' << num;
         for (float v : p) {
             std::snprintf(num, sizeof num, "%.6f", v);
@@ -255,6 +259,9 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         say("test set: the archive's '" + opts.subset + "' subset; validation for early stopping: " +
             std::to_string(int(spec.valFraction * 100)) + "% of 'train'");
     }
+    // What the bundle and the run folder may name by path (common/privacy.h).
+    const bool recordPaths = privacy::recordsPaths(spec.pathMode, data::holdsPatientFiles(trainSet));
+    result.recordedPaths = recordPaths;
     for (const auto& s : trainSet.skipped())
         result.failures.push_back(s);
     // Patients, from the DICOM headers: read before decoding, so a set without PatientIDs fails at once.
@@ -312,7 +319,16 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         split = data::stratifiedSplit(trainSet.labels(), spec.testFraction, spec.valFraction, spec.train.seed,
                                       data::combineGroups(twins.group, patients.group));
     }
-    writeJsonFile(splitFile, split.toJson());
+    writeRecordedJsonFile(splitFile, split.toJson());
+    if (split.train.empty()) // before decoding: the split itself left nothing to train on
+        throw Error("the split leaves no image for training" +
+                        std::string(patients.patients > 0
+                                        ? ": the " + std::to_string(trainSet.size()) + " images belong to " +
+                                              std::to_string(patients.patients) +
+                                              " patient(s), and each patient stays on one side; keeping patients apart "
+                                              "needs more patients, or a smaller --test-fraction"
+                                        : "; use a smaller --test-fraction or --val-fraction"),
+                    spec.dataPath);
     split.train = keepDecoded(split.train, cache);
     split.val = keepDecoded(split.val, cache);
     split.test = keepDecoded(split.test, *testCache);
@@ -443,7 +459,8 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         // The keys of `sinar-cli evaluate --json` (outside tools read both the same way).
         QJsonObject metrics = result.test.toJson();
         metrics["model"] = QString::fromStdString(spec.outPath);
-        metrics["data"] = QString::fromStdString(isNpz ? testSet->source() : result.runDir + "/test.csv");
+        metrics["data"] = QString::fromStdString(isNpz || !recordPaths ? privacy::dataRef(testSet->source(), recordPaths)
+                                                                            : result.runDir + "/test.csv");
         metrics["skipped"] = static_cast<qint64>(result.failures.size());
         const QJsonObject calibration = trust::calibrationMetricsJson(t.truth, t.probabilities, model.info().temperature());
         for (auto it = calibration.begin(); it != calibration.end(); ++it)
@@ -451,39 +468,39 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         if (!model.info().ood.isEmpty())
             metrics["ood"] = trust::oodSummaryJson(trust::OodDetector::fromJson(model.info().ood, spec.outPath),
                                                    trust::cachedFeatures(model, testCache->images, testLabels, split.test, cancel).features);
-        writeJsonFile(result.runDir + "/test_metrics.json", metrics);
-        writeFileAtomically(result.runDir + "/test_metrics.csv", result.test.toCsv());
-        writeFileAtomically(result.runDir + "/test_predictions.csv", testPredictionsCsv(t, trainSet.classNames()));
+        writeRecordedJsonFile(result.runDir + "/test_metrics.json", metrics);
+        writeRecordedFile(result.runDir + "/test_metrics.csv", result.test.toCsv());
+        writeRecordedFile(result.runDir + "/test_predictions.csv", testPredictionsCsv(t, trainSet.classNames(), testSet->source(), recordPaths));
         if (observer)
             observer->onTestResult(t);
         result.testTruth = std::move(t.truth);
         result.testProbabilities = std::move(t.probabilities);
         result.testPaths = std::move(t.paths);
-        if (!isNpz) {
+        if (!isNpz && recordPaths) { // a data list of the test images (paths: only when the user records them)
             std::ostringstream csv;
             csv << "path,label\n";
             for (size_t i : split.test)
                 csv << '"' << testSet->sample(i).path << "\"," << testSet->classNames()[static_cast<size_t>(testSet->sample(i).label)] << '\n';
-            writeFileAtomically(result.runDir + "/test.csv", csv.str());
+            writeRecordedFile(result.runDir + "/test.csv", csv.str());
         }
     }
-    writeFileAtomically(result.runDir + "/history.csv", result.history.historyCsv());
+    writeRecordedFile(result.runDir + "/history.csv", result.history.historyCsv());
     if (!result.failures.empty()) {
         std::ostringstream f;
         for (const auto& x : result.failures)
-            f << x.file << '\t' << x.reason << '\n';
-        writeFileAtomically(result.runDir + "/skipped.tsv", f.str());
+            f << privacy::imageRef(x.file, spec.dataPath, recordPaths) << '\t' << x.reason << '\n';
+        writeRecordedFile(result.runDir + "/skipped.tsv", f.str());
     }
 
     result.totalSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     QJsonObject dataJson;
-    dataJson["source"] = QString::fromStdString(spec.dataPath);
+    dataJson["source"] = QString::fromStdString(privacy::dataRef(spec.dataPath, recordPaths));
     dataJson["hash"] = QString::fromStdString(dataHash(trainSet));
     dataJson["images"] = static_cast<qint64>(trainSet.size());
     dataJson["train"] = countsJson(trainSet, split.train);
     dataJson["val"] = countsJson(trainSet, split.val);
     dataJson["test"] = countsJson(*testSet, split.test);
-    dataJson["test_source"] = QString::fromStdString(testSet->source());
+    dataJson["test_source"] = QString::fromStdString(privacy::dataRef(testSet->source(), recordPaths));
     dataJson["split_seed"] = static_cast<qint64>(split.seed);
     dataJson["test_fraction"] = isNpz ? 0.0 : spec.testFraction;
     dataJson["val_fraction"] = spec.valFraction;

@@ -44,6 +44,8 @@ struct TrainingJobSpec {
     bool overwrite = false;              // allow replacing an existing bundle
     trust::Scope scope;                  // the images the model is for, stored in the bundle
     bool measureTestQuality = false;     // fill TrainingJobResult::testQuality (decodes the test images again)
+    std::string pathMode = "auto";       // `--paths`: auto, record or fingerprint (common/privacy.h); with
+                                         // fingerprints the run folder has no test.csv
 };
 
 struct TrainingJobResult {
@@ -62,6 +64,7 @@ struct TrainingJobResult {
     std::vector<FileFailure> failures;
     double totalSeconds = 0;
     size_t parameters = 0;
+    bool recordedPaths = false;          // pathMode's verdict: paths (true) or fingerprints in bundle and run folder
 };
 
 // With spec.resume, continues from the run folder's checkpoint (bit-identical

@@ -2,6 +2,7 @@
 
 #include <QFileInfo>
 #include <QJsonObject>
+#include <QObject>
 #include <QRegularExpression>
 #include <algorithm>
 
@@ -17,6 +18,7 @@ std::shared_ptr<const ModelHandle> ModelHandle::load(const QString& path)
     for (const std::string& layer : explain::explainableLayers(handle->model_))
         handle->layers_ << QString::fromStdString(layer);
     handle->scope_ = trust::Scope::fromJson(handle->info().scope, path.toStdString());
+    handle->sealed_ = handle->model_.isSealed();
     if (!handle->info().ood.isEmpty() && handle->model_.hasEmbeddings())
         handle->ood_ = trust::OodDetector::fromJson(handle->info().ood, path.toStdString());
     return handle;
@@ -73,6 +75,8 @@ QString ModelHandle::datasetName(const QJsonObject& data)
     QString source = data.value(QStringLiteral("source")).toString().trimmed();
     if (source.isEmpty())
         return {};
+    if (source.startsWith(QLatin1String("sha256:"))) // a fingerprint: the path was not recorded (common/privacy.h)
+        return QObject::tr("data set %1 (its path was not recorded)").arg(source);
     source.remove(QRegularExpression(QStringLiteral("\\[[^\\]]*\\]$"))); // "file.npz[val]": the subset
     source.replace('\\', '/');
     while (source.endsWith('/'))
@@ -141,6 +145,8 @@ QString ModelHandle::cardSummary() const
         lines << QStringLiteral("Created: %1 with Sinar %2")
                      .arg(QString::fromStdString(b.createdAt), QString::fromStdString(b.toolVersion));
     lines << QStringLiteral("File: %1").arg(path_);
+    lines << (sealed_ ? QStringLiteral("Integrity: sealed; its SHA-256 was checked on loading")
+                      : QStringLiteral("Integrity: unsealed (an older bundle or a foreign file; sinar-cli info --seal seals it)"));
     return lines.join('\n');
 }
 

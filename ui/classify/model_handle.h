@@ -69,6 +69,7 @@ private:
     QStringList layers_;
     trust::Scope scope_;
     trust::OodDetector ood_;
+    bool sealed_ = false; // the bundle's SHA-256 seal was present and checked (common/integrity.h)
     mutable std::mutex mutex_;
 };
 

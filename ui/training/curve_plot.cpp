@@ -618,8 +618,14 @@ void CurvePlot::clearComparisons()
 {
     for (const Comparison& c : comparisons_)
         for (QCPGraph* g : {c.trainLossGraph, c.valLossGraph, c.valAccGraph})
-            if (g)
-                plot_->removeGraph(g); // also removes its legend item
+            if (g) {
+                // removeGraph takes the graph out of the plot's own legend only; an item left in the
+                // second legend would point at a deleted graph (a crash at the next replot).
+                for (QCPLegend* legend : legends_)
+                    if (legend)
+                        g->removeFromLegend(legend);
+                plot_->removeGraph(g);
+            }
     comparisons_.clear();
     markDirty();
 }

@@ -14,6 +14,7 @@
 #include <QUrl>
 #include <QtGlobal>
 
+#include "common/privacy.h"
 #include "ui/training/confusion_matrix_view.h"
 #include "ui/training/curve_plot.h"
 #include "ui/training/roc_plot.h"
@@ -71,7 +72,7 @@ QString reportHtml(const ReportInput& in)
 
     // Data and split.
     h += QStringLiteral("<h2>Data</h2><table>\n");
-    h += row(QStringLiteral("Data set"), esc(s.dataPath));
+    h += row(QStringLiteral("Data set"), esc(privacy::dataRef(s.dataPath, in.outcome.recordedPaths)));
     QStringList classes;
     for (const auto& c : t.classNames)
         classes << QString::fromStdString(c).toHtmlEscaped();

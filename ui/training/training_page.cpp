@@ -9,6 +9,7 @@
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QSettings>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -35,6 +36,7 @@
 #include <cmath>
 #include <random>
 
+#include "common/privacy.h"
 #include "common/error.h"
 #include "data/dataset.h"
 #include "imaging/augmenter.h"
@@ -88,10 +90,28 @@ QSpinBox* intBox(int min, int max, QWidget* parent)
 
 // The command that reproduces a run: the same recipe and the same thread
 // count (training is deterministic for a seed and a thread count).
+// The run folder's command.txt. Without "record paths" the data set appears as
+// its fingerprint (common/privacy.h); this machine's settings remember which
+// folder that is, so Continue still finds it.
 QString reproducibleCommand(train::TrainingJobSpec s)
 {
     if (s.threads <= 0)
         s.threads = nn::threadCount();
+    bool patientFiles = true; // `auto`: list the data set (no decoding) to see whether it holds DICOM files
+    try {
+        if (s.pathMode == "auto" && !s.dataPath.empty()) {
+            data::DatasetOptions opts;
+            opts.classNames = s.classNames;
+            patientFiles = data::holdsPatientFiles(data::openDataset(s.dataPath, opts));
+        }
+    } catch (const Error&) {
+    }
+    if (!privacy::recordsPaths(s.pathMode, patientFiles) && !s.dataPath.empty()) {
+        const std::string fingerprint = privacy::pathFingerprint(s.dataPath);
+        QSettings().setValue(QStringLiteral("dataFingerprints/") + QString::fromStdString(fingerprint).remove(QStringLiteral("sha256:")),
+                             QString::fromStdString(s.dataPath));
+        s.dataPath = fingerprint;
+    }
     return train::shellJoin(train::trainCommandLine(s));
 }
 
@@ -509,6 +529,14 @@ QWidget* TrainingPage::buildForm()
     split->addRow(tr("Seed"), seed_);
     split->addRow(groupDuplicates_);
     split->addRow(groupByPatient_);
+    pathMode_ = new QComboBox(w);
+    pathMode_->setObjectName(QStringLiteral("pathMode"));
+    pathMode_->addItem(tr("automatic: fingerprints for DICOM"), QStringLiteral("auto"));
+    pathMode_->addItem(tr("record paths"), QStringLiteral("record"));
+    pathMode_->addItem(tr("fingerprints"), QStringLiteral("fingerprint"));
+    pathMode_->setToolTip(tr("How the run folder, its report and the bundle name the data set and its images. Folder and "
+                             "file names of DICOM data can name patients, so by default they appear only as fingerprints."));
+    split->addRow(tr("File paths"), pathMode_);
     npzClassNames_ = new QLineEdit(w);
     npzClassNames_->setObjectName(QStringLiteral("npzClassNames"));
     npzClassNames_->setPlaceholderText(tr("e.g. normal,pneumonia"));
@@ -699,6 +727,7 @@ void TrainingPage::setSpec(const train::TrainingJobSpec& s)
     seed_->setValue(static_cast<int>(s.train.seed));
     groupDuplicates_->setChecked(s.groupDuplicates);
     groupByPatient_->setChecked(s.groupByPatient);
+    pathMode_->setCurrentIndex(std::max(0, pathMode_->findData(QString::fromStdString(s.pathMode))));
     QStringList names;
     for (const auto& n : s.classNames)
         names << QString::fromStdString(n);
@@ -768,6 +797,7 @@ train::TrainingJobSpec TrainingPage::spec() const
     s.train.seed = static_cast<uint32_t>(seed_->value());
     s.groupDuplicates = groupDuplicates_->isChecked();
     s.groupByPatient = groupByPatient_->isChecked() && groupByPatient_->isEnabled();
+    s.pathMode = pathMode_->currentData().toString().toStdString();
     s.classNames.clear();
     for (const QString& n : npzClassNames_->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
         s.classNames.push_back(n.trimmed().toStdString());
@@ -1069,6 +1099,25 @@ bool TrainingPage::continueRun()
         if (!f.open(QIODevice::ReadOnly))
             throw Error("cannot read the run's command", commandFile.toStdString());
         s = train::trainSpecFromCommandLine(QString::fromUtf8(f.readAll()));
+        if (QString::fromStdString(s.dataPath).startsWith(QStringLiteral("sha256:"))) {
+            // A fingerprint: the folder this machine remembers for it, else the user's choice; either must match.
+            const std::string fingerprint = s.dataPath;
+            QString known = QSettings().value(QStringLiteral("dataFingerprints/") +
+                                              QString::fromStdString(fingerprint).remove(QStringLiteral("sha256:")))
+                                .toString();
+            if (known.isEmpty() || privacy::pathFingerprint(known.toStdString()) != fingerprint)
+                known = QFileDialog::getExistingDirectory(
+                    this, tr("The data set of this run (fingerprint %1)").arg(QString::fromStdString(fingerprint)));
+            if (known.isEmpty())
+                throw Error("the run names its data set by fingerprint only (" + fingerprint +
+                                "); choose the data set's folder to continue it",
+                            commandFile.toStdString());
+            if (privacy::pathFingerprint(known.toStdString()) != fingerprint)
+                throw Error("this is not the run's data set: its fingerprint is " +
+                                privacy::pathFingerprint(known.toStdString()) + ", the run's " + fingerprint,
+                            known.toStdString());
+            s.dataPath = known.toStdString();
+        }
     } catch (const Error& e) {
         showError(errorText(e));
         return false;
@@ -1364,7 +1413,7 @@ void TrainingPage::addToLibrary()
         const eval::Report& t = outcome_.test;
         QString md = QStringLiteral("# %1\n\nTrained in Sinar's Training tab.\n\n").arg(QFileInfo(name).completeBaseName());
         md += QStringLiteral("* Data: `%1` — %2 train, %3 validation, %4 held-out test images\n")
-                  .arg(QString::fromStdString(spec().dataPath))
+                  .arg(QString::fromStdString(privacy::dataRef(spec().dataPath, outcome_.recordedPaths)))
                   .arg(outcome_.trainCount)
                   .arg(outcome_.valCount)
                   .arg(outcome_.testCount);

@@ -186,6 +186,7 @@ private:
     QDoubleSpinBox* valFraction_;
     QCheckBox* groupDuplicates_;
     QCheckBox* groupByPatient_;
+    QComboBox* pathMode_;
     QLineEdit* npzClassNames_;
     QSpinBox* size_;
     QSpinBox* channels_;

@@ -82,6 +82,7 @@ bool TrainingWorker::start(const train::TrainingJobSpec& spec)
             out.parameters = r.parameters;
             out.skippedFiles = r.failures.size();
             out.totalSeconds = r.totalSeconds;
+            out.recordedPaths = r.recordedPaths;
         } catch (const Cancelled&) {
             out.cancelled = true;
             out.error = tr("Stopped. The checkpoint of the last finished epoch is kept; Resume continues from it.");

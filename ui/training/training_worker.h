@@ -28,6 +28,7 @@ struct TrainingOutcome {
     size_t trainCount = 0, valCount = 0, testCount = 0, parameters = 0;
     size_t skippedFiles = 0;
     double totalSeconds = 0;
+    bool recordedPaths = false; // the run folder names files by path (else by fingerprint; common/privacy.h)
 };
 
 class TrainingWorker : public QObject {
