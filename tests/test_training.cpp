@@ -226,6 +226,56 @@ class TestTraining : public QObject {
     QString csv_;
 
 private slots:
+    // The process has one random generator (initial weights, dropout masks): a
+    // model loaded or created on another thread while a run trains (the viewer
+    // loading a bundle, say) must leave the run's numbers exactly as they are.
+    void otherThreadsLeaveTrainingExact()
+    {
+        const QString data = tmp_.filePath("concurrent-data");
+        test::makeClassFolder(data, {"a", "b", "c"}, 12, 32);
+        auto spec = [&](const QString& out) {
+            train::TrainingJobSpec s = smallSpec(data, out); // with dropout 0.5: draws every batch
+            s.recipe.width = s.recipe.height = 32;
+            s.cnn.filters = {8, 16};
+            s.train.epochs = 3;
+            s.train.batchSize = 8;
+            return s;
+        };
+        const QString alone = tmp_.filePath("alone.sinar");
+        train::runTrainingJob(spec(alone), nullptr, nullptr);
+        std::atomic<bool> done{false};
+        std::atomic<int> loads{0};
+        std::thread other([&] {
+            while (!done) {
+                nn::Model::load(alone.toStdString());
+                nn::Model::create(test::smallBundleInfo(), 99);
+                ++loads;
+            }
+        });
+        const QString busy = tmp_.filePath("busy.sinar");
+        try {
+            train::runTrainingJob(spec(busy), nullptr, nullptr);
+        } catch (...) {
+            done = true;
+            other.join();
+            throw;
+        }
+        done = true;
+        other.join();
+        qInfo("%d bundles loaded and models created on another thread during the run", loads.load());
+        QVERIFY(loads > 0);
+        // Same losses and accuracies every epoch (the speed columns differ), same predictions.
+        auto lossColumns = [](const QString& csv) {
+            QStringList rows;
+            for (const QString& line : QString::fromStdString(readFileBytes(csv.toStdString())).split('\n', Qt::SkipEmptyParts))
+                rows << line.section(',', 0, 5);
+            return rows;
+        };
+        QCOMPARE(lossColumns(busy + ".run/history.csv"), lossColumns(alone + ".run/history.csv"));
+        QCOMPARE(readFileBytes((busy + ".run/test_predictions.csv").toStdString()),
+                 readFileBytes((alone + ".run/test_predictions.csv").toStdString()));
+    }
+
     void initTestCase()
     {
         nn::setThreadCount(2);

@@ -325,14 +325,20 @@ private slots:
         w.showTrainingTab();
         ui::TrainingPage* page = w.trainingPage();
 
+        // Both runs name their data set by fingerprint only (--paths fingerprint): Continue must still find it.
+        auto fingerprinted = [&](const QString& dir) {
+            train::TrainingJobSpec s = smallSpec(dir, 4);
+            s.pathMode = "fingerprint";
+            return s;
+        };
         const QString whole = tmp_.filePath(QStringLiteral("run-whole"));
-        page->setSpec(smallSpec(whole, 4));
+        page->setSpec(fingerprinted(whole));
         QVERIFY2(page->startRun(), qPrintable(page->lastError()));
         QVERIFY(waitForRun(page));
         QVERIFY(page->lastOutcome().ok);
 
         const QString run = tmp_.filePath(QStringLiteral("run-stopped"));
-        page->setSpec(smallSpec(run, 4));
+        page->setSpec(fingerprinted(run));
         QSignalSpy epochs(page->worker(), &ui::TrainingWorker::epoch);
         QSignalSpy batches(page->worker(), &ui::TrainingWorker::batch);
         QVERIFY(page->startRun());
@@ -353,6 +359,8 @@ private slots:
         ui::RunSummary summary;
         QVERIFY(ui::readRunSummary(run, summary));
         QVERIFY(summary.continuable);
+        QVERIFY(readAll(run + "/command.txt").contains("--data sha256:"));
+        QVERIFY(!readAll(run + "/command.txt").contains(data_.toUtf8()));
 
         // Continue, as after a restart: from the run folder alone.
         ui::MainWindow w2;

@@ -40,10 +40,14 @@ torch::Tensor toTensor(const float* inputs, int n, const imaging::Recipe& recipe
 Model Model::create(const BundleInfo& info, uint32_t seed)
 {
     info.validate("new model");
-    torch::manual_seed(seed);
     auto impl = std::make_shared<Impl>();
     impl->info = info;
-    impl->net = createNetwork(info);
+    {
+        // Seeded initial weights; the process's generator is left as it was (a training run re-seeds it).
+        GeneratorScope scope(GeneratorScope::Mode::Restore);
+        torch::manual_seed(seed);
+        impl->net = createNetwork(info);
+    }
     impl->net->setTraining(false);
     return Model(impl);
 }
@@ -194,7 +198,10 @@ Model Model::load(const std::string& path)
         impl->sealed = seal.state == SealState::Valid;
         try {
             impl->info = BundleInfo::fromJson(doc.object(), path);
-            impl->net = createNetwork(impl->info);
+            {
+                GeneratorScope scope(GeneratorScope::Mode::Restore); // the initial weights are overwritten at once
+                impl->net = createNetwork(impl->info);
+            }
             impl->net->load(archive, path);
         } catch (const Error& e) {
             // A sealed bundle is authentic: what it says (a newer format, an unknown

@@ -142,8 +142,37 @@ std::shared_ptr<Network> createNetwork(const BundleInfo& info)
     return create(info);
 }
 
+namespace {
+
+std::recursive_mutex& generatorMutex()
+{
+    static std::recursive_mutex m;
+    return m;
+}
+
+} // namespace
+
+GeneratorScope::GeneratorScope(Mode mode) : lock_(generatorMutex())
+{
+    if (mode == Mode::Restore) {
+        at::Generator gen = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> g(gen.mutex());
+        saved_ = gen.get_state();
+    }
+}
+
+GeneratorScope::~GeneratorScope()
+{
+    if (saved_.defined()) {
+        at::Generator gen = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> g(gen.mutex());
+        gen.set_state(saved_);
+    }
+}
+
 std::shared_ptr<Network> Network::blankCopy(const BundleInfo& info)
 {
+    GeneratorScope scope(GeneratorScope::Mode::Keep); // inside training: its draws are the run's
     return createNetwork(info);
 }
 

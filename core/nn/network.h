@@ -8,6 +8,7 @@
 // in their "architecture". A TorchScript file is a Network too (nn/script_network.h).
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -150,5 +151,25 @@ void registerNetwork(NetworkRegistration registration);
 // A new network for info.architecture; throws sinar::Error for an unknown one
 // (and for "torchscript", which is loaded, never built).
 std::shared_ptr<Network> createNetwork(const BundleInfo& info);
+
+// LibTorch's default CPU generator is one per process: it draws a new network's
+// initial weights and the dropout masks of training. Every draw from it happens
+// inside a GeneratorScope, which holds one process-wide lock. Training keeps
+// what it draws (Keep: seeding, initial weights, each batch's forward pass);
+// anything else (building a network to load a bundle into, a benchmark's random
+// inputs) puts the generator back as it found it (Restore). So a model loaded
+// in the viewer while a run trains leaves the run's numbers unchanged.
+class GeneratorScope {
+public:
+    enum class Mode { Keep, Restore };
+    explicit GeneratorScope(Mode mode);
+    ~GeneratorScope();
+    GeneratorScope(const GeneratorScope&) = delete;
+    GeneratorScope& operator=(const GeneratorScope&) = delete;
+
+private:
+    std::unique_lock<std::recursive_mutex> lock_;
+    torch::Tensor saved_; // Restore: the state to put back
+};
 
 } // namespace sinar::nn

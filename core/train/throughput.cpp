@@ -18,6 +18,8 @@ double since(Clock::time_point t)
 
 Throughput measureThroughput(const nn::BundleInfo& info, int trainBatch, int inferBatch, int latencyRuns)
 {
+    // Random inputs and dropout draw from the process's generator: put it back afterwards.
+    nn::GeneratorScope scope(nn::GeneratorScope::Mode::Restore);
     nn::Model model = nn::Model::create(info, 0);
     nn::Network& net = *model.impl().net;
     const imaging::Recipe& r = info.recipe;

@@ -50,6 +50,7 @@ void restore(nn::Network& net, const std::vector<torch::Tensor>& state)
 // The default CPU generator draws the dropout masks (and the initial weights).
 torch::Tensor generatorState()
 {
+    nn::GeneratorScope scope(nn::GeneratorScope::Mode::Keep);
     at::Generator gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     return gen.get_state();
@@ -57,6 +58,7 @@ torch::Tensor generatorState()
 
 void setGeneratorState(const torch::Tensor& state)
 {
+    nn::GeneratorScope scope(nn::GeneratorScope::Mode::Keep);
     at::Generator gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(state);
@@ -145,7 +147,10 @@ void recalibrateBatchNorm(nn::Network& net, data::BatchLoader& loader, int maxIm
             restoreMomentum();
             throw Cancelled();
         }
-        net.forward(nn::toTensor(b.x.data(), b.n, recipe));
+        {
+            nn::GeneratorScope scope(nn::GeneratorScope::Mode::Keep); // train mode: dropout draws
+            net.forward(nn::toTensor(b.x.data(), b.n, recipe));
+        }
         seen += b.n;
     }
     restoreMomentum();
@@ -187,7 +192,10 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
         throw Error("this model has no parameters to train (a TorchScript model with its weights frozen into constants)");
     const TrainConfig& cfg = config_;
     const int numClasses = static_cast<int>(model_.info().classNames.size());
-    torch::manual_seed(cfg.seed);
+    {
+        nn::GeneratorScope scope(nn::GeneratorScope::Mode::Keep);
+        torch::manual_seed(cfg.seed);
+    }
 
     // One optimiser group per parameter group of the network (same settings for now).
     std::unique_ptr<torch::optim::Optimizer> opt;
@@ -399,11 +407,15 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
                 cancel->throwIfCancelled();
             const torch::Tensor x = nn::toTensor(b.x.data(), b.n, pre.recipe());
             const torch::Tensor y = torch::from_blob(b.y.data(), {b.n}, torch::kInt64);
-            opt->zero_grad();
-            const torch::Tensor logits = net.forward(x);
-            const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y, lossOptions);
-            loss.backward();
-            opt->step();
+            torch::Tensor logits, loss;
+            {
+                nn::GeneratorScope scope(nn::GeneratorScope::Mode::Keep); // the dropout masks
+                opt->zero_grad();
+                logits = net.forward(x);
+                loss = torch::nn::functional::cross_entropy(logits, y, lossOptions);
+                loss.backward();
+                opt->step();
+            }
             const double l = loss.item<double>();
             if (!std::isfinite(l))
                 throw Error("training diverged (loss is " + std::to_string(l) + "); lower the learning rate");
