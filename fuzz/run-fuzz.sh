@@ -14,7 +14,7 @@ state="${4:-$(dirname "$bin")/state}"
 corpus="$state/corpus/$name"
 mkdir -p "$corpus" "$state/artifacts/$name"
 # max_allocation_size_mb mirrors the release build's cap on DCMTK's nothrow
-# allocations (common/error.cpp): larger requests fail and DCMTK reports them
+# allocations (common/limits.cpp): larger requests fail and DCMTK reports them
 # (1 MB under libFuzzer's malloc limit, which flags a request of exactly 2 GiB).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=2047:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
