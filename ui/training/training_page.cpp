@@ -90,13 +90,17 @@ QSpinBox* intBox(int min, int max, QWidget* parent)
 
 // The command that reproduces a run: the same recipe and the same thread
 // count (training is deterministic for a seed and a thread count).
-// The run folder's command.txt. Without "record paths" the data set appears as
+// The command that reproduces a run. Written down (the run folder's
+// command.txt, the report) and without "record paths", the data set appears as
 // its fingerprint (common/privacy.h); this machine's settings remember which
-// folder that is, so Continue still finds it.
-QString reproducibleCommand(train::TrainingJobSpec s)
+// folder that is, so Continue still finds it. On screen and in the clipboard
+// it keeps the path the user chose.
+QString reproducibleCommand(train::TrainingJobSpec s, bool writtenDown)
 {
     if (s.threads <= 0)
         s.threads = nn::threadCount();
+    if (!writtenDown)
+        return train::shellJoin(train::trainCommandLine(s));
     bool patientFiles = true; // `auto`: list the data set (no decoding) to see whether it holds DICOM files
     try {
         if (s.pathMode == "auto" && !s.dataPath.empty()) {
@@ -869,7 +873,7 @@ QString TrainingPage::commandLine() const
         s.runDir = newRunDir().toStdString();
         s.outPath = s.runDir + "/model.sinar";
     }
-    return reproducibleCommand(s);
+    return reproducibleCommand(s, false);
 }
 
 void TrainingPage::applyPreset(int index)
@@ -1143,7 +1147,7 @@ bool TrainingPage::launch(train::TrainingJobSpec s)
         // pick the run up after a restart of the application).
         QFile f(dir + QStringLiteral("/command.txt"));
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-            f.write(reproducibleCommand(s).toUtf8() + '\n') < 0) {
+            f.write(reproducibleCommand(s, true).toUtf8() + '\n') < 0) {
             showError(tr("Cannot write to the run folder %1: %2").arg(dir, f.errorString()));
             return false;
         }
@@ -1159,7 +1163,7 @@ bool TrainingPage::launch(train::TrainingJobSpec s)
     statusClock_.invalidate();
     pauseButton_->setChecked(false);
     log(tr("%1 run in %2").arg(s.resume ? tr("continuing the") : tr("starting a"), dir));
-    log(tr("command: %1").arg(reproducibleCommand(s)));
+    log(tr("command: %1").arg(reproducibleCommand(s, false)));
     status_->setText(tr("Preparing…"));
     tabs_->setCurrentWidget(runPage_);
     updateButtons();
@@ -1371,7 +1375,7 @@ ReportInput TrainingPage::reportInput() const
     in.outcome = outcome_;
     in.spec = spec();
     QFile cmd(outcome_.runDir + QStringLiteral("/command.txt")); // the run's own command, written at its start
-    in.command = cmd.open(QIODevice::ReadOnly) ? QString::fromUtf8(cmd.readAll()).trimmed() : reproducibleCommand(in.spec);
+    in.command = cmd.open(QIODevice::ReadOnly) ? QString::fromUtf8(cmd.readAll()).trimmed() : reproducibleCommand(in.spec, true);
     in.curves = curves_;
     in.confusion = confusion_;
     in.roc = roc_;
