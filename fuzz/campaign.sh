@@ -6,9 +6,11 @@
 # once fixed.
 #
 # Usage: fuzz/campaign.sh SECONDS [NAME...]   (after: cmake --preset fuzz && cmake --build --preset fuzz)
+# SINAR_FUZZ_BUILD picks other targets, e.g. build/fuzz-dcmtk/sinar/fuzz (fuzz/build-dcmtk.sh:
+# DCMTK itself instrumented); each build folder keeps its own state.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-build="$here/../build/fuzz/fuzz"
+build="${SINAR_FUZZ_BUILD:-$here/../build/fuzz/fuzz}"
 seconds="${1:?seconds per target}"; shift
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(dicom dicomdir series_index npz bundle image csv)

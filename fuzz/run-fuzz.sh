@@ -17,7 +17,7 @@ mkdir -p "$corpus" "$state/artifacts/$name"
 # allocations (common/limits.cpp): larger requests fail and DCMTK reports them
 # (1 MB under libFuzzer's malloc limit, which flags a request of exactly 2 GiB).
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=2047:abort_on_error=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$here/ubsan.supp}"
 dict=()
 case "$name" in dicom|dicomdir|series_index) dict=(-dict="$here/dicom.dict") ;; esac
 limits=(-rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10)

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Fuzzing with an instrumented DCMTK. Debian's libdcmtk is built without the
+# sanitizers, so a fault inside DCMTK shows up only when it crashes, aborts or
+# allocates past the cap. This script builds DCMTK 3.6.7 from Debian 12's own
+# source package (the version Sinar links, with Debian's security patches)
+# with clang, AddressSanitizer, UBSan and libFuzzer's coverage, as static
+# libraries, and then Sinar's fuzz targets against it:
+#
+#   build/fuzz-dcmtk/src       the unpacked, patched source
+#   build/fuzz-dcmtk/prefix    the instrumented DCMTK
+#   build/fuzz-dcmtk/sinar     Sinar's fuzz targets linked with it (fuzz/fuzz_*)
+#
+# Then: SINAR_FUZZ_BUILD=build/fuzz-dcmtk/sinar/fuzz bash fuzz/campaign.sh SECONDS
+#
+# Usage: fuzz/build-dcmtk.sh   (needs network access to a Debian mirror once;
+# DEBIAN_MIRROR overrides http://deb.debian.org/debian)
+set -euo pipefail
+version="3.6.7-9~deb12u4" # libdcmtk17 in Debian 12 (apt-cache policy libdcmtk17)
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+work="$root/build/fuzz-dcmtk"
+mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+jobs="${JOBS:-$(nproc)}"
+mkdir -p "$work/download"
+cd "$work/download"
+
+dsc="dcmtk_${version}.dsc"
+[ -f "$dsc" ] || curl -fsS -O "$mirror/pool/main/d/dcmtk/$dsc"
+# The files the .dsc lists, each checked against its SHA-256 there.
+awk '/^Checksums-Sha256:/{f=1;next} /^[^ ]/{f=0} f&&NF==3{print $1, $3}' "$dsc" | while read -r sum file; do
+  [ -f "$file" ] || curl -fsS -O "$mirror/pool/main/d/dcmtk/$file"
+  echo "$sum  $file" | sha256sum --check --quiet
+done
+if [ ! -d "$work/src" ]; then
+  # Unpacks the upstream tarball and applies Debian's patches (the signature is
+  # not checked here: the checksums above come from the mirror's .dsc).
+  dpkg-source --no-check -x "$dsc" "$work/src"
+fi
+
+# Debian's own settings that shape the library (debian/rules: STL types, C++17, private
+# tags, JPEG-LS interleave), plus the sanitizers; static, only the modules Sinar links.
+flags="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer -g -O1 -DENABLE_DCMJPLS_INTERLEAVE_NONE"
+cmake -S "$work/src" -B "$work/build" -G Ninja \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
+  -DCMAKE_INSTALL_PREFIX="$work/prefix" -DBUILD_SHARED_LIBS=OFF -DBUILD_APPS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+  -DDCMTK_MODULES="ofstd;oflog;dcmdata;dcmimgle;dcmimage;dcmjpeg;dcmjpls" \
+  -DDCMTK_WITH_OPENSSL=OFF -DDCMTK_WITH_PNG=OFF -DDCMTK_WITH_TIFF=OFF -DDCMTK_WITH_XML=OFF \
+  -DDCMTK_WITH_ICU=OFF -DDCMTK_WITH_SNDFILE=OFF -DDCMTK_WITH_WRAP=OFF -DDCMTK_WITH_DOXYGEN=OFF \
+  -DDCMTK_WITH_ZLIB=ON -DDCMTK_WITH_ICONV=OFF -DDCMTK_ENABLE_PRIVATE_TAGS=ON -DDCMTK_ENABLE_STL=ON \
+  -DCMAKE_CXX_STANDARD=17 -DCMAKE_INSTALL_DATADIC=share/libdcmtk17 -DDCMTK_DEFAULT_DICT=builtin
+cmake --build "$work/build" -j "$jobs"
+cmake --install "$work/build" > /dev/null
+
+# Sinar's fuzz targets against it: the fuzz preset's settings in another folder.
+cmake -S "$root" -B "$work/sinar" -G Ninja \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DSINAR_FUZZ=ON -DSINAR_BUILD_APPS=OFF -DSINAR_BUILD_TESTS=OFF \
+  -DDCMTK_DIR="$(dirname "$(find "$work/prefix" -name DCMTKConfig.cmake | head -1)")"
+cmake --build "$work/sinar" -j "$jobs"
+echo "instrumented fuzz targets: $work/sinar/fuzz"
