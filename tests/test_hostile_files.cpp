@@ -209,6 +209,16 @@ private slots:
                       std::string("\x08\x00\x08\x00\x00\x00\x00\xC0", 8) + std::string(160, '\xCA'), {"declares"});
     }
 
+    // DCMTK 3.6.7 reads the meta group's length element as a UL whatever VR the
+    // file gives it (found by fuzzing DCMTK built with UBSan, fuzz/build-dcmtk.sh).
+    void metaGroupLengthWithAnotherVr()
+    {
+        std::string file = part10(kExplicit, imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "OB", std::string(64, '\0')));
+        QCOMPARE(file.substr(132, 6), std::string("\x02\x00\x00\x00UL", 6));
+        file.replace(136, 2, "DS");
+        expectRefused("meta-length-as-ds.dcm", file, {"(0002,0000)", "not UL"});
+    }
+
     void oddUndefinedLengths()
     {
         // Undefined length on a short-VR element (impossible) and on native pixel data.

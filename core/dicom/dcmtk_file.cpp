@@ -261,6 +261,13 @@ void checkDeclaredLengths(const std::string& path, size_t metaAt, bool explicitV
         std::string syntax;
         while (at + 8 <= size && d[at] == 0x02 && d[at + 1] == 0x00) {
             const std::string vr(reinterpret_cast<const char*>(d + at + 4), 2);
+            // DCMTK 3.6.7 takes the meta group's length element (0002,0000) for a UL whatever VR the
+            // file gives it (a type confusion its fuzzing with UBSan shows): refuse another VR first.
+            if (at == metaAt && d[at + 2] == 0x00 && d[at + 3] == 0x00 && vr != "UL" && std::isupper(d[at + 4]) &&
+                std::isupper(d[at + 5]))
+                throw Error("the file meta group's length (0002,0000) is stored as " + vr +
+                                ", not UL: the file is corrupt",
+                            path);
             const bool longForm = at + 12 <= size && (vr == "OB" || vr == "OW" || vr == "UN" || vr == "UT" || vr == "SQ");
             const size_t valueAt = at + (longForm ? 12 : 8);
             const uint64_t length = longForm ? (uint64_t(d[at + 8]) | uint64_t(d[at + 9]) << 8 |
