@@ -9,7 +9,15 @@ name="$1"; out="$2"
 mkdir -p "$out"
 small() { find "$@" -type f -size -100k 2>/dev/null | sort; }
 copy_each() { local i=0; while read -r f; do cp "$f" "$out/seed-$i"; i=$((i + 1)); done; }
-[ -d "$data" ] || { echo "fuzz seeds: no data folder at $data; the committed corpus only" >&2; exit 0; }
+# In CI (SINAR_STRICT_TESTS=1 or CI=true) the data is there: its absence, or a target left
+# without real seeds, fails the run instead of fuzzing quietly from less.
+strict=0
+[ "${SINAR_STRICT_TESTS:-}" = 1 ] || [ "${CI:-}" = true ] && strict=1
+if [ ! -d "$data" ]; then
+  echo "fuzz seeds: no data folder at $data" >&2
+  [ "$strict" = 1 ] && { echo "fuzz seeds: required in CI (SINAR_DATA names the data folder)" >&2; exit 1; }
+  exit 0
+fi
 case "$name" in
   dicom)
     small "$data/dicom" ! -name 'DICOMDIR*' | copy_each ;;
@@ -77,4 +85,9 @@ PY
     printf '"x,y.png",1\n/abs/p.png,10\n# comment\n\n z.png , 2\n' > "$out/quoted.csv" ;;
   *) echo "fuzz seeds: unknown target $name" >&2; exit 1 ;;
 esac
-echo "fuzz seeds: $(ls "$out" | wc -l) inputs for $name in $out" >&2
+count=$(ls "$out" | wc -l)
+echo "fuzz seeds: $count inputs for $name in $out" >&2
+if [ "$count" -eq 0 ] && [ "$strict" = 1 ]; then
+  echo "fuzz seeds: no seed found for $name in $data (required in CI)" >&2
+  exit 1
+fi
