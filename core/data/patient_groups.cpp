@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/parallel.h"
+#include "common/privacy.h"
 #include "dicom/dicom_reader.h"
 
 namespace sinar::data {
@@ -17,13 +18,10 @@ namespace {
 
 bool isDicomSample(const Sample& s)
 {
-    if (!s.pixels.empty())
-        return false;
+    if (!s.pixels.empty() || !privacy::isPatientFile(s.path))
+        return false; // in memory (.npz), or a PNG, JPEG, TIFF or BMP file
     const QString suffix = QFileInfo(QString::fromStdString(s.path)).suffix().toLower();
-    if (suffix == "dcm" || suffix == "dicom")
-        return true;
-    static const QStringList others = {"png", "jpg", "jpeg", "bmp", "tif", "tiff"};
-    return !others.contains(suffix) && dicom::isDicomFile(s.path);
+    return suffix == "dcm" || suffix == "dicom" || dicom::isDicomFile(s.path);
 }
 
 std::string trimmed(const std::string& s)

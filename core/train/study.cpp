@@ -321,7 +321,8 @@ std::string writeStudy(const std::string& jsonPath, const std::vector<StudyRow>&
     QJsonObject o = studyJson(rows, base);
     o["kind"] = QString::fromStdString(kind);
     QString commandLine = QString::fromStdString(command);
-    if (!base.dataPath.empty() && !studyRecordsPaths(base))
+    // The split's data reference already says whether paths are recorded (no second listing of the set).
+    if (!base.dataPath.empty() && o["split"].toObject()["data"].toString().startsWith(QLatin1String("sha256:")))
         commandLine.replace(QString::fromStdString(base.dataPath), QString::fromStdString(privacy::pathFingerprint(base.dataPath)));
     o["command"] = commandLine;
     writeJsonFile(jsonPath, o);
