@@ -3,7 +3,6 @@
 // fuzzer mostly explores unsealed archives: older bundles and TorchScript files.
 #include <vector>
 
-#include "common/error.h"
 #include "fuzz_support.h"
 #include "nn/model.h"
 
@@ -15,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     }();
     (void)once;
     const std::string path = sinar::fuzz::writeInput("input.sinar", data, size);
-    try {
+    sinar::fuzz::tolerate([&] {
         const sinar::nn::Model model = sinar::nn::Model::load(path);
         const auto& r = model.info().recipe;
         const size_t n = static_cast<size_t>(r.channels) * r.width * r.height;
@@ -23,7 +22,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             const std::vector<float> x(n, 0.5f);
             model.predict(x.data(), 1);
         }
-    } catch (const sinar::Error&) {
-    }
+    });
     return 0;
 }

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <string>
 
+#include "common/error.h"
+
 namespace sinar::fuzz {
 
 // A folder for this process's input files, removed at exit.
@@ -29,6 +31,17 @@ inline std::string writeInput(const std::string& name, const uint8_t* data, size
         std::abort();
     std::fclose(f);
     return path;
+}
+
+// Runs one step on a hostile input: a sinar::Error is an accepted outcome;
+// anything else reaches the fuzzer and is a finding.
+template <class Step>
+void tolerate(Step&& step)
+{
+    try {
+        step();
+    } catch (const sinar::Error&) {
+    }
 }
 
 } // namespace sinar::fuzz
