@@ -18,6 +18,13 @@ std::string canonical(const std::string& path)
     return ec ? path : p.lexically_normal().string();
 }
 
+std::string lexical(const std::string& path)
+{
+    std::error_code ec;
+    const fs::path p = fs::absolute(fs::path(path), ec);
+    return ec ? path : p.lexically_normal().string();
+}
+
 std::string lower(std::string s)
 {
     for (char& c : s)
@@ -71,9 +78,11 @@ std::string imageRef(const std::string& path, const std::string& dataSource, boo
     const size_t npz = path.rfind(".npz");
     if (npz != std::string::npos && path.find('#', npz) != std::string::npos)
         return path.substr(npz + 4); // "[subset]#index" or "#subset/index"
-    std::string key = canonical(path);
+    // Lexical only (no file-system calls per image: a report lists thousands): the data set's
+    // images are listed below the path it was opened with.
+    std::string key = lexical(path);
     if (!dataSource.empty()) {
-        fs::path root = canonical(dataSource);
+        fs::path root = lexical(dataSource);
         if (lower(root.extension().string()) == ".csv")
             root = root.parent_path(); // a CSV list: relative to its folder
         const fs::path rel = fs::path(key).lexically_relative(root);
