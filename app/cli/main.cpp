@@ -18,6 +18,7 @@ int runOod(const QStringList& args);       // cmd_ood.cpp
 int runAudit(const QStringList& args);     // cmd_audit.cpp
 int runCompare(const QStringList& args);   // cmd_compare.cpp
 int runAblate(const QStringList& args);    // cmd_compare.cpp
+int runPacs(const QStringList& args);      // cmd_pacs.cpp
 }
 
 static void usage(FILE* out)
@@ -39,6 +40,7 @@ static void usage(FILE* out)
                "  bench      measure training and inference speed on this machine\n"
                "  explain    Grad-CAM / Grad-CAM++ heat maps over images\n"
                "  dicom      DICOM files, folders and DICOMDIRs: info, export (PNG, MPR), bench\n"
+               "  pacs       a PACS on the network: echo, find, get (C-GET / C-MOVE), send, listen\n"
                "\n"
                "'sinar-cli COMMAND --help' describes a command's options.\n"
                "Exit status: 0 success, 1 bad input or option, 2 internal error.\n",
@@ -94,6 +96,8 @@ int main(int argc, char** argv)
             return runExplain(args);
         if (command == "dicom")
             return runDicom(args);
+        if (command == "pacs")
+            return runPacs(args);
         std::fprintf(stderr, "sinar-cli: unknown command '%s'\n", qPrintable(command));
         usage(stderr);
         return kExitUser;

