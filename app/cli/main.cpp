@@ -19,6 +19,7 @@ int runAudit(const QStringList& args);     // cmd_audit.cpp
 int runCompare(const QStringList& args);   // cmd_compare.cpp
 int runAblate(const QStringList& args);    // cmd_compare.cpp
 int runPacs(const QStringList& args);      // cmd_pacs.cpp
+int runAnonymize(const QStringList& args); // cmd_anonymize.cpp
 }
 
 static void usage(FILE* out)
@@ -41,6 +42,7 @@ static void usage(FILE* out)
                "  explain    Grad-CAM / Grad-CAM++ heat maps over images\n"
                "  dicom      DICOM files, folders and DICOMDIRs: info, export (PNG, MPR), bench\n"
                "  pacs       a PACS on the network: echo, find, get (C-GET / C-MOVE), send, listen\n"
+               "  anonymize  anonymised copies of DICOM files (PS3.15 Basic Confidentiality Profile)\n"
                "\n"
                "'sinar-cli COMMAND --help' describes a command's options.\n"
                "Exit status: 0 success, 1 bad input or option, 2 internal error.\n",
@@ -98,6 +100,8 @@ int main(int argc, char** argv)
             return runDicom(args);
         if (command == "pacs")
             return runPacs(args);
+        if (command == "anonymize" || command == "anonymise")
+            return runAnonymize(args);
         std::fprintf(stderr, "sinar-cli: unknown command '%s'\n", qPrintable(command));
         usage(stderr);
         return kExitUser;
