@@ -13,6 +13,10 @@
 #include <QSet>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QApplication>
+#include <QLabel>
+#include <QSettings>
+#include <QTableWidget>
 #include <QtTest>
 
 #include <arpa/inet.h>
@@ -29,6 +33,9 @@
 #include "pacs/pacs.h"
 #include "profile_markers.h"
 #include "test_support.h"
+#include "ui/pacs/pacs_dialog.h"
+#include "ui/shell/main_window.h"
+#include "ui/viewer/image_stack.h"
 
 using namespace sinar;
 using test::runCli;
@@ -128,6 +135,10 @@ private slots:
     void initTestCase()
     {
         QVERIFY(tmp_.isValid());
+        // The workstation's settings and models of this run only (the GUI test below).
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, tmp_.filePath("settings"));
+        qputenv("SINAR_MODELS", tmp_.filePath("no-models").toLocal8Bit());
+        qputenv("SINAR_DEMO", tmp_.filePath("no-demo").toLocal8Bit());
         const QString exe = QStandardPaths::findExecutable("Orthanc", {"/usr/sbin", "/usr/bin"});
         if (exe.isEmpty())
             SINAR_SKIP_OR_FAIL("Orthanc is not installed (packaging/install-deps.sh installs the orthanc package)");
@@ -630,6 +641,73 @@ private slots:
         QVERIFY2(got.code == 0 && got.out.contains("retrieved 2 instance(s) of 2"), qPrintable(got.out + got.err));
     }
 
+    // The workstation: File > Query/retrieve finds the studies, lists a study's
+    // series, retrieves one into the store and opens it; the node is tested
+    // with C-ECHO and kept in the settings; the open study is exported
+    // anonymised.
+    void workstationQueryRetrieve()
+    {
+        ui::MainWindow w;
+        w.resize(1280, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        ui::PacsDialog* d = w.showPacsDialog();
+        QVERIFY(d && d->isVisible());
+        const QString store = tmp_.filePath("gui-store");
+        d->setStoreFolder(store);
+        QSignalSpy jobs(d, &ui::PacsDialog::jobFinished);
+
+        // A wrong AE title: the test says so, in the dialog.
+        pacs::Node wrong = libNode();
+        wrong.calledAet = "NOTTHEPACS";
+        d->setNode({}, wrong);
+        d->echo();
+        QVERIFY(QTest::qWaitFor([&] { return jobs.count() == 1; }, 60000 * test::kSanitizerSlowdown));
+        QVERIFY2(d->status()->text().contains("rejected the association"), qPrintable(d->status()->text()));
+        d->setNode({}, libNode());
+        d->echo();
+        QVERIFY(QTest::qWaitFor([&] { return jobs.count() == 2; }, 60000 * test::kSanitizerSlowdown));
+        QVERIFY2(d->status()->text().contains("answered the C-ECHO"), qPrintable(d->status()->text()));
+
+        // Every study, then the MR study's one series, then retrieval: the series opens.
+        d->search();
+        QVERIFY(QTest::qWaitFor([&] { return jobs.count() == 3; }, 60000 * test::kSanitizerSlowdown));
+        QCOMPARE(d->studies()->rowCount(), rest("/studies").array().size());
+        int row = -1;
+        for (int r = 0; r < d->studies()->rowCount(); ++r)
+            if (d->studies()->item(r, 6)->text() == mrStudy_)
+                row = r;
+        QVERIFY(row >= 0);
+        d->studies()->selectRow(row);
+        QVERIFY(QTest::qWaitFor([&] { return jobs.count() == 4; }, 60000 * test::kSanitizerSlowdown));
+        QCOMPARE(d->series()->rowCount(), 1);
+        QCOMPARE(d->series()->item(0, 3)->text(), QString("20"));
+        QSignalSpy arrived(d, &ui::PacsDialog::seriesArrived);
+        d->retrieveSelected();
+        QVERIFY(QTest::qWaitFor([&] { return jobs.count() == 5; }, 120000 * test::kSanitizerSlowdown));
+        QVERIFY2(d->status()->text().contains("Retrieved 20 instance(s)"), qPrintable(d->status()->text()));
+        QCOMPARE(arrived.count(), 1);
+        QVERIFY(QTest::qWaitFor([&] { return w.currentStack() && w.currentStack()->size() == 20; },
+                                120000 * test::kSanitizerSlowdown));
+        QVERIFY(w.currentStack()->item(0).path.startsWith(store));
+        d->grab().save(tmp_.filePath("pacs-dialog.png"));
+        if (!qEnvironmentVariableIsEmpty("SINAR_SCREENSHOTS"))
+            d->grab().save(qEnvironmentVariable("SINAR_SCREENSHOTS") + "/pacs-dialog.png");
+
+        // The node is kept: a new dialog starts with it.
+        QSettings().sync();
+        // The open study, exported anonymised.
+        QSignalSpy exported(&w, &ui::MainWindow::anonymisedExported);
+        const QString anon = tmp_.filePath("gui-anonymised");
+        w.exportAnonymised(anon);
+        QVERIFY(QTest::qWaitFor([&] { return exported.count() == 1; }, 120000 * test::kSanitizerSlowdown));
+        QVERIFY(exported.first().at(1).toBool());
+        QCOMPARE(static_cast<int>(instancesIn(anon).size()), 20);
+        for (const auto& [uid, file] : instancesIn(anon))
+            QVERIFY(uid.startsWith("2.25."));
+        d->close();
+    }
+
     void sendReportsWhatFailed()
     {
         // A file that is not DICOM among good ones: named, the rest sent.
@@ -644,5 +722,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestPacs)
+QTEST_MAIN(TestPacs)
 #include "test_pacs.moc"

@@ -14,7 +14,9 @@
 #include <QMenuBar>
 #include <QMimeData>
 #include <QFutureWatcher>
+#include <QMessageBox>
 #include <QProgressBar>
+#include <QProgressDialog>
 #include <QScrollArea>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -29,6 +31,8 @@
 
 #include "common/error.h"
 #include "trust/scope.h"
+#include "dicom/anonymizer.h"
+#include "ui/pacs/pacs_dialog.h"
 #include "ui/shell/about_dialog.h"
 #include "ui/training/training_page.h"
 #include "ui/classify/batch_panel.h"
@@ -237,6 +241,10 @@ void MainWindow::buildMenus()
     file->addSeparator();
     add(file, tr("&Export view as PNG…"), {QKeySequence(Qt::CTRL | Qt::Key_E)}, [this] { exportView(); });
     add(file, tr("Export overla&y PNG…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E)}, [this] { exportOverlayDialog(); });
+    file->addSeparator();
+    add(file, tr("&Query/retrieve (PACS)…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P)}, [this] { showPacsDialog(); });
+    add(file, tr("Export &anonymised study…"), {}, [this] { exportAnonymisedDialog(); });
+    file->addSeparator();
     add(file, tr("&Close all"), {QKeySequence(Qt::CTRL | Qt::Key_W)}, [this] {
         browser_->clear();
         stack_.reset();
@@ -888,6 +896,107 @@ void MainWindow::dropEvent(QDropEvent* e)
         openPaths(paths);
         e->acceptProposedAction();
     }
+}
+
+} // namespace sinar::ui
+
+namespace sinar::ui {
+
+QStringList MainWindow::openStudyFiles() const
+{
+    QStringList files;
+    if (!stack_ || !stack_->dicomSeries || stack_->dicomSeries->instances.empty())
+        return files;
+    const std::string study = stack_->dicomSeries->instances.front().studyInstanceUid;
+    for (int i = 0; i < browser_->seriesCount(); ++i) {
+        const auto s = browser_->series(i);
+        if (!s->dicomSeries || s->dicomSeries->instances.empty() ||
+            s->dicomSeries->instances.front().studyInstanceUid != study)
+            continue;
+        for (const auto& instance : s->dicomSeries->instances)
+            files << QString::fromStdString(instance.path);
+    }
+    files.removeDuplicates();
+    return files;
+}
+
+PacsDialog* MainWindow::showPacsDialog()
+{
+    if (!pacs_) {
+        pacs_ = new PacsDialog(this);
+        pacs_->setOpenStudyFiles([this] { return openStudyFiles(); });
+        connect(pacs_, &PacsDialog::seriesArrived, this, [this](const QStringList& folders) { openPaths(folders); });
+    }
+    pacs_->show();
+    pacs_->raise();
+    pacs_->activateWindow();
+    return pacs_;
+}
+
+void MainWindow::exportAnonymisedDialog()
+{
+    const QStringList files = openStudyFiles();
+    if (files.isEmpty()) {
+        notes_->showNote(tr("Open a DICOM study first: the export anonymises the study on screen."));
+        return;
+    }
+    const QString out = QFileDialog::getExistingDirectory(this, tr("Folder for the anonymised study"));
+    if (!out.isEmpty())
+        exportAnonymised(out);
+}
+
+void MainWindow::exportAnonymised(const QString& folder)
+{
+    const QStringList files = openStudyFiles();
+    std::vector<std::string> inputs;
+    for (const QString& f : files)
+        inputs.push_back(f.toStdString());
+    auto cancel = std::make_shared<CancelToken>();
+    auto* dialog = new QProgressDialog(tr("Anonymising %n file(s)…", nullptr, static_cast<int>(files.size())), tr("Cancel"), 0,
+                                       static_cast<int>(files.size()), this);
+    dialog->setWindowModality(Qt::WindowModal);
+    dialog->setMinimumDuration(300);
+    connect(dialog, &QProgressDialog::canceled, this, [cancel] { cancel->cancel(); });
+    auto* watcher = new QFutureWatcher<std::shared_ptr<dicom::AnonymizeReport>>(this);
+    QPointer<QProgressDialog> bar(dialog);
+    const ProgressFn progress = [bar](long long done, long long, const std::string&) {
+        QMetaObject::invokeMethod(bar.data(), [bar, done] { if (bar) bar->setValue(static_cast<int>(done)); }, Qt::QueuedConnection);
+    };
+    connect(watcher, &QFutureWatcher<std::shared_ptr<dicom::AnonymizeReport>>::finished, this, [this, watcher, dialog, folder] {
+        const auto r = watcher->result();
+        watcher->deleteLater();
+        dialog->deleteLater();
+        if (!r) {
+            notes_->showNote(tr("Anonymised export stopped; the files written so far are in %1.").arg(folder));
+            emit anonymisedExported(folder, false);
+            return;
+        }
+        for (const FileFailure& f : r->failures)
+            notes_->addFailure(QString::fromStdString(f.file), QString::fromStdString(f.reason));
+        QString text = tr("%n file(s) anonymised into %1 (%2, Basic Application Level Confidentiality Profile; "
+                          "private attributes removed, UIDs replaced).",
+                          nullptr, static_cast<int>(r->files.size()))
+                           .arg(folder, QString::fromStdString(r->edition));
+        if (!r->burnedIn.empty())
+            QMessageBox::warning(this, tr("Burned-in annotation"),
+                                 tr("%n file(s) say their pixels show identifying text (BurnedInAnnotation = YES). "
+                                    "No header profile removes that: check them before they leave.",
+                                    nullptr, static_cast<int>(r->burnedIn.size())));
+        notes_->showNote(text);
+        emit anonymisedExported(folder, r->failures.empty());
+    });
+    watcher->setFuture(QtConcurrent::run([inputs, folder, cancel, progress]() -> std::shared_ptr<dicom::AnonymizeReport> {
+        try {
+            return std::make_shared<dicom::AnonymizeReport>(
+                dicom::anonymize(inputs, folder.toStdString(), {}, progress, cancel.get()));
+        } catch (const Cancelled&) {
+            return nullptr;
+        } catch (const Error& e) {
+            auto r = std::make_shared<dicom::AnonymizeReport>();
+            r->failures.push_back({e.file(), e.message(), e.kind()});
+            return r;
+        }
+    }));
 }
 
 } // namespace sinar::ui

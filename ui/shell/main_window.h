@@ -43,6 +43,7 @@ class ImageInfoPanel;
 class ImageView;
 class MprView;
 class NotificationBar;
+class PacsDialog;
 class StudyBrowser;
 class TrainingPage;
 
@@ -109,8 +110,17 @@ public:
     // background; overlayExported follows.
     void exportOverlayPng(const QString& path);
 
+    // DICOM files of the study on screen (every open series of it).
+    QStringList openStudyFiles() const;
+    // File > Query/retrieve: the PACS dialog (created once, kept).
+    PacsDialog* showPacsDialog();
+    // Anonymised copies of the study on screen into `folder`, in the
+    // background; anonymisedExported follows.
+    void exportAnonymised(const QString& folder);
+
 signals:
     void scanFinished(int seriesAdded);
+    void anonymisedExported(const QString& folder, bool ok);
     void imageShown(int index);
     // An overlay export finished; `error` is empty on success.
     void overlayExported(const QString& path, const QString& error);
@@ -137,6 +147,7 @@ private:
     void showShortcuts();
     void showAbout();
     void exportView();
+    void exportAnonymisedDialog();
     void onVolumeLoaded(const VolumeLoader::Result& result);
     void connectHeatMap();
     void exportOverlayDialog();
@@ -194,6 +205,7 @@ private:
     bool persistHeatMap_ = true; // false while applying settings or command-line choices
     QAction* actOverlay_ = nullptr;
     QAction* actSideBySide_ = nullptr;
+    PacsDialog* pacs_ = nullptr;
 };
 
 } // namespace sinar::ui
