@@ -19,23 +19,9 @@ version="3.6.7-9~deb12u4" # libdcmtk17 in Debian 12 (apt-cache policy libdcmtk17
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 work="$root/build/fuzz-dcmtk"
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 jobs="${JOBS:-$(nproc)}"
-mkdir -p "$work/download"
-cd "$work/download"
-
-dsc="dcmtk_${version}.dsc"
-[ -f "$dsc" ] || curl -fsS -O "$mirror/pool/main/d/dcmtk/$dsc"
-# The files the .dsc lists, each checked against its SHA-256 there.
-awk '/^Checksums-Sha256:/{f=1;next} /^[^ ]/{f=0} f&&NF==3{print $1, $3}' "$dsc" | while read -r sum file; do
-  [ -f "$file" ] || curl -fsS -O "$mirror/pool/main/d/dcmtk/$file"
-  echo "$sum  $file" | sha256sum --check --quiet
-done
-if [ ! -d "$work/src" ]; then
-  # Unpacks the upstream tarball and applies Debian's patches (the signature is
-  # not checked here: the checksums above come from the mirror's .dsc).
-  dpkg-source --no-check -x "$dsc" "$work/src"
-fi
+. "$root/packaging/debian-source.sh"
+debian_source dcmtk "$version" "$work"
 
 # Debian's own settings that shape the library (debian/rules: STL types, C++17, private
 # tags, JPEG-LS interleave), plus the sanitizers; static, only the modules Sinar links.

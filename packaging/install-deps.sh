@@ -18,6 +18,9 @@ PACKAGES=(
   python3-numpy python3-torch
   python3-pydicom   # DICOM benchmark reference (packaging/dicom-bench.sh)
   clang libclang-rt-14-dev   # libFuzzer targets (preset fuzz)
+  orthanc curl      # a real PACS for the networking tests (test_pacs starts its own on loopback)
+  dpkg-dev libglib2.0-dev libb2-dev libicu-dev libpcre2-dev libdouble-conversion-dev libzstd-dev
+                    # QtCore built with ThreadSanitizer (tests/tsan/build-qt.sh, preset tsan)
 )
 
 missing=()

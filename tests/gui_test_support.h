@@ -49,4 +49,23 @@ bool runEventLoopUntil(F done, int timeoutMs)
     return done();
 }
 
+// Records a signal's values on the GUI thread. QSignalSpy records in the
+// emitting thread, so reading a spy on a worker's signal while the worker
+// emits is a data race (ThreadSanitizer reports it); this one is queued.
+template <typename T>
+class GuiThreadSpy : public QObject {
+public:
+    template <typename Sender, typename Signal>
+    GuiThreadSpy(Sender* sender, Signal signal)
+    {
+        QObject::connect(sender, signal, this, [this](const T& value) { values_.append(value); }, Qt::QueuedConnection);
+    }
+    int count() const { return static_cast<int>(values_.size()); }
+    const T& first() const { return values_.first(); }
+    const T& last() const { return values_.last(); }
+
+private:
+    QList<T> values_;
+};
+
 } // namespace sinar::test

@@ -1209,7 +1209,7 @@ private slots:
             for (const QList<QVariant>& r : results)
                 withMapSoFar += r.first().value<ui::Classification>().hasHeatMap() ? 1 : 0;
             return steps >= 75 && results.count() >= 3 && withMapSoFar >= 3;
-        }, 120000));
+        }, 120000 * test::kSanitizerSlowdown));
         scroll.stop();
         w->batchPanel()->cancel();
         QVERIFY(runEventLoopUntil([&] { return w->isIdle() && !w->batchPanel()->running(); }, 60000));
@@ -1232,7 +1232,10 @@ private slots:
         QVERIFY(withMap >= 3);
         QVERIFY(w->batchPanel()->rows().size() >= 5);
         QVERIFY(ticks >= 100);
-        QVERIFY2(maxStall < 100, qPrintable(QString("the event loop was held up for %1 ms").arg(maxStall)));
+        if (test::kSanitizerSlowdown == 1)
+            QVERIFY2(maxStall < 100, qPrintable(QString("the event loop was held up for %1 ms").arg(maxStall)));
+        else
+            qInfo("the stall is not asserted in a sanitizer build (its code runs %dx slower)", test::kSanitizerSlowdown);
     }
 };
 

@@ -51,6 +51,15 @@ QJsonObject imagenetSideCar(const QString& pretrainedModel);
 // so a suite cannot pass by skipping what it was meant to check.
 bool strictTests();
 
+// How much slower code runs in this build: 8 under ThreadSanitizer (the tsan
+// preset), 1 otherwise. Waits for background work scale with it; measurements
+// of speed or latency are not asserted where it is above 1.
+#ifdef SINAR_UNDER_TSAN
+constexpr int kSanitizerSlowdown = 8;
+#else
+constexpr int kSanitizerSlowdown = 1;
+#endif
+
 // A small standard CNN's description: 1 channel, 32x32, 3 classes a/b/c, filters 8,16.
 nn::BundleInfo smallBundleInfo();
 } // namespace sinar::test
