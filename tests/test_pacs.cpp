@@ -33,6 +33,9 @@
 #include "pacs/pacs.h"
 #include "profile_markers.h"
 #include "test_support.h"
+#include "ui/classify/classification_panel.h"
+#include "ui/classify/classifier.h"
+#include "ui/heatmap/heatmap_controls.h"
 #include "ui/pacs/pacs_dialog.h"
 #include "ui/shell/main_window.h"
 #include "ui/viewer/image_stack.h"
@@ -163,6 +166,7 @@ private slots:
         }
         originals_ = instancesIn(sent_);
         QVERIFY2(originals_.size() >= 50, qPrintable(QString::number(originals_.size())));
+        qInfo("%zu distinct DICOM instances to store in the PACS", originals_.size());
 
         dicomPort_ = freePort();
         httpPort_ = freePort();
@@ -694,8 +698,28 @@ private slots:
         if (!qEnvironmentVariableIsEmpty("SINAR_SCREENSHOTS"))
             d->grab().save(qEnvironmentVariable("SINAR_SCREENSHOTS") + "/pacs-dialog.png");
 
-        // The node is kept: a new dialog starts with it.
-        QSettings().sync();
+        // Classify > Send the result to the PACS: the shown image's classification
+        // with its heat map goes into the image's study as two new instances.
+        const QString model = QStringLiteral(SINAR_MODELS_DIR) + "/brain-mri-cnn.sinar";
+        w.loadModel(model);
+        w.classificationPanel()->heatMapControls()->setOverlayOn(true);
+        QVERIFY(QTest::qWaitFor([&] {
+            const auto& c = w.classificationPanel()->lastResult();
+            return w.isIdle() && c.ok() && c.hasHeatMap();
+        }, 120000 * test::kSanitizerSlowdown));
+        const int before = rest("/statistics").object()["CountInstances"].toInt();
+        QSignalSpy sent(&w, &ui::MainWindow::resultSent);
+        w.sendResultToPacs();
+        QVERIFY(QTest::qWaitFor([&] { return sent.count() == 1; }, 60000 * test::kSanitizerSlowdown));
+        QVERIFY2(sent.first().at(0).toBool(), qPrintable(sent.first().at(1).toString()));
+        QCOMPARE(rest("/statistics").object()["CountInstances"].toInt(), before + 2);
+        pacs::Query q;
+        q.level = pacs::Level::Series;
+        q.studyUid = mrStudy_.toStdString();
+        int reports = 0;
+        for (const auto& m : pacs::find(libNode(), q))
+            reports += m.at("Modality") == "SR" ? 1 : 0;
+        QVERIFY(reports >= 1);
         // The open study, exported anonymised.
         QSignalSpy exported(&w, &ui::MainWindow::anonymisedExported);
         const QString anon = tmp_.filePath("gui-anonymised");

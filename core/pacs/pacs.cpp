@@ -238,6 +238,12 @@ std::string describe(const OFCondition& cond)
     if (text.find("Connection refused") != std::string::npos)
         throw Error(who + " refused the connection: nothing listens on port " + std::to_string(node.port) + " of " +
                     node.host);
+    if (text.find("unknown host") != std::string::npos)
+        throw Error("cannot connect to " + who + ": the host name '" + node.host +
+                    "' is not known (check it, or give the PACS's IP address)");
+    if (text.find("Unrecognized PDU") != std::string::npos || text.find("Illegal PDU") != std::string::npos)
+        throw Error(who + " is not a DICOM node: something else answered on port " + std::to_string(node.port) +
+                    " (a web server? check the port)");
     if (text.find("timed out") != std::string::npos || text.find("Timeout") != std::string::npos ||
         text.find("timeout") != std::string::npos)
         throw Error(who + " did not answer within " + std::to_string(node.timeoutSeconds) + " s");

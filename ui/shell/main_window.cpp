@@ -32,6 +32,9 @@
 #include "common/error.h"
 #include "trust/scope.h"
 #include "dicom/anonymizer.h"
+#include "pacs/result_objects.h"
+#include "ui/heatmap/heatmap_render.h"
+#include "ui/widgets/error_text.h"
 #include "ui/pacs/pacs_dialog.h"
 #include "ui/shell/about_dialog.h"
 #include "ui/training/training_page.h"
@@ -337,6 +340,7 @@ void MainWindow::buildMenus()
     classify->addSeparator();
     add(classify, tr("&Batch-classify the series"), {QKeySequence(Qt::CTRL | Qt::Key_B)}, [this] { batchClassifySeries(); });
     add(classify, tr("Batch-classify a &folder…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B)}, [this] { batchClassifyFolder(); });
+    add(classify, tr("Send the result to the &PACS"), {}, [this] { sendResultToPacs(); });
     classify->addSeparator();
     add(classify, tr("Choose &model file…"), {QKeySequence(Qt::CTRL | Qt::Key_M)}, [this] {
         const QString p = QFileDialog::getOpenFileName(this, tr("Choose a model"), {}, tr("Sinar model bundles (*.sinar);;TorchScript models (*.pt *.pth);;All files (*)"));
@@ -920,13 +924,19 @@ QStringList MainWindow::openStudyFiles() const
     return files;
 }
 
-PacsDialog* MainWindow::showPacsDialog()
+PacsDialog* MainWindow::pacsDialog()
 {
     if (!pacs_) {
         pacs_ = new PacsDialog(this);
         pacs_->setOpenStudyFiles([this] { return openStudyFiles(); });
         connect(pacs_, &PacsDialog::seriesArrived, this, [this](const QStringList& folders) { openPaths(folders); });
     }
+    return pacs_;
+}
+
+PacsDialog* MainWindow::showPacsDialog()
+{
+    pacsDialog();
     pacs_->show();
     pacs_->raise();
     pacs_->activateWindow();
@@ -995,6 +1005,75 @@ void MainWindow::exportAnonymised(const QString& folder)
             auto r = std::make_shared<dicom::AnonymizeReport>();
             r->failures.push_back({e.file(), e.message(), e.kind()});
             return r;
+        }
+    }));
+}
+
+void MainWindow::sendResultToPacs()
+{
+    const Classification& c = panel_->lastResult();
+    const int index = shownIndex_;
+    if (!stack_ || index < 0 || index >= static_cast<int>(stack_->size()) || !c.ok()) {
+        notes_->showNote(tr("Classify a DICOM image first: the result sent is the one shown."));
+        emit resultSent(false, tr("no result"));
+        return;
+    }
+    const StackItem item = stack_->item(static_cast<size_t>(index));
+    if (!c.hasHeatMap() || !stack_->dicomSeries) {
+        notes_->showNote(tr("The result goes to the PACS with its heat map, for a DICOM image: turn the heat map "
+                            "overlay on (O) and classify a DICOM image."));
+        emit resultSent(false, tr("no heat map or not DICOM"));
+        return;
+    }
+    const QImage blended = blendHeatMap(view_->renderedImage(), c.heatMap, heatControls()->colours(), heatControls()->opacity());
+    if (blended.isNull()) {
+        notes_->showNote(tr("The heat map does not belong to the image on screen; classify it again."));
+        emit resultSent(false, tr("stale heat map"));
+        return;
+    }
+    const QImage rgb = blended.convertToFormat(QImage::Format_RGB888);
+    pacs::AiResult r;
+    r.sourceFile = item.path.toStdString();
+    r.frame = item.frame;
+    r.modelName = QFileInfo(c.modelPath).completeBaseName().toStdString();
+    r.modelVersion = "bundle " + QFileInfo(c.modelPath).fileName().toStdString();
+    r.classNames = c.classNames;
+    r.probabilities = c.probabilities;
+    r.predicted = c.best;
+    r.heatMapMethod = c.heatMethod.toStdString();
+    r.heatMapClass = c.heatClass;
+    r.overlay = cv::Mat(rgb.height(), rgb.width(), CV_8UC3, const_cast<uchar*>(rgb.constBits()),
+                        static_cast<size_t>(rgb.bytesPerLine()))
+                    .clone();
+    r.scopeVerdict = c.scope.summary();
+    r.oodVerdict = !c.oodChecked ? std::string("not checked: the model has no out-of-distribution statistics")
+                                 : (c.unlikeTraining() ? "UNLIKE the model's training images" : "like the model's training images") +
+                                       QStringLiteral(" (score %1, threshold %2)").arg(c.oodScore, 0, 'f', 1).arg(c.oodThreshold, 0, 'f', 1).toStdString();
+    r.reliable = !c.notAResult();
+    const pacs::Node node = pacsDialog()->node();
+    const std::string folder = (pacsDialog()->storeFolder() + QStringLiteral("/results")).toStdString();
+    notes_->showNote(tr("Sending the result to %1 …").arg(QString::fromStdString(node.label())));
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, node] {
+        const QString error = watcher->result();
+        watcher->deleteLater();
+        if (error.isEmpty())
+            notes_->showNote(tr("Result sent to %1: a Secondary Capture of the heat map and a structured report, in the "
+                                "image's study.").arg(QString::fromStdString(node.label())));
+        else
+            notes_->addFailure(QString::fromStdString(node.label()), error);
+        emit resultSent(error.isEmpty(), error);
+    });
+    watcher->setFuture(QtConcurrent::run([r, node, folder]() -> QString {
+        try {
+            pacs::ResultWriter writer(folder);
+            const pacs::ResultFiles f = writer.write(r);
+            const pacs::SendResult sent = pacs::send(node, {f.secondaryCapture, f.structuredReport});
+            if (!sent.failures.empty())
+                return QString::fromStdString(sent.failures.front().reason);
+            return QString();
+        } catch (const std::exception& e) {
+            return errorText(e);
         }
     }));
 }

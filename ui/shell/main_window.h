@@ -112,8 +112,13 @@ public:
 
     // DICOM files of the study on screen (every open series of it).
     QStringList openStudyFiles() const;
-    // File > Query/retrieve: the PACS dialog (created once, kept).
+    // File > Query/retrieve: the PACS dialog (created once, kept; shown).
     PacsDialog* showPacsDialog();
+    PacsDialog* pacsDialog();
+    // Classify > Send the result to the PACS: the shown image's classification
+    // with its heat map as a Secondary Capture and a Comprehensive SR
+    // (core/pacs/result_objects.h), stored in the PACS dialog's node; resultSent follows.
+    void sendResultToPacs();
     // Anonymised copies of the study on screen into `folder`, in the
     // background; anonymisedExported follows.
     void exportAnonymised(const QString& folder);
@@ -121,6 +126,7 @@ public:
 signals:
     void scanFinished(int seriesAdded);
     void anonymisedExported(const QString& folder, bool ok);
+    void resultSent(bool ok, const QString& error);
     void imageShown(int index);
     // An overlay export finished; `error` is empty on success.
     void overlayExported(const QString& path, const QString& error);
