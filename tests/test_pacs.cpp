@@ -732,6 +732,81 @@ private slots:
         d->close();
     }
 
+    // DICOM over TLS (BCP 195 profile), both sides with certificates: a second
+    // Orthanc that speaks only TLS and requires the caller's certificate.
+    void tlsNode()
+    {
+        if (QStandardPaths::findExecutable("openssl").isEmpty())
+            SINAR_SKIP_OR_FAIL("openssl is not installed (needed to make the test certificates)");
+        const QString dir = tmp_.filePath("tls");
+        QDir().mkpath(dir);
+        auto openssl = [&](const QStringList& args) {
+            QProcess p;
+            p.setWorkingDirectory(dir);
+            p.start("openssl", args);
+            return p.waitForFinished(60000) && p.exitCode() == 0;
+        };
+        // A certificate authority, and a certificate it signs for each side; a second, unrelated authority.
+        for (const QString& ca : {QString("ca"), QString("other-ca")})
+            QVERIFY(openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca + ".key", "-out", ca + ".crt",
+                             "-days", "2", "-subj", "/CN=Sinar test " + ca}));
+        for (const QString& who : {QString("server"), QString("client")}) {
+            QVERIFY(openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", who + ".key", "-out", who + ".csr", "-subj",
+                             "/CN=127.0.0.1"}));
+            QVERIFY(openssl({"x509", "-req", "-in", who + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                             "-out", who + ".crt", "-days", "2"}));
+        }
+        const int port = freePort();
+        QJsonObject config{{"Name", "SinarTls"},
+                           {"StorageDirectory", dir + "/db"},
+                           {"IndexDirectory", dir + "/db"},
+                           {"HttpServerEnabled", false},
+                           {"DicomPort", port},
+                           {"DicomAet", "ORTHANCTLS"},
+                           {"DicomTlsEnabled", true},
+                           {"DicomTlsCertificate", dir + "/server.crt"},
+                           {"DicomTlsPrivateKey", dir + "/server.key"},
+                           {"DicomTlsTrustedCertificates", dir + "/ca.crt"},
+                           {"DicomTlsRemoteCertificateRequired", true},
+                           {"DicomAlwaysAllowEcho", true},
+                           {"DicomAlwaysAllowFind", true},
+                           {"Plugins", QJsonArray{}}};
+        test::writeFile(dir + "/orthanc.json", QJsonDocument(config).toJson().toStdString());
+        QProcess server;
+        server.setProcessChannelMode(QProcess::MergedChannels);
+        server.start(QStandardPaths::findExecutable("Orthanc", {"/usr/sbin", "/usr/bin"}), {dir + "/orthanc.json"});
+        QVERIFY(server.waitForStarted(10000));
+        const QStringList tlsNode{"--host", "127.0.0.1", "--port", QString::number(port), "--called", "ORTHANCTLS",
+                                  "--timeout", "5", "--tls", "--tls-ca", dir + "/ca.crt", "--tls-cert",
+                                  dir + "/client.crt", "--tls-key", dir + "/client.key"};
+        test::CliRun r;
+        for (int i = 0; i < 150; ++i) {
+            r = runCli(QStringList{"pacs", "echo"} + tlsNode);
+            if (r.code == 0 || server.state() != QProcess::Running)
+                break;
+            QTest::qWait(200);
+        }
+        QVERIFY2(r.code == 0, qPrintable(r.err + QString::fromUtf8(server.readAll()).right(1500)));
+        r = runCli(QStringList{"pacs", "find"} + tlsNode + QStringList{"--json", dir + "/find.json"});
+        QVERIFY2(r.code == 0 && r.out.startsWith("0 matches"), qPrintable(r.out + r.err));
+        // Without TLS, with a PACS certificate from another authority, or without our certificate: refused.
+        QStringList plain = tlsNode.mid(0, 8);
+        r = runCli(QStringList{"pacs", "echo"} + plain);
+        QCOMPARE(r.code, 1);
+        QStringList otherCa = tlsNode;
+        otherCa[otherCa.indexOf(dir + "/ca.crt")] = dir + "/other-ca.crt";
+        r = runCli(QStringList{"pacs", "echo"} + otherCa);
+        QCOMPARE(r.code, 1);
+        r = runCli(QStringList{"pacs", "echo"} + tlsNode.mid(0, 11));
+        QCOMPARE(r.code, 1);
+        r = runCli(QStringList{"pacs", "echo"} + tlsNode.mid(0, 8) + QStringList{"--tls-ca", dir + "/ca.crt"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("need --tls"), qPrintable(r.err));
+        server.terminate();
+        if (!server.waitForFinished(15000))
+            server.kill();
+    }
+
     void sendReportsWhatFailed()
     {
         // A file that is not DICOM among good ones: named, the rest sent.
