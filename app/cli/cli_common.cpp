@@ -9,7 +9,6 @@
 
 #include "common/error.h"
 #include "imaging/image.h"
-#include "nn/model.h"
 
 namespace sinar::cli {
 
@@ -37,10 +36,6 @@ bool parseOrExit(QCommandLineParser& parser, const QStringList& args, const QStr
     return true;
 }
 
-void applyThreads(const QCommandLineParser& p)
-{
-    nn::setThreadCount(p.isSet("threads") ? intOption(p, "threads", 0, 256) : 0);
-}
 
 CancelToken& interruptToken()
 {

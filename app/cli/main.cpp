@@ -1,6 +1,8 @@
 // sinar-cli: every job of Sinar, headless.
 #include <QCoreApplication>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 #include "common/allocator.h"
@@ -49,8 +51,42 @@ static void usage(FILE* out)
                out);
 }
 
+#ifdef SINAR_CLI_LAUNCHER
+// sinar-cli is two executables. This one, without LibTorch, runs the
+// networking and anonymisation commands itself -- LibTorch's start-up alone
+// takes about 0.7 s, more than half of retrieving a series from a PACS on
+// loopback -- and hands every other command to sinar-cli-ml beside it, with
+// the same arguments (execv: same process, exit status and signals).
+#include <unistd.h>
+
+#include <string>
+
+static bool launcherCommand(const char* c)
+{
+    const std::string s = c;
+    return s == "pacs" || s == "anonymize" || s == "anonymise";
+}
+
+static int runMl(char** argv)
+{
+    char self[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    std::string dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : std::string(argv[0]);
+    dir = dir.substr(0, dir.find_last_of('/') + 1);
+    const std::string ml = dir + "sinar-cli-ml";
+    ::execv(ml.c_str(), argv);
+    std::fprintf(stderr, "sinar-cli: cannot start %s: %s (it is installed beside sinar-cli)\n", ml.c_str(),
+                 std::strerror(errno));
+    return kExitInternal;
+}
+#endif
+
 int main(int argc, char** argv)
 {
+#ifdef SINAR_CLI_LAUNCHER
+    if (argc < 2 || !launcherCommand(argv[1]))
+        return runMl(argv);
+#endif
     sinar::tuneMemoryAllocator();
     sinar::reportFileSizeLimitAsError();
     QCoreApplication app(argc, argv);
@@ -70,6 +106,7 @@ int main(int argc, char** argv)
     args.prepend(QStringLiteral("sinar-cli ") + command);
     installInterruptHandler();
     try {
+#ifndef SINAR_CLI_LAUNCHER
         if (command == "train")
             return runTrain(args);
         if (command == "evaluate")
@@ -98,6 +135,7 @@ int main(int argc, char** argv)
             return runExplain(args);
         if (command == "dicom")
             return runDicom(args);
+#endif
         if (command == "pacs")
             return runPacs(args);
         if (command == "anonymize" || command == "anonymise")

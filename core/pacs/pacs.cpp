@@ -10,7 +10,10 @@
 #include <dcmtk/dcmtls/tlslayer.h>
 #include <dcmtk/oflog/oflog.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -638,6 +641,20 @@ private:
     const CancelToken* cancel_;
 };
 
+// Connects to a local port and hangs up at once.
+void wakeListener(int port)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::close(fd);
+}
+
 std::string joinUids(const std::vector<std::string>& uids, size_t from, size_t count)
 {
     std::string out;
@@ -816,6 +833,9 @@ RetrieveResult retrieve(const Node& node, const std::string& studyUid, const std
     auto stopReceiving = [&] {
         if (receiverThread) {
             stopReceiver.cancel();
+            // The receiver looks at its stop flag when a connection comes or
+            // after a second without one: a connection of our own wakes it now.
+            wakeListener(options.receivePort);
             receiverThread->join();
             receiverThread.reset();
         }
