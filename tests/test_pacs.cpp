@@ -15,6 +15,7 @@
 #include <QTemporaryDir>
 #include <QApplication>
 #include <QLabel>
+#include <QLineEdit>
 #include <QSettings>
 #include <QTableWidget>
 #include <QtTest>
@@ -108,7 +109,7 @@ class TestPacs : public QObject {
     int dicomPort_ = 0, httpPort_ = 0, movePort_ = 0, pushPort_ = 0;
     QString sent_; // the folder of files stored into the PACS
     std::map<QString, QString> originals_; // SOP Instance UID → original file
-    QString mrStudy_, mrSeries_; // the 20-slice MR series
+    QString mrStudy_, mrSeries_, mrPatient_; // the 20-slice MR series and its patient
 
     QStringList node(const QString& called = "ORTHANC") const
     {
@@ -218,9 +219,10 @@ private slots:
                 mrSeries_ = o["MainDicomTags"].toObject()["SeriesInstanceUID"].toString();
                 const QJsonObject study = rest("/studies/" + o["ParentStudy"].toString()).object();
                 mrStudy_ = study["MainDicomTags"].toObject()["StudyInstanceUID"].toString();
+                mrPatient_ = study["PatientMainDicomTags"].toObject()["PatientID"].toString();
             }
         }
-        QVERIFY2(!mrSeries_.isEmpty(), "no 20-slice MR series in the PACS");
+        QVERIFY2(!mrSeries_.isEmpty() && !mrPatient_.isEmpty(), "no 20-slice MR series with a PatientID in the PACS");
     }
 
     void cleanupTestCase()
@@ -660,22 +662,43 @@ private slots:
         const QString store = tmp_.filePath("gui-store");
         d->setStoreFolder(store);
         QSignalSpy jobs(d, &ui::PacsDialog::jobFinished);
+        int expectedJobs = 0;
+        auto nextJob = [&](int ms) { ++expectedJobs; return QTest::qWaitFor([&] { return jobs.count() == expectedJobs; }, ms * test::kSanitizerSlowdown); };
 
         // A wrong AE title: the test says so, in the dialog.
         pacs::Node wrong = libNode();
         wrong.calledAet = "NOTTHEPACS";
         d->setNode({}, wrong);
         d->echo();
-        QVERIFY(QTest::qWaitFor([&] { return jobs.count() == 1; }, 60000 * test::kSanitizerSlowdown));
+        QVERIFY(nextJob(60000));
         QVERIFY2(d->status()->text().contains("rejected the association"), qPrintable(d->status()->text()));
         d->setNode({}, libNode());
         d->echo();
-        QVERIFY(QTest::qWaitFor([&] { return jobs.count() == 2; }, 60000 * test::kSanitizerSlowdown));
+        QVERIFY(nextJob(60000));
         QVERIFY2(d->status()->text().contains("answered the C-ECHO"), qPrintable(d->status()->text()));
 
-        // Every study, then the MR study's one series, then retrieval: the series opens.
+        // Patients: one row per patient Orthanc holds; choosing one finds their studies.
+        d->setPatientLevel(true);
         d->search();
-        QVERIFY(QTest::qWaitFor([&] { return jobs.count() == 3; }, 60000 * test::kSanitizerSlowdown));
+        QVERIFY(nextJob(60000));
+        QCOMPARE(d->studies()->rowCount(), rest("/patients").array().size());
+        int patientRow = -1;
+        for (int r = 0; r < d->studies()->rowCount(); ++r)
+            if (d->studies()->item(r, 1)->text() == mrPatient_)
+                patientRow = r;
+        QVERIFY(patientRow >= 0);
+        d->studies()->selectRow(patientRow);
+        QVERIFY(nextJob(60000));
+        QVERIFY(d->studies()->rowCount() >= 1);
+        for (int r = 0; r < d->studies()->rowCount(); ++r)
+            QCOMPARE(d->studies()->item(r, 1)->text(), mrPatient_);
+
+        // Every study, then the MR study's series, then retrieval: the series opens.
+        for (QLineEdit* e : d->findChildren<QLineEdit*>())
+            if (e->placeholderText().startsWith("Patient ID"))
+                e->clear();
+        d->search();
+        QVERIFY(nextJob(60000));
         QCOMPARE(d->studies()->rowCount(), rest("/studies").array().size());
         int row = -1;
         for (int r = 0; r < d->studies()->rowCount(); ++r)
@@ -683,7 +706,7 @@ private slots:
                 row = r;
         QVERIFY(row >= 0);
         d->studies()->selectRow(row);
-        QVERIFY(QTest::qWaitFor([&] { return jobs.count() == 4; }, 60000 * test::kSanitizerSlowdown));
+        QVERIFY(nextJob(60000));
         // The MR series (and the result series earlier tests stored in the study, if they ran).
         int mrRow = -1;
         for (int r = 0; r < d->series()->rowCount(); ++r)
@@ -694,7 +717,7 @@ private slots:
         d->series()->selectRow(mrRow);
         QSignalSpy arrived(d, &ui::PacsDialog::seriesArrived);
         d->retrieveSelected();
-        QVERIFY(QTest::qWaitFor([&] { return jobs.count() == 5; }, 120000 * test::kSanitizerSlowdown));
+        QVERIFY(nextJob(120000));
         QVERIFY2(d->status()->text().contains("Retrieved 20 instance(s)"), qPrintable(d->status()->text()));
         QCOMPARE(arrived.count(), 1);
         QVERIFY(QTest::qWaitFor([&] { return w.currentStack() && w.currentStack()->size() == 20; },

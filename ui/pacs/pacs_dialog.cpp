@@ -211,13 +211,16 @@ void PacsDialog::buildUi()
     modality_->setEditable(true);
     modality_->addItems({QString(), "CR", "DX", "MR", "CT", "US", "XA", "MG", "NM", "PT", "OT", "SR"});
     modality_->setToolTip(tr("Modality in the study"));
+    level_ = new QComboBox;
+    level_->addItems({tr("Studies"), tr("Patients")});
+    level_->setToolTip(tr("Find studies, or patients (choose one to see their studies)"));
     searchButton_ = new QPushButton(tr("Search"));
     searchButton_->setObjectName(QStringLiteral("pacsSearch"));
     searchButton_->setDefault(true);
     for (QWidget* w : {static_cast<QWidget*>(patientName_), static_cast<QWidget*>(patientId_),
                        static_cast<QWidget*>(accession_), static_cast<QWidget*>(studyDate_),
                        static_cast<QWidget*>(description_), static_cast<QWidget*>(modality_),
-                       static_cast<QWidget*>(searchButton_)})
+                       static_cast<QWidget*>(level_), static_cast<QWidget*>(searchButton_)})
         q->addWidget(w);
     layout->addWidget(queryBox);
 
@@ -448,7 +451,7 @@ void PacsDialog::updateButtons()
     const bool running = busy();
     echoButton_->setEnabled(!running);
     searchButton_->setEnabled(!running);
-    retrieveButton_->setEnabled(!running && !studies_->selectedItems().isEmpty());
+    retrieveButton_->setEnabled(!running && !showingPatients_ && !studies_->selectedItems().isEmpty());
     sendButton_->setEnabled(!running && static_cast<bool>(openStudyFiles_));
     cancelButton_->setEnabled(running);
 }
@@ -512,9 +515,48 @@ void PacsDialog::echo()
              });
 }
 
+void PacsDialog::setPatientLevel(bool on)
+{
+    level_->setCurrentIndex(on ? 1 : 0);
+}
+
 void PacsDialog::search()
 {
     const pacs::Node n = node();
+    if (level_->currentIndex() == 1) {
+        pacs::Query q;
+        q.level = pacs::Level::Patient;
+        q.patientName = patientName_->text().trimmed().toStdString();
+        q.patientId = patientId_->text().trimmed().toStdString();
+        auto out = studyMatches_ = std::make_shared<std::vector<pacs::Match>>();
+        startJob(tr("Searching %1").arg(QString::fromStdString(n.label())),
+                 [n, q, out](const CancelToken& c, const ProgressFn&) {
+                     *out = pacs::find(n, q, &c);
+                     return QString();
+                 },
+                 [this, out, n] {
+                     showingPatients_ = true;
+                     studies_->setRowCount(0);
+                     series_->setRowCount(0);
+                     studies_->setHorizontalHeaderLabels({tr("Patient"), tr("Patient ID"), tr("Birth date"), tr("Sex"),
+                                                          QString(), tr("Studies"), QString()});
+                     studies_->setRowCount(static_cast<int>(out->size()));
+                     int row = 0;
+                     for (const pacs::Match& m : *out) {
+                         const QStringList cells{value(m, "PatientName"), value(m, "PatientID"),
+                                                 readableDate(value(m, "PatientBirthDate")), value(m, "PatientSex"), QString(),
+                                                 value(m, "NumberOfPatientRelatedStudies"), QString()};
+                         for (int c = 0; c < cells.size(); ++c)
+                             studies_->setItem(row, c, new QTableWidgetItem(cells[c]));
+                         ++row;
+                     }
+                     studies_->resizeColumnsToContents();
+                     setStatus(out->empty() ? tr("No patient matches at %1.").arg(QString::fromStdString(n.label()))
+                                            : tr("%n patient(s) found; choose one to find their studies.", nullptr,
+                                                 static_cast<int>(out->size())));
+                 });
+        return;
+    }
     pacs::Query q;
     q.level = pacs::Level::Study;
     q.patientName = patientName_->text().trimmed().toStdString();
@@ -530,8 +572,11 @@ void PacsDialog::search()
                  return QString();
              },
              [this, out, n] {
+                 showingPatients_ = false;
                  studies_->setRowCount(0);
                  series_->setRowCount(0);
+                 studies_->setHorizontalHeaderLabels({tr("Patient"), tr("Patient ID"), tr("Date"), tr("Modalities"),
+                                                      tr("Description"), tr("Images"), tr("Study UID")});
                  studies_->setRowCount(static_cast<int>(out->size()));
                  int row = 0;
                  for (const pacs::Match& m : *out) {
@@ -556,6 +601,14 @@ void PacsDialog::listSeries()
     const auto rows = studies_->selectionModel()->selectedRows();
     if (rows.isEmpty() || busy())
         return;
+    if (showingPatients_) {
+        // A patient: their studies.
+        patientId_->setText(studies_->item(rows.first().row(), 1)->text());
+        patientName_->clear();
+        setPatientLevel(false);
+        search();
+        return;
+    }
     const QString study = studies_->item(rows.first().row(), 6)->text();
     const pacs::Node n = node();
     pacs::Query q;
@@ -585,7 +638,7 @@ void PacsDialog::listSeries()
 void PacsDialog::retrieveSelected()
 {
     const auto rows = studies_->selectionModel()->selectedRows();
-    if (rows.isEmpty() || busy())
+    if (rows.isEmpty() || busy() || showingPatients_)
         return;
     const std::string study = studies_->item(rows.first().row(), 6)->text().toStdString();
     std::vector<std::string> seriesUids;

@@ -42,6 +42,9 @@ public:
     // The actions of the buttons (also for tests).
     void echo();
     void search();
+    // Find patients instead of studies (the level box); a patient chosen in
+    // the table then finds their studies.
+    void setPatientLevel(bool on);
     void retrieveSelected();
     void sendOpenStudy();
     void cancel();
@@ -82,6 +85,8 @@ private:
     QLineEdit *patientName_ = nullptr, *patientId_ = nullptr, *accession_ = nullptr, *studyDate_ = nullptr,
               *description_ = nullptr;
     QComboBox* modality_ = nullptr;
+    QComboBox* level_ = nullptr; // studies or patients
+    bool showingPatients_ = false; // the upper table lists patients (selecting one finds their studies)
     QComboBox* method_ = nullptr; // C-GET or C-MOVE
     QSpinBox* movePort_ = nullptr;
     QTableWidget *studies_ = nullptr, *series_ = nullptr;
