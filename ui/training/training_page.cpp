@@ -270,6 +270,14 @@ TrainingPage::TrainingPage(QWidget* parent)
 TrainingPage::~TrainingPage()
 {
     saveForm();
+    // The confusion gallery is a child window: it would be deleted by ~QWidget,
+    // after this destructor, and its destroyed() would reach a page that is
+    // no longer one (UBSan, asan preset).
+    if (gallery_) {
+        disconnect(gallery_, nullptr, this, nullptr);
+        delete gallery_;
+        gallery_ = nullptr;
+    }
     if (planCancel_)
         planCancel_->cancel();
     planWatcher_->disconnect(this);
