@@ -298,6 +298,7 @@ private slots:
                 sawMr = true;
                 QCOMPARE(o["NumberOfInstances"].toInt(), 20);
                 QCOMPARE(o["ModalitiesInStudy"].toString(), QString("MR"));
+                QCOMPARE(o["Modality"].toString(), QString("MR")); // the contract's key at every level
             }
         }
         QVERIFY(sawMr);

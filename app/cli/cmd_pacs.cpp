@@ -126,6 +126,9 @@ int pacsFind(const QStringList& args)
         QJsonObject o;
         for (const auto& [key, value] : m)
             o[QString::fromStdString(key)] = QString::fromStdString(value);
+        // The contract's Modality at every level: at study level, the modalities in the study.
+        if (!o.contains("Modality") && o.contains("ModalitiesInStudy"))
+            o["Modality"] = o["ModalitiesInStudy"];
         // The contract's name for the instance count at every level.
         for (const char* count : {"NumberOfSeriesRelatedInstances", "NumberOfStudyRelatedInstances"}) {
             auto it = m.find(count);
