@@ -49,6 +49,21 @@ QString readableDate(const QString& d)
     return d.size() == 8 && d.toInt() > 0 ? d.left(4) + "-" + d.mid(4, 2) + "-" + d.mid(6, 2) : d;
 }
 
+// Fills `table` with one row per match, the cells `rowOf` gives.
+void fillTable(QTableWidget* table, const std::vector<pacs::Match>& matches,
+               const std::function<QStringList(const pacs::Match&)>& rowOf)
+{
+    table->setRowCount(static_cast<int>(matches.size()));
+    int row = 0;
+    for (const pacs::Match& m : matches) {
+        const QStringList cells = rowOf(m);
+        for (int c = 0; c < cells.size(); ++c)
+            table->setItem(row, c, new QTableWidgetItem(cells[c]));
+        ++row;
+    }
+    table->resizeColumnsToContents();
+}
+
 QJsonObject nodeToJson(const QString& name, const pacs::Node& n)
 {
     return {{"name", name},
@@ -540,17 +555,11 @@ void PacsDialog::search()
                      series_->setRowCount(0);
                      studies_->setHorizontalHeaderLabels({tr("Patient"), tr("Patient ID"), tr("Birth date"), tr("Sex"),
                                                           QString(), tr("Studies"), QString()});
-                     studies_->setRowCount(static_cast<int>(out->size()));
-                     int row = 0;
-                     for (const pacs::Match& m : *out) {
-                         const QStringList cells{value(m, "PatientName"), value(m, "PatientID"),
+                     fillTable(studies_, *out, [](const pacs::Match& m) {
+                         return QStringList{value(m, "PatientName"), value(m, "PatientID"),
                                                  readableDate(value(m, "PatientBirthDate")), value(m, "PatientSex"), QString(),
                                                  value(m, "NumberOfPatientRelatedStudies"), QString()};
-                         for (int c = 0; c < cells.size(); ++c)
-                             studies_->setItem(row, c, new QTableWidgetItem(cells[c]));
-                         ++row;
-                     }
-                     studies_->resizeColumnsToContents();
+                     });
                      setStatus(out->empty() ? tr("No patient matches at %1.").arg(QString::fromStdString(n.label()))
                                             : tr("%n patient(s) found; choose one to find their studies.", nullptr,
                                                  static_cast<int>(out->size())));
@@ -577,17 +586,11 @@ void PacsDialog::search()
                  series_->setRowCount(0);
                  studies_->setHorizontalHeaderLabels({tr("Patient"), tr("Patient ID"), tr("Date"), tr("Modalities"),
                                                       tr("Description"), tr("Images"), tr("Study UID")});
-                 studies_->setRowCount(static_cast<int>(out->size()));
-                 int row = 0;
-                 for (const pacs::Match& m : *out) {
-                     const QStringList cells{value(m, "PatientName"), value(m, "PatientID"), readableDate(value(m, "StudyDate")),
+                 fillTable(studies_, *out, [](const pacs::Match& m) {
+                     return QStringList{value(m, "PatientName"), value(m, "PatientID"), readableDate(value(m, "StudyDate")),
                                              value(m, "ModalitiesInStudy"), value(m, "StudyDescription"),
                                              value(m, "NumberOfStudyRelatedInstances"), value(m, "StudyInstanceUID")};
-                     for (int c = 0; c < cells.size(); ++c)
-                         studies_->setItem(row, c, new QTableWidgetItem(cells[c]));
-                     ++row;
-                 }
-                 studies_->resizeColumnsToContents();
+                 });
                  setStatus(out->empty() ? tr("No study matches at %1.").arg(QString::fromStdString(n.label()))
                                         : tr("%n stud(ies) found; select one to see its series, double-click to retrieve it.",
                                              nullptr, static_cast<int>(out->size())));
@@ -621,16 +624,10 @@ void PacsDialog::listSeries()
                  return QString();
              },
              [this, out] {
-                 series_->setRowCount(static_cast<int>(out->size()));
-                 int row = 0;
-                 for (const pacs::Match& m : *out) {
-                     const QStringList cells{value(m, "SeriesNumber"), value(m, "Modality"), value(m, "SeriesDescription"),
+                 fillTable(series_, *out, [](const pacs::Match& m) {
+                     return QStringList{value(m, "SeriesNumber"), value(m, "Modality"), value(m, "SeriesDescription"),
                                              value(m, "NumberOfSeriesRelatedInstances"), value(m, "SeriesInstanceUID")};
-                     for (int c = 0; c < cells.size(); ++c)
-                         series_->setItem(row, c, new QTableWidgetItem(cells[c]));
-                     ++row;
-                 }
-                 series_->resizeColumnsToContents();
+                 });
                  setStatus(tr("%n series in the study.", nullptr, static_cast<int>(out->size())));
              });
 }
