@@ -158,20 +158,6 @@ bool validUid(const std::string& s)
     return true;
 }
 
-void syncAndRename(const std::string& tmp, const std::string& path)
-{
-    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw Error(std::string("cannot write the anonymised file: ") + std::strerror(err), path);
-    }
-}
-
 } // namespace
 
 struct Anonymizer::Impl {
@@ -330,20 +316,9 @@ AnonymizedFile Anonymizer::anonymizeFile(const std::string& input, const std::st
         throw Error("the file lacks a StudyInstanceUID, SeriesInstanceUID or SOPInstanceUID: not anonymised", input);
 
     const fs::path dir = fs::path(outDir) / study.c_str() / series.c_str();
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec)
-        throw Error("cannot create the output folder: " + ec.message(), dir.string());
     result.output = (dir / (std::string(sop.c_str()) + ".dcm")).string();
-    const std::string tmp = result.output + ".part";
     // Same transfer syntax, pixel data as it was; the meta header rebuilt.
-    cond = file.saveFile(tmp.c_str(), EXS_Unknown, EET_UndefinedLength, EGL_recalcGL, EPD_noChange, 0, 0,
-                         EWM_updateMeta);
-    if (cond.bad()) {
-        ::unlink(tmp.c_str());
-        throw Error(std::string("cannot write the anonymised file: ") + cond.text(), result.output);
-    }
-    syncAndRename(tmp, result.output);
+    detail::saveFileDurably(file, result.output, EXS_Unknown, EWM_updateMeta);
     return result;
 }
 

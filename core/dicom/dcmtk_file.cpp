@@ -1,5 +1,9 @@
 #include "dicom/dcmtk_file.h"
 
+#include <cstring>
+
+#include <filesystem>
+
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
@@ -51,6 +55,34 @@ void ensureDcmtkReady()
         DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();
     });
+}
+
+void saveFileDurably(DcmFileFormat& file, const std::string& path, E_TransferSyntax xfer, E_FileWriteMode mode)
+{
+    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!dir.empty())
+        std::filesystem::create_directories(dir, ec);
+    if (ec)
+        throw Error("cannot create the folder: " + ec.message(), dir.string());
+    const std::string tmp = path + ".part";
+    const OFCondition cond =
+        file.saveFile(tmp.c_str(), xfer, EET_UndefinedLength, EGL_recalcGL, EPD_noChange, 0, 0, mode);
+    auto sync = [](const std::string& p) {
+        const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ::fsync(fd);
+            ::close(fd);
+        }
+    };
+    if (cond.good())
+        sync(tmp);
+    if (cond.bad() || ::rename(tmp.c_str(), path.c_str()) != 0) {
+        const std::string why = cond.bad() ? cond.text() : std::strerror(errno);
+        ::unlink(tmp.c_str());
+        throw Error("cannot write the DICOM file: " + why, path);
+    }
+    sync(dir.empty() ? std::string(".") : dir.string());
 }
 
 namespace {

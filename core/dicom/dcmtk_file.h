@@ -18,6 +18,12 @@ namespace sinar::dicom::detail {
 // once per process, safe to call from any thread.
 void ensureDcmtkReady();
 
+// Writes `file` to `path` so that a reader never sees half of it: its folders
+// created, a temporary file beside it, flushed, renamed over `path`, the
+// folder flushed. Throws sinar::Error naming `path` (nothing is left behind).
+void saveFileDurably(DcmFileFormat& file, const std::string& path, E_TransferSyntax xfer,
+                     E_FileWriteMode mode = EWM_fileformat);
+
 // Cheap check of the first bytes: "DICM" at offset 128, or a data set that
 // starts at offset 0 (group 0002/0008, little or big endian).
 bool looksLikeDicom(const std::string& path);

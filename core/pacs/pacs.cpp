@@ -174,15 +174,6 @@ bool isUid(const std::string& s)
     return true;
 }
 
-void syncFile(const std::string& path)
-{
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
 // Writes a received object into the store: a temporary file beside its final
 // name, flushed, then renamed, so the store never holds a partial instance.
 std::string storeObject(DcmDataset* dataset, const std::string& outDir)
@@ -194,27 +185,11 @@ std::string storeObject(DcmDataset* dataset, const std::string& outDir)
     dataset->findAndGetOFString(DCM_SOPInstanceUID, instance);
     dataset->findAndGetOFString(DCM_SOPClassUID, sopClass);
     const std::string path = storePath(outDir, study.c_str(), series.c_str(), instance.c_str());
-    std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
-    if (ec)
-        throw Error("cannot create the folder for a received instance: " + ec.message(), fs::path(path).parent_path());
-    const std::string tmp = path + ".part";
     E_TransferSyntax xfer = dataset->getOriginalXfer();
     if (xfer == EXS_Unknown)
         xfer = EXS_LittleEndianExplicit;
     DcmFileFormat file(owned.release(), OFFalse); // takes the dataset
-    OFCondition cond = file.saveFile(tmp.c_str(), xfer);
-    if (cond.bad()) {
-        ::unlink(tmp.c_str());
-        throw Error(std::string("cannot write a received instance: ") + cond.text(), path);
-    }
-    syncFile(tmp);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw Error(std::string("cannot write a received instance: ") + std::strerror(err), path);
-    }
-    syncFile(fs::path(path).parent_path());
+    dicom::detail::saveFileDurably(file, path, xfer);
     return path;
 }
 

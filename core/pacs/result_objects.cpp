@@ -72,13 +72,7 @@ std::string fit(const std::string& s, size_t n)
 
 void save(DcmFileFormat& file, const std::string& path)
 {
-    std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);
-    if (ec)
-        throw Error("cannot create the folder for a result object: " + ec.message(), fs::path(path).parent_path());
-    const OFCondition cond = file.saveFile(path.c_str(), EXS_LittleEndianExplicit);
-    if (cond.bad())
-        throw Error(std::string("cannot write the result object: ") + cond.text(), path);
+    dicom::detail::saveFileDurably(file, path, EXS_LittleEndianExplicit);
 }
 
 } // namespace
