@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QElapsedTimer>
+#include <functional>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -80,6 +81,51 @@ struct SilentServer {
     ~SilentServer() { ::close(fd); }
 };
 
+// One Orthanc process, on a configuration written to DIR/orthanc.json with its
+// database in DIR/db and no plug-ins; stopped when it goes out of scope.
+class Orthanc {
+public:
+    ~Orthanc() { stop(); }
+    bool start(const QString& dir, QJsonObject config)
+    {
+        const QString exe = QStandardPaths::findExecutable("Orthanc", {"/usr/sbin", "/usr/bin"});
+        if (exe.isEmpty() || !QDir().mkpath(dir))
+            return false;
+        config["StorageDirectory"] = dir + "/db";
+        config["IndexDirectory"] = dir + "/db";
+        config["Plugins"] = QJsonArray{};
+        test::writeFile(dir + "/orthanc.json", QJsonDocument(config).toJson().toStdString());
+        process_.setProcessChannelMode(QProcess::MergedChannels);
+        process_.start(exe, {dir + "/orthanc.json"});
+        return process_.waitForStarted(10000);
+    }
+    // Asks `answers` every 200 ms until it says yes, Orthanc exits or 60 s pass.
+    bool waitUntil(const std::function<bool()>& answers)
+    {
+        QElapsedTimer up;
+        up.start();
+        while (up.elapsed() < 60000 && process_.state() == QProcess::Running) {
+            if (answers())
+                return true;
+            QTest::qWait(200);
+        }
+        return false;
+    }
+    // The end of what it printed, for failure messages.
+    QString output() { return QString::fromUtf8(process_.readAll()).right(2000); }
+    void stop()
+    {
+        if (process_.state() == QProcess::NotRunning)
+            return;
+        process_.terminate();
+        if (!process_.waitForFinished(15000))
+            process_.kill();
+    }
+
+private:
+    QProcess process_;
+};
+
 // SOP Instance UID → file, for every DICOM file below `dir` (DICOMDIRs left out).
 std::map<QString, QString> instancesIn(const QString& dir)
 {
@@ -105,7 +151,7 @@ class TestPacs : public QObject {
     Q_OBJECT
 
     QTemporaryDir tmp_;
-    QProcess orthanc_;
+    Orthanc orthanc_;
     int dicomPort_ = 0, httpPort_ = 0, movePort_ = 0, pushPort_ = 0;
     QString sent_; // the folder of files stored into the PACS
     std::map<QString, QString> originals_; // SOP Instance UID → original file
@@ -176,8 +222,6 @@ private slots:
         QJsonObject modalities{{"sinar", QJsonArray{"SINAR", "127.0.0.1", movePort_}},
                                {"sinarrx", QJsonArray{"SINARRX", "127.0.0.1", pushPort_}}};
         QJsonObject config{{"Name", "SinarTest"},
-                           {"StorageDirectory", tmp_.filePath("orthanc-db")},
-                           {"IndexDirectory", tmp_.filePath("orthanc-db")},
                            {"HttpPort", httpPort_},
                            {"DicomPort", dicomPort_},
                            {"DicomAet", "ORTHANC"},
@@ -189,20 +233,10 @@ private slots:
                            {"DicomAlwaysAllowFind", true},
                            {"DicomAlwaysAllowGet", true},
                            {"DicomAlwaysAllowMove", true},
-                           {"DicomModalities", modalities},
-                           {"Plugins", QJsonArray{}}};
-        test::writeFile(tmp_.filePath("orthanc.json"), QJsonDocument(config).toJson().toStdString());
-        orthanc_.setProcessChannelMode(QProcess::MergedChannels);
-        orthanc_.start(exe, {tmp_.filePath("orthanc.json")});
-        QVERIFY(orthanc_.waitForStarted(10000));
-        QElapsedTimer up;
-        up.start();
-        bool answering = false;
-        while (!answering && up.elapsed() < 60000 && orthanc_.state() == QProcess::Running) {
-            QTest::qWait(200);
-            answering = runCli(QStringList{"pacs", "echo"} + node(), 30000).code == 0;
-        }
-        QVERIFY2(answering, qPrintable("Orthanc did not start: " + QString::fromUtf8(orthanc_.readAll()).right(2000)));
+                           {"DicomModalities", modalities}};
+        QVERIFY(orthanc_.start(tmp_.filePath("orthanc"), config));
+        const bool answering = orthanc_.waitUntil([&] { return runCli(QStringList{"pacs", "echo"} + node(), 30000).code == 0; });
+        QVERIFY2(answering, qPrintable("Orthanc did not start: " + orthanc_.output()));
 
         // Store everything with Sinar's C-STORE; Orthanc's REST API counts what arrived.
         const test::CliRun r = runCli(QStringList{"pacs", "send"} + node() + QStringList{sent_});
@@ -225,14 +259,7 @@ private slots:
         QVERIFY2(!mrSeries_.isEmpty() && !mrPatient_.isEmpty(), "no 20-slice MR series with a PatientID in the PACS");
     }
 
-    void cleanupTestCase()
-    {
-        if (orthanc_.state() == QProcess::Running) {
-            orthanc_.terminate();
-            if (!orthanc_.waitForFinished(15000))
-                orthanc_.kill();
-        }
-    }
+    void cleanupTestCase() { orthanc_.stop(); }
 
     void echo()
     {
@@ -788,8 +815,6 @@ private slots:
         }
         const int port = freePort();
         QJsonObject config{{"Name", "SinarTls"},
-                           {"StorageDirectory", dir + "/db"},
-                           {"IndexDirectory", dir + "/db"},
                            {"HttpServerEnabled", false},
                            {"DicomPort", port},
                            {"DicomAet", "ORTHANCTLS"},
@@ -799,24 +824,15 @@ private slots:
                            {"DicomTlsTrustedCertificates", dir + "/ca.crt"},
                            {"DicomTlsRemoteCertificateRequired", true},
                            {"DicomAlwaysAllowEcho", true},
-                           {"DicomAlwaysAllowFind", true},
-                           {"Plugins", QJsonArray{}}};
-        test::writeFile(dir + "/orthanc.json", QJsonDocument(config).toJson().toStdString());
-        QProcess server;
-        server.setProcessChannelMode(QProcess::MergedChannels);
-        server.start(QStandardPaths::findExecutable("Orthanc", {"/usr/sbin", "/usr/bin"}), {dir + "/orthanc.json"});
-        QVERIFY(server.waitForStarted(10000));
+                           {"DicomAlwaysAllowFind", true}};
+        Orthanc server;
+        QVERIFY(server.start(dir, config));
         const QStringList tlsNode{"--host", "127.0.0.1", "--port", QString::number(port), "--called", "ORTHANCTLS",
                                   "--timeout", "5", "--tls", "--tls-ca", dir + "/ca.crt", "--tls-cert",
                                   dir + "/client.crt", "--tls-key", dir + "/client.key"};
         test::CliRun r;
-        for (int i = 0; i < 150; ++i) {
-            r = runCli(QStringList{"pacs", "echo"} + tlsNode);
-            if (r.code == 0 || server.state() != QProcess::Running)
-                break;
-            QTest::qWait(200);
-        }
-        QVERIFY2(r.code == 0, qPrintable(r.err + QString::fromUtf8(server.readAll()).right(1500)));
+        QVERIFY2(server.waitUntil([&] { return (r = runCli(QStringList{"pacs", "echo"} + tlsNode)).code == 0; }),
+                 qPrintable(r.err + server.output()));
         r = runCli(QStringList{"pacs", "find"} + tlsNode + QStringList{"--json", dir + "/find.json"});
         QVERIFY2(r.code == 0 && r.out.startsWith("0 matches"), qPrintable(r.out + r.err));
         // Without TLS, with a PACS certificate from another authority, or without our certificate: refused.
@@ -832,9 +848,6 @@ private slots:
         r = runCli(QStringList{"pacs", "echo"} + tlsNode.mid(0, 8) + QStringList{"--tls-ca", dir + "/ca.crt"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("need --tls"), qPrintable(r.err));
-        server.terminate();
-        if (!server.waitForFinished(15000))
-            server.kill();
     }
 
     void sendReportsWhatFailed()

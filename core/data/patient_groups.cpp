@@ -11,6 +11,7 @@
 #include "common/parallel.h"
 #include "common/privacy.h"
 #include "dicom/dicom_reader.h"
+#include "common/text.h"
 
 namespace sinar::data {
 
@@ -22,14 +23,6 @@ bool isDicomSample(const Sample& s)
         return false; // in memory (.npz), or a PNG, JPEG, TIFF or BMP file
     const QString suffix = QFileInfo(QString::fromStdString(s.path)).suffix().toLower();
     return suffix == "dcm" || suffix == "dicom" || dicom::isDicomFile(s.path);
-}
-
-std::string trimmed(const std::string& s)
-{
-    const size_t a = s.find_first_not_of(" \t\r\n");
-    if (a == std::string::npos)
-        return {};
-    return s.substr(a, s.find_last_not_of(" \t\r\n") - a + 1);
 }
 
 } // namespace

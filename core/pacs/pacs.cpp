@@ -27,6 +27,7 @@
 
 #include "common/error.h"
 #include "dicom/dcmtk_file.h"
+#include "common/text.h"
 
 namespace fs = std::filesystem;
 
@@ -39,16 +40,6 @@ namespace {
 void quietDcmtkLogging()
 {
     dicom::detail::ensureDcmtkReady();
-}
-
-std::string trimmed(std::string s)
-{
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\0'))
-        s.pop_back();
-    size_t b = 0;
-    while (b < s.size() && s[b] == ' ')
-        ++b;
-    return s.substr(b);
 }
 
 void checkAet(const std::string& aet, const char* what)

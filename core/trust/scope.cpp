@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "dicom/dicom_reader.h"
 #include "dicom/instance_info.h"
+#include "common/text.h"
 
 namespace sinar::trust {
 
@@ -28,14 +29,6 @@ std::string lower(std::string s)
     for (char& c : s)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
-}
-
-std::string trimmed(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-        return {};
-    return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
 std::string join(const std::vector<std::string>& v, const char* sep = ", ")

@@ -1,0 +1,12 @@
+#pragma once
+// Small string helpers shared by the parsers of DICOM values, CSV cells and
+// command-line lists.
+#include <string>
+
+namespace sinar {
+
+// `s` without leading and trailing spaces, tabs, line ends and NULs (DICOM pads
+// values with a space or a NUL to an even length).
+std::string trimmed(const std::string& s);
+
+} // namespace sinar
