@@ -199,6 +199,23 @@ private slots:
         QCOMPARE(o["class_names"].toArray().size(), 4);
         QVERIFY(o["test_metrics"].toObject().contains("accuracy"));
     }
+
+    void benchMeasuresTheBundlesNetwork()
+    {
+        // The bundle's own network and weights, named in the first line and the JSON.
+        const QString json = tmp_.filePath("bench.json");
+        const Run r = cli({"bench", "--model", bundle_, "--threads", "1", "--runs", "3", "--json", json});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.startsWith("model: standard CNN 32x32x1, filters 8 16, stem stride 1 (the bundle's weights)"),
+                 qPrintable(r.out));
+        const QJsonObject o = readJson(json);
+        QCOMPARE(o["architecture"].toString(), QString("standard-cnn"));
+        QCOMPARE(o["cnn"].toObject()["filters"].toArray().size(), 2);
+        for (const char* key : {"train_images_per_second", "inference_images_per_second", "latency_median_ms"})
+            QVERIFY2(o[key].toDouble() > 0, key);
+        // The training steps change the network in memory only: the bundle on disk still loads.
+        QCOMPARE(cli({"info", bundle_}).code, 0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)

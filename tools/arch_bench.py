@@ -9,10 +9,15 @@ after one warm-up step), batch inference throughput (eval mode, no_grad, softmax
 median single-image latency. Prints one JSON line.
 
     /usr/bin/python3 tools/arch_bench.py --arch resnet18 --size 160 --channels 3 --classes 4 --threads 2
+
+With --bundle BUNDLE (a standard-CNN bundle) the network is the bundle's own, rebuilt with its
+weights by tools/sinar_bundle.py, at the bundle's input size and channels.
 """
 import argparse
 import json
+import os
 import statistics
+import sys
 import time
 
 import torch
@@ -153,7 +158,8 @@ def build(arch, channels, classes):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--arch", required=True)
+    p.add_argument("--arch")
+    p.add_argument("--bundle", help="a standard-CNN bundle: its network and weights")
     p.add_argument("--size", type=int, default=160)
     p.add_argument("--channels", type=int, default=3)
     p.add_argument("--classes", type=int, default=4)
@@ -164,7 +170,16 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    net = build(a.arch, a.channels, a.classes)
+    if a.bundle:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import sinar_bundle
+        net, meta = sinar_bundle.load_bundle(a.bundle)
+        pre = meta["preprocessing"]
+        a.arch, a.channels, a.size, a.classes = "standard-cnn", pre["channels"], pre["height"], len(meta["class_names"])
+    elif a.arch:
+        net = build(a.arch, a.channels, a.classes)
+    else:
+        p.error("--arch or --bundle is required")
     params = sum(t.numel() for t in net.parameters())
 
     x = torch.randn(a.train_batch, a.channels, a.size, a.size)

@@ -3,6 +3,7 @@
 #include <QJsonObject>
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <chrono>
 #include <cstdio>
 
@@ -135,8 +136,10 @@ int runBench(const QStringList& args)
     if (p.isSet("explain"))
         return benchExplain(p);
     nn::BundleInfo info;
+    std::optional<nn::Model> loaded; // --model: measured with its own weights
     if (p.isSet("model")) {
-        info = nn::Model::load(p.value("model").toStdString()).info();
+        loaded = nn::Model::load(p.value("model").toStdString());
+        info = loaded->info();
     } else {
         info.cnn.numClasses = 4;
         info.classNames = {"a", "b", "c", "d"};
@@ -148,12 +151,19 @@ int runBench(const QStringList& args)
     const int trainBatch = intOption(p, "train-batch", 1, 1024);
     const int batch = intOption(p, "batch", 1, 1024);
     const int runs = intOption(p, "runs", 1, 10000);
-    std::printf("model: standard CNN %dx%dx%d, filters", info.recipe.width, info.recipe.height, info.recipe.channels);
-    for (int f : info.cnn.filters)
-        std::printf(" %d", f);
-    std::printf(", stem stride %d; %d threads\n", info.cnn.stemStride, nn::threadCount());
+    if (info.architecture == "standard-cnn") {
+        std::printf("model: standard CNN %dx%dx%d, filters", info.recipe.width, info.recipe.height, info.recipe.channels);
+        for (int f : info.cnn.filters)
+            std::printf(" %d", f);
+        std::printf(", stem stride %d", info.cnn.stemStride);
+    } else {
+        std::printf("model: %s %dx%dx%d", info.architecture.c_str(), info.recipe.width, info.recipe.height,
+                    info.recipe.channels);
+    }
+    std::printf("%s; %d threads\n", loaded ? " (the bundle's weights)" : " (random weights)", nn::threadCount());
     std::fflush(stdout);
-    const train::Throughput t = train::measureThroughput(info, trainBatch, batch, runs);
+    const train::Throughput t =
+        train::measureThroughput(loaded ? *loaded : nn::Model::create(info, 0), trainBatch, batch, runs);
     std::printf("training   %8.1f img/s  (batch %d, forward+backward+SGD step)\n", t.trainImagesPerSecond, trainBatch);
     std::printf("inference  %8.1f img/s  (batch %d)\n", t.inferImagesPerSecond, batch);
     std::printf("latency    %8.2f ms     (batch 1, median of %d; min %.2f ms)\n", t.latencyMedianMs, runs, t.latencyMinMs);
@@ -166,7 +176,9 @@ int runBench(const QStringList& args)
     o["latency_median_ms"] = t.latencyMedianMs;
     o["latency_min_ms"] = t.latencyMinMs;
     o["recipe"] = info.recipe.toJson();
-    o["cnn"] = info.cnn.toJson();
+    o["architecture"] = QString::fromStdString(info.architecture);
+    if (info.architecture == "standard-cnn")
+        o["cnn"] = info.cnn.toJson();
 
     if (p.isSet("data")) {
         data::Dataset ds = data::openDataset(p.value("data").toStdString());

@@ -16,11 +16,11 @@ double since(Clock::time_point t)
 }
 } // namespace
 
-Throughput measureThroughput(const nn::BundleInfo& info, int trainBatch, int inferBatch, int latencyRuns)
+Throughput measureThroughput(nn::Model model, int trainBatch, int inferBatch, int latencyRuns)
 {
     // Random inputs and dropout draw from the process's generator: put it back afterwards.
     nn::GeneratorScope scope(nn::GeneratorScope::Mode::Restore);
-    nn::Model model = nn::Model::create(info, 0);
+    const nn::BundleInfo& info = model.info();
     nn::Network& net = *model.impl().net;
     const imaging::Recipe& r = info.recipe;
     Throughput t;

@@ -1,7 +1,7 @@
 #pragma once
 // Speed of a model on this machine: training and inference images per second
 // and single-image latency. Used by `sinar-cli bench`.
-#include "nn/bundle_info.h"
+#include "nn/model.h"
 
 namespace sinar::train {
 
@@ -13,8 +13,9 @@ struct Throughput {
     int trainBatch = 0, inferBatch = 0, threads = 0;
 };
 
-// Runs on random inputs of the recipe's shape with freshly initialised weights
-// of `info`'s architecture (numbers do not depend on the weights).
-Throughput measureThroughput(const nn::BundleInfo& info, int trainBatch, int inferBatch, int latencyRuns);
+// Runs `model` (a loaded bundle, or fresh weights from nn::Model::create) on
+// random inputs of its recipe's shape. The training steps change its weights:
+// pass a model that is not used for anything else.
+Throughput measureThroughput(nn::Model model, int trainBatch, int inferBatch, int latencyRuns);
 
 } // namespace sinar::train
