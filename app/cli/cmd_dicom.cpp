@@ -79,6 +79,45 @@ dicom::DicomIndex scanWithProgress(const std::string& path, int threads)
     return dicom::DicomIndex::scan(path, options);
 }
 
+// The geometry contract, per stack and per series: gantry tilt, whether the
+// spacing is regular, and whether a volume (MPR, export --mpr) is resampled.
+void addGeometryKeys(QJsonObject& o, const dicom::SeriesGeometry& g)
+{
+    o["gantry_tilt_deg"] = g.tiltDegrees;
+    o["spacing_regular"] = g.spacingRegular;
+    o["geometry_corrected"] = g.corrected;
+}
+
+// The same in words, for the text listing.
+std::string geometryText(const dicom::SeriesGeometry& g)
+{
+    char buf[160];
+    std::string out = "geometry: ";
+    if (g.sheared) {
+        std::snprintf(buf, sizeof buf, "gantry tilt %.2f° (slices up to %.1f mm off their normal)", g.tiltDegrees, g.shearShift);
+        out += buf;
+    } else {
+        out += "no gantry tilt";
+    }
+    if (g.spacingRegular) {
+        out += ", regular spacing";
+    } else {
+        std::snprintf(buf, sizeof buf, ", irregular spacing (gaps %.3g to %.3g mm", g.smallestGap, g.largestGap);
+        out += buf;
+        if (g.missingSlices > 0)
+            out += ", " + std::to_string(g.missingSlices) + " missing slice" + (g.missingSlices == 1 ? "" : "s");
+        out += ")";
+    }
+    if (!g.corrected)
+        return out + "; volumes use the slices as acquired";
+    out += "; volumes and MPR are resampled onto a regular grid";
+    if (g.sheared)
+        out += " (shear corrected)";
+    if (g.interpolatedPlanes > 0)
+        out += ", " + std::to_string(g.interpolatedPlanes) + " of " + std::to_string(g.planes) + " planes interpolated";
+    return out;
+}
+
 QJsonObject stackJson(const dicom::SliceStack& s)
 {
     QJsonObject o;
@@ -94,7 +133,10 @@ QJsonObject stackJson(const dicom::SliceStack& s)
         o["missing_slices"] = s.missingSlices;
         o["on_regular_grid"] = s.onRegularGrid;
         o["tilt_degrees"] = s.tiltDegrees;
+        o["shear_shift_mm"] = s.shearShift;
+        o["interpolated_planes"] = s.interpolatedPlanes();
     }
+    addGeometryKeys(o, dicom::SeriesGeometry::of(s));
     QJsonArray notes;
     for (const auto& n : s.notes)
         notes.append(q(n));
@@ -194,10 +236,12 @@ int dicomInfo(const QStringList& args)
                 QJsonArray stackArray;
                 std::set<std::string> printed;
                 for (const auto& s : stacks) {
-                    if (s.isVolume())
-                        std::fprintf(text, "      %svolume: %zu slices %.3g mm apart, pixels %.3g x %.3g mm%s\n",
-                                     stacks.size() > 1 ? ("stack " + std::to_string(s.index + 1) + " ").c_str() : "", s.slices.size(),
-                                     s.sliceSpacing, s.columnSpacing, s.rowSpacing, s.uniformSpacing ? ", regular" : "");
+                    if (s.isVolume()) {
+                        const std::string which = stacks.size() > 1 ? "stack " + std::to_string(s.index + 1) + " " : "";
+                        std::fprintf(text, "      %svolume: %zu slices %.3g mm apart, pixels %.3g x %.3g mm%s\n", which.c_str(),
+                                     s.slices.size(), s.sliceSpacing, s.columnSpacing, s.rowSpacing, s.uniformSpacing ? ", regular" : "");
+                        std::fprintf(text, "      %s%s\n", which.c_str(), geometryText(dicom::SeriesGeometry::of(s)).c_str());
+                    }
                     for (const auto& n : s.notes)
                         if (printed.insert(n).second)
                             std::fprintf(text, "      note: %s\n", n.c_str());
@@ -210,13 +254,15 @@ int dicomInfo(const QStringList& args)
                                      i.numberOfFrames == 1 ? "" : "s");
                     instances.append(instanceJson(i));
                 }
-                series.append(QJsonObject{{"uid", q(se.uid)},
-                                          {"number", se.number},
-                                          {"description", q(se.description)},
-                                          {"modality", q(se.modality)},
-                                          {"image_count", static_cast<int>(se.imageCount())},
-                                          {"stacks", stackArray},
-                                          {"instances", instances}});
+                QJsonObject seriesObject{{"uid", q(se.uid)},
+                                         {"number", se.number},
+                                         {"description", q(se.description)},
+                                         {"modality", q(se.modality)},
+                                         {"image_count", static_cast<int>(se.imageCount())},
+                                         {"stacks", stackArray},
+                                         {"instances", instances}};
+                addGeometryKeys(seriesObject, dicom::SeriesGeometry::of(stacks)); // the stack its volume is built from
+                series.append(seriesObject);
             }
             studies.append(QJsonObject{{"uid", q(st.uid)},
                                        {"id", q(st.id)},
@@ -386,6 +432,10 @@ int dicomExport(const QStringList& args)
                     throw Error("cannot write the PNG", file.toStdString());
                 ++planes;
             }
+            if (vol.geometryCorrected())
+                std::printf("%s: MPR planes from a volume resampled onto a regular grid%s%s\n", vol.label().c_str(),
+                            vol.shearCorrected() ? qPrintable(QString(" (shear corrected, gantry tilt %1°)").arg(vol.tiltDegrees(), 0, 'f', 2)) : "",
+                            vol.interpolatedSlices() > 0 ? qPrintable(QString(", %1 interpolated planes").arg(vol.interpolatedSlices())) : "");
         } catch (const Error& e) {
             failures.push_back({e.file().empty() ? stack.label() : e.file(), e.message()});
         }

@@ -163,6 +163,8 @@ void measure(SliceStack& s)
             s.onRegularGrid = false;
         }
     }
+    s.smallestGap = smallest;
+    s.largestGap = largest;
     if (!irregular) // the mean over the whole stack is more precise than any one gap
         s.sliceSpacing = (s.slices.back().distance - s.slices.front().distance) / static_cast<double>(n - 1 + static_cast<size_t>(s.missingSlices));
     if (irregular)
@@ -176,12 +178,82 @@ void measure(SliceStack& s)
     if (len > 0) {
         const double c = std::min(1.0, std::abs(dot(v, s.normal)) / len);
         s.tiltDegrees = std::acos(c) * 180.0 / kPi;
-        if (s.tiltDegrees > 0.1)
-            s.notes.push_back(fmt("gantry tilt (sheared stack) of %.2f degrees: slices are placed along the normal without shear correction", s.tiltDegrees));
     }
+    for (const SliceRef& r : s.slices) {
+        Vec3 d;
+        for (size_t k = 0; k < 3; ++k)
+            d[k] = r.position[k] - s.slices.front().position[k];
+        s.shearShift = std::max(s.shearShift, std::hypot(dot(d, s.rowDirection), dot(d, s.columnDirection)));
+    }
+    if (s.isSheared())
+        s.notes.push_back(fmt("gantry tilt (sheared stack) of %.2f degrees: the slices lie up to %.1f mm off their normal;", s.tiltDegrees, s.shearShift) +
+                          " a volume places each at its true position (shear corrected)");
 }
 
 } // namespace
+
+size_t SliceStack::planeCount() const
+{
+    if (slices.empty() || sliceSpacing <= 0)
+        return slices.size();
+    return static_cast<size_t>(std::lround((slices.back().distance - slices.front().distance) / sliceSpacing)) + 1;
+}
+
+long SliceStack::planeOf(size_t s) const
+{
+    if (sliceSpacing <= 0)
+        return static_cast<long>(s);
+    const double t = (slices.at(s).distance - slices.front().distance) / sliceSpacing;
+    const long p = std::lround(t);
+    return onRegularGrid || std::abs(t - static_cast<double>(p)) <= 1e-3 ? p : -1;
+}
+
+int SliceStack::interpolatedPlanes() const
+{
+    if (!isVolume())
+        return 0;
+    std::vector<char> own(planeCount(), 0);
+    for (size_t s = 0; s < slices.size(); ++s) {
+        const long p = planeOf(s);
+        if (p >= 0 && static_cast<size_t>(p) < own.size())
+            own[static_cast<size_t>(p)] = 1;
+    }
+    return static_cast<int>(std::count(own.begin(), own.end(), 0));
+}
+
+SeriesGeometry SeriesGeometry::of(const SliceStack& stack)
+{
+    SeriesGeometry g;
+    g.isVolume = stack.isVolume();
+    g.slices = static_cast<int>(stack.slices.size());
+    g.sliceSpacing = stack.sliceSpacing;
+    g.smallestGap = stack.smallestGap;
+    g.largestGap = stack.largestGap;
+    g.tiltDegrees = stack.tiltDegrees;
+    g.shearShift = stack.shearShift;
+    g.sheared = stack.isSheared();
+    g.spacingRegular = stack.spacingRegular();
+    g.missingSlices = stack.missingSlices;
+    g.planes = g.isVolume ? static_cast<int>(stack.planeCount()) : 0;
+    g.interpolatedPlanes = stack.interpolatedPlanes();
+    g.corrected = stack.needsResampling();
+    return g;
+}
+
+SeriesGeometry SeriesGeometry::of(const std::vector<SliceStack>& stacks)
+{
+    const SliceStack* s = volumeStack(stacks);
+    return s ? of(*s) : SeriesGeometry{};
+}
+
+const SliceStack* volumeStack(const std::vector<SliceStack>& stacks)
+{
+    const SliceStack* best = nullptr;
+    for (const SliceStack& s : stacks)
+        if (s.isVolume() && (!best || s.slices.size() > best->slices.size()))
+            best = &s;
+    return best;
+}
 
 std::string SliceStack::label() const
 {

@@ -22,8 +22,13 @@ public:
     // each file is opened once, multi-frame files included). Slices are placed
     // at their position along the normal: missing slices and irregular spacing
     // are filled by linear interpolation onto a regular grid (and noted), a
-    // slice that cannot be decoded is treated as missing. Throws sinar::Error
-    // when the stack is not a volume, is colour, or no slice decodes.
+    // slice that cannot be decoded is treated as missing. A sheared stack
+    // (gantry tilt: the positions do not move along the normal) is shear
+    // corrected: the grid keeps the slices' row, column and normal directions,
+    // is widened to hold every slice, and each slice is resampled (bilinear)
+    // by its in-plane offset from the first, so every voxel holds the acquired
+    // value at its own patient position. Throws sinar::Error when the stack
+    // is not a volume, is colour, or no slice decodes.
     static Volume load(const SliceStack& stack, int threads = 0, const ProgressFn& progress = {},
                        const CancelToken* cancel = nullptr);
 
@@ -48,6 +53,12 @@ public:
     // What the stack's checks found and what loading did about it.
     const std::vector<std::string>& notes() const { return notes_; }
     int interpolatedSlices() const { return interpolated_; }
+    // The grid is not the slices as acquired: shear corrected, or resampled
+    // for irregular spacing or missing slices.
+    bool geometryCorrected() const { return corrected_; }
+    // The stack's gantry tilt (angle between slice normal and stacking direction).
+    double tiltDegrees() const { return tilt_; }
+    bool shearCorrected() const { return tilt_ > kShearToleranceDegrees; }
 
 private:
     vtkSmartPointer<vtkImageData> image_;
@@ -59,6 +70,8 @@ private:
     std::vector<std::string> notes_;
     double minimum_ = 0;
     int interpolated_ = 0;
+    bool corrected_ = false;
+    double tilt_ = 0;
 };
 
 } // namespace sinar::dicom

@@ -21,10 +21,7 @@ VolumeLoader::Result build(const std::shared_ptr<const ImageStack>& stack, const
     v.stack = stack;
     try {
         const std::vector<dicom::SliceStack> stacks = dicom::SliceSorter::sort(*stack->dicomSeries);
-        const dicom::SliceStack* best = nullptr;
-        for (const auto& s : stacks)
-            if (s.isVolume() && (!best || s.slices.size() > best->slices.size()))
-                best = &s;
+        const dicom::SliceStack* best = dicom::volumeStack(stacks);
         if (!best) {
             QStringList why;
             for (const auto& s : stacks)
