@@ -15,10 +15,14 @@
 #include "dicom/series_index.h"
 #include "dicom/slice_stack.h"
 #include "dicom/volume.h"
+#include "dicom_fixtures.h"
 #include "test_support.h"
 
 using namespace sinar;
 using dicom::Vec3;
+using test::positionOf;
+using test::positionString;
+using test::stacksOf;
 
 namespace {
 
@@ -38,40 +42,6 @@ QStringList volumeFiles()
     for (int i = 1; i <= 20; ++i)
         out << QString("%1/brain_%2.dcm").arg(volumeDir()).arg(i, 3, 10, QChar('0'));
     return out;
-}
-
-// Copies a DICOM file, changing its data set on the way (new SOP Instance UID).
-void copyWith(const QString& src, const QString& dst, const std::function<void(DcmDataset*)>& edit = {})
-{
-    DcmFileFormat file;
-    QVERIFY(file.loadFile(src.toStdString().c_str()).good());
-    DcmDataset* ds = file.getDataset();
-    char uid[100];
-    ds->putAndInsertString(DCM_SOPInstanceUID, dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT));
-    if (edit)
-        edit(ds);
-    QVERIFY(file.saveFile(dst.toStdString().c_str(), ds->getOriginalXfer()).good());
-}
-
-std::string positionString(const Vec3& p)
-{
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "%.4f\\%.4f\\%.4f", p[0], p[1], p[2]);
-    return buf;
-}
-
-Vec3 positionOf(const QString& path)
-{
-    return dicom::readInstanceInfo(path.toStdString()).frame(0).position;
-}
-
-std::vector<dicom::SliceStack> stacksOf(const QString& folder)
-{
-    const dicom::DicomIndex index = dicom::DicomIndex::scan(folder.toStdString());
-    const auto series = index.allSeries();
-    if (series.size() != 1)
-        return {};
-    return dicom::SliceSorter::sort(*series[0]);
 }
 
 bool anyNoteContains(const dicom::SliceStack& s, const char* text)
@@ -251,7 +221,7 @@ private slots:
         const QStringList files = volumeFiles();
         for (int i = 0; i < 20; ++i) {
             QVERIFY(QFile::copy(files[i], QString("%1/e1_%2").arg(folder).arg(i)));
-            copyWith(files[i], QString("%1/e2_%2").arg(folder).arg(i), [](DcmDataset* ds) { ds->putAndInsertString(DCM_EchoNumbers, "2"); });
+            test::copyDicomWith(files[i], QString("%1/e2_%2").arg(folder).arg(i), [](DcmDataset* ds) { ds->putAndInsertString(DCM_EchoNumbers, "2"); });
         }
         const auto stacks = stacksOf(folder);
         QCOMPARE(stacks.size(), size_t(2));
@@ -270,7 +240,7 @@ private slots:
         const QString folder = tmp_.filePath("cine");
         QDir().mkpath(folder);
         for (int t = 0; t < 5; ++t)
-            copyWith(volumeFiles()[3], QString("%1/t%2").arg(folder).arg(t));
+            test::copyDicomWith(volumeFiles()[3], QString("%1/t%2").arg(folder).arg(t));
         const auto stacks = stacksOf(folder);
         QCOMPARE(stacks.size(), size_t(1));
         QCOMPARE(stacks[0].slices.size(), size_t(5));
@@ -287,7 +257,7 @@ private slots:
         for (int i = 0; i < 20; ++i)
             QVERIFY(QFile::copy(files[i], QString("%1/ax_%2").arg(folder).arg(i)));
         for (int i = 0; i < 5; ++i)
-            copyWith(files[i], QString("%1/cor_%2").arg(folder).arg(i), [i](DcmDataset* ds) {
+            test::copyDicomWith(files[i], QString("%1/cor_%2").arg(folder).arg(i), [i](DcmDataset* ds) {
                 ds->putAndInsertString(DCM_ImageOrientationPatient, "1\\0\\0\\0\\0\\-1");
                 ds->putAndInsertString(DCM_ImagePositionPatient, positionString({-110.5, -20.0 + 4.0 * i, 60.0}).c_str());
             });
@@ -317,7 +287,7 @@ private slots:
             if (i == 9)
                 for (int k = 0; k < 3; ++k)
                     p[static_cast<size_t>(k)] += 2.0 * n[static_cast<size_t>(k)];
-            copyWith(files[i], QString("%1/s%2").arg(irregular).arg(i),
+            test::copyDicomWith(files[i], QString("%1/s%2").arg(irregular).arg(i),
                      [&](DcmDataset* ds) { ds->putAndInsertString(DCM_ImagePositionPatient, positionString(p).c_str()); });
         }
         auto stacks = stacksOf(irregular);
@@ -337,7 +307,7 @@ private slots:
             Vec3 p = positionOf(files[i]);
             for (int k = 0; k < 3; ++k)
                 p[static_cast<size_t>(k)] += 1.0 * i * row[static_cast<size_t>(k)];
-            copyWith(files[i], QString("%1/s%2").arg(tilted).arg(i),
+            test::copyDicomWith(files[i], QString("%1/s%2").arg(tilted).arg(i),
                      [&](DcmDataset* ds) { ds->putAndInsertString(DCM_ImagePositionPatient, positionString(p).c_str()); });
         }
         stacks = stacksOf(tilted);

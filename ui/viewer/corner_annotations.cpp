@@ -27,6 +27,13 @@ ImageView::Annotations CornerAnnotations::of(const ImageStack& stack, int index,
         if (!s.studyDate.isEmpty())
             tr_ << dicomDateText(s.studyDate.toStdString());
         tr_ << QStringLiteral("%1 %2").arg(s.modality, stack.title());
+        // Tilt and spacing where the reader looks first, not only in the MPR pane.
+        const QStringList warnings = geometryWarnings(stack.geometry);
+        if (!warnings.isEmpty())
+            tr_ << QStringLiteral("⚠ ") + warnings.join(QStringLiteral(", "));
+        const QString correction = geometryCorrectionText(stack.geometry);
+        if (!correction.isEmpty())
+            tr_ << correction;
     } else {
         tl << QFileInfo(stack.item(static_cast<size_t>(index)).path).fileName();
         tr_ << s.studyDescription + '/' + s.seriesDescription;

@@ -1,7 +1,9 @@
 #pragma once
 // What the image view's corners say about the shown image: patient (name,
 // ID, birth date, sex) top left and study, modality and series top right for
-// DICOM (file name and folders otherwise), and position in the series,
+// DICOM (file name and folders otherwise; with the series' gantry tilt,
+// irregular spacing or missing slices and what the MPR does about them, when
+// there are any), and position in the series,
 // frame, size, spacing, thickness and slice position bottom left.
 #include <QCoreApplication>
 

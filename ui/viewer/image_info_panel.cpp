@@ -112,6 +112,23 @@ void ImageInfoPanel::showImage(const ImageStack& stack, int index, const LoadedI
             const auto& c = f.columnDirection;
             rows << qMakePair(tr("Orientation"), QStringLiteral("%1 %2 %3 / %4 %5 %6").arg(r[0], 0, 'f', 3).arg(r[1], 0, 'f', 3).arg(r[2], 0, 'f', 3).arg(c[0], 0, 'f', 3).arg(c[1], 0, 'f', 3).arg(c[2], 0, 'f', 3));
         }
+        const dicom::SeriesGeometry& g = stack.geometry;
+        if (g.isVolume) {
+            QString spacing = g.spacingRegular ? tr("%1 mm, regular").arg(g.sliceSpacing, 0, 'g', 4)
+                                               : tr("irregular: gaps %1 to %2 mm (median %3 mm)")
+                                                     .arg(g.smallestGap, 0, 'g', 4)
+                                                     .arg(g.largestGap, 0, 'g', 4)
+                                                     .arg(g.sliceSpacing, 0, 'g', 4);
+            if (g.missingSlices > 0)
+                spacing += g.missingSlices == 1 ? tr(", 1 missing slice") : tr(", %1 missing slices").arg(g.missingSlices);
+            rows << qMakePair(tr("Slice spacing"), spacing);
+            rows << qMakePair(tr("Gantry tilt"), g.sheared ? tr("%1° (slices up to %2 mm off their normal)")
+                                                                 .arg(g.tiltDegrees, 0, 'f', 2)
+                                                                 .arg(g.shearShift, 0, 'f', 1)
+                                                           : tr("none"));
+            const QString correction = geometryCorrectionText(g);
+            rows << qMakePair(tr("Volume (MPR)"), correction.isEmpty() ? tr("the slices as acquired") : correction);
+        }
         QStringList windows;
         for (const auto& w : img.windows)
             windows << QStringLiteral("%1 C %2 W %3").arg(QString::fromStdString(w.name)).arg(w.center).arg(w.width);

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,37 @@ QString ImageStack::title() const
     if (labels_.seriesNumber > 0)
         t = QStringLiteral("%1: %2").arg(labels_.seriesNumber).arg(t);
     return t;
+}
+
+QStringList geometryWarnings(const dicom::SeriesGeometry& g)
+{
+    QStringList out;
+    if (!g.isVolume)
+        return out;
+    auto tr = [](const char* text) { return QCoreApplication::translate("sinar::ui::ImageStack", text); };
+    if (g.sheared)
+        out << tr("Gantry tilt %1°").arg(g.tiltDegrees, 0, 'f', 1);
+    if (!g.spacingRegular && g.smallestGap != g.largestGap)
+        out << tr("Irregular spacing %1–%2 mm").arg(g.smallestGap, 0, 'g', 3).arg(g.largestGap, 0, 'g', 3);
+    if (g.missingSlices == 1)
+        out << tr("1 missing slice");
+    else if (g.missingSlices > 1)
+        out << tr("%1 missing slices").arg(g.missingSlices);
+    return out;
+}
+
+QString geometryCorrectionText(const dicom::SeriesGeometry& g)
+{
+    if (!g.isVolume || !g.corrected)
+        return {};
+    auto tr = [](const char* text) { return QCoreApplication::translate("sinar::ui::ImageStack", text); };
+    QStringList parts;
+    parts << (g.sheared ? tr("MPR shear corrected") : tr("MPR resampled onto a regular grid"));
+    if (g.interpolatedPlanes == 1)
+        parts << tr("1 interpolated plane");
+    else if (g.interpolatedPlanes > 1)
+        parts << tr("%1 interpolated planes").arg(g.interpolatedPlanes);
+    return parts.join(QStringLiteral(", "));
 }
 
 namespace {

@@ -4,11 +4,13 @@
 // DICOM series, or the images of a folder. Items are loaded on demand.
 #include <QImage>
 #include <QString>
+#include <QStringList>
 #include <memory>
 #include <vector>
 
 #include "dicom/instance_info.h"
 #include "dicom/series_index.h"
+#include "dicom/slice_stack.h"
 #include "imaging/image.h"
 
 namespace sinar::ui {
@@ -58,11 +60,22 @@ public:
     QImage thumbnail; // small preview, set by the scanner
     // The DICOM series the stack was made from (headers only); null for image folders.
     std::shared_ptr<const dicom::SeriesEntry> dicomSeries;
+    // The series' geometry (gantry tilt, spacing, what a volume of it does),
+    // from its slice positions; not a volume for image folders.
+    dicom::SeriesGeometry geometry;
 
 private:
     SeriesLabels labels_;
     std::vector<StackItem> items_;
 };
+
+// The geometry facts a reader must see before trusting a reformat, short:
+// "Gantry tilt 18.5°", "Irregular spacing 2.5–3.3 mm", "1 missing slice".
+// Empty for a regular volume and for anything that is not a volume.
+QStringList geometryWarnings(const dicom::SeriesGeometry& g);
+// What a volume (MPR) of the series does about them: "MPR shear corrected,
+// 2 interpolated planes"; empty when it uses the slices as acquired.
+QString geometryCorrectionText(const dicom::SeriesGeometry& g);
 
 // Loads one item (PNG, JPEG, BMP, TIFF or a DICOM frame). Safe to call from
 // any thread. Throws sinar::Error naming the file when it cannot be read.

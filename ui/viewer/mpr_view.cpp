@@ -213,7 +213,15 @@ void MprView::onPlanes(Planes planes)
     QStringList notes;
     for (const std::string& n : volume_->notes())
         notes << QString::fromStdString(n).toHtmlEscaped();
-    info_->setText(tr("<b>%1</b><br>%2 × %3 × %4 voxels, %5 × %6 × %7 mm<br><br>"
+    QStringList corrections;
+    if (volume_->shearCorrected())
+        corrections << tr("shear corrected (gantry tilt %1°)").arg(volume_->tiltDegrees(), 0, 'f', 2);
+    else if (volume_->geometryCorrected())
+        corrections << tr("resampled onto a regular grid");
+    if (volume_->interpolatedSlices() > 0)
+        corrections << (volume_->interpolatedSlices() == 1 ? tr("1 interpolated plane")
+                                                           : tr("%1 interpolated planes").arg(volume_->interpolatedSlices()));
+    info_->setText(tr("<b>%1</b><br>%2 × %3 × %4 voxels, %5 × %6 × %7 mm%16<br><br>"
                       "Crosshair (patient, mm): %8, %9, %10<br>voxel %11, %12, %13<br>value %14<br><br>"
                       "<span style='color:#8a929c'>Left-click or drag: move the crosshair · wheel: move along the pane's normal · "
                       "right-drag: window</span>%15")
@@ -231,7 +239,10 @@ void MprView::onPlanes(Planes planes)
                        .arg(ijk[1], 0, 'f', 1)
                        .arg(ijk[2], 0, 'f', 1)
                        .arg(value, 0, 'g', 5)
-                       .arg(notes.isEmpty() ? QString() : QStringLiteral("<br><br>") + notes.join(QStringLiteral("<br>"))));
+                       .arg(notes.isEmpty() ? QString() : QStringLiteral("<br><br>") + notes.join(QStringLiteral("<br>")))
+                       .arg(corrections.isEmpty() ? QString()
+                                                  : QStringLiteral("<br><span style='color:#e0a030'>%1</span>")
+                                                        .arg(corrections.join(QStringLiteral(", ")).toHtmlEscaped())));
     emit planesShown();
 }
 

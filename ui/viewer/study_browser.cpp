@@ -1,5 +1,6 @@
 #include "ui/viewer/study_browser.h"
 
+#include <QColor>
 #include <QHeaderView>
 #include <QPixmap>
 #include <QTreeWidget>
@@ -86,8 +87,15 @@ void StudyBrowser::addSeries(const std::vector<std::shared_ptr<const ImageStack>
 
         auto* item = new QTreeWidgetItem(study);
         const QString count = s->size() == 1 ? tr("1 image") : tr("%1 images").arg(s->size());
-        item->setText(0, QStringLiteral("%1\n%2 · %3").arg(s->title(), l.modality, count));
-        item->setToolTip(0, files ? s->item(0).path.section('/', 0, -2) : tr("Series UID %1").arg(l.seriesUid));
+        const QStringList warnings = geometryWarnings(s->geometry);
+        item->setText(0, QStringLiteral("%1\n%2 · %3%4").arg(s->title(), l.modality, count,
+                                                            warnings.isEmpty() ? QString() : QStringLiteral(" · ⚠ ") + warnings.join(QStringLiteral(", "))));
+        QString tip = files ? s->item(0).path.section('/', 0, -2) : tr("Series UID %1").arg(l.seriesUid);
+        if (!warnings.isEmpty())
+            tip += QStringLiteral("\n") + warnings.join(QStringLiteral("\n")) + QStringLiteral("\n") + geometryCorrectionText(s->geometry);
+        item->setToolTip(0, tip);
+        if (!warnings.isEmpty())
+            item->setForeground(0, QColor(0xe0, 0xa0, 0x30));
         if (!s->thumbnail.isNull())
             item->setIcon(0, QIcon(QPixmap::fromImage(s->thumbnail)));
         item->setData(0, kSeriesRole, static_cast<qulonglong>(series_.size()));

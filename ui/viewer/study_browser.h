@@ -1,6 +1,8 @@
 #pragma once
 // The study browser: a Patient -> Study -> Series tree with a thumbnail per
-// series. Selecting a series asks the window to show it.
+// series; a series with gantry tilt, irregular spacing or missing slices is
+// marked (⚠, the facts in its tooltip). Selecting a series asks the window to
+// show it.
 #include <QWidget>
 #include <memory>
 #include <vector>

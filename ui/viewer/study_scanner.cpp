@@ -49,7 +49,7 @@ bool isRasterImage(const QString& path)
 // slice normal, stack after stack where a series mixes orientations or sizes.
 // Only when the sorter does not account for every frame, the index's order
 // (instance number, then file name).
-std::vector<StackItem> orderedItems(const dicom::SeriesEntry& se)
+std::vector<StackItem> orderedItems(const dicom::SeriesEntry& se, const std::vector<dicom::SliceStack>& stacks)
 {
     std::map<std::string, int> frames;
     size_t total = 0;
@@ -58,13 +58,9 @@ std::vector<StackItem> orderedItems(const dicom::SeriesEntry& se)
         total += static_cast<size_t>(std::max(1, in.numberOfFrames));
     }
     std::vector<StackItem> items;
-    try {
-        for (const dicom::SliceStack& stack : dicom::SliceSorter::sort(se))
-            for (const dicom::SliceRef& ref : stack.slices)
-                items.push_back({QString::fromStdString(ref.path), ref.frame, frames[ref.path], true});
-    } catch (const Error&) {
-        items.clear();
-    }
+    for (const dicom::SliceStack& stack : stacks)
+        for (const dicom::SliceRef& ref : stack.slices)
+            items.push_back({QString::fromStdString(ref.path), ref.frame, frames[ref.path], true});
     if (items.size() == total)
         return items;
     items.clear();
@@ -93,8 +89,15 @@ std::shared_ptr<ImageStack> stackFromSeries(const dicom::PatientEntry& p, const 
     l.seriesNumber = se.number;
     if (!se.instances.empty())
         l.bodyPart = q(se.instances.front().bodyPart);
-    auto stack = std::make_shared<ImageStack>(l, orderedItems(se));
+    std::vector<dicom::SliceStack> stacks;
+    try {
+        stacks = dicom::SliceSorter::sort(se);
+    } catch (const Error&) {
+        stacks.clear(); // the index's order, and no geometry
+    }
+    auto stack = std::make_shared<ImageStack>(l, orderedItems(se, stacks));
     stack->dicomSeries = std::make_shared<const dicom::SeriesEntry>(se);
+    stack->geometry = dicom::SeriesGeometry::of(stacks);
     return stack;
 }
 
