@@ -59,6 +59,15 @@ private slots:
         QVERIFY(r.out.contains("--"));
     }
 
+    void explainHelpDescribesEveryMethod()
+    {
+        const Run r = cli({"explain", "--help"});
+        QCOMPARE(r.code, 0);
+        for (const char* method : {"gradcam", "gradcampp", "scorecam", "occlusion"})
+            QVERIFY2(r.out.contains(QString("\n  %1 ").arg(method)), method);
+        QVERIFY(cli({}).err.contains("Score-CAM, occlusion")); // the command list names them too
+    }
+
     void usageErrors()
     {
         QCOMPARE(cli({}).code, 1);

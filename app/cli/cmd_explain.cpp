@@ -173,8 +173,21 @@ int runExplain(const QStringList& args)
     p.addPositionalArgument("FILES", "Images (DICOM, PNG, JPEG, BMP, TIFF) or folders of them.", "FILES...");
     int code = 0;
     if (!parseOrExit(p, args,
-                     "Show where the CNN found the evidence for a class (Grad-CAM, Grad-CAM++, Score-CAM, occlusion), "
-                     "and measure how faithful the maps are (--evaluate).",
+                     "Show where the CNN found the evidence for a class, and measure how faithful the maps are "
+                     "(--evaluate).\n\n"
+                     "Methods (--method):\n"
+                     "  gradcam    Grad-CAM: the class score's gradients, averaged over each feature map of the layer,\n"
+                     "             weight those maps; positive part, upsampled. One forward and one backward pass.\n"
+                     "  gradcampp  Grad-CAM++: like Grad-CAM, with per-position weights from the positive gradients\n"
+                     "             (second-order terms); better when a class shows in several places. Same cost.\n"
+                     "  scorecam   Score-CAM: each feature map, upsampled and scaled to 0..1, masks the image; the class\n"
+                     "             probability of the masked image weights that map. No gradients; one forward pass\n"
+                     "             per map (slower).\n"
+                     "  occlusion  A black patch (1/8 of the image, moved in half-patch steps) covers the image; the\n"
+                     "             drop in the class probability where it covers is the map. Needs no layer and works\n"
+                     "             for any model (TorchScript without feature maps too); one forward pass per patch\n"
+                     "             position (slowest).\n"
+                     "The CAM methods use --layer (default: the last block); their maps are as coarse as that layer.",
                      code))
         return code;
     const bool evaluate = p.isSet("evaluate");

@@ -41,7 +41,7 @@ static void usage(FILE* out)
                "  scope      show or set the images a model bundle is for; check DICOM files against it\n"
                "  measure    per-image quality and intensity measures of a data set, as CSV\n"
                "  bench      measure training and inference speed on this machine\n"
-               "  explain    Grad-CAM / Grad-CAM++ heat maps over images\n"
+               "  explain    heat maps of where the CNN looked: Grad-CAM, Grad-CAM++, Score-CAM, occlusion\n"
                "  dicom      DICOM files, folders and DICOMDIRs: info, export (PNG, MPR), bench\n"
                "  pacs       a PACS on the network: echo, find, get (C-GET / C-MOVE), send, listen\n"
                "  anonymize  anonymised copies of DICOM files (PS3.15 Basic Confidentiality Profile)\n"
