@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <vector>
@@ -83,6 +84,46 @@ void saveFileDurably(DcmFileFormat& file, const std::string& path, E_TransferSyn
         throw Error("cannot write the DICOM file: " + why, path);
     }
     sync(dir.empty() ? std::string(".") : dir.string());
+}
+
+std::string newUid(const char* root)
+{
+    char buf[100];
+    dcmGenerateUniqueIdentifier(buf, root);
+    return buf;
+}
+
+void nowDateTime(std::string& date, std::string& time)
+{
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char d[16], h[16];
+    std::strftime(d, sizeof d, "%Y%m%d", &tm);
+    std::strftime(h, sizeof h, "%H%M%S", &tm);
+    date = d;
+    time = h;
+}
+
+namespace {
+// Patient and study attributes new objects share with their source.
+const DcmTagKey kPatientAndStudy[] = {DCM_SpecificCharacterSet, DCM_PatientName, DCM_PatientID, DCM_IssuerOfPatientID,
+                                      DCM_PatientBirthDate, DCM_PatientSex, DCM_PatientAge, DCM_StudyInstanceUID,
+                                      DCM_StudyDate, DCM_StudyTime, DCM_StudyID, DCM_AccessionNumber,
+                                      DCM_ReferringPhysicianName, DCM_StudyDescription};
+} // namespace
+
+void copyPatientAndStudy(DcmItem& from, DcmItem& to)
+{
+    for (const DcmTagKey& t : kPatientAndStudy) {
+        DcmElement* e = nullptr;
+        if (from.findAndGetElement(t, e).good() && e) {
+            to.insert(static_cast<DcmElement*>(e->clone()), OFTrue);
+        } else if (t != DCM_SpecificCharacterSet && t != DCM_IssuerOfPatientID && t != DCM_PatientAge &&
+                   t != DCM_StudyDescription) {
+            to.putAndInsertString(t, ""); // Type 2: present, empty
+        }
+    }
 }
 
 namespace {

@@ -24,6 +24,14 @@ void ensureDcmtkReady();
 void saveFileDurably(DcmFileFormat& file, const std::string& path, E_TransferSyntax xfer,
                      E_FileWriteMode mode = EWM_fileformat);
 
+// For new objects Sinar writes (presentation states, key-image selections,
+// AI results): a new UID under `root` (SITE_SERIES_UID_ROOT, ...); the local
+// date and time as DICOM DA and TM; and the patient and study attributes of
+// their source image copied (Type 2 ones present, empty, when it lacks them).
+std::string newUid(const char* root);
+void nowDateTime(std::string& date, std::string& time);
+void copyPatientAndStudy(DcmItem& from, DcmItem& to);
+
 // Cheap check of the first bytes: "DICM" at offset 128, or a data set that
 // starts at offset 0 (group 0002/0008, little or big endian).
 bool looksLikeDicom(const std::string& path);

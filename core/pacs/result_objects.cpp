@@ -5,7 +5,6 @@
 #include <dcmtk/dcmsr/dsrdoc.h>
 
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 
 #include "common/error.h"
@@ -17,46 +16,12 @@ namespace sinar::pacs {
 
 namespace {
 
+using dicom::detail::copyPatientAndStudy;
+using dicom::detail::newUid;
+using dicom::detail::nowDateTime;
+
 // Sinar's own concepts, in a private coding scheme ("99" prefix, PS3.16 8.2).
 const char* const kScheme = "99SINAR";
-
-std::string newUid(const char* root)
-{
-    char buf[100];
-    dcmGenerateUniqueIdentifier(buf, root);
-    return buf;
-}
-
-// Patient and study attributes the result objects share with their source.
-const DcmTagKey kCopied[] = {DCM_SpecificCharacterSet, DCM_PatientName, DCM_PatientID, DCM_IssuerOfPatientID,
-                             DCM_PatientBirthDate, DCM_PatientSex, DCM_PatientAge, DCM_StudyInstanceUID,
-                             DCM_StudyDate, DCM_StudyTime, DCM_StudyID, DCM_AccessionNumber,
-                             DCM_ReferringPhysicianName, DCM_StudyDescription};
-
-void copyPatientAndStudy(DcmItem& from, DcmItem& to)
-{
-    for (const DcmTagKey& t : kCopied) {
-        DcmElement* e = nullptr;
-        if (from.findAndGetElement(t, e).good() && e) {
-            to.insert(static_cast<DcmElement*>(e->clone()), OFTrue);
-        } else if (t != DCM_SpecificCharacterSet && t != DCM_IssuerOfPatientID && t != DCM_PatientAge &&
-                   t != DCM_StudyDescription) {
-            to.putAndInsertString(t, ""); // Type 2: present, empty
-        }
-    }
-}
-
-void nowDateTime(std::string& date, std::string& time)
-{
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    char d[16], h[16];
-    std::strftime(d, sizeof d, "%Y%m%d", &tm);
-    std::strftime(h, sizeof h, "%H%M%S", &tm);
-    date = d;
-    time = h;
-}
 
 std::string percent(float p)
 {
