@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QProcess>
+#include <QSettings>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <zlib.h>
@@ -132,6 +133,15 @@ CliRun runCli(const QStringList& args, int timeoutMs)
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+void isolateGuiSession(const QString& dir)
+{
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir + QStringLiteral("/settings"));
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir + QStringLiteral("/settings"));
+    QDir().mkpath(dir + QStringLiteral("/models"));
+    qputenv("SINAR_MODELS", (dir + QStringLiteral("/models")).toLocal8Bit());
+    qputenv("SINAR_DEMO", (dir + QStringLiteral("/no-demo")).toLocal8Bit());
 }
 
 QProcessEnvironment guiEnvironment(const QString& home)

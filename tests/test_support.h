@@ -35,6 +35,8 @@ CliRun runCli(const QStringList& args, int timeoutMs = 300000);
 // The environment for running the workstation in a test: offscreen, with its
 // settings, data and model library under `home`.
 QProcessEnvironment guiEnvironment(const QString& home);
+// This process's GUI session in `dir` only: settings, an empty model library, no demo study.
+void isolateGuiSession(const QString& dir);
 QJsonObject readJsonObject(const QString& path);
 
 // A class folder of small generated PNGs: `perClass` images per class, each
