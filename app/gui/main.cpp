@@ -41,12 +41,12 @@ void addOptions(QCommandLineParser& p)
                                                "Opens DICOM files, folders, DICOMDIRs and PNG/JPEG/BMP/TIFF images."));
     p.addHelpOption();
     p.addVersionOption();
-    p.addPositionalArgument(QStringLiteral("PATH"), QStringLiteral("Files or folders to open (default: the demo study)."),
+    p.addPositionalArgument(QStringLiteral("PATH"), QStringLiteral("Files or folders to open (default: the demo study when one is installed, else the welcome page)."),
                             QStringLiteral("[PATH...]"));
     p.addOptions({
         {QStringLiteral("model"), QStringLiteral("Model bundle to classify with."), QStringLiteral("BUNDLE")},
         {QStringLiteral("theme"), QStringLiteral("dark or light."), QStringLiteral("THEME")},
-        {QStringLiteral("no-demo"), QStringLiteral("Start empty when no PATH is given.")},
+        {QStringLiteral("no-demo"), QStringLiteral("Show the welcome page when no PATH is given, even with a demo study installed.")},
         {QStringLiteral("threads"), QStringLiteral("Compute threads for inference and training (default: one per core)."), QStringLiteral("N")},
         {QStringLiteral("index"), QStringLiteral("Show image N (1-based) of the first series."), QStringLiteral("N")},
         {QStringLiteral("batch"), QStringLiteral("Batch-classify the first series once it is shown.")},

@@ -74,12 +74,12 @@ QString ModelCatalog::defaultModel(const QString& preferred)
     return all.isEmpty() ? QString() : all.first();
 }
 
-trust::Scope ModelCatalog::scopeOf(const QString& path)
+ModelSummary ModelCatalog::summaryOf(const QString& path)
 {
     struct Entry {
         QDateTime modified;
         qint64 size = 0;
-        trust::Scope scope;
+        ModelSummary summary;
     };
     static std::mutex mutex;
     static QHash<QString, Entry> cache;
@@ -89,20 +89,30 @@ trust::Scope ModelCatalog::scopeOf(const QString& path)
         std::lock_guard<std::mutex> lock(mutex);
         const auto it = cache.constFind(key);
         if (it != cache.constEnd() && it->modified == fi.lastModified() && it->size == fi.size())
-            return it->scope;
+            return it->summary;
     }
     Entry e;
     e.modified = fi.lastModified();
     e.size = fi.size();
+    e.summary.path = key;
     try {
         const nn::Model model = nn::Model::load(key.toStdString());
-        e.scope = trust::Scope::fromJson(model.info().scope, key.toStdString());
-    } catch (const std::exception&) {
-        // an unreadable bundle declares nothing
+        const nn::BundleInfo& info = model.info();
+        e.summary.architecture = QString::fromStdString(info.architecture);
+        for (const std::string& c : info.classNames)
+            e.summary.classes << QString::fromStdString(c);
+        e.summary.scope = trust::Scope::fromJson(info.scope, key.toStdString());
+    } catch (const std::exception& ex) {
+        e.summary.error = QString::fromUtf8(ex.what()); // an unreadable bundle declares nothing
     }
     std::lock_guard<std::mutex> lock(mutex);
     cache.insert(key, e);
-    return e.scope;
+    return e.summary;
+}
+
+trust::Scope ModelCatalog::scopeOf(const QString& path)
+{
+    return summaryOf(path).scope;
 }
 
 QString ModelCatalog::findFittingModel(const trust::ImageFacts& image, const QString& exclude)

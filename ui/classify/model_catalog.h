@@ -10,6 +10,15 @@
 
 namespace sinar::ui {
 
+// What a bundle is for, as the welcome page lists it.
+struct ModelSummary {
+    QString path;
+    QString architecture;  // "standard-cnn", "mobilenet_v2", ...
+    QStringList classes;
+    trust::Scope scope;    // empty when the bundle declares none
+    QString error;         // why the bundle could not be read; empty when it could
+};
+
 class ModelCatalog {
 public:
     // Where the Training tab puts the bundles it trains: $SINAR_MODEL_LIBRARY,
@@ -26,6 +35,8 @@ public:
     // and cached; thread-safe, but slow the first time (the bundle is loaded):
     // call it off the GUI thread. Empty for a bundle without one or an unreadable file.
     static trust::Scope scopeOf(const QString& path);
+    // The same cached read: architecture, classes and scope of a bundle.
+    static ModelSummary summaryOf(const QString& path);
     // The first bundle of findModels() other than `exclude` whose declared
     // scope the image fits (checkScope says Fits); empty when none does.
     static QString findFittingModel(const trust::ImageFacts& image, const QString& exclude = {});

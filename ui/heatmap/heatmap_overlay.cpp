@@ -193,6 +193,10 @@ void HeatMapOverlay::updateSideAnnotations()
         a.topLeft = tr("No heat map (see the panel)");
     else
         a.topLeft = tr("Heat map: computing…");
+    // The same image, so the same orientation.
+    a.oriented = view_->annotations().oriented;
+    a.imageRight = view_->annotations().imageRight;
+    a.imageDown = view_->annotations().imageDown;
     sideView_->setAnnotations(a);
 }
 

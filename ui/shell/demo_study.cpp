@@ -14,7 +14,6 @@ QStringList DemoStudy::candidates()
     const QString appDir = QCoreApplication::applicationDirPath();
     c << appDir + QStringLiteral("/../share/sinar/demo") << appDir + QStringLiteral("/../demo")
       << appDir + QStringLiteral("/../../demo");
-    c << QStringLiteral("/usr/lib/python3/dist-packages/pydicom/data/test_files");
     return c;
 }
 

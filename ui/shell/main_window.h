@@ -28,6 +28,7 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
+class QScrollArea;
 class QStackedWidget;
 class QTabWidget;
 class QTimer;
@@ -46,6 +47,7 @@ class NotificationBar;
 class PacsDialog;
 class StudyBrowser;
 class TrainingPage;
+class WelcomePage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -56,6 +58,11 @@ public:
     // Scans files, folders or a DICOMDIR in the background and shows the
     // first series (or the file named first). Adds to what is open.
     void openPaths(const QStringList& paths);
+    // Closes every study and shows the welcome page.
+    void closeAll();
+    // The welcome page (while no study is open): how to open images, recent studies, the models.
+    void showWelcome();
+    WelcomePage* welcomePage() const { return welcome_; }
     void showSeries(std::shared_ptr<const ImageStack> stack, int index = 0);
     void showIndex(int index);
     void step(int delta);
@@ -182,6 +189,8 @@ private:
     QProgressBar* scanProgress_;
     QToolButton* scanCancel_;
     QTimer* cine_;
+    WelcomePage* welcome_ = nullptr;
+    QScrollArea* trainingScroll_ = nullptr; // holds training_
     QStackedWidget* centralStack_;
     MprView* mpr_;
     QAction* actMpr_ = nullptr;

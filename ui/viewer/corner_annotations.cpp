@@ -57,6 +57,11 @@ ImageView::Annotations CornerAnnotations::of(const ImageStack& stack, int index,
     a.topLeft = tl.join('\n');
     a.topRight = tr_.join('\n');
     a.bottomLeft = bl.join('\n');
+    if (image.dicom && image.frame.hasOrientation) {
+        a.oriented = true;
+        a.imageRight = image.frame.rowDirection;
+        a.imageDown = image.frame.columnDirection;
+    }
     return a;
 }
 

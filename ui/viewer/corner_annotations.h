@@ -4,7 +4,8 @@
 // DICOM (file name and folders otherwise; with the series' gantry tilt,
 // irregular spacing or missing slices and what the MPR does about them, when
 // there are any), and position in the series,
-// frame, size, spacing, thickness and slice position bottom left.
+// frame, size, spacing, thickness and slice position bottom left; the
+// orientation markers from ImageOrientationPatient.
 #include <QCoreApplication>
 
 #include "ui/viewer/image_stack.h"

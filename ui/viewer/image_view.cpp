@@ -1,5 +1,8 @@
 #include "ui/viewer/image_view.h"
 
+#include "ui/viewer/overlay_text.h"
+
+#include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QWheelEvent>
@@ -221,6 +224,12 @@ void ImageView::clearCrosshair()
     update();
 }
 
+void ImageView::setLayer(ImageViewLayer* layer)
+{
+    layer_ = layer;
+    update();
+}
+
 void ImageView::setInverted(bool inverted)
 {
     if (inverted == inverted_)
@@ -406,6 +415,11 @@ void ImageView::paintEvent(QPaintEvent*)
         p.setPen(pen);
         p.drawLine(t.map(QPointF(crosshair_.x(), 0)), t.map(QPointF(crosshair_.x(), h)));
     }
+    if (layer_) {
+        p.save();
+        layer_->paint(p);
+        p.restore();
+    }
     if (annotationsVisible_)
         drawAnnotations(p);
     if (overlayDrawn() && !legendRamp_.isNull())
@@ -442,21 +456,12 @@ void ImageView::drawLegend(QPainter& p)
     p.drawImage(QPointF(0, 0), legendRamp_);
     p.restore();
     auto label = [&](const QString& text, int yCentre) {
-        const QRect r(0, yCentre - fm.height() / 2, bar.left() - 6, fm.height());
-        p.setPen(QColor(0, 0, 0, 200));
-        p.drawText(r.translated(1, 1), Qt::AlignRight | Qt::AlignVCenter, text);
-        p.setPen(QColor(236, 226, 160));
-        p.drawText(r, Qt::AlignRight | Qt::AlignVCenter, text);
+        drawShadowedText(p, QRect(0, yCentre - fm.height() / 2, bar.left() - 6, fm.height()), Qt::AlignRight | Qt::AlignVCenter, text);
     };
     label(tr("high"), bar.top() + fm.height() / 2);
     label(tr("low"), bar.bottom() - fm.height() / 2);
-    if (!legendTitle_.isEmpty()) {
-        const QRect r(0, bar.top() - fm.height() - 6, width() - 12, fm.height());
-        p.setPen(QColor(0, 0, 0, 200));
-        p.drawText(r.translated(1, 1), Qt::AlignRight | Qt::AlignVCenter, legendTitle_);
-        p.setPen(QColor(236, 226, 160));
-        p.drawText(r, Qt::AlignRight | Qt::AlignVCenter, legendTitle_);
-    }
+    drawShadowedText(p, QRect(0, bar.top() - fm.height() - 6, width() - 12, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
+                     legendTitle_);
 }
 
 void ImageView::drawAnnotations(QPainter& p)
@@ -479,18 +484,13 @@ void ImageView::drawAnnotations(QPainter& p)
         zoomLine += QStringLiteral("  Inverted");
     br << zoomLine;
 
-    auto draw = [&](const QString& text, Qt::Alignment align) {
-        if (text.isEmpty())
-            return;
-        p.setPen(QColor(0, 0, 0, 200));
-        p.drawText(area.translated(1, 1), align, text);
-        p.setPen(QColor(236, 226, 160));
-        p.drawText(area, align, text);
-    };
+    auto draw = [&](const QString& text, Qt::Alignment align) { drawShadowedText(p, area, static_cast<int>(align), text); };
     draw(annotations_.topLeft, Qt::AlignLeft | Qt::AlignTop);
     draw(annotations_.topRight, Qt::AlignRight | Qt::AlignTop);
     draw(annotations_.bottomLeft, Qt::AlignLeft | Qt::AlignBottom);
     draw(br.join('\n'), Qt::AlignRight | Qt::AlignBottom);
+    if (annotations_.oriented)
+        drawOrientationMarkers(p, area, orientationMarkers(imageToWidget(), annotations_.imageRight, annotations_.imageDown));
 }
 
 void ImageView::resizeEvent(QResizeEvent*)
@@ -506,6 +506,9 @@ void ImageView::mousePressEvent(QMouseEvent* e)
         drag_ = Drag::Window;
         centerStart_ = center_;
         widthStart_ = width_;
+    } else if (e->button() == Qt::LeftButton && !pickMode_ && layer_ && hasImage() &&
+               layer_->mousePress(e, widgetToImage(e->position()))) {
+        drag_ = Drag::Layer;
     } else if (e->button() == Qt::LeftButton && pickMode_) {
         drag_ = Drag::Pick;
         if (hasImage())
@@ -527,6 +530,8 @@ void ImageView::mouseMoveEvent(QMouseEvent* e)
         setWindow(centerStart_ + d.y() * step, std::max(1e-3, widthStart_ + d.x() * step));
     } else if (drag_ == Drag::Pick && hasImage()) {
         emit pointPicked(widgetToImage(e->position()));
+    } else if ((drag_ == Drag::Layer || drag_ == Drag::None) && layer_ && hasImage()) {
+        layer_->mouseMove(e, widgetToImage(e->position())); // drawing, editing or hovering
     } else if (drag_ == Drag::Pan) {
         pan_ = panStart_ + d;
         fitted_ = false;
@@ -538,13 +543,19 @@ void ImageView::mouseMoveEvent(QMouseEvent* e)
 
 void ImageView::mouseReleaseEvent(QMouseEvent* e)
 {
+    if (drag_ == Drag::Layer && layer_ && hasImage())
+        layer_->mouseRelease(e, widgetToImage(e->position()));
+    if (drag_ == Drag::Pan)
+        unsetCursor(); // the closed hand; a layer's cursor stays
     drag_ = Drag::None;
-    unsetCursor();
     e->accept();
 }
 
 void ImageView::mouseDoubleClickEvent(QMouseEvent* e)
 {
+    if (e->button() == Qt::LeftButton && !pickMode_ && layer_ && hasImage() &&
+        layer_->mouseDoubleClick(e, widgetToImage(e->position())))
+        return;
     if (e->button() == Qt::LeftButton && !pickMode_)
         fit();
 }
@@ -563,6 +574,29 @@ void ImageView::wheelEvent(QWheelEvent* e)
         }
     }
     e->accept();
+}
+
+bool ImageView::event(QEvent* e)
+{
+    // Esc and Delete are menu shortcuts too (reset view); while the layer
+    // has a use for them, they are the layer's.
+    if (e->type() == QEvent::ShortcutOverride && layer_) {
+        auto* k = static_cast<QKeyEvent*>(e);
+        if (k->modifiers() == Qt::NoModifier && layer_->wantsKey(k->key())) {
+            e->accept();
+            return true;
+        }
+    }
+    return QWidget::event(e);
+}
+
+void ImageView::keyPressEvent(QKeyEvent* e)
+{
+    if (layer_ && layer_->wantsKey(e->key())) {
+        layer_->keyPress(e);
+        return;
+    }
+    QWidget::keyPressEvent(e);
 }
 
 void ImageView::leaveEvent(QEvent*)

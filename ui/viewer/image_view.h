@@ -13,9 +13,36 @@
 #include <QTransform>
 #include <QWidget>
 
+#include "ui/viewer/orientation_markers.h"
+
 #include "imaging/image.h"
 
+class QKeyEvent;
+class QMouseEvent;
+class QPainter;
+
 namespace sinar::ui {
+
+class ImageView;
+
+// Something drawn over the image that may take the mouse and keys first (the
+// measurement tools). It sees positions in image pixel coordinates; a handler
+// that returns false leaves the event to the view (pan, pick, window).
+class ImageViewLayer {
+public:
+    virtual ~ImageViewLayer() = default;
+    virtual bool mousePress(QMouseEvent* e, const QPointF& imagePos) = 0;
+    virtual bool mouseMove(QMouseEvent* e, const QPointF& imagePos) = 0;
+    virtual bool mouseRelease(QMouseEvent* e, const QPointF& imagePos) = 0;
+    virtual bool mouseDoubleClick(QMouseEvent* e, const QPointF& imagePos) = 0;
+    // True when the layer has a use for `key` now (Esc while drawing, Delete
+    // with a selection); the view then takes it before any menu shortcut.
+    virtual bool wantsKey(int key) const = 0;
+    virtual void keyPress(QKeyEvent* e) = 0;
+    // Drawn after the image and its overlay, in widget coordinates
+    // (view.imageToWidget() maps image positions).
+    virtual void paint(QPainter& p) = 0;
+};
 
 class ImageView : public QWidget {
     Q_OBJECT
@@ -23,6 +50,10 @@ public:
     // Text in the corners; the bottom-right corner (window, zoom) is the view's own.
     struct Annotations {
         QString topLeft, topRight, bottomLeft;
+        // Orientation markers at the edges (orientation_markers.h): the
+        // patient directions of the image's +x (along a row) and +y (down a column).
+        bool oriented = false;
+        PatientDirection imageRight{}, imageDown{};
     };
 
     // Everything that decides how the image is drawn, to link two views.
@@ -84,6 +115,7 @@ public:
     double windowWidth() const { return width_; }
 
     void setAnnotations(const Annotations& a);
+    const Annotations& annotations() const { return annotations_; }
     void setAnnotationsVisible(bool visible);
     bool annotationsVisible() const { return annotationsVisible_; }
     void setPlaceholder(const QString& text);
@@ -121,6 +153,10 @@ public:
     // Pick mode: the left button picks points (pointPicked) instead of panning;
     // the middle button pans.
     void setPickMode(bool on) { pickMode_ = on; }
+    // The layer over the image (not owned; null: none). The left button goes
+    // to it first, unless Shift is held (window) or pick mode is on.
+    void setLayer(ImageViewLayer* layer);
+    ImageViewLayer* layer() const { return layer_; }
 
     QSize sizeHint() const override { return {640, 640}; }
 
@@ -140,9 +176,11 @@ protected:
     void mouseDoubleClickEvent(QMouseEvent*) override;
     void wheelEvent(QWheelEvent*) override;
     void leaveEvent(QEvent*) override;
+    bool event(QEvent*) override;
+    void keyPressEvent(QKeyEvent*) override;
 
 private:
-    enum class Drag { None, Pan, Window, Pick };
+    enum class Drag { None, Pan, Window, Pick, Layer };
     void rerender();
     double fitZoom() const;
     double aspect() const; // vertical / horizontal pixel spacing
@@ -163,6 +201,7 @@ private:
     bool annotationsVisible_ = true;
     QString placeholder_;
     bool pickMode_ = false;
+    ImageViewLayer* layer_ = nullptr;
     bool crosshairVisible_ = false;
     QPointF crosshair_;
     QColor crosshairH_, crosshairV_;

@@ -204,6 +204,9 @@ void MprView::onPlanes(Planes planes)
         ImageView::Annotations a;
         a.topLeft = planeTitle(kPlanes[i]);
         a.bottomLeft = tr("%1 × %2 px, %3 mm").arg(img.width()).arg(img.height()).arg(g.spacing, 0, 'g', 3);
+        a.oriented = true;
+        a.imageRight = g.right;
+        a.imageDown = g.down;
         v->setAnnotations(a);
     }
     firstShow_ = false;
