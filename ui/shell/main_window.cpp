@@ -54,6 +54,7 @@
 #include "ui/viewer/study_browser.h"
 #include "ui/shell/theme.h"
 #include "ui/shell/welcome_page.h"
+#include "ui/classify/series_strip.h"
 #include "ui/viewer/window_presets.h"
 
 namespace sinar::ui {
@@ -99,8 +100,13 @@ MainWindow::MainWindow(QWidget* parent)
     centralStack_->addWidget(singlePage_);
     mpr_ = new MprView(centralStack_);
     mpr_->setObjectName(QStringLiteral("mprView"));
+    connect(mpr_, &MprView::planesShown, this, [this] { updateResultPlacement(); });
     centralStack_->addWidget(mpr_);
     centralLayout->addWidget(centralStack_, 1);
+    // Every slice of the shown series classified, under the image (hidden for single images).
+    strip_ = new SeriesStrip(central);
+    centralLayout->addWidget(strip_);
+    connect(strip_, &SeriesStrip::sliceRequested, this, [this](int index) { showIndex(index); });
     // The workstation's two tasks: reading images (the viewer and its docks)
     // and training models (the Training tab, a panel that owns its worker).
     centralTabs_ = new QTabWidget(this);
@@ -216,13 +222,17 @@ void MainWindow::buildDocks()
     panelDock_->setWidget(panelScroll);
     panelDock_->setMinimumWidth(300);
     addDockWidget(Qt::RightDockWidgetArea, panelDock_);
-    connect(panel_, &ClassificationPanel::modelChanged, this, [this](const QString& p) { settings_.setLastModel(p); });
+    connect(panel_, &ClassificationPanel::modelChanged, this, [this](const QString& p) {
+        settings_.setLastModel(p);
+        updateSeriesStrip();
+    });
     connect(panel_, &ClassificationPanel::modelFailed, this,
             [this](const QString& p, const QString& msg) { notes_->addFailure(p, msg); });
     connect(panel_, &ClassificationPanel::autoRunChanged, this, [this](bool on) {
         settings_.setAutoClassify(on);
         if (actAutoRun_)
             actAutoRun_->setChecked(on);
+        updateSeriesStrip();
     });
 
     batch_ = new BatchPanel(this);
@@ -461,6 +471,7 @@ void MainWindow::updateRecentMenu()
 void MainWindow::closeAll()
 {
     browser_->clear();
+    strip_->clear();
     stack_.reset();
     shownStack_.reset();
     images_->clear();
@@ -560,6 +571,7 @@ void MainWindow::showSeries(std::shared_ptr<const ImageStack> stack, int index)
         stack_ = std::move(stack);
         images_->setStack(stack_); // and a new cache
         browser_->setCurrent(stack_);
+        updateSeriesStrip();
         if (volumeLoading()) {
             volumes_->cancel(); // onVolumeLoaded starts on the new series
         } else if (mprLayout()) {
@@ -606,6 +618,7 @@ void MainWindow::display(const Loaded& l)
     shownStack_ = l.stack;
     shownIndex_ = settledIndex_ = l.index;
     view_->setAnnotations(CornerAnnotations::of(*l.stack, l.index, l.image));
+    strip_->setCurrent(strip_->stack() == l.stack ? l.index : -1);
     infoPanel_->showImage(*l.stack, l.index, l.image);
     for (int k = 0; k < presetActions_.size(); ++k) {
         const WindowChoice c = windowPreset(l.image.image, static_cast<WindowPresetKind>(k));
@@ -620,6 +633,7 @@ void MainWindow::display(const Loaded& l)
     heat_->refresh();
     if (mprLayout())
         heat_->followShownSlice();
+    updateResultPlacement();
     setWindowTitle(QStringLiteral("%1 — Sinar").arg(l.stack->itemName(static_cast<size_t>(l.index))));
     emit imageShown(l.index);
 }
@@ -659,6 +673,7 @@ void MainWindow::setMprLayout(bool on)
         volumes_->cancel();
         centralStack_->setCurrentWidget(singlePage_);
         heat_->refresh();
+        updateResultPlacement();
         return;
     }
     if (!stack_ || !stack_->dicomSeries) {
@@ -706,7 +721,36 @@ void MainWindow::onVolumeLoaded(const VolumeLoader::Result& v)
 
 bool MainWindow::isIdle() const
 {
-    return !scanning() && !volumeLoading() && !mpr_->busy() && !images_->busy() && !panel_->busy() && (index_ < 0 || index_ == settledIndex_);
+    return !scanning() && !volumeLoading() && !mpr_->busy() && !images_->busy() && !panel_->busy() && !strip_->running() &&
+           (index_ < 0 || index_ == settledIndex_);
+}
+
+void MainWindow::updateResultPlacement()
+{
+    if (!mprLayout() || !shownStack_ || shownIndex_ < 0) {
+        panel_->setResultPlacement({}, true);
+        return;
+    }
+    const QString image = tr("image %1 of %2").arg(shownIndex_ + 1).arg(shownStack_->size());
+    QString why;
+    const QString pane = heat_->paneShowingShownSlice(&why);
+    if (!pane.isEmpty())
+        panel_->setResultPlacement(tr("The result of %1, the slice on the %2 pane.").arg(image, pane), true);
+    else
+        panel_->setResultPlacement(tr("No pane shows %1, whose result this is (%2): the result is hidden. Choose a "
+                                      "slice in the series strip, or press M for the single view.")
+                                       .arg(image, why),
+                                   false);
+}
+
+void MainWindow::updateSeriesStrip()
+{
+    // Automatic, like the shown image's classification: off with auto-classify.
+    if (stack_ && panel_->autoRun() && panel_->model())
+        strip_->start(stack_, panel_->model());
+    else
+        strip_->clear();
+    strip_->setCurrent(shownStack_ == strip_->stack() ? shownIndex_ : -1);
 }
 
 void MainWindow::batchClassifySeries()

@@ -48,6 +48,7 @@ class PacsDialog;
 class StudyBrowser;
 class TrainingPage;
 class WelcomePage;
+class SeriesStrip;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -63,6 +64,8 @@ public:
     // The welcome page (while no study is open): how to open images, recent studies, the models.
     void showWelcome();
     WelcomePage* welcomePage() const { return welcome_; }
+    // The series-level result under the image.
+    SeriesStrip* seriesStrip() const { return strip_; }
     void showSeries(std::shared_ptr<const ImageStack> stack, int index = 0);
     void showIndex(int index);
     void step(int delta);
@@ -144,6 +147,10 @@ protected:
     void dropEvent(QDropEvent*) override;
 
 private:
+    // Starts (or clears) the series strip for the shown series and model.
+    void updateSeriesStrip();
+    // In the MPR layout, says where the classified image is, or hides its result when no pane shows it.
+    void updateResultPlacement();
     using Loaded = SeriesImageLoader::Result;
     void buildMenus();
     void buildDocks();
@@ -190,6 +197,7 @@ private:
     QToolButton* scanCancel_;
     QTimer* cine_;
     WelcomePage* welcome_ = nullptr;
+    SeriesStrip* strip_ = nullptr;
     QScrollArea* trainingScroll_ = nullptr; // holds training_
     QStackedWidget* centralStack_;
     MprView* mpr_;
