@@ -642,7 +642,7 @@ private slots:
             const int best = static_cast<int>(std::max_element(sum.begin(), sum.end()) - sum.begin());
             QCOMPARE(result.best, best);
             QVERIFY(std::abs(result.meanProbabilities[static_cast<size_t>(best)] - sum[static_cast<size_t>(best)] / judged) < 1e-6);
-            QVERIFY2(strip->summaryText().contains(QString("over the %1 of 20 slices").arg(judged)), qPrintable(strip->summaryText()));
+            QVERIFY2(strip->summaryText().contains(QString("mean over the %1 of 20 slices").arg(judged)), qPrintable(strip->summaryText()));
         } else {
             QVERIFY2(strip->summaryText().contains("no result"), qPrintable(strip->summaryText()));
         }
@@ -751,7 +751,7 @@ private slots:
     void batchClassifiesFolderAndExportsCsv()
     {
         SINAR_DATA_OR_SKIP(src, "brain-mri/Training/meningioma");
-        const QString dir = tmp_.filePath("batch");
+        const QString dir = tmp_.filePath("batch/meningioma"); // the folder names the class
         QDir().mkpath(dir);
         const QStringList names = QDir(src).entryList({"*.jpg"}, QDir::Files, QDir::Name).mid(0, 4);
         QCOMPARE(names.size(), 4);
@@ -785,13 +785,47 @@ private slots:
         QVERIFY(f.open(QIODevice::ReadOnly | QIODevice::Text));
         const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 6);
-        QCOMPARE(lines[0], QStringLiteral("file,frame,class,probability,p_glioma,p_meningioma,p_notumor,p_pituitary,quality,in_scope,ood_score,in_distribution,error"));
+        QCOMPARE(lines[0], QStringLiteral("file,frame,class,probability,p_glioma,p_meningioma,p_notumor,p_pituitary,quality,in_scope,ood_score,in_distribution,error,folder_label"));
         const QStringList first = lines[1].split(',');
         QCOMPARE(first[0], rows[0].file);
         QCOMPARE(first[2], QString::fromStdString(kClasses[static_cast<size_t>(rows[0].best)]));
         QVERIFY(std::abs(first[4].toDouble() - rows[0].probabilities[0]) < 1e-6);
+        // The quality column says what the table says: "ok" where it says ok.
+        QCOMPARE(first[8], rows[0].qualityFlags ? QString::fromStdString(imaging::describeQualityFlags(rows[0].qualityFlags)).replace(", ", ";") : QString("ok"));
+        QCOMPARE(first.last(), QString("meningioma"));
         QVERIFY(lines[5].startsWith(rows[4].file + QStringLiteral(",0,,")));
-        QVERIFY(!lines[5].endsWith(','));
+        QVERIFY(lines[5].endsWith(",meningioma") && !lines[5].endsWith(",,meningioma")); // the error, then the label
+
+        // The folder names the class: accuracy and a confusion matrix over the rows that are results.
+        QCOMPARE(batch.folderLabels(), (std::vector<int>(5, 1)));
+        int results = 0, right = 0;
+        for (size_t i = 0; i < 4; ++i)
+            if (!rows[i].notAResult()) {
+                ++results;
+                right += rows[i].best == 1;
+            }
+        if (results > 0) {
+            QVERIFY2(batch.summaryText().contains(QString("accuracy %1 (%2 of %3)").arg(double(right) / results, 0, 'f', 3).arg(right).arg(results)),
+                     qPrintable(batch.summaryText()));
+            long inRow = 0;
+            for (long v : batch.confusion()[1])
+                inRow += v;
+            QCOMPARE(inRow, long(results));
+            QCOMPARE(batch.confusion()[1][1], long(right));
+        }
+        QVERIFY(batch.summaryText().contains("of 5 images"));
+    }
+
+    void batchWarnsAboutTheModelsOwnTrainingData()
+    {
+        const QJsonObject data{{"source", "../shared/data/brain-mri/Training"}};
+        const QString warning = ui::BatchPanel::trainingDataWarning(
+            data, {"/x/shared/data/brain-mri/Training/glioma/a.jpg", "/x/shared/data/brain-mri/Testing/glioma/b.jpg"});
+        QVERIFY2(warning.startsWith("1 of these 2 images lie in shared/data/brain-mri/Training"), qPrintable(warning));
+        QVERIFY(ui::BatchPanel::trainingDataWarning(data, {"/x/other/brain-mri/Training2/a.jpg"}).isEmpty());
+        // A fingerprinted source (patient data) or an .npz cannot be compared with file paths.
+        QVERIFY(ui::BatchPanel::trainingDataWarning(QJsonObject{{"source", "data-3f2a9c"}}, {"/x/data-3f2a9c/a.dcm"}).isEmpty());
+        QVERIFY(ui::BatchPanel::trainingDataWarning(QJsonObject{{"source", "../d/pneumoniamnist.npz"}}, {"/x/d/pneumoniamnist.npz/a"}).isEmpty());
     }
 
     void failedFilesAreListedNotModal()

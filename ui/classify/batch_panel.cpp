@@ -1,5 +1,8 @@
 #include "ui/classify/batch_panel.h"
 
+
+#include <QDir>
+
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -17,6 +20,7 @@
 #include <exception>
 
 #include "common/error.h"
+#include "eval/metrics.h"
 #include "imaging/quality.h"
 #include "ui/widgets/error_text.h"
 
@@ -80,7 +84,21 @@ BatchPanel::BatchPanel(QWidget* parent) : QWidget(parent), watcher_(new QFutureW
     table_->verticalHeader()->setVisible(false);
     table_->verticalHeader()->setDefaultSectionSize(22);
     table_->horizontalHeader()->setStretchLastSection(false);
-    layout->addWidget(table_, 1);
+    summary_ = new QLabel(this);
+    summary_->setObjectName(QStringLiteral("batchSummary"));
+    summary_->setWordWrap(true);
+    summary_->setVisible(false);
+    layout->addWidget(summary_);
+    auto* tables = new QHBoxLayout;
+    tables->addWidget(table_, 3);
+    confusionTable_ = new QTableWidget(this);
+    confusionTable_->setObjectName(QStringLiteral("batchConfusion"));
+    confusionTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    confusionTable_->setToolTip(tr("Confusion matrix of the images whose folder names their class: rows the folder's "
+                                   "class, columns the predicted one; images that are not a result are left out."));
+    confusionTable_->setVisible(false);
+    tables->addWidget(confusionTable_, 1);
+    layout->addLayout(tables, 1);
 
     connect(watcher_, &QFutureWatcher<BatchRow>::resultsReadyAt, this, &BatchPanel::onResultsReady);
     connect(watcher_, &QFutureWatcher<BatchRow>::progressValueChanged, progress_, &QProgressBar::setValue);
@@ -151,6 +169,22 @@ void BatchPanel::start(const std::vector<StackItem>& items, std::shared_ptr<cons
     header->setSectionResizeMode(QHeaderView::ResizeToContents);
     header->setSectionResizeMode(ColFile, QHeaderView::Stretch);
     title_->setText(tr("Batch: %1 (%2 images, model %3)").arg(title).arg(items.size()).arg(model ? model->name() : QString()));
+    // Labels from folder names: a file in .../glioma/ is a glioma when the model has that class.
+    labels_.clear();
+    confusion_.clear();
+    QStringList paths;
+    for (const StackItem& item : items) {
+        const QString folder = QFileInfo(item.path).dir().dirName();
+        int label = -1;
+        for (int c = 0; c < classNames_.size(); ++c)
+            if (folder.compare(classNames_[c], Qt::CaseInsensitive) == 0)
+                label = c;
+        labels_.push_back(label);
+        paths << item.path;
+    }
+    trainingWarning_ = model ? trainingDataWarning(model->info().data, paths) : QString();
+    summary_->setVisible(false);
+    confusionTable_->setVisible(false);
     exportButton_->setEnabled(false);
     if (!model || items.empty()) {
         title_->setText(model ? tr("Nothing to classify.") : tr("Choose a model first."));
@@ -254,7 +288,99 @@ void BatchPanel::onFinished()
     if (watcher_->isCanceled())
         text += tr(" (cancelled)");
     title_->setText(title_->text().section(QStringLiteral(" — "), 0, 0) + QStringLiteral(" — ") + text);
+    updateSummary();
     emit finished(classified, failed);
+}
+
+QString BatchPanel::trainingDataWarning(const QJsonObject& data, const QStringList& paths)
+{
+    // The bundle records its data set as the path it was given (or a
+    // fingerprint for patient data, which cannot be compared): images below a
+    // folder whose path ends with it are taken to be from that data set.
+    QString source = QDir::fromNativeSeparators(data.value(QStringLiteral("source")).toString());
+    while (source.startsWith(QLatin1String("../")) || source.startsWith(QLatin1String("./")))
+        source = source.mid(source.indexOf('/') + 1);
+    while (source.endsWith('/'))
+        source.chop(1);
+    if (source.isEmpty() || !source.contains('/') || source.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
+        return {};
+    int inside = 0;
+    for (const QString& p : paths) {
+        const QString abs = QFileInfo(p).absoluteFilePath();
+        if (abs.contains(QLatin1Char('/') + source + QLatin1Char('/')))
+            ++inside;
+    }
+    if (inside == 0)
+        return {};
+    return tr("%1 of these %2 images lie in %3, the data set this model was trained on: they may be its own "
+              "training images, and its accuracy on them overstates how it does on new images.")
+        .arg(inside)
+        .arg(paths.size())
+        .arg(source);
+}
+
+QString BatchPanel::summaryText() const
+{
+    return summary_->text();
+}
+
+void BatchPanel::updateSummary()
+{
+    std::vector<int> truth;
+    std::vector<std::vector<float>> probabilities;
+    int labelled = 0, excluded = 0;
+    for (size_t i = 0; i < rows_.size() && i < labels_.size(); ++i) {
+        if (labels_[i] < 0)
+            continue;
+        ++labelled;
+        const BatchRow& r = rows_[i];
+        if (!r.error.isEmpty() || r.notAResult()) {
+            ++excluded;
+            continue;
+        }
+        truth.push_back(labels_[i]);
+        probabilities.push_back(r.probabilities);
+    }
+    QStringList lines;
+    confusion_.clear();
+    if (labelled > 0 && !truth.empty()) {
+        std::vector<std::string> names;
+        for (const QString& c : classNames_)
+            names.push_back(c.toStdString());
+        const eval::Report report = eval::computeReport(truth, probabilities, names);
+        confusion_ = report.confusion;
+        QString line = tr("Folder names give the class of %1 of %2 images: accuracy %3 (%4 of %5), macro F1 %6")
+                           .arg(labelled)
+                           .arg(rows_.size())
+                           .arg(report.accuracy, 0, 'f', 3)
+                           .arg(std::lround(report.accuracy * static_cast<double>(truth.size())))
+                           .arg(truth.size())
+                           .arg(report.macroF1, 0, 'f', 3);
+        if (excluded)
+            line += tr("; %1 left out (not a result, or unreadable)").arg(excluded);
+        lines << line + QStringLiteral(".");
+        confusionTable_->clear();
+        confusionTable_->setRowCount(classNames_.size());
+        confusionTable_->setColumnCount(classNames_.size());
+        confusionTable_->setHorizontalHeaderLabels(classNames_);
+        confusionTable_->setVerticalHeaderLabels(classNames_);
+        for (int t = 0; t < classNames_.size(); ++t)
+            for (int q = 0; q < classNames_.size(); ++q) {
+                auto* item = new QTableWidgetItem(QString::number(confusion_[static_cast<size_t>(t)][static_cast<size_t>(q)]));
+                item->setTextAlignment(Qt::AlignCenter);
+                if (t == q)
+                    item->setForeground(QColor(0x6c, 0xc0, 0x7a));
+                confusionTable_->setItem(t, q, item);
+            }
+        confusionTable_->resizeColumnsToContents();
+        confusionTable_->setVisible(true);
+    } else if (labelled > 0) {
+        lines << tr("Folder names give the class of %1 images, but none of them is a result.").arg(labelled);
+    }
+    if (!trainingWarning_.isEmpty())
+        lines << QStringLiteral("⚠ ") + trainingWarning_;
+    summary_->setText(lines.join('\n'));
+    summary_->setVisible(!lines.isEmpty());
 }
 
 QString BatchPanel::toCsv() const
@@ -263,7 +389,7 @@ QString BatchPanel::toCsv() const
     for (const QString& c : classNames_)
         header << csvField(QStringLiteral("p_") + c);
     header << QStringLiteral("quality") << QStringLiteral("in_scope") << QStringLiteral("ood_score")
-           << QStringLiteral("in_distribution") << QStringLiteral("error");
+           << QStringLiteral("in_distribution") << QStringLiteral("error") << QStringLiteral("folder_label");
     QString out = header.join(',') + '\n';
     for (const BatchRow& r : rows_) {
         QStringList f{csvField(r.file), QString::number(r.frame)};
@@ -272,7 +398,9 @@ QString BatchPanel::toCsv() const
           << (ok ? QString::number(r.probabilities[static_cast<size_t>(r.best)], 'f', 6) : QString());
         for (int c = 0; c < classNames_.size(); ++c)
             f << (ok ? QString::number(r.probabilities[static_cast<size_t>(c)], 'f', 6) : QString());
-        f << csvField(QString::fromStdString(imaging::describeQualityFlags(r.qualityFlags)).replace(QStringLiteral(", "), QStringLiteral(";")));
+        // As the table says it: "ok" or the warnings (empty only for a file that could not be read).
+        const QString quality = QString::fromStdString(imaging::describeQualityFlags(r.qualityFlags)).replace(QStringLiteral(", "), QStringLiteral(";"));
+        f << (!ok ? QString() : quality.isEmpty() ? QStringLiteral("ok") : csvField(quality));
         // in_scope: yes, no or unknown (no DICOM facts or no scope declared).
         f << (!ok ? QString()
                   : r.scopeFit == trust::ScopeFit::Fits    ? QStringLiteral("yes")
@@ -281,6 +409,8 @@ QString BatchPanel::toCsv() const
         f << (ok && r.oodChecked ? QString::number(r.oodScore, 'f', 4) : QString())
           << (ok && r.oodChecked ? (r.unlikeTraining() ? QStringLiteral("false") : QStringLiteral("true")) : QString());
         f << csvField(r.error);
+        const size_t i = static_cast<size_t>(&r - rows_.data());
+        f << (i < labels_.size() && labels_[i] >= 0 ? csvField(classNames_.value(labels_[i])) : QString());
         out += f.join(',') + '\n';
     }
     return out;

@@ -5,6 +5,7 @@
 // background (QtConcurrent::run with a QPromise) with progress and cancel;
 // a file that cannot be read gets its row with the reason and the batch goes on.
 #include <QFutureWatcher>
+#include <QJsonObject>
 #include <QWidget>
 #include <memory>
 #include <vector>
@@ -53,8 +54,22 @@ public:
     bool running() const;
 
     const std::vector<BatchRow>& rows() const { return rows_; }
+    // The class each row's folder names (-1: its folder names no class), for
+    // batches of class folders such as Training/glioma.
+    const std::vector<int>& folderLabels() const { return labels_; }
+    // With folder labels: "Folder names give the class of 40 of 40 images:
+    // accuracy 0.925 (37 of 40 that are results)…"; empty without labels.
+    QString summaryText() const;
+    // The confusion matrix of the labelled rows that are results ([truth][predicted]); empty without labels.
+    const std::vector<std::vector<long>>& confusion() const { return confusion_; }
+    // A warning when the batch's images look like part of the model's own
+    // training data (the bundle's data source); empty otherwise.
+    QString trainingDataWarning() const { return trainingWarning_; }
+    // The warning for images at `paths` and a bundle whose data summary is `data` (nn::BundleInfo::data).
+    static QString trainingDataWarning(const QJsonObject& data, const QStringList& paths);
     QStringList classNames() const { return classNames_; }
-    // The table as CSV: file,frame,class,probability,p_<class>...,quality,error.
+    // The table as CSV: file,frame,class,probability,p_<class>...,quality,in_scope,ood_score,
+    // in_distribution,error,folder_label (the class the folder names; empty when it names none).
     QString toCsv() const;
     // Writes toCsv() atomically; false (and a message) when it cannot.
     bool writeCsv(const QString& path, QString* error = nullptr) const;
@@ -71,6 +86,7 @@ private:
     void onFinished();
     void exportCsv();
     void appendRow(const BatchRow& row);
+    void updateSummary();
 
     QFutureWatcher<BatchRow>* watcher_;
     std::vector<BatchRow> rows_;
@@ -80,6 +96,11 @@ private:
     QPushButton* cancelButton_;
     QPushButton* exportButton_;
     QTableWidget* table_;
+    QLabel* summary_;          // accuracy from folder labels, and the training-data warning
+    QTableWidget* confusionTable_;
+    std::vector<int> labels_;
+    std::vector<std::vector<long>> confusion_;
+    QString trainingWarning_;
 };
 
 } // namespace sinar::ui

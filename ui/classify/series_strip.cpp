@@ -123,10 +123,13 @@ QString SeriesStrip::summaryText() const
     QStringList drivers;
     for (int d : result_.drivers)
         drivers << QString::number(d + 1);
-    return tr("Series: %1 %2 % — %3; driven by images %4%5")
+    // Short enough for the line; the tooltip over it gives the rule in full.
+    return tr("Series: %1 %2 % — mean over the %3 of %4 slices the model can judge; driven by images %5%6")
         .arg(classNames_.value(result_.best))
         .arg(result_.meanProbabilities[static_cast<size_t>(result_.best)] * 100.0, 0, 'f', 1)
-        .arg(QString::fromStdString(result_.rule()), drivers.join(QStringLiteral(", ")), progress);
+        .arg(result_.judged)
+        .arg(result_.slices)
+        .arg(drivers.join(QStringLiteral(", ")), progress);
 }
 
 QRect SeriesStrip::cellsArea() const
@@ -221,7 +224,17 @@ bool SeriesStrip::event(QEvent* e)
         auto* help = static_cast<QHelpEvent*>(e);
         const int index = cellAt(help->pos());
         if (index < 0) {
-            QToolTip::showText(help->globalPos(), summaryText(), this);
+            QStringList legend;
+            for (int c = 0; c < classNames_.size(); ++c)
+                legend << QStringLiteral("<span style='color:%1'>&#9632;</span> %2").arg(classColour(c).name(), classNames_[c].toHtmlEscaped());
+            QToolTip::showText(help->globalPos(),
+                               QStringLiteral("%1<br>%2.<br>%3<br>%4")
+                                   .arg(summaryText().toHtmlEscaped(),
+                                        QString::fromStdString(result_.rule()).toHtmlEscaped(),
+                                        tr("Hatched: the model cannot judge the slice; crossed: it could not be read; "
+                                           "dots: the slices that drive the result."),
+                                        legend.join(QStringLiteral(" &nbsp; "))),
+                               this);
             return true;
         }
         QString text = tr("Image %1 of %2").arg(index + 1).arg(stack_->size());
