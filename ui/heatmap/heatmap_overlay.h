@@ -62,11 +62,13 @@ public:
     // The overlay is on but the shown image's map (or the reason there is
     // none) has not arrived yet.
     bool pending() const;
-    // A file name for the export: "<image>-<method>.png".
+    // A file name for the export: "<image>-<method>-<class>.png".
     QString suggestedFileName() const;
     // Writes the shown image in its current window with the map blended at
     // the current opacity and colour map, in the background; exported follows.
-    void exportPng(const QString& path);
+    // With burnIn, the method, the class and a colour bar are added beside and
+    // below the image (withBurntInLegend), never over it.
+    void exportPng(const QString& path, bool burnIn = false);
 
 signals:
     // An export finished; `error` is empty on success.
@@ -95,6 +97,7 @@ private:
     QString heatSource_;
     QString heatCaption_;   // "Grad-CAM · glioma"
     QString heatMethodKey_; // "gradcam", for file names
+    QString heatClassName_; // "glioma", for file names
     QImage heatImage_;
     explain::ColourMap heatImageColours_ = explain::ColourMap::Jet;
     QImage heatLegend_; // the colour map as a 256x1 ramp for the views' colour bar

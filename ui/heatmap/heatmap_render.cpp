@@ -1,4 +1,6 @@
 #include "ui/heatmap/heatmap_render.h"
+
+#include <QPainter>
 #include "dicom/geometry.h"
 
 #include <algorithm>
@@ -69,6 +71,40 @@ QImage blendHeatMap(const QImage& rendered, const cv::Mat& map, explain::ColourM
     const size_t rowBytes = static_cast<size_t>(blended.cols) * 3;
     for (int y = 0; y < blended.rows; ++y)
         std::copy_n(blended.ptr<uchar>(y), rowBytes, out.scanLine(y));
+    return out;
+}
+
+QImage withBurntInLegend(const QImage& blended, const QImage& ramp, const QString& caption)
+{
+    if (blended.isNull() || ramp.isNull())
+        return blended;
+    // Sizes follow the image, so the legend reads at the exported resolution.
+    const int unit = std::max(12, std::min(blended.width(), blended.height()) / 24);
+    const int margin = 5 * unit, band = 2 * unit;
+    QImage out(blended.width() + margin, blended.height() + band, QImage::Format_RGB888);
+    out.fill(QColor(16, 16, 16));
+    QPainter p(&out);
+    p.drawImage(0, 0, blended);
+    QFont f;
+    f.setPixelSize(std::max(10, unit * 3 / 4));
+    p.setFont(f);
+    p.setPen(QColor(236, 226, 160));
+    const int barW = unit, barTop = unit, barH = std::max(unit, blended.height() - 2 * unit);
+    const QRect bar(blended.width() + unit, barTop, barW, barH);
+    QTransform t; // the ramp runs low to high from left to right: turned so high is at the top
+    t.translate(bar.left(), bar.bottom() + 1);
+    t.rotate(-90);
+    t.scale(static_cast<double>(barH) / ramp.width(), static_cast<double>(barW) / ramp.height());
+    p.save();
+    p.setTransform(t);
+    p.setRenderHint(QPainter::SmoothPixmapTransform, true);
+    p.drawImage(QPointF(0, 0), ramp);
+    p.restore();
+    const int textX = bar.right() + unit / 3;
+    p.drawText(QRect(textX, bar.top(), margin, unit), Qt::AlignLeft | Qt::AlignVCenter, QObject::tr("high"));
+    p.drawText(QRect(textX, bar.bottom() - unit, margin, unit), Qt::AlignLeft | Qt::AlignVCenter, QObject::tr("low"));
+    p.drawText(QRect(unit / 2, blended.height(), out.width() - unit, band), Qt::AlignLeft | Qt::AlignVCenter, caption);
+    p.end();
     return out;
 }
 

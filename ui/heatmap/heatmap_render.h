@@ -27,6 +27,10 @@ QImage heatMapImage(const cv::Mat& map, explain::ColourMap colours, const cv::Ma
 // what the view shows at zoom 1, and what "Export overlay PNG" writes.
 // Returns a null image when the sizes differ.
 QImage blendHeatMap(const QImage& rendered, const cv::Mat& map, explain::ColourMap colours, double opacity);
+// `blended` with a colour bar (high at the top, from `ramp`, a 1-row image of
+// the colour map) in a margin added on its right and `caption` (method and
+// class) in a band added below: nothing is drawn over the image itself.
+QImage withBurntInLegend(const QImage& blended, const QImage& ramp, const QString& caption);
 
 // Where a slice's pixels lie in patient space (DICOM): pixel (i, j) is at
 // position + i * spacingX * rowDirection + j * spacingY * columnDirection.

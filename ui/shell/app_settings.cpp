@@ -141,6 +141,16 @@ QString AppSettings::exportFolder() const
     return settings_.value(QStringLiteral("heatmap/exportFolder")).toString();
 }
 
+bool AppSettings::exportLegend() const
+{
+    return settings_.value(QStringLiteral("heatmap/exportLegend"), false).toBool();
+}
+
+void AppSettings::setExportLegend(bool on)
+{
+    settings_.setValue(QStringLiteral("heatmap/exportLegend"), on);
+}
+
 void AppSettings::setExportFolder(const QString& folder)
 {
     settings_.setValue(QStringLiteral("heatmap/exportFolder"), folder);

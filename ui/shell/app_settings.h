@@ -46,6 +46,9 @@ public:
     void setHeatMapSideBySide(bool on);
     QString exportFolder() const;
     void setExportFolder(const QString& folder);
+    // Whether exported overlay PNGs carry the method, class and colour bar (beside the image).
+    bool exportLegend() const;
+    void setExportLegend(bool on);
 
     // The Training tab: the last recipe as a `sinar-cli train` command line,
     // and the folder new run folders go into (default: the application's

@@ -271,6 +271,10 @@ void MainWindow::buildMenus()
     file->addSeparator();
     add(file, tr("&Export view as PNG…"), {QKeySequence(Qt::CTRL | Qt::Key_E)}, [this] { exportView(); });
     add(file, tr("Export overla&y PNG…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E)}, [this] { exportOverlayDialog(); });
+    QAction* legend = add(file, tr("Overlay PNG with method, class and colour &bar"), {}, [this](bool on) { settings_.setExportLegend(on); });
+    legend->setCheckable(true);
+    legend->setChecked(settings_.exportLegend());
+    legend->setToolTip(tr("Exported overlay PNGs get a colour bar beside the image and the method and class below it"));
     file->addSeparator();
     add(file, tr("&Query/retrieve (PACS)…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P)}, [this] { showPacsDialog(); });
     add(file, tr("Export &anonymised study…"), {}, [this] { exportAnonymisedDialog(); });
@@ -656,6 +660,11 @@ void MainWindow::loadModel(const QString& path)
     panel_->chooseModel(path); // the user's choice (menu, --model, a training run): kept, not switched by scope
 }
 
+bool MainWindow::cineRunning() const
+{
+    return cine_->isActive();
+}
+
 bool MainWindow::volumeLoading() const
 {
     return volumes_->loading();
@@ -948,7 +957,7 @@ void MainWindow::exportOverlayDialog()
 
 void MainWindow::exportOverlayPng(const QString& path)
 {
-    heat_->exportPng(path); // overlayExported follows
+    heat_->exportPng(path, settings_.exportLegend()); // overlayExported follows
 }
 
 void MainWindow::closeEvent(QCloseEvent* e)

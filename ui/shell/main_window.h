@@ -66,6 +66,7 @@ public:
     WelcomePage* welcomePage() const { return welcome_; }
     // The series-level result under the image.
     SeriesStrip* seriesStrip() const { return strip_; }
+    HeatMapOverlay* heatMapOverlay() const { return heat_; }
     void showSeries(std::shared_ptr<const ImageStack> stack, int index = 0);
     void showIndex(int index);
     void step(int delta);
@@ -94,6 +95,7 @@ public:
     bool mprLayout() const;
     MprView* mprView() const { return mpr_; }
     bool volumeLoading() const;
+    bool cineRunning() const;
 
     // The Training tab (a panel with its own worker thread).
     TrainingPage* trainingPage() const { return training_; }
