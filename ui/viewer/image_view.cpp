@@ -115,7 +115,7 @@ bool ImageView::setOverlay(const QImage& rgba, const QString& source)
     }
     overlay_ = rgba;
     overlaySource_ = source;
-    update();
+    areaChanged();
     return true;
 }
 
@@ -125,7 +125,7 @@ void ImageView::clearOverlay()
         return;
     overlay_ = {};
     overlaySource_.clear();
-    update();
+    areaChanged();
 }
 
 void ImageView::setOverlayVisible(bool visible)
@@ -133,7 +133,7 @@ void ImageView::setOverlayVisible(bool visible)
     if (visible == overlayVisible_)
         return;
     overlayVisible_ = visible;
-    update();
+    areaChanged();
 }
 
 void ImageView::setOverlayOpacity(double opacity)
@@ -194,12 +194,20 @@ void ImageView::setViewState(const ViewState& s)
 void ImageView::setAnnotations(const Annotations& a)
 {
     annotations_ = a;
-    update();
+    areaChanged();
 }
 
 void ImageView::setAnnotationsVisible(bool visible)
 {
     annotationsVisible_ = visible;
+    areaChanged();
+}
+
+void ImageView::areaChanged()
+{
+    // The bands around the image changed: a fitted image fits the new area.
+    if (fitted_)
+        zoom_ = fitZoom();
     update();
 }
 
@@ -278,8 +286,52 @@ double ImageView::fitZoom() const
     double w = image_.width(), h = image_.height() * aspect();
     if (rotation_ % 2)
         std::swap(w, h);
-    const double z = std::min((width() - 8) / w, (height() - 8) / h);
+    const QRectF area = imageArea();
+    const double z = std::min((area.width() - 8) / w, (area.height() - 8) / h);
     return std::clamp(z, kMinZoom, kMaxZoom);
+}
+
+QFont ImageView::annotationFont() const
+{
+    QFont f = font();
+    f.setPointSizeF(std::max(8.0, f.pointSizeF() * 0.95));
+    return f;
+}
+
+QFont ImageView::legendFont() const
+{
+    QFont f = font();
+    f.setPointSizeF(std::max(7.5, f.pointSizeF() * 0.85));
+    return f;
+}
+
+int ImageView::legendWidth() const
+{
+    // The bar, "high"/"low" beside it and the method and class turned along it.
+    const QFontMetrics fm(legendFont());
+    return 12 + 6 + std::max(fm.horizontalAdvance(tr("high")), fm.horizontalAdvance(tr("low"))) + 6 + fm.height() + 20;
+}
+
+QRectF ImageView::imageArea() const
+{
+    // The corner text, the orientation markers and the heat-map legend get
+    // bands of their own, so they never cover the image when it is fitted.
+    QRectF area = rect();
+    if (annotationsVisible_) {
+        const QFontMetrics fm(annotationFont());
+        auto lines = [](const QString& t) { return t.isEmpty() ? 0 : static_cast<int>(t.count('\n')) + 1; };
+        const int top = std::max({lines(annotations_.topLeft), lines(annotations_.topRight), annotations_.oriented ? 1 : 0});
+        const int bottom = std::max({lines(annotations_.bottomLeft), 2, annotations_.oriented ? 1 : 0}); // W/L and zoom: 2
+        const double side = annotations_.oriented ? fm.horizontalAdvance(QStringLiteral("SRA")) + 8 : 0;
+        area.adjust(side, top ? top * fm.lineSpacing() + 8 : 0, -side, -(bottom * fm.lineSpacing() + 8));
+    }
+    // Reserved while a legend is set (the heat map is on), drawn or not: side
+    // by side, the plain view keeps the same area as the one with the map.
+    if (!legendRamp_.isNull())
+        area.setRight(std::min(area.right(), static_cast<double>(width() - legendWidth())));
+    if (area.width() < 32 || area.height() < 32) // a tiny view: the whole of it
+        return rect();
+    return area;
 }
 
 void ImageView::fit()
@@ -313,7 +365,7 @@ void ImageView::zoomBy(double factor, const QPointF& anchor)
 
 void ImageView::zoomBy(double factor)
 {
-    zoomBy(factor, QPointF(width() / 2.0, height() / 2.0));
+    zoomBy(factor, imageArea().center());
 }
 
 void ImageView::setPan(const QPointF& pan)
@@ -342,7 +394,8 @@ void ImageView::resetView()
 QTransform ImageView::imageToWidget() const
 {
     QTransform t;
-    t.translate(width() / 2.0 + pan_.x(), height() / 2.0 + pan_.y());
+    const QPointF centre = imageArea().center();
+    t.translate(centre.x() + pan_.x(), centre.y() + pan_.y());
     t.scale(flipH_ ? -1 : 1, flipV_ ? -1 : 1); // flips act on the screen axes
     t.rotate(90.0 * rotation_);
     t.scale(zoom_, zoom_ * aspect());
@@ -430,18 +483,18 @@ void ImageView::setOverlayLegend(const QImage& ramp, const QString& title)
 {
     legendRamp_ = ramp;
     legendTitle_ = title;
-    update();
+    areaChanged();
 }
 
 void ImageView::drawLegend(QPainter& p)
 {
     // A vertical bar, high at the top, centred on the right edge, on a dark
-    // backing, with the method and class above it.
+    // backing, in the band imageArea() leaves for it: "high" and "low" beside
+    // it, the method and class turned along it.
     const int barH = std::min(160, height() / 3), barW = 12;
     if (barH < 40)
         return;
-    QFont f = font();
-    f.setPointSizeF(std::max(7.5, f.pointSizeF() * 0.85));
+    const QFont f = legendFont();
     p.setFont(f);
     const QFontMetrics fm(f);
     const QRect bar(width() - barW - 12, (height() - barH) / 2, barW, barH);
@@ -460,15 +513,20 @@ void ImageView::drawLegend(QPainter& p)
     };
     label(tr("high"), bar.top() + fm.height() / 2);
     label(tr("low"), bar.bottom() - fm.height() / 2);
-    drawShadowedText(p, QRect(0, bar.top() - fm.height() - 6, width() - 12, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-                     legendTitle_);
+    // The title reads upwards, centred on the bar, left of the labels.
+    const int labelsWidth = std::max(fm.horizontalAdvance(tr("high")), fm.horizontalAdvance(tr("low")));
+    const int titleX = bar.left() - 6 - labelsWidth - 6 - fm.height();
+    p.save();
+    p.translate(titleX, bar.center().y());
+    p.rotate(-90);
+    drawShadowedText(p, QRect(-height() / 2, 0, height(), fm.height()), Qt::AlignCenter,
+                     fm.elidedText(legendTitle_, Qt::ElideRight, height() - 16));
+    p.restore();
 }
 
 void ImageView::drawAnnotations(QPainter& p)
 {
-    QFont f = font();
-    f.setPointSizeF(std::max(8.0, f.pointSizeF() * 0.95));
-    p.setFont(f);
+    p.setFont(annotationFont());
     const QRect area = rect().adjusted(8, 6, -8, -6);
 
     QStringList br;
@@ -489,8 +547,12 @@ void ImageView::drawAnnotations(QPainter& p)
     draw(annotations_.topRight, Qt::AlignRight | Qt::AlignTop);
     draw(annotations_.bottomLeft, Qt::AlignLeft | Qt::AlignBottom);
     draw(br.join('\n'), Qt::AlignRight | Qt::AlignBottom);
-    if (annotations_.oriented)
-        drawOrientationMarkers(p, area, orientationMarkers(imageToWidget(), annotations_.imageRight, annotations_.imageDown));
+    if (annotations_.oriented) {
+        QRect markers = area; // left of the legend's band when there is one
+        if (!legendRamp_.isNull())
+            markers.setRight(width() - legendWidth());
+        drawOrientationMarkers(p, markers, orientationMarkers(imageToWidget(), annotations_.imageRight, annotations_.imageDown));
+    }
 }
 
 void ImageView::resizeEvent(QResizeEvent*)

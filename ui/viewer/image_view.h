@@ -141,6 +141,9 @@ public:
     void resetView();
 
     QTransform imageToWidget() const;
+    // Where a fitted image goes: the widget minus the bands of the corner
+    // text, the orientation markers and the heat-map legend (while one is set).
+    QRectF imageArea() const;
     QPointF widgetToImage(const QPointF& widgetPos) const;
     // "x 120  y 64  (48.0, 25.6 mm)  1234 HU"; empty outside the image.
     QString readoutAt(const QPointF& imagePos) const;
@@ -180,6 +183,10 @@ protected:
     void keyPressEvent(QKeyEvent*) override;
 
 private:
+    void areaChanged();
+    QFont annotationFont() const;
+    QFont legendFont() const;
+    int legendWidth() const;
     enum class Drag { None, Pan, Window, Pick, Layer };
     void rerender();
     double fitZoom() const;
