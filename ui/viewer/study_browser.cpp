@@ -2,16 +2,41 @@
 
 #include <QColor>
 #include <QHeaderView>
+#include <QMimeData>
 #include <QPixmap>
 #include <QTreeWidget>
 #include <QTreeWidgetItemIterator>
 #include <QVBoxLayout>
+
+#include "ui/viewer/comparison_view.h"
 
 namespace sinar::ui {
 
 namespace {
 constexpr int kKeyRole = Qt::UserRole + 1;
 constexpr int kSeriesRole = Qt::UserRole + 2;
+
+// A series dragged out of the tree carries its index in the browser (for the
+// comparison viewports).
+class SeriesTree : public QTreeWidget {
+public:
+    using QTreeWidget::QTreeWidget;
+
+protected:
+    QStringList mimeTypes() const override { return {ComparisonView::seriesMimeType()}; }
+    QMimeData* mimeData(const QList<QTreeWidgetItem*>& items) const override
+    {
+        for (const QTreeWidgetItem* item : items) {
+            const QVariant v = item->data(0, kSeriesRole);
+            if (v.isValid()) {
+                auto* mime = new QMimeData;
+                mime->setData(ComparisonView::seriesMimeType(), QByteArray::number(v.toULongLong()));
+                return mime;
+            }
+        }
+        return nullptr; // patients and studies are not dragged
+    }
+};
 
 QString formatDate(const QString& dicomDate)
 {
@@ -25,7 +50,9 @@ StudyBrowser::StudyBrowser(QWidget* parent) : QWidget(parent)
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    tree_ = new QTreeWidget(this);
+    tree_ = new SeriesTree(this);
+    tree_->setDragEnabled(true);
+    tree_->setDragDropMode(QAbstractItemView::DragOnly);
     tree_->setObjectName(QStringLiteral("studyTree"));
     tree_->setHeaderHidden(true);
     tree_->setIconSize(QSize(48, 48));

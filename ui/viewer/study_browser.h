@@ -2,7 +2,7 @@
 // The study browser: a Patient -> Study -> Series tree with a thumbnail per
 // series; a series with gantry tilt, irregular spacing or missing slices is
 // marked (⚠, the facts in its tooltip). Selecting a series asks the window to
-// show it.
+// show it; a series can be dragged onto a comparison viewport.
 #include <QWidget>
 #include <memory>
 #include <vector>
