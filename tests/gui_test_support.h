@@ -1,12 +1,17 @@
 #pragma once
 // Helpers of the GUI suites: an event loop that runs until a condition holds,
 // and the per-thread clocks of the event-loop latency probe.
+#include <QApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
 #include <QList>
+#include <QSettings>
 #include <QTimer>
+#include <QtTest>
 #include <ctime>
+#include <memory>
 
 namespace sinar::test {
 
@@ -27,6 +32,31 @@ inline double threadCpuMs()
     timespec ts{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// Settings, model library and demo study of this run only, below `dir`: the
+// suite's windows see none of the user's and leave nothing behind.
+inline void isolateUserState(const QString& dir)
+{
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir + QStringLiteral("/settings"));
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir + QStringLiteral("/settings"));
+    QDir().mkpath(dir + QStringLiteral("/models"));
+    qputenv("SINAR_MODELS", QString(dir + QStringLiteral("/models")).toLocal8Bit());
+    qputenv("SINAR_DEMO", QString(dir + QStringLiteral("/no-demo")).toLocal8Bit());
+}
+
+// A new top-level window (the main window), 1280 x 800, shown, active and
+// exposed; null when it could not be exposed.
+template <typename Window>
+std::unique_ptr<Window> openExposedWindow()
+{
+    auto w = std::make_unique<Window>();
+    w->resize(1280, 800);
+    w->show();
+    QApplication::setActiveWindow(w.get());
+    if (!QTest::qWaitForWindowExposed(w.get()))
+        return nullptr;
+    return w;
 }
 
 // Runs the event loop (no sleeping between events, unlike QTest::qWaitFor)

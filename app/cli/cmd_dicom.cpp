@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -338,6 +339,9 @@ int dicomExport(const QStringList& args)
         {"out", "Output folder (created; must be empty unless --overwrite).", "DIR"},
         {"window", "Window for monochrome images, e.g. 40,400 (default: the file's first window, VOI LUT or min-max).", "C,W"},
         {"mpr", "Also write axial, coronal and sagittal planes through the centre of every volume."},
+        {"slab", "With --mpr: thick slabs MM millimetres across along each plane's normal, centred on it (default 0: thin planes).", "MM"},
+        {"slab-mode", "With --slab: how a slab's planes become one pixel: mip (maximum, the default), minip (minimum) or average.",
+         "MODE"},
         {"overwrite", "Write into a folder that already holds files."},
         {"threads", "Decoding threads (default: one per core).", "N"},
     });
@@ -353,6 +357,18 @@ int dicomExport(const QStringList& args)
     const QString out = QString::fromStdString(requiredOption(p, "out"));
     const bool overrideWindow = p.isSet("window");
     const imaging::WindowPreset window = overrideWindow ? windowOption(p) : imaging::WindowPreset{};
+    dicom::MprOptions mprOptions;
+    if (p.isSet("slab") || p.isSet("slab-mode")) {
+        if (!p.isSet("mpr"))
+            throw Error("--slab and --slab-mode go with --mpr");
+        bool ok = !p.isSet("slab");
+        if (p.isSet("slab"))
+            mprOptions.slabThickness = p.value("slab").toDouble(&ok);
+        if (!ok || !std::isfinite(mprOptions.slabThickness) || mprOptions.slabThickness < 0)
+            throw Error("--slab takes a thickness in millimetres, 0 or more", p.value("slab").toStdString());
+        if (p.isSet("slab-mode"))
+            mprOptions.slabMode = dicom::MprReslicer::slabModeFromName(p.value("slab-mode").toStdString());
+    }
     QDir outDir(out);
     if (outDir.exists() && !outDir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot).isEmpty() && !p.isSet("overwrite"))
         throw Error("the output folder is not empty (use --overwrite to write into it)", out.toStdString());
@@ -425,13 +441,18 @@ int dicomExport(const QStringList& args)
             const dicom::Volume vol = dicom::Volume::load(stack, threads, {}, &interruptToken());
             const dicom::MprReslicer mpr(vol);
             for (auto plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal}) {
-                const imaging::Image img = mpr.reslice(plane, vol.center());
+                const imaging::Image img = mpr.reslice(plane, vol.center(), mprOptions);
                 const imaging::WindowPreset& w = overrideWindow ? window : img.windows.front();
                 const QString file = prefix + "mpr_" + QString::fromStdString(dicom::MprReslicer::name(plane)) + ".png";
                 if (!writePng(imaging::applyWindow(img.pixels, w.center, w.width), file))
                     throw Error("cannot write the PNG", file.toStdString());
                 ++planes;
             }
+            const dicom::SlabSamples slab = mpr.slabSamples(mprOptions.slabThickness);
+            if (slab.count > 1)
+                std::printf("%s: MPR planes are %s slabs of %g mm (%d planes %.3g mm apart)\n", vol.label().c_str(),
+                            dicom::MprReslicer::slabModeName(mprOptions.slabMode).c_str(), mprOptions.slabThickness, slab.count,
+                            slab.step);
             if (vol.geometryCorrected())
                 std::printf("%s: MPR planes from a volume resampled onto a regular grid%s%s\n", vol.label().c_str(),
                             vol.shearCorrected() ? qPrintable(QString(" (shear corrected, gantry tilt %1°)").arg(vol.tiltDegrees(), 0, 'f', 2)) : "",

@@ -2,6 +2,7 @@
 
 #include <QGridLayout>
 #include <QLabel>
+#include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
 #include <exception>
@@ -9,6 +10,7 @@
 
 #include "common/error.h"
 #include "ui/viewer/image_view.h"
+#include "ui/viewer/slab_bar.h"
 #include "ui/widgets/error_text.h"
 #include "dicom/geometry.h"
 
@@ -67,9 +69,18 @@ PlaneGeometry MprView::planeGeometry(const dicom::Volume& volume, MprPlane plane
 MprView::MprView(QWidget* parent)
     : QWidget(parent), runner_(this, [this](Planes p) { onPlanes(std::move(p)); })
 {
-    auto* grid = new QGridLayout(this);
+    auto* column = new QVBoxLayout(this);
+    column->setContentsMargins(0, 0, 0, 0);
+    column->setSpacing(0);
+    slabBar_ = new SlabBar(this);
+    slabBar_->setObjectName(QStringLiteral("mprSlabBar"));
+    slabBar_->setSlab(slabThickness_, slabMode_);
+    connect(slabBar_, &SlabBar::slabChanged, this, [this] { setSlab(slabBar_->thickness(), slabBar_->mode()); });
+    column->addWidget(slabBar_);
+    auto* grid = new QGridLayout;
     grid->setContentsMargins(0, 0, 0, 0);
     grid->setSpacing(2);
+    column->addLayout(grid, 1);
     for (int i = 0; i < 3; ++i) {
         auto* v = new ImageView(this);
         v->setObjectName(QStringLiteral("mpr%1").arg(planeTitle(kPlanes[i])));
@@ -143,17 +154,61 @@ void MprView::setCrosshair(const Vec3& point)
     request();
 }
 
+void MprView::setWindow(double center, double width)
+{
+    hasWindow_ = true;
+    windowCenter_ = center;
+    windowWidth_ = width;
+    syncing_ = true;
+    for (ImageView* v : panes_)
+        if (v->hasImage())
+            v->setWindow(center, width);
+    syncing_ = false;
+}
+
+void MprView::setSlab(double thickness, dicom::SlabMode mode)
+{
+    thickness = std::clamp(thickness, 0.0, SlabBar::kMaxThickness);
+    if (thickness == slabThickness_ && mode == slabMode_)
+        return;
+    slabThickness_ = thickness;
+    slabMode_ = mode;
+    if (thickness > 0)
+        lastSlabThickness_ = thickness;
+    slabBar_->setSlab(thickness, mode);
+    if (volume_)
+        request();
+    emit slabChanged();
+}
+
+void MprView::cycleSlabMode()
+{
+    if (slabThickness_ <= 0)
+        setSlab(lastSlabThickness_, dicom::SlabMode::Mip);
+    else if (slabMode_ == dicom::SlabMode::Mip)
+        setSlab(slabThickness_, dicom::SlabMode::MinIp);
+    else if (slabMode_ == dicom::SlabMode::MinIp)
+        setSlab(slabThickness_, dicom::SlabMode::Average);
+    else
+        setSlab(0, slabMode_);
+}
+
 void MprView::request()
 {
     auto volume = volume_;
     const Vec3 point = point_;
-    runner_.submit([volume, point] {
+    dicom::MprOptions options;
+    options.slabThickness = slabThickness_;
+    options.slabMode = slabMode_;
+    runner_.submit([volume, point, options] {
         Planes out;
         out.point = point;
+        out.slabThickness = options.slabThickness;
+        out.slabMode = options.slabMode;
         try {
             const dicom::MprReslicer reslicer(*volume);
             for (int i = 0; i < 3; ++i) {
-                out.images[static_cast<size_t>(i)] = reslicer.reslice(kPlanes[i], point);
+                out.images[static_cast<size_t>(i)] = reslicer.reslice(kPlanes[i], point, options);
                 out.geometry[static_cast<size_t>(i)] = planeGeometry(*volume, kPlanes[i], point);
             }
         } catch (const std::exception& e) {
@@ -188,11 +243,11 @@ void MprView::onPlanes(Planes planes)
         const imaging::Image& img = planes.images[k];
         PlaneGeometry g = planes.geometry[k];
         const bool geometryMatches = img.width() == g.width && img.height() == g.height;
-        const double c = v->hasImage() ? v->windowCenter() : 0, w = v->hasImage() ? v->windowWidth() : 0;
         const bool keep = v->hasImage() && !firstShow_;
+        const double c = keep ? v->windowCenter() : windowCenter_, w = keep ? v->windowWidth() : windowWidth_;
         syncing_ = true;
         v->setImage(img, keep);
-        if (keep)
+        if (keep || hasWindow_)
             v->setWindow(c, w);
         syncing_ = false;
         geometry_[k] = g;
@@ -203,6 +258,7 @@ void MprView::onPlanes(Planes planes)
             v->clearCrosshair();
         ImageView::Annotations a;
         a.topLeft = planeTitle(kPlanes[i]);
+        a.topRight = SlabBar::describe(planes.slabThickness, planes.slabMode);
         a.bottomLeft = tr("%1 × %2 px, %3 mm").arg(img.width()).arg(img.height()).arg(g.spacing, 0, 'g', 3);
         a.oriented = true;
         a.imageRight = g.right;

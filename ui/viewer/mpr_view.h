@@ -2,8 +2,10 @@
 // Three-pane multiplanar view of a volume: axial, coronal and sagittal planes
 // through one point with a linked crosshair. Clicking or dragging with the
 // left button in a pane moves the point; the wheel moves it along the pane's
-// normal; right-drag sets the window of all three panes. Reslicing runs in
-// the background (latest request wins) through dicom::MprReslicer.
+// normal; right-drag sets the window of all three panes. A bar above the
+// panes sets a thick slab (MIP, MinIP or average over a thickness in mm).
+// Reslicing runs in the background (latest request wins) through
+// dicom::MprReslicer.
 #include <QWidget>
 #include <array>
 #include <memory>
@@ -17,6 +19,7 @@ class QLabel;
 namespace sinar::ui {
 
 class ImageView;
+class SlabBar;
 
 // Where a resliced plane lies: image pixel (x, y) (centre at x + 0.5) is the
 // patient point  point + (x + u0) * spacing * right + (y + v0) * spacing * down.
@@ -44,6 +47,19 @@ public:
     dicom::Vec3 crosshair() const { return point_; }
     bool busy() const { return runner_.busy(); }
 
+    // Every pane gets this window now, and the first planes of a new volume
+    // start with it (instead of the series' own window).
+    void setWindow(double center, double width);
+
+    // The thick slab of every pane: `thickness` mm along its normal, centred
+    // on the crosshair (0: thin planes). Emits slabChanged when it changes.
+    void setSlab(double thickness, dicom::SlabMode mode);
+    double slabThickness() const { return slabThickness_; }
+    dicom::SlabMode slabMode() const { return slabMode_; }
+    // Thin, MIP, MinIP, average, thin, ... (a slab takes the last thickness used).
+    void cycleSlabMode();
+    SlabBar* slabBar() const { return slabBar_; }
+
     ImageView* pane(dicom::MprPlane plane) const { return panes_[static_cast<size_t>(plane)]; }
     // The geometry of the plane shown in a pane (valid once shown).
     const PlaneGeometry& geometry(dicom::MprPlane plane) const { return geometry_[static_cast<size_t>(plane)]; }
@@ -55,12 +71,15 @@ public:
 
 signals:
     void planesShown();
+    void slabChanged();
 
 private:
     struct Planes {
         dicom::Vec3 point{{0, 0, 0}};
         std::array<imaging::Image, 3> images;
         std::array<PlaneGeometry, 3> geometry;
+        double slabThickness = 0;
+        dicom::SlabMode slabMode = dicom::SlabMode::Mip;
         QString error;
     };
     void request();
@@ -72,6 +91,12 @@ private:
     std::array<ImageView*, 3> panes_{};
     std::array<PlaneGeometry, 3> geometry_{};
     QLabel* info_;
+    SlabBar* slabBar_;
+    double slabThickness_ = 0;
+    double lastSlabThickness_ = 10; // what D returns to from thin planes
+    dicom::SlabMode slabMode_ = dicom::SlabMode::Mip;
+    bool hasWindow_ = false; // window_ set by setWindow
+    double windowCenter_ = 0, windowWidth_ = 0;
     bool firstShow_ = true;
     bool syncing_ = false;
     LatestRunner<Planes> runner_;
