@@ -19,6 +19,7 @@
 #include "dicom/dicom_reader.h"
 #include "dicom/geometry.h"
 #include "dicom_fixtures.h"
+#include "gui_test_support.h"
 #include "test_support.h"
 #include "ui/shell/app_settings.h"
 #include "ui/shell/main_window.h"
@@ -112,11 +113,7 @@ private slots:
     void initTestCase()
     {
         QVERIFY(tmp_.isValid());
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, tmp_.filePath("settings"));
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, tmp_.filePath("settings"));
-        QDir().mkpath(tmp_.filePath("models"));
-        qputenv("SINAR_MODELS", tmp_.filePath("models").toLocal8Bit());
-        qputenv("SINAR_DEMO", tmp_.filePath("no-demo").toLocal8Bit());
+        test::isolateUserState(tmp_.path()); // settings and models of this run only
         ui::AppSettings().setAutoClassify(false);
         ui::Theme::apply(QStringLiteral("dark"));
     }
@@ -233,11 +230,8 @@ private slots:
             });
         }
 
-        auto w = std::make_unique<ui::MainWindow>();
-        w->resize(1280, 800);
-        w->show();
-        QVERIFY(QTest::qWaitForWindowExposed(w.get()));
-        QApplication::setActiveWindow(w.get());
+        auto w = test::openExposedWindow<ui::MainWindow>();
+        QVERIFY(w);
         ui::ComparisonView* cmp = w->comparisonView();
         QTest::keyClick(w.get(), Qt::Key_2, Qt::AltModifier); // View > Layout > 1 x 2
         QCOMPARE(cmp->layoutKind(), ui::ComparisonView::Layout::OneByTwo);

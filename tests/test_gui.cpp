@@ -138,16 +138,7 @@ class TestGui : public QObject {
     QTemporaryDir tmp_;
     QString bundle_;
 
-    std::unique_ptr<ui::MainWindow> openWindow()
-    {
-        auto w = std::make_unique<ui::MainWindow>();
-        w->resize(1280, 800);
-        w->show();
-        QApplication::setActiveWindow(w.get());
-        if (!QTest::qWaitForWindowExposed(w.get()))
-            return nullptr;
-        return w;
-    }
+    std::unique_ptr<ui::MainWindow> openWindow() { return test::openExposedWindow<ui::MainWindow>(); }
 
     bool waitModel(ui::MainWindow& w)
     {
@@ -171,12 +162,7 @@ private slots:
     void initTestCase()
     {
         QVERIFY(tmp_.isValid());
-        // Settings and models of this run only.
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, tmp_.filePath("settings"));
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, tmp_.filePath("settings"));
-        QDir().mkpath(tmp_.filePath("models"));
-        qputenv("SINAR_MODELS", tmp_.filePath("models").toLocal8Bit());
-        qputenv("SINAR_DEMO", tmp_.filePath("no-demo").toLocal8Bit());
+        test::isolateUserState(tmp_.path()); // settings and models of this run only
         nn::setThreadCount(1);
         ui::Theme::apply(QStringLiteral("dark"));
         bundle_ = makeBundle(tmp_.filePath("models/brain-test.sinar"), 64, {8, 16}, 1, 7);

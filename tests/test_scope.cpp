@@ -501,7 +501,7 @@ private slots:
             }
         }
         const QStringList lines = batch.toCsv().split('\n', Qt::SkipEmptyParts);
-        QVERIFY(lines[0].endsWith(QStringLiteral("quality,in_scope,ood_score,in_distribution,error")));
+        QVERIFY(lines[0].endsWith(QStringLiteral("quality,in_scope,ood_score,in_distribution,error,folder_label")));
         for (const QString& line : lines.mid(1))
             QVERIFY2(line.contains(line.contains("b_chest") ? ",no," : ",unknown,") &&
                          line.contains(line.contains("b_chest") ? ",false," : ",true,"),

@@ -58,6 +58,10 @@ void addOptions(QCommandLineParser& p)
          QStringLiteral("Show the heat map over the image: gradcam, gradcampp, scorecam or occlusion."),
          QStringLiteral("METHOD")},
         {QStringLiteral("side-by-side"), QStringLiteral("Show the plain image and the one with its heat map side by side.")},
+        {QStringLiteral("layout"),
+         QStringLiteral("Hanging layout of the viewer: 1x1, 1x2 or 2x2 viewports, the opened series one per viewport "
+                        "(for this session; View > Layout keeps a choice)."),
+         QStringLiteral("LAYOUT")},
         {QStringLiteral("colour-map"), QStringLiteral("Colours of the heat map: jet, inferno or cividis."), QStringLiteral("NAME")},
         {QStringLiteral("size"), QStringLiteral("Window size WIDTHxHEIGHT; with --train, the model's input size (N or WxH), as in sinar-cli train."), QStringLiteral("SIZE")},
         {QStringLiteral("window-size"), QStringLiteral("Window size WIDTHxHEIGHT."), QStringLiteral("WxH")},
@@ -134,6 +138,16 @@ int main(int argc, char** argv)
             colours = explain::colourMapFromString(p.value(QStringLiteral("colour-map")).toStdString());
         } catch (const Error& e) {
             std::fprintf(stderr, "sinar: --colour-map: %s\n", e.message().c_str());
+            return 1;
+        }
+    }
+
+    std::optional<ui::ComparisonView::Layout> layout;
+    if (p.isSet(QStringLiteral("layout"))) {
+        layout = ui::ComparisonView::layoutFromName(p.value(QStringLiteral("layout")));
+        if (!layout) {
+            std::fprintf(stderr, "sinar: --layout: '%s' is not a layout (1x1, 1x2 or 2x2)\n",
+                         qPrintable(p.value(QStringLiteral("layout"))));
             return 1;
         }
     }
@@ -232,6 +246,8 @@ int main(int argc, char** argv)
         window.showHeatMap(p.isSet(QStringLiteral("heatmap")) ? heatMethod : window.classificationPanel()->heatMapControls()->method(),
                            p.isSet(QStringLiteral("side-by-side")), colours);
 
+    if (layout)
+        window.setComparisonLayout(*layout, false);
     if (p.isSet(QStringLiteral("model")))
         window.loadModel(p.value(QStringLiteral("model")));
     QStringList paths = p.positionalArguments();

@@ -210,8 +210,10 @@ void HeatMapOverlay::updateMprOverlay()
     using dicom::MprPlane;
     HeatMapControls* h = controls_;
     SliceGeometry slice;
+    // A slab pane shows many slices combined: a single slice's map does not belong on it.
+    const bool slab = mpr_->slabThickness() > 0;
     const bool candidate = h->overlayOn() && hasMapOfShownImage() && mpr_->hasVolume() && volumeOfShownSeries_() &&
-                           shownIsDicom_ && sliceGeometry(shownFrame_, view_->image(), slice);
+                           shownIsDicom_ && !slab && sliceGeometry(shownFrame_, view_->image(), slice);
     QStringList drawnOn;
     bool parallel = false; // some pane has the slice's orientation
     for (MprPlane plane : {MprPlane::Axial, MprPlane::Coronal, MprPlane::Sagittal}) {
@@ -236,6 +238,8 @@ void HeatMapOverlay::updateMprOverlay()
     if (mprShown_() && h->overlayOn()) {
         if (!drawnOn.isEmpty())
             note = tr("MPR: the heat map is drawn on the %1 pane, which shows the classified slice.").arg(drawnOn.join(", "));
+        else if (slab)
+            note = tr("MPR: the panes show a slab, so the classified slice's heat map is drawn in the single view only.");
         else if (!candidate)
             note = tr("MPR: the heat map is drawn only on the pane that shows the classified slice.");
         else if (!parallel)
@@ -281,6 +285,8 @@ QString HeatMapOverlay::paneShowingShownSlice(QString* why) const
     if (!mpr_->hasVolume() || !volumeOfShownSeries_() || !shownIsDicom_ || !shownFrame_.hasPosition ||
         !shownFrame_.hasOrientation)
         return fail(tr("the image has no position in the volume"));
+    if (mpr_->slabThickness() > 0)
+        return fail(tr("the panes show a %1 mm slab, not single slices").arg(mpr_->slabThickness(), 0, 'g', 3));
     const dicom::Vec3 n = shownFrame_.normal();
     const double halfVoxel = 0.5 * mpr_->volume()->spacing()[2];
     bool parallel = false;

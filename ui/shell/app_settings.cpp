@@ -141,6 +141,26 @@ QString AppSettings::exportFolder() const
     return settings_.value(QStringLiteral("heatmap/exportFolder")).toString();
 }
 
+QString AppSettings::comparisonLayout() const
+{
+    return settings_.value(QStringLiteral("view/comparisonLayout"), QStringLiteral("1x1")).toString();
+}
+
+void AppSettings::setComparisonLayout(const QString& layout)
+{
+    settings_.setValue(QStringLiteral("view/comparisonLayout"), layout);
+}
+
+bool AppSettings::comparisonSync(const QString& what) const
+{
+    return settings_.value(QStringLiteral("view/comparisonSync/") + what, true).toBool();
+}
+
+void AppSettings::setComparisonSync(const QString& what, bool on)
+{
+    settings_.setValue(QStringLiteral("view/comparisonSync/") + what, on);
+}
+
 bool AppSettings::exportLegend() const
 {
     return settings_.value(QStringLiteral("heatmap/exportLegend"), false).toBool();
@@ -177,6 +197,36 @@ QString AppSettings::runsFolder() const
 void AppSettings::setRunsFolder(const QString& folder)
 {
     settings_.setValue(QStringLiteral("training/runsFolder"), folder);
+}
+
+double AppSettings::mprSlabThickness() const
+{
+    return std::max(0.0, settings_.value(QStringLiteral("mpr/slabThickness"), 0.0).toDouble());
+}
+
+void AppSettings::setMprSlabThickness(double mm)
+{
+    settings_.setValue(QStringLiteral("mpr/slabThickness"), mm);
+}
+
+QString AppSettings::mprSlabMode() const
+{
+    return settings_.value(QStringLiteral("mpr/slabMode"), QStringLiteral("mip")).toString();
+}
+
+void AppSettings::setMprSlabMode(const QString& mode)
+{
+    settings_.setValue(QStringLiteral("mpr/slabMode"), mode);
+}
+
+int AppSettings::cineFps() const
+{
+    return std::clamp(settings_.value(QStringLiteral("view/cineFps"), 10).toInt(), kMinCineFps, kMaxCineFps);
+}
+
+void AppSettings::setCineFps(int fps)
+{
+    settings_.setValue(QStringLiteral("view/cineFps"), fps);
 }
 
 } // namespace sinar::ui

@@ -50,6 +50,13 @@ public:
     bool exportLegend() const;
     void setExportLegend(bool on);
 
+    // Comparison of series: the hanging layout ("1x1", "1x2", "2x2") and what
+    // the viewports synchronise (scrolling by position, window/level, zoom/pan).
+    QString comparisonLayout() const;
+    void setComparisonLayout(const QString& layout);
+    bool comparisonSync(const QString& what) const; // "scroll", "window", "zoom"; on by default
+    void setComparisonSync(const QString& what, bool on);
+
     // The Training tab: the last recipe as a `sinar-cli train` command line,
     // and the folder new run folders go into (default: the application's
     // data folder, "runs").
@@ -57,6 +64,16 @@ public:
     void setTrainingCommand(const QString& command);
     QString runsFolder() const;
     void setRunsFolder(const QString& folder);
+
+    // The MPR layout's slab: thickness in mm (0: thin planes) and mode
+    // ("mip", "minip", "average"); the cine's frames per second (1..30, default 10).
+    double mprSlabThickness() const;
+    void setMprSlabThickness(double mm);
+    QString mprSlabMode() const;
+    void setMprSlabMode(const QString& mode);
+    int cineFps() const;
+    void setCineFps(int fps);
+    static constexpr int kMinCineFps = 1, kMaxCineFps = 30;
 
     static constexpr int kMaxRecent = 10;
 

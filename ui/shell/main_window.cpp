@@ -18,6 +18,7 @@
 #include <QProgressBar>
 #include <QProgressDialog>
 #include <QScrollArea>
+#include <QSpinBox>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -95,7 +96,10 @@ MainWindow::MainWindow(QWidget* parent)
     sideView_ = new ImageView(singlePage_);
     sideView_->setObjectName(QStringLiteral("heatMapView"));
     sideView_->setVisible(false);
-    singleLayout->addWidget(view_, 1);
+    // Viewport 0 of the comparison layouts is view_ (the classified image).
+    comparison_ = new ComparisonView(view_, singlePage_);
+    comparison_->setObjectName(QStringLiteral("comparisonView"));
+    singleLayout->addWidget(comparison_, 1);
     singleLayout->addWidget(sideView_, 1);
     centralStack_->addWidget(singlePage_);
     mpr_ = new MprView(centralStack_);
@@ -141,8 +145,21 @@ MainWindow::MainWindow(QWidget* parent)
     statusBar()->addPermanentWidget(scanCancel_);
     statusBar()->addPermanentWidget(position_);
 
+    cineRate_ = new QSpinBox(this);
+    cineRate_->setObjectName(QStringLiteral("cineRate"));
+    cineRate_->setRange(AppSettings::kMinCineFps, AppSettings::kMaxCineFps);
+    cineRate_->setPrefix(tr("Cine "));
+    cineRate_->setSuffix(tr(" fps"));
+    cineRate_->setToolTip(tr("Frames per second of the cine (Space); [ and ] change it"));
+    cineRate_->setFocusPolicy(Qt::ClickFocus);
+    statusBar()->addPermanentWidget(cineRate_);
     cine_ = new QTimer(this);
-    cine_->setInterval(100);
+    connect(cineRate_, &QSpinBox::valueChanged, this, [this](int fps) {
+        cine_->setInterval(static_cast<int>(std::lround(1000.0 / fps)));
+        settings_.setCineFps(fps);
+    });
+    cineRate_->setValue(settings_.cineFps());
+    cine_->setInterval(static_cast<int>(std::lround(1000.0 / cineRate_->value())));
     connect(cine_, &QTimer::timeout, this, [this] {
         if (stack_ && stack_->size() > 1)
             showIndex((index_ + 1) % static_cast<int>(stack_->size()));
@@ -165,6 +182,23 @@ MainWindow::MainWindow(QWidget* parent)
     connect(opener_, &StudyOpener::finished, this, &MainWindow::onScanFinished);
     connect(volumes_, &VolumeLoader::loaded, this, &MainWindow::onVolumeLoaded);
     connect(images_, &SeriesImageLoader::loaded, this, &MainWindow::onLoaded);
+    connect(comparison_, &ComparisonView::primaryIndexRequested, this, &MainWindow::showIndex);
+    connect(comparison_, &ComparisonView::primarySeriesDropped, this, [this](int i) {
+        if (i >= 0 && i < browser_->seriesCount())
+            showSeries(browser_->series(i), 0);
+    });
+    connect(comparison_, &ComparisonView::seriesDropped, this, [this](int viewport, int i) {
+        if (i >= 0 && i < browser_->seriesCount())
+            comparison_->assignSeries(viewport, browser_->series(i));
+    });
+    connect(comparison_, &ComparisonView::filesDropped, this, &MainWindow::openPaths);
+    connect(comparison_, &ComparisonView::viewportShown, this, [this](int viewport, int index, const QString& error) {
+        const auto s = comparison_->stack(viewport);
+        if (!error.isEmpty() && s)
+            notes_->addFailure(s->item(static_cast<size_t>(index)).path, error);
+        else if (s && viewport == comparison_->activeViewport())
+            position_->setText(tr("Viewport %1: image %2 / %3").arg(viewport + 1).arg(index + 1).arg(s->size()));
+    });
     connect(scanCancel_, &QToolButton::clicked, opener_, &StudyOpener::cancel);
 
     // Settings: theme, layout, viewer options, last model.
@@ -177,6 +211,16 @@ MainWindow::MainWindow(QWidget* parent)
     view_->setAnnotationsVisible(settings_.annotationsVisible());
     sideView_->setAnnotationsVisible(settings_.annotationsVisible());
     actAnnotations_->setChecked(settings_.annotationsVisible());
+    try {
+        mpr_->setSlab(settings_.mprSlabThickness(), dicom::MprReslicer::slabModeFromName(settings_.mprSlabMode().toStdString()));
+    } catch (const Error&) {
+        mpr_->setSlab(settings_.mprSlabThickness(), dicom::SlabMode::Mip); // a mode this version does not know
+    }
+    connect(mpr_, &MprView::slabChanged, this, [this] {
+        settings_.setMprSlabThickness(mpr_->slabThickness());
+        settings_.setMprSlabMode(QString::fromStdString(dicom::MprReslicer::slabModeName(mpr_->slabMode())));
+    });
+    setComparisonLayout(ComparisonView::layoutFromName(settings_.comparisonLayout()).value_or(ComparisonView::Layout::Single), false);
     panel_->setAutoRun(settings_.autoClassify());
     connectHeatMap();
     const QString model = ModelCatalog::defaultModel(settings_.lastModel());
@@ -200,7 +244,13 @@ void MainWindow::buildDocks()
     browserDock_->setObjectName(QStringLiteral("studiesDock"));
     browserDock_->setWidget(browser_);
     addDockWidget(Qt::LeftDockWidgetArea, browserDock_);
-    connect(browser_, &StudyBrowser::seriesActivated, this, [this](std::shared_ptr<const ImageStack> s) { showSeries(s, 0); });
+    connect(browser_, &StudyBrowser::seriesActivated, this, [this](std::shared_ptr<const ImageStack> s) {
+        // The active comparison viewport takes the series (viewport 0 is the main view).
+        if (comparison_->activeViewport() > 0 && !mprLayout())
+            comparison_->assignSeries(comparison_->activeViewport(), s);
+        else
+            showSeries(s, 0);
+    });
 
     infoPanel_ = new ImageInfoPanel(this);
     infoDock_ = new QDockWidget(tr("Image information"), this);
@@ -317,6 +367,47 @@ void MainWindow::buildMenus()
     actCine_->setCheckable(true);
     actMpr_ = add(view, tr("&MPR: axial, coronal, sagittal"), {QKeySequence(Qt::Key_M)}, [this](bool on) { setMprLayout(on); });
     actMpr_->setCheckable(true);
+    add(view, tr("MPR sla&b: thin, MIP, MinIP, average"), {QKeySequence(Qt::Key_D)}, [this] { mpr_->cycleSlabMode(); });
+    add(view, tr("Cine &faster"), {QKeySequence(Qt::Key_BracketRight)}, [this] { setCineRate(cineRate() + 1); });
+    add(view, tr("Cine slo&wer"), {QKeySequence(Qt::Key_BracketLeft)}, [this] { setCineRate(cineRate() - 1); });
+    // Hanging layouts: viewports side by side comparing series.
+    QMenu* layout = view->addMenu(tr("&Layout"));
+    auto* layoutGroup = new QActionGroup(this);
+    const std::pair<ComparisonView::Layout, QString> layouts[] = {
+        {ComparisonView::Layout::Single, tr("&1 × 1: one series")},
+        {ComparisonView::Layout::OneByTwo, tr("1 × &2: two series side by side")},
+        {ComparisonView::Layout::TwoByTwo, tr("2 × 2: &four series")}};
+    const Qt::Key layoutKeys[] = {Qt::Key_1, Qt::Key_2, Qt::Key_4}; // with Alt: the number of viewports
+    for (int k = 0; k < 3; ++k) {
+        const ComparisonView::Layout l = layouts[k].first;
+        QAction* a = add(layout, layouts[k].second, {QKeySequence(Qt::ALT | layoutKeys[k])}, [this, l] { setComparisonLayout(l); });
+        a->setCheckable(true);
+        layoutGroup->addAction(a);
+        layoutActions_ << a;
+    }
+    layout->addSeparator();
+    const std::pair<QString, QString> syncs[] = {
+        {QStringLiteral("scroll"), tr("Synchronise &scrolling by position")},
+        {QStringLiteral("window"), tr("Synchronise &window/level")},
+        {QStringLiteral("zoom"), tr("Synchronise &zoom and pan")}};
+    auto applySync = [this](const QString& what, bool on) {
+        if (what == QLatin1String("scroll"))
+            comparison_->setSyncScroll(on);
+        else if (what == QLatin1String("window"))
+            comparison_->setSyncWindow(on);
+        else
+            comparison_->setSyncZoom(on);
+    };
+    for (const auto& [what, text] : syncs) {
+        const QList<QKeySequence> keys = what == QLatin1String("scroll") ? QList<QKeySequence>{QKeySequence(Qt::Key_Y)} : QList<QKeySequence>{};
+        QAction* a = add(layout, text, keys, [this, applySync, what = what](bool on) {
+            settings_.setComparisonSync(what, on);
+            applySync(what, on);
+        });
+        a->setCheckable(true);
+        a->setChecked(settings_.comparisonSync(what));
+        applySync(what, a->isChecked());
+    }
     view->addSeparator();
     QMenu* theme = view->addMenu(tr("&Theme"));
     themeGroup_ = new QActionGroup(this);
@@ -475,6 +566,7 @@ void MainWindow::updateRecentMenu()
 void MainWindow::closeAll()
 {
     browser_->clear();
+    comparison_->clear();
     strip_->clear();
     stack_.reset();
     shownStack_.reset();
@@ -525,7 +617,8 @@ void MainWindow::openPaths(const QStringList& paths)
 void MainWindow::onScanStarted(const QStringList& paths)
 {
     for (const QString& p : paths)
-        settings_.addRecentPath(p);
+        if (QFileInfo::exists(p)) // a path that is not there is reported, not remembered
+            settings_.addRecentPath(p);
     updateRecentMenu();
     scanProgress_->setRange(0, 0);
     scanProgress_->setVisible(true);
@@ -558,6 +651,7 @@ void MainWindow::onScanFinished(const ScanResult& r)
                     }
                 }
             showSeries(target, index);
+            fillComparisonViewports();
         } else if (r.failures.empty()) {
             notes_->showNote(tr("No images found."));
         }
@@ -588,6 +682,10 @@ void MainWindow::showSeries(std::shared_ptr<const ImageStack> stack, int index)
 
 void MainWindow::step(int delta)
 {
+    if (comparison_->activeViewport() > 0 && !mprLayout()) {
+        comparison_->step(comparison_->activeViewport(), delta);
+        return;
+    }
     if (!stack_)
         return;
     const int n = static_cast<int>(stack_->size());
@@ -602,6 +700,7 @@ void MainWindow::showIndex(int index)
         return;
     index_ = index;
     position_->setText(tr("Image %1 / %2").arg(index + 1).arg(stack_->size()));
+    comparison_->primaryRequested(stack_, index); // synchronised viewports follow
     images_->load(index); // onLoaded follows, at once if it is in the cache
 }
 
@@ -622,6 +721,7 @@ void MainWindow::display(const Loaded& l)
     shownStack_ = l.stack;
     shownIndex_ = settledIndex_ = l.index;
     view_->setAnnotations(CornerAnnotations::of(*l.stack, l.index, l.image));
+    comparison_->primaryShown(l.stack, l.index, l.image);
     strip_->setCurrent(strip_->stack() == l.stack ? l.index : -1);
     infoPanel_->showImage(*l.stack, l.index, l.image);
     for (int k = 0; k < presetActions_.size(); ++k) {
@@ -651,7 +751,10 @@ void MainWindow::applyWindowPreset(int kind)
         statusBar()->showMessage(c.reason, 4000);
         return;
     }
-    view_->setWindow(c.center, c.width);
+    if (mprLayout())
+        mpr_->setWindow(c.center, c.width); // the panes; the stack view keeps its own
+    else
+        view_->setWindow(c.center, c.width);
     statusBar()->showMessage(tr("Window: %1 (C %2, W %3)").arg(c.name).arg(c.center).arg(c.width), 3000);
 }
 
@@ -663,6 +766,42 @@ void MainWindow::loadModel(const QString& path)
 bool MainWindow::cineRunning() const
 {
     return cine_->isActive();
+}
+
+void MainWindow::setCineRate(int fps)
+{
+    cineRate_->setValue(fps); // clamped to 1..30; the interval and the settings follow
+}
+
+int MainWindow::cineRate() const
+{
+    return cineRate_->value();
+}
+
+int MainWindow::cineInterval() const
+{
+    return cine_->interval();
+}
+
+void MainWindow::setComparisonLayout(ComparisonView::Layout layout, bool remember)
+{
+    comparison_->setLayoutKind(layout);
+    layoutActions_.at(static_cast<int>(layout))->setChecked(true);
+    if (remember)
+        settings_.setComparisonLayout(ComparisonView::layoutName(layout));
+    if (mprLayout() && layout != ComparisonView::Layout::Single)
+        setMprLayout(false);
+    if (layout != ComparisonView::Layout::Single)
+        fillComparisonViewports();
+}
+
+void MainWindow::fillComparisonViewports()
+{
+    // Empty viewports take the open series not shown yet, in the browser's order.
+    std::vector<std::shared_ptr<const ImageStack>> all;
+    for (int i = 0; i < browser_->seriesCount(); ++i)
+        all.push_back(browser_->series(i));
+    comparison_->offerSeries(all);
 }
 
 bool MainWindow::volumeLoading() const
@@ -690,6 +829,8 @@ void MainWindow::setMprLayout(bool on)
         actMpr_->setChecked(false);
         return;
     }
+    if (view_->hasImage()) // the panes start with the stack view's window
+        mpr_->setWindow(view_->windowCenter(), view_->windowWidth());
     if (volumeStack_ == stack_ && mpr_->hasVolume()) {
         centralStack_->setCurrentWidget(mpr_);
         heat_->followShownSlice();
@@ -731,6 +872,8 @@ void MainWindow::onVolumeLoaded(const VolumeLoader::Result& v)
 bool MainWindow::isIdle() const
 {
     return !scanning() && !volumeLoading() && !mpr_->busy() && !images_->busy() && !panel_->busy() && !strip_->running() &&
+           !welcome_->busy() &&
+           !comparison_->busy() &&
            (index_ < 0 || index_ == settledIndex_);
 }
 

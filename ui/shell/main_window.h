@@ -17,6 +17,7 @@
 #include "explain/explain.h"
 #include "ui/shell/app_settings.h"
 #include "ui/classify/classifier.h"
+#include "ui/viewer/comparison_view.h"
 #include "ui/viewer/image_stack.h"
 #include "ui/viewer/series_image_loader.h"
 #include "ui/viewer/study_opener.h"
@@ -29,6 +30,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QScrollArea;
+class QSpinBox;
 class QStackedWidget;
 class QTabWidget;
 class QTimer;
@@ -89,6 +91,12 @@ public:
     NotificationBar* notifications() const { return notes_; }
     QList<QAction*> shortcutActions() const;
 
+    // The hanging layout of the viewer: one viewport (the image view), or
+    // 1x2 / 2x2 viewports comparing series; the choice is kept in the
+    // settings unless `remember` is false (command line).
+    void setComparisonLayout(ComparisonView::Layout layout, bool remember = true);
+    ComparisonView* comparisonView() const { return comparison_; }
+
     // Switches between the single image view and the three-pane MPR of the
     // current series (its volume is built in the background).
     void setMprLayout(bool on);
@@ -96,6 +104,10 @@ public:
     MprView* mprView() const { return mpr_; }
     bool volumeLoading() const;
     bool cineRunning() const;
+    // The cine's frames per second (1..30; the status bar's spin box, [ and ]), kept in the settings.
+    void setCineRate(int fps);
+    int cineRate() const;
+    int cineInterval() const; // milliseconds between frames
 
     // The Training tab (a panel with its own worker thread).
     TrainingPage* trainingPage() const { return training_; }
@@ -149,6 +161,7 @@ protected:
     void dropEvent(QDropEvent*) override;
 
 private:
+    void fillComparisonViewports();
     // Starts (or clears) the series strip for the shown series and model.
     void updateSeriesStrip();
     // In the MPR layout, says where the classified image is, or hides its result when no pane shows it.
@@ -183,7 +196,9 @@ private:
     AppSettings settings_;
     ImageView* view_;
     ImageView* sideView_;
-    QWidget* singlePage_; // view_ alone, or view_ and sideView_ side by side
+    QWidget* singlePage_; // the comparison viewports (view_ first), and sideView_ beside them
+    ComparisonView* comparison_ = nullptr;
+    QList<QAction*> layoutActions_; // 1x1, 1x2, 2x2
     NotificationBar* notes_;
     StudyBrowser* browser_;
     ClassificationPanel* panel_;
@@ -198,6 +213,7 @@ private:
     QProgressBar* scanProgress_;
     QToolButton* scanCancel_;
     QTimer* cine_;
+    QSpinBox* cineRate_ = nullptr;
     WelcomePage* welcome_ = nullptr;
     SeriesStrip* strip_ = nullptr;
     QScrollArea* trainingScroll_ = nullptr; // holds training_

@@ -27,6 +27,8 @@ public:
     QListWidget* recentList() const { return recent_; }
     QListWidget* modelList() const { return models_; }
     QPushButton* demoButton() const { return demo_; }
+    // Still reading the models.
+    bool busy() const { return reader_->isRunning(); }
 
 signals:
     void openFilesRequested();
