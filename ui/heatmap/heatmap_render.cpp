@@ -110,15 +110,21 @@ QImage withBurntInLegend(const QImage& blended, const QImage& ramp, const QStrin
 
 bool sliceGeometry(const dicom::FrameAttributes& frame, const imaging::Image& image, SliceGeometry& out)
 {
-    if (!frame.hasPosition || !frame.hasOrientation || image.empty() || image.spacingX <= 0 || image.spacingY <= 0)
+    return !image.empty() && sliceGeometry(frame, image.spacingX, image.spacingY, image.width(), image.height(), out);
+}
+
+bool sliceGeometry(const dicom::FrameAttributes& frame, double spacingX, double spacingY, int width, int height,
+                   SliceGeometry& out)
+{
+    if (!frame.hasPosition || !frame.hasOrientation || width <= 0 || height <= 0 || spacingX <= 0 || spacingY <= 0)
         return false;
     out.position = frame.position;
     out.rowDirection = frame.rowDirection;
     out.columnDirection = frame.columnDirection;
-    out.spacingX = image.spacingX;
-    out.spacingY = image.spacingY;
-    out.width = image.width();
-    out.height = image.height();
+    out.spacingX = spacingX;
+    out.spacingY = spacingY;
+    out.width = width;
+    out.height = height;
     return true;
 }
 

@@ -45,6 +45,9 @@ struct SliceGeometry {
 // The slice's geometry when its frame attributes give position and
 // orientation; false otherwise.
 bool sliceGeometry(const dicom::FrameAttributes& frame, const imaging::Image& image, SliceGeometry& out);
+// The same from the pixel grid's spacing (x along a row, y down a column, mm) and size.
+bool sliceGeometry(const dicom::FrameAttributes& frame, double spacingX, double spacingY, int width, int height,
+                   SliceGeometry& out);
 
 // When `plane` lies in the slice's plane (same normal, passing through the
 // slice within a hundredth of a pixel), resamples the slice's map onto the

@@ -46,19 +46,9 @@ std::vector<std::optional<SliceGeometry>> stackGeometries(const ImageStack& stac
         if (it == byPath.end())
             continue;
         const dicom::InstanceInfo& info = *it->second;
-        const dicom::FrameAttributes& frame = info.frame(item.frame);
-        if (!frame.hasPosition || !frame.hasOrientation || info.rows <= 0 || info.columns <= 0 ||
-            info.columnSpacing <= 0 || info.rowSpacing <= 0)
-            continue;
         SliceGeometry g;
-        g.position = frame.position;
-        g.rowDirection = frame.rowDirection;
-        g.columnDirection = frame.columnDirection;
-        g.spacingX = info.columnSpacing;
-        g.spacingY = info.rowSpacing;
-        g.width = info.columns;
-        g.height = info.rows;
-        out[i] = g;
+        if (sliceGeometry(info.frame(item.frame), info.columnSpacing, info.rowSpacing, info.columns, info.rows, g))
+            out[i] = g;
     }
     return out;
 }
