@@ -391,7 +391,8 @@ QString BatchPanel::toCsv() const
     header << QStringLiteral("quality") << QStringLiteral("in_scope") << QStringLiteral("ood_score")
            << QStringLiteral("in_distribution") << QStringLiteral("error") << QStringLiteral("folder_label");
     QString out = header.join(',') + '\n';
-    for (const BatchRow& r : rows_) {
+    for (size_t i = 0; i < rows_.size(); ++i) {
+        const BatchRow& r = rows_[i];
         QStringList f{csvField(r.file), QString::number(r.frame)};
         const bool ok = r.error.isEmpty();
         f << (ok ? csvField(classNames_.value(r.best)) : QString())
@@ -409,7 +410,6 @@ QString BatchPanel::toCsv() const
         f << (ok && r.oodChecked ? QString::number(r.oodScore, 'f', 4) : QString())
           << (ok && r.oodChecked ? (r.unlikeTraining() ? QStringLiteral("false") : QStringLiteral("true")) : QString());
         f << csvField(r.error);
-        const size_t i = static_cast<size_t>(&r - rows_.data());
         f << (i < labels_.size() && labels_[i] >= 0 ? csvField(classNames_.value(labels_[i])) : QString());
         out += f.join(',') + '\n';
     }
