@@ -10,6 +10,7 @@
 #include <random>
 
 #include "common/error.h"
+#include "data/split.h"
 #include "nn/architectures.h"
 #include "nn/model.h"
 #include "test_support.h"
@@ -125,8 +126,20 @@ void TestBaselines::svmAgreesWithOpenCv()
     const Blobs train = makeBlobs(60, 1), test = makeBlobs(30, 2);
     nn::Model model = nn::Model::create(baselineInfo("svm-rbf", "raw"), 0);
     QVERIFY(model.fitsDirectly());
-    model.fitDirectly(train.x.data(), train.n, train.y, 3, 0);
+    std::vector<std::vector<float>> outOfFold;
+    model.fitDirectly(train.x.data(), train.n, train.y, 3, 0, {}, nullptr, &outOfFold);
     const QJsonObject c = model.info().classical;
+    // The held-out scores at the chosen point: one probability row per
+    // training image, as often right as the cross-validation said (the fold
+    // SVMs' vote ties aside).
+    QCOMPARE(outOfFold.size(), static_cast<size_t>(train.n));
+    int oofCorrect = 0;
+    for (int i = 0; i < train.n; ++i) {
+        QCOMPARE(outOfFold[static_cast<size_t>(i)].size(), size_t(3));
+        oofCorrect += argmax(outOfFold[static_cast<size_t>(i)]) == train.y[static_cast<size_t>(i)];
+    }
+    QVERIFY2(std::abs(oofCorrect - c.value("cv_accuracy").toDouble() * train.n) <= 2,
+             qPrintable(QString("%1 of %2 vs %3").arg(oofCorrect).arg(train.n).arg(c.value("cv_accuracy").toDouble())));
     QCOMPARE(c.value("cross_validation").toArray().size(), 12); // 4 C x 3 gamma
     QCOMPARE(c.value("cv_folds").toInt(), 3);
     QVERIFY(c.value("standardised").toBool());
@@ -179,9 +192,16 @@ void TestBaselines::knnAgreesWithOpenCv()
 {
     const Blobs train = makeBlobs(40, 3), test = makeBlobs(20, 4);
     nn::Model model = nn::Model::create(baselineInfo("knn", "raw"), 0);
-    model.fitDirectly(train.x.data(), train.n, train.y, 3, 0);
+    std::vector<std::vector<float>> outOfFold;
+    model.fitDirectly(train.x.data(), train.n, train.y, 3, 0, {}, nullptr, &outOfFold);
     const QJsonObject c = model.info().classical;
     const int k = c.value("chosen").toObject().value("k").toInt();
+    // Out-of-fold scores: exactly the cross-validation's votes at the chosen k.
+    QCOMPARE(outOfFold.size(), static_cast<size_t>(train.n));
+    int oofCorrect = 0;
+    for (int i = 0; i < train.n; ++i)
+        oofCorrect += argmax(outOfFold[static_cast<size_t>(i)]) == train.y[static_cast<size_t>(i)];
+    QCOMPARE(oofCorrect, static_cast<int>(std::lround(c.value("cv_accuracy").toDouble() * train.n)));
     QVERIFY(k >= 1);
     QCOMPARE(c.value("cross_validation").toArray().size(), 8);
     QVERIFY(!c.value("standardised").toBool());
@@ -278,6 +298,18 @@ void TestBaselines::cliTrainEvaluateExplain()
     const QJsonObject metrics = test::readJsonObject(bundle + ".run/test_metrics.json");
     QVERIFY2(metrics.value("accuracy").toDouble() >= 0.9, qPrintable(QString::number(metrics.value("accuracy").toDouble())));
     QVERIFY(metrics.contains("ece"));
+    // Fitted on the whole training part (train and validation; no early
+    // stopping to keep images back for), calibrated on its cross-validated scores.
+    const QJsonObject split = test::readJsonObject(bundle + ".run/split.json");
+    const qint64 trainingPart = split.value("train").toArray().size() + split.value("val").toArray().size();
+    QVERIFY(split.value("val").toArray().size() > 0);
+    const nn::Model fitted = nn::Model::load(bundle.toStdString());
+    QCOMPARE(fitted.info().classical.value("fitted_on").toInteger(), trainingPart);
+    QCOMPARE(fitted.info().calibration.value("fitted_on").toString(), QString("cross-validation"));
+    QVERIFY2(r.err.contains("fitted on " + QString::number(trainingPart) + " images (train and validation)"), qPrintable(r.err));
+    r = test::runCli({"calibrate", "--model", bundle, "--data", data, "--overwrite"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("calibrated on its cross-validated scores") && r.err.contains("svm.sinar"), qPrintable(r.err));
 
     const QString json = dir.filePath("eval.json");
     r = test::runCli({"evaluate", "--model", bundle, "--data", data, "--held-out", "--json", json});
@@ -295,11 +327,29 @@ void TestBaselines::cliTrainEvaluateExplain()
     r = test::runCli({"explain", "--model", bundle, "--method", "occlusion", "--out", dir.filePath("maps"), image});
     QVERIFY2(r.code == 0, qPrintable(r.err + r.out));
 
-    // k-NN on HOG, and the options that make no sense for a baseline.
+    // k-NN on HOG on scikit-learn's split (recorded, and drawn again by
+    // evaluate --held-out), and the options that make no sense for a baseline.
     r = test::runCli({"train", "--data", data, "--out", dir.filePath("knn.sinar"), "--architecture", "knn", "--features",
-                      "hog", "--size", "32"});
+                      "hog", "--size", "32", "--split-method", "sklearn"});
     QVERIFY2(r.code == 0, qPrintable(r.err + r.out));
-    QVERIFY(test::readJsonObject(dir.filePath("knn.sinar.run/test_metrics.json")).value("accuracy").toDouble() >= 0.9);
+    const QJsonObject knnMetrics = test::readJsonObject(dir.filePath("knn.sinar.run/test_metrics.json"));
+    QVERIFY(knnMetrics.value("accuracy").toDouble() >= 0.9);
+    const QJsonObject knnSplit = test::readJsonObject(dir.filePath("knn.sinar.run/split.json"));
+    QCOMPARE(knnSplit.value("method").toString(), QString("sklearn"));
+    std::vector<int> folderLabels; // makeClassFolder: 25 images per class, classes in sorted order
+    for (int c = 0; c < 4; ++c)
+        folderLabels.insert(folderLabels.end(), 25, c);
+    const data::Split expected = data::sklearnSplit(folderLabels, 0.2, 0.1, 0);
+    QCOMPARE(knnSplit.value("test").toArray().size(), static_cast<qsizetype>(expected.test.size()));
+    for (int i = 0; i < knnSplit.value("test").toArray().size(); ++i)
+        QCOMPARE(static_cast<size_t>(knnSplit.value("test").toArray()[i].toInteger()), expected.test[static_cast<size_t>(i)]);
+    r = test::runCli({"evaluate", "--model", dir.filePath("knn.sinar"), "--data", data, "--held-out", "--json", json});
+    QVERIFY2(r.code == 0, qPrintable(r.err + r.out));
+    QCOMPARE(test::readJsonObject(json).value("accuracy").toDouble(), knnMetrics.value("accuracy").toDouble());
+    r = test::runCli({"train", "--data", data, "--out", dir.filePath("bad.sinar"), "--architecture", "knn",
+                      "--split-method", "sklearn", "--group-duplicates"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("--split-method sklearn cannot keep near-duplicates"), qPrintable(r.err));
     r = test::runCli({"train", "--data", data, "--out", dir.filePath("bad.sinar"), "--architecture", "knn", "--features",
                       "hog", "--size", "30"});
     QCOMPARE(r.code, 1);

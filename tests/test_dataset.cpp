@@ -214,6 +214,60 @@ private slots:
         QCOMPARE(g.imagesWithTwins, size_t(4));
     }
 
+    // The index sets numpy 1.24 gives for scikit-learn's StratifiedShuffleSplit
+    // (train_test_split(stratify=labels, random_state=seed), test first, then
+    // validation from the training part in the order it returned), worked out
+    // with numpy's RandomState; the last case breaks ties between classes.
+    void sklearnSplitMatchesScikitLearn()
+    {
+        const std::vector<int> labels = {2, 0, 1, 1, 0, 2, 2, 1, 0, 2, 2, 0, 1, 2, 0, 2, 1, 0, 2, 2, 0};
+        using V = std::vector<size_t>;
+        struct Case {
+            uint32_t seed;
+            double test, val;
+            V train, valIdx, testIdx;
+        };
+        const Case cases[] = {
+            {0, 0.2, 0.2, {0, 3, 4, 5, 8, 9, 11, 12, 13, 15, 16, 20}, {1, 2, 6, 18}, {7, 10, 14, 17, 19}},
+            {42, 0.3, 0.25, {1, 5, 7, 8, 10, 12, 13, 14, 17, 18}, {0, 3, 4, 9}, {2, 6, 11, 15, 16, 19, 20}},
+            {7, 0.25, 0.0, {0, 1, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 20}, {}, {2, 4, 14, 15, 18, 19}},
+        };
+        for (const Case& c : cases) {
+            const data::Split s = data::sklearnSplit(labels, c.test, c.val, c.seed);
+            QCOMPARE(s.method, std::string("sklearn"));
+            QCOMPARE(s.train, c.train);
+            QCOMPARE(s.val, c.valIdx);
+            QCOMPARE(s.test, c.testIdx);
+        }
+        std::vector<int> equal(20);
+        for (size_t i = 0; i < equal.size(); ++i)
+            equal[i] = static_cast<int>(i % 4);
+        const data::Split t = data::sklearnSplit(equal, 0.3, 0.3, 3);
+        QCOMPARE(t.train, (V{1, 2, 3, 4, 7, 8, 11, 17, 18}));
+        QCOMPARE(t.val, (V{5, 9, 14, 15, 16}));
+        QCOMPARE(t.test, (V{0, 6, 10, 12, 13, 19}));
+        // Recorded with the run and drawn again from the record.
+        const data::Split r = data::Split::fromJson(t.toJson(), equal.size(), "split.json");
+        QCOMPARE(r.method, std::string("sklearn"));
+        QCOMPARE(data::makeSplit(r.method, equal, r.testFraction, r.valFraction, r.seed).test, t.test);
+    }
+
+    void sklearnSplitRefusesWhatScikitLearnRefuses()
+    {
+        const QString single = errorOf([] { data::sklearnSplit({0, 0, 0, 1, 1, 2}, 0.5, 0.0, 0); });
+        QVERIFY2(single.contains("at least 2 images of every class"), qPrintable(single));
+        const QString small = errorOf([] { data::sklearnSplit({0, 0, 1, 1, 2, 2}, 0.2, 0.0, 0); });
+        QVERIFY2(small.contains("test part would have 2") && small.contains("3 classes"), qPrintable(small));
+        // 21 images, 5 for test, 2 of the other 16 for validation: fewer than the 3 classes.
+        const std::vector<int> labels = {2, 0, 1, 1, 0, 2, 2, 1, 0, 2, 2, 0, 1, 2, 0, 2, 1, 0, 2, 2, 0};
+        const QString val = errorOf([&] { data::sklearnSplit(labels, 0.2, 0.1, 0); });
+        QVERIFY2(val.contains("validation part would have 2 and the rest 14"), qPrintable(val));
+        const QString groups = errorOf([] { data::makeSplit("sklearn", {0, 0, 1, 1}, 0.5, 0.0, 0, {0, 0, 1, 1}); });
+        QVERIFY2(groups.contains("cannot keep near-duplicates"), qPrintable(groups));
+        const QString unknown = errorOf([] { data::makeSplit("random", {0, 1}, 0.5, 0.0, 0); });
+        QVERIFY2(unknown.contains("sinar or sklearn"), qPrintable(unknown));
+    }
+
     void badFractionIsAnError()
     {
         QVERIFY_THROWS_EXCEPTION(Error, data::stratifiedSplit({0, 1}, 1.5, 0.1, 0));

@@ -653,6 +653,23 @@ private slots:
         QCOMPARE(svm.architecture, std::string("svm-rbf"));
         QCOMPARE(svm.features, std::string("hog"));
         architecture->setCurrentText(QStringLiteral("resnet18"));
+        // The split method: scikit-learn's split is on the command line and in
+        // the spec, and it cannot be combined with keeping twins together.
+        auto* splitMethod = page->findChild<QComboBox*>(QStringLiteral("splitMethod"));
+        QVERIFY(splitMethod);
+        QCOMPARE(splitMethod->currentData().toString(), QStringLiteral("sinar"));
+        QVERIFY(!page->commandLine().contains(QLatin1String("--split-method")));
+        s.groupDuplicates = false;
+        s.splitMethod = "sklearn";
+        page->setSpec(s);
+        QCOMPARE(splitMethod->currentData().toString(), QStringLiteral("sklearn"));
+        QVERIFY2(page->commandLine().contains(QLatin1String("--split-method sklearn")), qPrintable(page->commandLine()));
+        QCOMPARE(train::trainSpecFromCommandLine(page->commandLine()).splitMethod, std::string("sklearn"));
+        s.groupDuplicates = true;
+        page->setSpec(s);
+        QVERIFY_THROWS_EXCEPTION(Error, train::trainSpecFromCommandLine(page->commandLine()));
+        s.splitMethod = "sinar";
+        page->setSpec(s);
         QCOMPARE(back.augment.invertProbability, 0.25);
         QCOMPARE(back.augment.curveProbability, 0.5);
         QCOMPARE(QString::fromStdString(back.dataPath), data_);

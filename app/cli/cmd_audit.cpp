@@ -45,6 +45,7 @@ int runAudit(const QStringList& args)
         {"test-fraction", "Without --model: the test part (default 0.2).", "F", "0.2"},
         {"val-fraction", "Without --model: the validation part of the rest (default 0.1).", "F", "0.1"},
         {"seed", "Without --model: the split's seed (default 0).", "N", "0"},
+        {"split-method", "Without --model: sinar or sklearn, as train's --split-method (default sinar).", "NAME", "sinar"},
         {"group-duplicates", "Without --model: keep near-duplicates on one side of the split, as train does."},
         {"json", "Write the audit as JSON.", "OUT"},
         {"paths", privacy::kPathsOptionHelp, "MODE", "auto"},
@@ -69,6 +70,7 @@ int runAudit(const QStringList& args)
         request.testFraction = d.value("test_fraction").toDouble();
         request.valFraction = d.value("val_fraction").toDouble(0.1);
         request.seed = static_cast<uint32_t>(d.value("split_seed").toInteger());
+        request.splitMethod = d.value("split_method").toString("sinar").toStdString();
         request.groupDuplicates = d.value("near_duplicate_groups_kept_together").toBool();
         request.classNames = model->info().classNames;
         request.recipe = model->info().recipe;
@@ -77,6 +79,7 @@ int runAudit(const QStringList& args)
         request.valFraction = doubleOption(p, "val-fraction", 0.0, 0.9);
         request.seed = static_cast<uint32_t>(intOption(p, "seed", 0, std::numeric_limits<int>::max()));
         request.groupDuplicates = p.isSet("group-duplicates");
+        request.splitMethod = p.value("split-method").toStdString();
     }
     const bool live = stderrIsTerminal();
     const train::RunPlan plan = train::planRun(
@@ -85,7 +88,8 @@ int runAudit(const QStringList& args)
         &interruptToken());
     endProgress(live);
 
-    // 1-nearest-neighbour on raw 32x32 pixels: training part -> test part.
+    // 1-nearest-neighbour on raw 32x32 pixels: the network's training images
+    // (those twins are counted against) -> test part.
     const std::vector<cv::Mat>& testThumbs = plan.testThumbnails.empty() ? plan.thumbnails : plan.testThumbnails;
     std::vector<cv::Mat> train;
     std::vector<int> trainLabels;
@@ -144,6 +148,7 @@ int runAudit(const QStringList& args)
     split["train"] = static_cast<qint64>(plan.trainTotal);
     split["val"] = static_cast<qint64>(plan.valTotal);
     split["test"] = static_cast<qint64>(plan.testTotal);
+    split["method"] = QString::fromStdString(plan.split.method);
     split["seed"] = static_cast<qint64>(request.seed);
     split["test_with_train_twin"] = static_cast<qint64>(plan.testWithTrainTwin);
     split["val_with_train_twin"] = static_cast<qint64>(plan.valWithTrainTwin);

@@ -47,6 +47,11 @@ int runCalibrate(const QStringList& args)
     nn::Model model = nn::Model::load(modelPath);
     if (model.isTorchScript())
         throw Error("a TorchScript model is not rewritten by Sinar; calibration needs a Sinar bundle", modelPath);
+    if (model.fitsDirectly() && model.info().calibration.value("fitted_on").toString() == "cross-validation")
+        throw Error("this classical baseline was fitted on its validation images too, and calibrated on its "
+                    "cross-validated scores when it was fitted; a temperature fitted on images it has seen would make it "
+                    "over-confident (train it again to recalibrate)",
+                    modelPath);
 
     data::DatasetOptions opts;
     opts.subset = "train";

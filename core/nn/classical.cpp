@@ -102,6 +102,51 @@ std::vector<int> stratifiedFolds(const std::vector<int>& labels, int classes, in
     return fold;
 }
 
+// A fitted one-vs-one SVM as tensors.
+struct SvmTensors {
+    torch::Tensor sv, coef, rho, pairs; // [M, D], [F, M], [F], [F, 2] (long): F = K(K-1)/2 class pairs
+};
+
+SvmTensors svmTensors(const cv::ml::SVM& svm, int classes, int64_t dim)
+{
+    const cv::Mat sv = svm.getSupportVectors();
+    const int m = sv.rows;
+    const int64_t pairs = static_cast<int64_t>(classes) * (classes - 1) / 2;
+    SvmTensors t;
+    t.sv = torch::empty({m, dim}, torch::kFloat32);
+    for (int r = 0; r < m; ++r)
+        std::copy(sv.ptr<float>(r), sv.ptr<float>(r) + dim, t.sv.data_ptr<float>() + static_cast<int64_t>(r) * dim);
+    t.coef = torch::zeros({pairs, m}, torch::kFloat32);
+    t.rho = torch::empty({pairs}, torch::kFloat32);
+    t.pairs = torch::empty({pairs, 2}, torch::kLong);
+    int64_t f = 0;
+    for (int i = 0; i < classes; ++i)
+        for (int j = i + 1; j < classes; ++j, ++f) {
+            cv::Mat alpha, index;
+            t.rho[f] = static_cast<float>(svm.getDecisionFunction(static_cast<int>(f), alpha, index));
+            alpha.convertTo(alpha, CV_64F);
+            for (int q = 0; q < static_cast<int>(index.total()); ++q)
+                t.coef[f][index.at<int>(q)] = static_cast<float>(alpha.at<double>(q));
+            t.pairs[f][0] = i;
+            t.pairs[f][1] = j;
+        }
+    return t;
+}
+
+// Class scores [N, K] of standardised features f [N, D]: one-vs-one votes
+// plus the summed decision values squashed below one vote. gamma 0: linear.
+torch::Tensor svmScores(const torch::Tensor& f, const SvmTensors& s, float gamma, int classes)
+{
+    const torch::Tensor kernel = gamma > 0 ? torch::exp(-gamma * squaredDistances(f, s.sv)) : f.matmul(s.sv.t());
+    const torch::Tensor decision = kernel.matmul(s.coef.t()) - s.rho; // [N, F]
+    const torch::Tensor first = torch::one_hot(s.pairs.select(1, 0), classes).to(torch::kFloat32);  // [F, K]
+    const torch::Tensor second = torch::one_hot(s.pairs.select(1, 1), classes).to(torch::kFloat32); // [F, K]
+    const torch::Tensor positive = (decision > 0).to(torch::kFloat32);
+    const torch::Tensor votes = positive.matmul(first) + (1 - positive).matmul(second);
+    const torch::Tensor confidence = decision.matmul(first - second);
+    return votes + confidence / (3 * (confidence.abs() + 1));
+}
+
 cv::Ptr<cv::ml::SVM> makeSvm(Method m, double c, double gamma)
 {
     cv::Ptr<cv::ml::SVM> svm = cv::ml::SVM::create();
@@ -185,10 +230,10 @@ private:
     {
         std::vector<std::pair<std::string, torch::Tensor*>> v = {{"classical.mean", &mean_}, {"classical.scale", &scale_}};
         if (isSvm()) {
-            v.insert(v.end(), {{"classical.support_vectors", &sv_},
-                               {"classical.coefficients", &coef_},
-                               {"classical.offsets", &rho_},
-                               {"classical.pairs", &pairs_},
+            v.insert(v.end(), {{"classical.support_vectors", &svm_.sv},
+                               {"classical.coefficients", &svm_.coef},
+                               {"classical.offsets", &svm_.rho},
+                               {"classical.pairs", &svm_.pairs},
                                {"classical.gamma", &gamma_}});
         } else {
             v.insert(v.end(), {{"classical.samples", &samples_}, {"classical.labels", &labels_}, {"classical.k", &k_}});
@@ -238,18 +283,7 @@ private:
             const torch::Tensor idx = std::get<1>(squaredDistances(f, samples_).topk(k, 1, /*largest=*/false, /*sorted=*/true));
             return knnScores(labels_.index({idx}), classes_);
         }
-        torch::Tensor kernel;
-        if (method_ == Method::SvmRbf)
-            kernel = torch::exp(-gamma_.item<float>() * squaredDistances(f, sv_));
-        else
-            kernel = f.matmul(sv_.t());
-        const torch::Tensor decision = kernel.matmul(coef_.t()) - rho_; // [N, F]
-        const torch::Tensor first = torch::one_hot(pairs_.select(1, 0), classes_).to(torch::kFloat32);  // [F, K]
-        const torch::Tensor second = torch::one_hot(pairs_.select(1, 1), classes_).to(torch::kFloat32); // [F, K]
-        const torch::Tensor positive = (decision > 0).to(torch::kFloat32);
-        const torch::Tensor votes = positive.matmul(first) + (1 - positive).matmul(second);
-        const torch::Tensor confidence = decision.matmul(first - second);
-        return votes + confidence / (3 * (confidence.abs() + 1));
+        return svmScores(f, svm_, method_ == Method::SvmRbf ? gamma_.item<float>() : 0.0f, classes_);
     }
 
     Method method_;
@@ -258,7 +292,8 @@ private:
     int width_, height_;
     int64_t dim_;
     torch::Tensor mean_, scale_;                      // standardisation of the features
-    torch::Tensor sv_, coef_, rho_, pairs_, gamma_;   // SVM: [M, D], [F, M], [F], [F, 2] (long), scalar
+    SvmTensors svm_;                                  // SVM
+    torch::Tensor gamma_;                             // SVM: scalar
     torch::Tensor samples_, labels_, k_;              // k-NN: [N, D], [N] (long), scalar (long)
 };
 
@@ -327,6 +362,7 @@ QJsonObject ClassicalNetwork::fitDirectly(const torch::Tensor& xIn, const std::v
         }
     }
     std::atomic<long long> done{0};
+    std::vector<torch::Tensor> foldNeighbours(static_cast<size_t>(folds)); // k-NN: [fold size, k] labels, nearest first
     if (method_ == Method::Knn) {
         // One neighbour search per fold at the largest k; every k is scored from it with knnScores.
         const int kMax = *std::max_element(std::begin(kKnnKs), std::end(kKnnKs));
@@ -344,6 +380,7 @@ QJsonObject ClassicalNetwork::fitDirectly(const torch::Tensor& xIn, const std::v
             for (int r = 0; r < responses.rows; ++r)
                 for (int q = 0; q < responses.cols; ++q)
                     neighbours[r][q] = static_cast<int64_t>(std::lround(responses.at<float>(r, q)));
+            foldNeighbours[static_cast<size_t>(f)] = neighbours;
             for (Point& p : grid) {
                 const int64_t k = std::min<int64_t>(p.k, kUse);
                 const torch::Tensor predicted = knnScores(neighbours.narrow(1, 0, k), classes_).argmax(1);
@@ -399,6 +436,43 @@ QJsonObject ClassicalNetwork::fitDirectly(const torch::Tensor& xIn, const std::v
     if (options.cancel)
         options.cancel->throwIfCancelled();
 
+    // Each image's scores from the fold model that did not see it, at the chosen point.
+    if (options.outOfFoldScores) {
+        say(0, 1, "out-of-fold scores for calibration");
+        std::vector<cv::Ptr<cv::ml::SVM>> foldSvms(static_cast<size_t>(folds));
+        if (isSvm())
+            parallelFor(
+                static_cast<size_t>(folds),
+                [&](size_t f) {
+                    if (options.cancel)
+                        options.cancel->throwIfCancelled();
+                    foldSvms[f] = makeSvm(method_, grid[best].c, grid[best].gamma);
+                    foldSvms[f]->train(foldTrain[f], cv::ml::ROW_SAMPLE, foldTrainLabels[f]);
+                },
+                options.threads);
+        torch::Tensor oof = torch::zeros({n, classes_}, torch::kFloat32);
+        for (int f = 0; f < folds; ++f) {
+            const auto fs = static_cast<size_t>(f);
+            std::vector<int64_t> rows;
+            for (int64_t i = 0; i < n; ++i)
+                if (fold[static_cast<size_t>(i)] == f)
+                    rows.push_back(i);
+            torch::Tensor s;
+            if (isSvm()) {
+                const cv::Mat& x = foldTest[fs];
+                const torch::Tensor xt =
+                    torch::from_blob(const_cast<uchar*>(x.ptr()), {x.rows, x.cols}, torch::kFloat32).clone();
+                s = svmScores(xt, svmTensors(*foldSvms[fs], classes_, dim_),
+                              method_ == Method::SvmRbf ? static_cast<float>(grid[best].gamma) : 0.0f, classes_);
+            } else {
+                const torch::Tensor& nb = foldNeighbours[fs];
+                s = knnScores(nb.narrow(1, 0, std::min<int64_t>(grid[best].k, nb.size(1))), classes_);
+            }
+            oof.index_copy_(0, torch::tensor(rows, torch::kLong), s);
+        }
+        *options.outOfFoldScores = oof;
+    }
+
     // The final model on every training image.
     QJsonObject chosen;
     say(0, 1, "fitting on all " + std::to_string(n) + " training images");
@@ -414,35 +488,13 @@ QJsonObject ClassicalNetwork::fitDirectly(const torch::Tensor& xIn, const std::v
             labelMat.at<int>(static_cast<int>(i)) = labels[static_cast<size_t>(i)];
         cv::Ptr<cv::ml::SVM> svm = makeSvm(method_, grid[best].c, grid[best].gamma);
         svm->train(all, cv::ml::ROW_SAMPLE, labelMat);
-        const cv::Mat sv = svm->getSupportVectors();
-        const int m = sv.rows;
-        const int64_t pairs = static_cast<int64_t>(classes_) * (classes_ - 1) / 2;
-        torch::Tensor svT = torch::empty({m, dim_}, torch::kFloat32);
-        for (int r = 0; r < m; ++r)
-            std::copy(sv.ptr<float>(r), sv.ptr<float>(r) + dim_, svT.data_ptr<float>() + static_cast<int64_t>(r) * dim_);
-        torch::Tensor coef = torch::zeros({pairs, m}, torch::kFloat32);
-        torch::Tensor rho = torch::empty({pairs}, torch::kFloat32);
-        torch::Tensor pairT = torch::empty({pairs, 2}, torch::kLong);
-        int64_t f = 0;
-        for (int i = 0; i < classes_; ++i)
-            for (int j = i + 1; j < classes_; ++j, ++f) {
-                cv::Mat alpha, index;
-                rho[f] = static_cast<float>(svm->getDecisionFunction(static_cast<int>(f), alpha, index));
-                alpha.convertTo(alpha, CV_64F);
-                for (int q = 0; q < static_cast<int>(index.total()); ++q)
-                    coef[f][index.at<int>(q)] = static_cast<float>(alpha.at<double>(q));
-                pairT[f][0] = i;
-                pairT[f][1] = j;
-            }
-        sv_ = svT;
-        coef_ = coef;
-        rho_ = rho;
-        pairs_ = pairT;
+        svm_ = svmTensors(*svm, classes_, dim_);
+        const auto m = svm_.sv.size(0);
         gamma_ = torch::tensor(static_cast<float>(grid[best].gamma));
         chosen["C"] = grid[best].c;
         if (method_ == Method::SvmRbf)
             chosen["gamma"] = grid[best].gamma;
-        chosen["support_vectors"] = m;
+        chosen["support_vectors"] = static_cast<qint64>(m);
     }
     mean_ = mean;
     scale_ = scale;
@@ -483,15 +535,15 @@ void ClassicalNetwork::load(torch::serialize::InputArchive& archive, const std::
     scale_ = scale_.to(torch::kFloat32);
     if (isSvm()) {
         const int64_t pairs = static_cast<int64_t>(classes_) * (classes_ - 1) / 2;
-        if (sv_.dim() != 2 || sv_.size(1) != dim_ || sv_.size(0) < 1 || coef_.dim() != 2 || coef_.size(0) != pairs ||
-            coef_.size(1) != sv_.size(0) || rho_.dim() != 1 || rho_.size(0) != pairs || pairs_.dim() != 2 ||
-            pairs_.size(0) != pairs || pairs_.size(1) != 2 || pairs_.scalar_type() != torch::kLong || gamma_.numel() != 1)
+        if (svm_.sv.dim() != 2 || svm_.sv.size(1) != dim_ || svm_.sv.size(0) < 1 || svm_.coef.dim() != 2 || svm_.coef.size(0) != pairs ||
+            svm_.coef.size(1) != svm_.sv.size(0) || svm_.rho.dim() != 1 || svm_.rho.size(0) != pairs || svm_.pairs.dim() != 2 ||
+            svm_.pairs.size(0) != pairs || svm_.pairs.size(1) != 2 || svm_.pairs.scalar_type() != torch::kLong || gamma_.numel() != 1)
             throw bad("support vectors or decision functions");
-        if (pairs_.min().item<int64_t>() < 0 || pairs_.max().item<int64_t>() >= classes_)
+        if (svm_.pairs.min().item<int64_t>() < 0 || svm_.pairs.max().item<int64_t>() >= classes_)
             throw bad("class pairs");
-        sv_ = sv_.to(torch::kFloat32);
-        coef_ = coef_.to(torch::kFloat32);
-        rho_ = rho_.to(torch::kFloat32);
+        svm_.sv = svm_.sv.to(torch::kFloat32);
+        svm_.coef = svm_.coef.to(torch::kFloat32);
+        svm_.rho = svm_.rho.to(torch::kFloat32);
     } else {
         if (samples_.dim() != 2 || samples_.size(1) != dim_ || samples_.size(0) < 1 || labels_.dim() != 1 ||
             labels_.size(0) != samples_.size(0) || labels_.scalar_type() != torch::kLong || k_.numel() != 1 ||

@@ -83,17 +83,30 @@ bool Model::fitsDirectly() const
 }
 
 void Model::fitDirectly(const float* inputs, int n, const std::vector<int>& labels, int folds, uint32_t seed,
-                        const ProgressFn& progress, const CancelToken* cancel)
+                        const ProgressFn& progress, const CancelToken* cancel, std::vector<std::vector<float>>* outOfFold)
 {
     DirectFitOptions options;
     options.folds = folds;
     options.seed = seed;
     options.progress = progress;
     options.cancel = cancel;
+    torch::Tensor scores;
+    if (outOfFold)
+        options.outOfFoldScores = &scores;
     torch::NoGradGuard noGrad;
     const QJsonObject fit = impl_->net->fitDirectly(toTensor(inputs, n, impl_->info.recipe), labels, options);
     for (auto it = fit.begin(); it != fit.end(); ++it)
         impl_->info.classical[it.key()] = it.value();
+    if (outOfFold) {
+        if (!scores.defined() || scores.size(0) != n)
+            throw Error("internal: the baseline gave no out-of-fold scores");
+        const torch::Tensor probs = torch::softmax(scores.to(torch::kFloat32), 1).contiguous();
+        outOfFold->assign(static_cast<size_t>(n), {});
+        const int64_t k = probs.size(1);
+        const float* p = probs.data_ptr<float>();
+        for (int64_t i = 0; i < n; ++i)
+            (*outOfFold)[static_cast<size_t>(i)].assign(p + i * k, p + (i + 1) * k);
+    }
 }
 
 bool Model::hasEmbeddings() const

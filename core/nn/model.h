@@ -54,10 +54,14 @@ public:
     // A classical baseline (nn/classical.h) is fitted in one step rather than
     // trained: fitDirectly takes n preprocessed inputs (n*C*H*W floats) and
     // their labels, chooses its hyper-parameters by `folds`-fold
-    // cross-validation and records the result in info().classical.
+    // cross-validation and records the result in info().classical. With
+    // `outOfFold`, each input's class probabilities (uncalibrated) from the
+    // cross-validation model that did not see it, at the chosen
+    // hyper-parameters: held-out scores for calibration.
     bool fitsDirectly() const;
     void fitDirectly(const float* inputs, int n, const std::vector<int>& labels, int folds, uint32_t seed,
-                     const ProgressFn& progress = {}, const CancelToken* cancel = nullptr);
+                     const ProgressFn& progress = {}, const CancelToken* cancel = nullptr,
+                     std::vector<std::vector<float>>* outOfFold = nullptr);
 
     // The same network (weights shared, not copied) without the calibration:
     // its predict() gives softmax(logits), the input for fitting a temperature.

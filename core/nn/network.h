@@ -29,6 +29,10 @@ struct DirectFitOptions {
     int threads = 0;             // grid points fitted at once (0: one per core)
     ProgressFn progress;
     const CancelToken* cancel = nullptr;
+    // When set: each training image's scores [N, classes] from the
+    // cross-validation model that did not see it, at the chosen
+    // hyper-parameters (for calibrating a model fitted on every image).
+    torch::Tensor* outOfFoldScores = nullptr;
 };
 
 struct ParameterGroup {

@@ -185,13 +185,14 @@ RunPlan planRun(const RunPlanRequest& request, const ProgressFn& progress, const
 
     // The split, with runTrainingJob's functions and arguments.
     if (plan.isNpz) {
-        plan.split = data::splitTrainVal(trainSet->labels(), request.valFraction, request.seed);
+        plan.split = data::splitTrainVal(trainSet->labels(), request.valFraction, request.seed, {}, request.splitMethod);
         for (size_t i = 0; i < testSet->size(); ++i)
             plan.split.test.push_back(i);
     } else {
         const std::vector<int> groups =
             data::combineGroups(request.groupDuplicates ? twins.group : std::vector<int>(), patientGroups);
-        plan.split = data::stratifiedSplit(trainSet->labels(), request.testFraction, request.valFraction, request.seed, groups);
+        plan.split = data::makeSplit(request.splitMethod, trainSet->labels(), request.testFraction, request.valFraction,
+                                     request.seed, groups);
     }
     plan.trainCounts = perClass(*trainSet, plan.split.train);
     plan.valCounts = perClass(*trainSet, plan.split.val);

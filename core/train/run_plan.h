@@ -25,6 +25,7 @@ struct RunPlanRequest {
     double testFraction = 0.2;           // ignored for an .npz (its own test or val subset is the test part)
     double valFraction = 0.1;
     uint32_t seed = 0;                   // TrainConfig::seed
+    std::string splitMethod = "sinar";   // as TrainingJobSpec
     bool groupDuplicates = false;        // as TrainingJobSpec; needs every image decoded (like checkDuplicates)
     bool groupByPatient = false;         // as TrainingJobSpec; throws sinar::Error when the set has no PatientIDs
     // Decode every image as training would (seconds to minutes on all cores):

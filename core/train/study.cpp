@@ -267,6 +267,7 @@ QJsonObject studyJson(const std::vector<StudyRow>& rows, const TrainingJobSpec& 
         methods.append(r.toJson());
     QJsonObject splitJson;
     splitJson["data"] = QString::fromStdString(privacy::dataRef(base.dataPath, studyRecordsPaths(base)));
+    splitJson["method"] = QString::fromStdString(base.splitMethod);
     splitJson["seed"] = static_cast<qint64>(base.train.seed);
     splitJson["test_fraction"] = base.testFraction;
     splitJson["val_fraction"] = base.valFraction;

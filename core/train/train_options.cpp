@@ -27,6 +27,7 @@ const OptionRow kOptions[] = {
     {"class-names", "Class names for an .npz (comma-separated, in label order).", "NAMES", nullptr},
     {"test-fraction", "Held-out test part per class (default 0.2).", "F", "0.2"},
     {"val-fraction", "Validation part of the rest, for early stopping (default 0.1).", "F", "0.1"},
+    {"split-method", "How the split is drawn: sinar (per class, seeded; can keep groups together) or sklearn (the images scikit-learn's train_test_split(stratify=labels, random_state=SEED) picks for test, then for validation from the rest, with the images in Sinar's order: classes, then file names, sorted) (default sinar).", "NAME", "sinar"},
     {"group-duplicates", "Keep near-duplicate images (mean difference < 1 grey level at 32x32) on one side of the split.",
      nullptr, nullptr},
     {"group-by-patient", "Keep the images of one patient on one side of the split.", nullptr, nullptr},
@@ -117,6 +118,7 @@ const Field kFields[] = {
     {"class-names", +[](Spec& s) -> std::vector<std::string>& { return s.classNames; }},
     {"test-fraction", +[](Spec& s) -> double& { return s.testFraction; }, 0.0, 0.9},
     {"val-fraction", +[](Spec& s) -> double& { return s.valFraction; }, 0.0, 0.9},
+    {"split-method", +[](Spec& s) -> std::string& { return s.splitMethod; }},
     {"group-duplicates", +[](Spec& s) -> bool& { return s.groupDuplicates; }},
     {"group-by-patient", +[](Spec& s) -> bool& { return s.groupByPatient; }},
     {"threads", +[](Spec& s) -> int& { return s.threads; }, 0, 256},
@@ -377,6 +379,11 @@ TrainingJobSpec trainSpecFromOptions(const QCommandLineParser& parser, const QSt
     }
     r.validate("options");
     s.scope.normalise("options");
+    if (s.splitMethod != "sinar" && s.splitMethod != "sklearn")
+        throw Error("--split-method must be sinar or sklearn, not '" + s.splitMethod + "'");
+    if (s.splitMethod == "sklearn" && (s.groupDuplicates || s.groupByPatient))
+        throw Error("--split-method sklearn cannot keep near-duplicates or patients on one side; leave out "
+                    "--group-duplicates and --group-by-patient, or use --split-method sinar");
     return s;
 }
 

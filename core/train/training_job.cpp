@@ -141,9 +141,11 @@ nn::Model scriptToFineTune(const TrainingJobSpec& spec, const nn::BundleInfo& in
     }
 }
 
-// A classical baseline: fitted once on the un-augmented training images (nn/classical.h).
+// A classical baseline: fitted once on the un-augmented images of td.train
+// (nn/classical.h); `outOfFold` gets each one's cross-validated probabilities.
 TrainingHistory fitBaseline(nn::Model& model, const TrainingData& td, const imaging::Preprocessor& pre,
-                            const TrainingJobSpec& spec, TrainingObserver* observer, const CancelToken* cancel)
+                            const TrainingJobSpec& spec, TrainingObserver* observer, const CancelToken* cancel,
+                            std::vector<int>& truth, std::vector<std::vector<float>>& outOfFold)
 {
     const auto start = std::chrono::steady_clock::now();
     const imaging::Augmenter plain(imaging::AugmentConfig::none());
@@ -169,7 +171,8 @@ TrainingHistory fitBaseline(nn::Model& model, const TrainingData& td, const imag
             if (observer)
                 observer->onProgress(d, t, w);
         },
-        cancel);
+        cancel, &outOfFold);
+    truth = y;
     TrainingHistory h;
     h.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const QJsonObject& c = model.info().classical;
@@ -311,13 +314,13 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     if (spec.resume) {
         split = data::Split::fromJson(readJsonFile(splitFile), trainSet.size(), splitFile);
     } else if (isNpz) {
-        split = data::splitTrainVal(trainSet.labels(), spec.valFraction, spec.train.seed);
+        split = data::splitTrainVal(trainSet.labels(), spec.valFraction, spec.train.seed, {}, spec.splitMethod);
         for (size_t i = 0; i < testSet->size(); ++i)
             split.test.push_back(i);
     } else {
         // Near-duplicate groups and patients together (either may be empty); train::planRun makes the same call.
-        split = data::stratifiedSplit(trainSet.labels(), spec.testFraction, spec.valFraction, spec.train.seed,
-                                      data::combineGroups(twins.group, patients.group));
+        split = data::makeSplit(spec.splitMethod, trainSet.labels(), spec.testFraction, spec.valFraction, spec.train.seed,
+                                data::combineGroups(twins.group, patients.group));
     }
     writeRecordedJsonFile(splitFile, split.toJson());
     if (split.train.empty()) // before decoding: the split itself left nothing to train on
@@ -383,14 +386,26 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     td.train = split.train;
     td.val = split.val;
     if (model.fitsDirectly()) {
-        result.history = fitBaseline(model, td, pre, spec, observer, cancel);
+        // No early stopping to hold images back for: the baseline is fitted on
+        // the whole training part (train and validation), as scikit-learn's
+        // GridSearchCV refits, and calibrated on its cross-validated scores.
+        td.train.insert(td.train.end(), split.val.begin(), split.val.end());
+        std::sort(td.train.begin(), td.train.end());
+        std::vector<int> truth;
+        std::vector<std::vector<float>> outOfFold;
+        result.history = fitBaseline(model, td, pre, spec, observer, cancel, truth, outOfFold);
+        const trust::TemperatureFit fit = trust::fitTemperature(truth, outOfFold);
+        model.info().calibration = fit.toJson("cross-validation");
+        say("fitted on " + std::to_string(td.train.size()) + " images (train and validation); calibration: temperature " +
+            std::to_string(fit.temperature) + " on their " + std::to_string(fit.n) + " cross-validated scores (ECE " +
+            std::to_string(fit.eceBefore) + " -> " + std::to_string(fit.eceAfter) + ")");
     } else {
         Trainer trainer(model, spec.train);
         result.history = trainer.fit(td, pre, augmenter, observer, cancel, checkpoint, resumeFromCheckpoint, pause);
     }
 
     // Temperature scaling fitted on the validation images (trust/calibration.h); predict() applies it from here on.
-    if (!split.val.empty()) {
+    if (!split.val.empty() && !model.fitsDirectly()) {
         const imaging::Augmenter plain(imaging::AugmentConfig::none());
         data::BatchLoaderOptions o;
         o.batchSize = 64;
@@ -501,6 +516,7 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     dataJson["val"] = countsJson(trainSet, split.val);
     dataJson["test"] = countsJson(*testSet, split.test);
     dataJson["test_source"] = QString::fromStdString(privacy::dataRef(testSet->source(), recordPaths));
+    dataJson["split_method"] = QString::fromStdString(split.method);
     dataJson["split_seed"] = static_cast<qint64>(split.seed);
     dataJson["test_fraction"] = isNpz ? 0.0 : spec.testFraction;
     dataJson["val_fraction"] = spec.valFraction;
@@ -541,12 +557,13 @@ data::Split recordedSplit(const data::Dataset& data, const QJsonObject& bundleDa
     const double testFraction = bundleData["test_fraction"].toDouble();
     const double valFraction = bundleData["val_fraction"].toDouble(0.1);
     const auto seed = static_cast<uint32_t>(bundleData["split_seed"].toInteger());
+    const std::string method = bundleData["split_method"].toString("sinar").toStdString();
     if (testFraction <= 0) // a separate test set (.npz): validation was carved out of "train" alone
-        return data::splitTrainVal(data.labels(), valFraction, seed);
+        return data::splitTrainVal(data.labels(), valFraction, seed, {}, method);
     std::vector<int> groups; // patients, read again from the DICOM headers
     if (bundleData["patients_kept_apart"].toBool())
         groups = data::readPatientGroups(data).requireGroups(data.source());
-    return data::stratifiedSplit(data.labels(), testFraction, valFraction, seed, groups);
+    return data::makeSplit(method, data.labels(), testFraction, valFraction, seed, groups);
 }
 
 std::vector<size_t> heldOutTestIndices(const data::Dataset& data, const QJsonObject& bundleData, const std::string& context)

@@ -37,6 +37,7 @@ struct TrainingJobSpec {
     TrainConfig train;
     double testFraction = 0.2;
     double valFraction = 0.1;
+    std::string splitMethod = "sinar";   // data::makeSplit: "sinar" or "sklearn" (scikit-learn's stratified split)
     bool groupDuplicates = false;        // keep near-duplicate images on one side of the split
     bool groupByPatient = false;         // keep the images of one patient on one side of the split
     int threads = 0;                     // compute threads; >0 sets them for the process, 0 leaves them

@@ -539,6 +539,15 @@ QWidget* TrainingPage::buildForm()
     split->addRow(tr("Test fraction"), testFraction_);
     split->addRow(tr("Validation fraction"), valFraction_);
     split->addRow(tr("Seed"), seed_);
+    splitMethod_ = new QComboBox(w);
+    splitMethod_->setObjectName(QStringLiteral("splitMethod"));
+    splitMethod_->addItem(tr("Sinar: per class, can keep groups together"), QStringLiteral("sinar"));
+    splitMethod_->addItem(tr("scikit-learn: train_test_split(stratify, random_state=seed)"), QStringLiteral("sklearn"));
+    splitMethod_->setToolTip(tr("scikit-learn draws the same images for test and validation as its "
+                                "train_test_split(stratify=labels, random_state=seed) on this folder's images in sorted "
+                                "order, so results compare with a Python run on the same split. It cannot keep "
+                                "near-duplicates or patients together."));
+    split->addRow(tr("Split method"), splitMethod_);
     split->addRow(groupDuplicates_);
     split->addRow(groupByPatient_);
     pathMode_ = new QComboBox(w);
@@ -724,6 +733,7 @@ QWidget* TrainingPage::buildForm()
     for (QDoubleSpinBox* b : {testFraction_, valFraction_})
         connect(b, &QDoubleSpinBox::valueChanged, planTimer, qOverload<>(&QTimer::start));
     connect(seed_, &QSpinBox::valueChanged, planTimer, qOverload<>(&QTimer::start));
+    connect(splitMethod_, &QComboBox::currentIndexChanged, planTimer, qOverload<>(&QTimer::start));
     for (QCheckBox* b : {groupDuplicates_, groupByPatient_})
         connect(b, &QCheckBox::toggled, planTimer, qOverload<>(&QTimer::start));
     return w;
@@ -737,6 +747,7 @@ void TrainingPage::setSpec(const train::TrainingJobSpec& s)
     testFraction_->setValue(s.testFraction);
     valFraction_->setValue(s.valFraction);
     seed_->setValue(static_cast<int>(s.train.seed));
+    splitMethod_->setCurrentIndex(std::max(0, splitMethod_->findData(QString::fromStdString(s.splitMethod))));
     groupDuplicates_->setChecked(s.groupDuplicates);
     groupByPatient_->setChecked(s.groupByPatient);
     pathMode_->setCurrentIndex(std::max(0, pathMode_->findData(QString::fromStdString(s.pathMode))));
@@ -807,6 +818,7 @@ train::TrainingJobSpec TrainingPage::spec() const
     s.testFraction = testFraction_->value();
     s.valFraction = valFraction_->value();
     s.train.seed = static_cast<uint32_t>(seed_->value());
+    s.splitMethod = splitMethod_->currentData().toString().toStdString();
     s.groupDuplicates = groupDuplicates_->isChecked();
     s.groupByPatient = groupByPatient_->isChecked() && groupByPatient_->isEnabled();
     s.pathMode = pathMode_->currentData().toString().toStdString();
@@ -963,6 +975,7 @@ void TrainingPage::refreshPlan()
     req.testFraction = testFraction_->value();
     req.valFraction = valFraction_->value();
     req.seed = static_cast<uint32_t>(seed_->value());
+    req.splitMethod = splitMethod_->currentData().toString().toStdString();
     req.groupDuplicates = groupDuplicates_->isChecked();
     req.groupByPatient = groupByPatient_->isChecked();
     for (const QString& n : npzClassNames_->text().split(QLatin1Char(','), Qt::SkipEmptyParts))

@@ -184,6 +184,7 @@ private:
     QSpinBox* seed_;
     QDoubleSpinBox* testFraction_;
     QDoubleSpinBox* valFraction_;
+    QComboBox* splitMethod_;
     QCheckBox* groupDuplicates_;
     QCheckBox* groupByPatient_;
     QComboBox* pathMode_;
