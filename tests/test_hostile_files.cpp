@@ -219,6 +219,47 @@ private slots:
         expectRefused("meta-length-as-ds.dcm", file, {"(0002,0000)", "not UL"});
     }
 
+    // An element written implicit inside an explicit VR data set: where its VR
+    // should be stand the low bytes of its length. DCMTK (with Sinar's
+    // settings) reads such an element again as implicit VR; the length walk
+    // reads it the same way, so what it and the elements after it declare is
+    // still checked before DCMTK allocates (the walk used to stop there).
+    void implicitElementsInExplicitData()
+    {
+        auto implicitElement = [](uint16_t group, uint16_t element, const std::string& value, uint32_t forcedLength = 0) {
+            std::string out;
+            auto u16 = [&](uint32_t v) { out += char(v & 0xFF); out += char((v >> 8) & 0xFF); };
+            u16(group);
+            u16(element);
+            const uint32_t n = forcedLength ? forcedLength : static_cast<uint32_t>(value.size());
+            u16(n & 0xFFFF);
+            u16(n >> 16);
+            return out + value;
+        };
+        const std::string creator = el(0x0029, 0x0010, "LO", "SINAR TEST");
+        const std::string written = implicitElement(0x0029, 0x1001, "ABCDEFGH"); // "VR" 08 00: not a VR
+        const std::string pixels = el(0x7FE0, 0x0010, "OB", std::string(64, '\x40'));
+        // Otherwise well-formed: it opens.
+        const QString ok = tmp_.filePath("implicit-element.dcm");
+        test::writeFile(ok, part10(kExplicit, imageModule(8, 8, 8, 8, 7) + creator + written + pixels));
+        const Outcome o = inChild([&] { openDicom(ok.toStdString()); });
+        QVERIFY2(!o.refused && o.message == "it opened without an error", qPrintable(o.message));
+        // An element declaring 3 GB after it, and an implicit element that itself declares 3 GB.
+        expectRefused("after-implicit-element.dcm",
+                      part10(kExplicit, imageModule(8, 8, 8, 8, 7) + creator + written + el(0x0029, 0x1003, "UT", "A", 0xC0000000u)),
+                      {"(0029,1003)", "declares"});
+        expectRefused("implicit-element-past-end.dcm",
+                      part10(kExplicit, imageModule(8, 8, 8, 8, 7) + creator + implicitElement(0x0029, 0x1001, "AB", 0xC0000000u)),
+                      {"(0029,1001)", "declares"});
+        // Encapsulated fragments are data, not elements: bytes in a fragment that
+        // look like an element declaring gigabytes do not refuse the file.
+        const std::string lookalike = std::string("\x10\x00\x10\x00UT\0\0\0\0\0\xC0", 12) + std::string(20, '\0');
+        const QString frag = tmp_.filePath("fragment-lookalike.dcm");
+        test::writeFile(frag, part10("1.2.840.10008.1.2.4.50", imageModule(8, 8, 8, 8, 7) + encapsulated({lookalike})));
+        const Outcome f = inChild([&] { openDicom(frag.toStdString()); });
+        QVERIFY2(!f.message.contains("declares"), qPrintable(f.message));
+    }
+
     void oddUndefinedLengths()
     {
         // Undefined length on a short-VR element (impossible) and on native pixel data.

@@ -11,6 +11,7 @@
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -151,9 +152,16 @@ public:
     LengthWalker(const unsigned char* data, size_t size, const std::string& path) : d_(data), n_(size), path_(path) {}
 
     // Walks from `at` to `end` (or to the delimiter closing an undefined length);
-    // returns where it stopped. Stops quietly at anything it does not
-    // understand: DCMTK then judges that part.
-    size_t walk(size_t at, size_t end, bool explicitVr, bool big, int depth)
+    // returns where it stopped. Element headers are read as DCMTK 3.6.7 reads
+    // them with Sinar's settings (DcmItem::readTagAndLength with
+    // dcmAcceptUnexpectedImplicitEncoding): an element of an explicit VR data
+    // set whose VR is not one of the standard ones is read again as implicit
+    // VR (a 4-byte length right after the tag), so the walk sees the lengths
+    // DCMTK will allocate for. With `dataItems` the items are fragments of
+    // encapsulated pixel data: their lengths are checked, their bytes are not
+    // elements. It stops quietly only where DCMTK refuses the file itself (an
+    // undefined length on a VR that cannot have one).
+    size_t walk(size_t at, size_t end, bool explicitVr, bool big, int depth, bool dataItems = false)
     {
         if (depth > 64)
             throw Error("sequences are nested more than 64 deep", path_);
@@ -169,10 +177,13 @@ public:
                 if (element != 0xE000)
                     return kStop;
                 if (length == 0xFFFFFFFFu) {
+                    if (dataItems) // a pixel data fragment of undefined length: DCMTK refuses it
+                        return kStop;
                     at = walk(at + 8, end, explicitVr, big, depth + 1);
                 } else {
                     need(group, element, length, at + 8, end);
-                    walk(at + 8, at + 8 + length, explicitVr, big, depth + 1);
+                    if (!dataItems)
+                        walk(at + 8, at + 8 + length, explicitVr, big, depth + 1);
                     at += 8 + length;
                 }
                 if (at == kStop)
@@ -181,14 +192,20 @@ public:
             }
             uint64_t length = 0;
             size_t valueAt = 0;
-            bool sequence = false, implicitInside = !explicitVr;
-            if (explicitVr) {
-                const char v0 = static_cast<char>(d_[at + 4]), v1 = static_cast<char>(d_[at + 5]);
-                if (!std::isupper(static_cast<unsigned char>(v0)) || !std::isupper(static_cast<unsigned char>(v1)))
-                    return kStop;
-                const std::string vr{v0, v1};
-                static const char* longVrs[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"};
-                if (std::any_of(std::begin(longVrs), std::end(longVrs), [&](const char* l) { return vr == l; })) {
+            const bool pixelData = group == 0x7FE0 && element == 0x0010;
+            // What an undefined length holds: items of elements (explicit or
+            // implicit VR), pixel data fragments, or nothing DCMTK accepts.
+            enum class Inside { Explicit, Implicit, Fragments, Refused } inside = pixelData ? Inside::Fragments : Inside::Implicit;
+            bool sequence = false;
+            if (explicitVr && !vrKind(d_[at + 4], d_[at + 5]).standard) {
+                // Not a VR: the element was written implicit (DCMTK reads it so,
+                // and goes on with explicit VR at the next element).
+                length = u32(at + 4, big);
+                valueAt = at + 8;
+                inside = pixelData ? Inside::Fragments : Inside::Explicit;
+            } else if (explicitVr) {
+                const VrKind kind = vrKind(d_[at + 4], d_[at + 5]);
+                if (kind.extended) {
                     if (at + 12 > end)
                         return kStop;
                     length = u32(at + 8, big);
@@ -197,15 +214,20 @@ public:
                     length = u16(at + 6, big);
                     valueAt = at + 8;
                 }
-                sequence = vr == "SQ";
-                implicitInside = vr == "UN"; // an undefined-length UN holds implicit VR items
+                sequence = kind.sequence;
+                inside = kind.sequence ? Inside::Explicit
+                         : kind.unknown ? Inside::Implicit // UN of undefined length: implicit VR items (CP-246)
+                         : kind.pixelLike ? Inside::Fragments
+                                          : Inside::Refused;
             } else {
                 length = u32(at + 4, big);
                 valueAt = at + 8;
             }
             if (length == 0xFFFFFFFFu) {
                 // A sequence, encapsulated pixel data or UN of undefined length: items up to the delimiter.
-                at = walk(valueAt, end, explicitVr && !implicitInside, big, depth + 1);
+                if (inside == Inside::Refused)
+                    return kStop;
+                at = walk(valueAt, end, inside == Inside::Explicit, big, depth + 1, inside == Inside::Fragments);
                 if (at == kStop)
                     return kStop;
                 continue;
@@ -223,6 +245,30 @@ public:
     static constexpr size_t kStop = ~size_t(0);
 
 private:
+    struct VrKind {
+        bool standard = false;  // one of the VRs of PS3.5 (DcmVR::isStandard)
+        bool extended = false;  // 2 reserved bytes and a 4-byte length
+        bool sequence = false;  // SQ
+        bool unknown = false;   // UN: an undefined length holds implicit VR items (CP-246)
+        bool pixelLike = false; // OB, OW: an undefined length holds fragments
+    };
+
+    static VrKind vrKind(unsigned char c0, unsigned char c1)
+    {
+        const std::string vr{static_cast<char>(c0), static_cast<char>(c1)};
+        auto in = [&](std::initializer_list<const char*> list) {
+            return std::any_of(list.begin(), list.end(), [&](const char* v) { return vr == v; });
+        };
+        VrKind k;
+        k.extended = in({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"});
+        k.standard = k.extended || in({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "PN", "SH",
+                                       "SL", "SS", "ST", "TM", "UI", "UL", "US"});
+        k.sequence = vr == "SQ";
+        k.unknown = vr == "UN";
+        k.pixelLike = in({"OB", "OW"});
+        return k;
+    }
+
     unsigned u16(size_t at, bool big) const
     {
         return big ? (d_[at] << 8) | d_[at + 1] : d_[at] | (d_[at + 1] << 8);
