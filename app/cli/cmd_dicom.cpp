@@ -25,6 +25,7 @@
 #include "dicom/series_index.h"
 #include "dicom/slice_stack.h"
 #include "dicom/volume.h"
+#include "imaging/codecs.h"
 #include "imaging/preprocessor.h"
 
 namespace sinar::cli {
@@ -329,6 +330,7 @@ bool writePng(const cv::Mat& rgbOrGrey, const QString& path)
     cv::Mat m = rgbOrGrey;
     if (m.channels() == 3)
         cv::cvtColor(m, m, cv::COLOR_RGB2BGR);
+    imaging::prepareImageCodecs();
     return cv::imwrite(path.toStdString(), m);
 }
 

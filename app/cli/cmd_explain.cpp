@@ -18,6 +18,7 @@
 #include "explain/colour_map.h"
 #include "explain/explain.h"
 #include "explain/faithfulness.h"
+#include "imaging/codecs.h"
 #include "nn/model.h"
 #include "train/training_job.h"
 
@@ -273,6 +274,7 @@ int runExplain(const QStringList& args)
                                              explain::toString(methods[mi]) + "_" + safeClass;
                     cv::Mat bgr;
                     cv::cvtColor(overlay, bgr, cv::COLOR_RGB2BGR);
+                    imaging::prepareImageCodecs();
                     if (!cv::imwrite(stem + ".png", bgr) || !cv::imwrite(stem + "_map.tiff", e.map))
                         throw Error("cannot write the output files", stem + ".png");
                     if (!evaluate)

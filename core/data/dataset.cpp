@@ -38,12 +38,16 @@ std::vector<size_t> Dataset::classCounts() const
     return counts;
 }
 
-imaging::Image Dataset::load(size_t i) const
+imaging::Image loadSample(const Sample& s)
 {
-    const Sample& s = samples_.at(i);
     if (!s.pixels.empty())
         return imaging::imageFromMat(s.pixels, s.path);
     return imaging::readImageFile(s.path);
+}
+
+imaging::Image Dataset::load(size_t i) const
+{
+    return loadSample(samples_.at(i));
 }
 
 void Dataset::remapClasses(const std::vector<std::string>& names)

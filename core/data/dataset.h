@@ -17,6 +17,9 @@ struct Sample {
     cv::Mat pixels;   // set for in-memory samples (npz), else empty
 };
 
+// The sample's image: its in-memory pixels, or its file decoded.
+imaging::Image loadSample(const Sample& s);
+
 class Dataset {
 public:
     Dataset() = default;

@@ -1,4 +1,5 @@
 #include "imaging/image.h"
+#include "imaging/codecs.h"
 
 #include <QFileInfo>
 #include <algorithm>
@@ -74,13 +75,23 @@ Image imageFromMat(const cv::Mat& mat, const std::string& source)
 // 16 bits) within kMaxImageBytes.
 [[maybe_unused]] const bool openCvPixelCap = [] { return ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "268435456", 0) == 0; }();
 
+void prepareImageCodecs()
+{
+    static const bool ready = [] {
+        // Any look-up fills OpenCV's codec table; a byte matches no codec.
+        const cv::Mat probe(1, 1, CV_8U, cv::Scalar(0));
+        return cv::imdecode(probe, cv::IMREAD_UNCHANGED).empty();
+    }();
+    (void)ready;
+}
+
 Image readImageFile(const std::string& path)
 {
     // DICOM ("DICM" at offset 128, or a bare data set; any suffix or none):
     // the first frame, real values, the file's first window as default.
     if (dicom::isDicomFile(path) || lowerSuffix(path) == "dcm" || lowerSuffix(path) == "dicom")
         return dicom::readDicomFrame(path, 0, 1).image;
-    const std::string bytes = readFileBytes(path);
+    const std::string bytes = readDataFileBytes(path);
     if (bytes.empty())
         throw Error("file is empty", path);
     const bool isJpeg = startsWith(bytes, "\xFF\xD8\xFF", 3);
@@ -92,6 +103,7 @@ Image readImageFile(const std::string& path)
     if (isJpeg && !jpegHasEnd(bytes))
         throw Error("JPEG data is truncated (no end-of-image marker)", path);
 
+    prepareImageCodecs();
     cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
     cv::Mat mat;
     try {

@@ -1027,15 +1027,18 @@ void TrainingPage::refreshAugmentPreview()
     const imaging::Recipe recipe = s.recipe;
     const imaging::AugmentConfig augment = s.augment;
     const uint32_t seed = s.train.seed;
-    const std::shared_ptr<const data::Dataset> dataset = planDataset_;
-    augmentWatcher_->setFuture(QtConcurrent::run([dataset, recipe, augment, seed]() -> std::shared_ptr<AugmentPreview> {
+    // The one image it shows, copied here: the task shares nothing of the plan's data set.
+    const bool empty = planDataset_->size() == 0;
+    data::Sample first = empty ? data::Sample{} : planDataset_->sample(0);
+    first.pixels = first.pixels.clone(); // an archive's pixels: a copy of its own
+    const std::string source = planDataset_->source();
+    augmentWatcher_->setFuture(QtConcurrent::run([empty, first, source, recipe, augment, seed]() -> std::shared_ptr<AugmentPreview> {
         auto out = std::make_shared<AugmentPreview>();
         try {
-            const data::Dataset& d = *dataset;
-            if (d.size() == 0)
-                throw Error("no images", d.source());
+            if (empty)
+                throw Error("no images", source);
             const imaging::Preprocessor pre(recipe);
-            const cv::Mat base = pre.base(d.load(0));
+            const cv::Mat base = pre.base(data::loadSample(first));
             out->images.push_back(toQImage(base));
             const imaging::Augmenter aug(augment);
             for (uint32_t k = 0; k < 7; ++k) {
