@@ -9,7 +9,7 @@
 
 namespace sinar {
 
-std::string readFileBytes(const std::string& path)
+std::string readDataFileBytes(const std::string& path)
 {
     QFile f(QString::fromStdString(path));
     if (!f.exists())
@@ -17,7 +17,12 @@ std::string readFileBytes(const std::string& path)
     if (!f.open(QIODevice::ReadOnly))
         throw Error("cannot open file: " + f.errorString().toStdString(), path);
     const QByteArray data = f.readAll();
-    std::string bytes(data.constData(), static_cast<size_t>(data.size()));
+    return std::string(data.constData(), static_cast<size_t>(data.size()));
+}
+
+std::string readFileBytes(const std::string& path)
+{
+    std::string bytes = readDataFileBytes(path);
     checkRecordedFile(path, bytes); // a run folder's file must be as Sinar wrote it
     return bytes;
 }

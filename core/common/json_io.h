@@ -16,6 +16,10 @@ void writeFileAtomically(const std::string& path, const std::string& bytes);
 void writeRecordedJsonFile(const std::string& path, const QJsonObject& object);
 // The file's bytes; throws Error when a manifest beside it (integrity.h) lists it with another SHA-256.
 std::string readFileBytes(const std::string& path);
+// The bytes of a data file (an image, an archive) that Sinar reads as input,
+// never as a record of its own: no manifest is looked up (one open fewer per
+// image of a data set).
+std::string readDataFileBytes(const std::string& path);
 
 // Typed field access that reports the missing or wrong key.
 double jsonNumber(const QJsonObject& o, const char* key, const std::string& context);

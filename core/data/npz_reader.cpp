@@ -153,7 +153,7 @@ NpyArray parseNpy(const std::string& b, const std::string& context)
 
 NpzReader::NpzReader(std::string path) : path_(std::move(path))
 {
-    bytes_ = readFileBytes(path_);
+    bytes_ = readDataFileBytes(path_);
     const std::string& b = bytes_;
     if (b.size() < 22)
         throw Error("not an .npz archive (file too small)", path_);
