@@ -50,16 +50,21 @@ for i, compress in enumerate((False, True)):
 PY
     ;;
   bundle)
-    # The smallest shipped bundle, sealed, and the same without its seal (an
-    # older bundle): mutations of the sealed one stop at the seal check, those
-    # of the unsealed one reach LibTorch's archive reader and the metadata.
-    /usr/bin/python3 - "$here/../models/pneumoniamnist-cnn.sinar" "$out" <<'PY'
-import shutil, struct, sys
-src, out = sys.argv[1], sys.argv[2]
-b = open(src, "rb").read()
-shutil.copy(src, f"{out}/sealed.sinar")
-if b[-77:-64] == b"sinar-sha256:":
-    open(f"{out}/unsealed.sinar", "wb").write(b[:-79] + struct.pack("<H", 0))
+    # The smallest shipped bundle and the tiny bundles of fuzz/corpus/bundle (a
+    # standard CNN with 4 and 8 filters at 16x16, a k-NN and a linear SVM on
+    # HOG: a few kB each, made by sinar-cli train from 24 synthetic 16x16
+    # images), sealed, and each without its seal (an older bundle): mutations
+    # of a sealed one stop at the seal check, those of an unsealed one reach
+    # LibTorch's archive reader, the metadata and the baselines' tensors.
+    /usr/bin/python3 - "$out" "$here/../models/pneumoniamnist-cnn.sinar" "$here"/corpus/bundle/*.sinar <<'PY'
+import os, shutil, struct, sys
+out = sys.argv[1]
+for src in sys.argv[2:]:
+    name = os.path.splitext(os.path.basename(src))[0]
+    b = open(src, "rb").read()
+    shutil.copy(src, f"{out}/{name}-sealed.sinar")
+    if b[-77:-64] == b"sinar-sha256:":
+        open(f"{out}/{name}-unsealed.sinar", "wb").write(b[:-79] + struct.pack("<H", 0))
 PY
     ;;
   image)
