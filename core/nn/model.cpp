@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "nn/bundle_code.h"
 #include "common/integrity.h"
 #include "common/json_io.h"
 #include "imaging/preprocessor.h"
@@ -179,6 +180,10 @@ Model Model::load(const std::string& path)
     const SealCheck seal = checkZipSeal(bytes);
     if (seal.state == SealState::Broken)
         throw Error("corrupt model bundle: " + seal.detail, path);
+    // Without a side-car JSON the file must be a bundle (a TorchScript model,
+    // a program of its own, comes with one): its code/ may only declare modules.
+    if (!QFileInfo::exists(QString::fromStdString(sideCarPath(path))))
+        checkBundleCode(bytes, path);
     // Past the seal check a sealed bundle is byte for byte what Sinar wrote; an
     // unsealed one (written before bundles were sealed, or a TorchScript export)
     // can still be damaged, and whatever LibTorch says about it means the same.
