@@ -131,6 +131,54 @@ QStringList leftovers(const QString& dir)
     return QDir(dir).entryList({"*.tmp-*"}, QDir::Files | QDir::Hidden);
 }
 
+// A zip entry of `zip` by name: where its central and local headers start.
+struct ZipEntry {
+    size_t central = std::string::npos, local = 0;
+    uint32_t size = 0;
+};
+
+uint32_t le32At(const std::string& z, size_t at)
+{
+    uint32_t v = 0;
+    std::memcpy(&v, z.data() + at, 4);
+    return v;
+}
+
+ZipEntry findZipEntry(const std::string& z, const std::string& name)
+{
+    ZipEntry e;
+    for (size_t at = z.find("PK\x01\x02"); at != std::string::npos; at = z.find("PK\x01\x02", at + 4)) {
+        uint16_t nameLength = 0;
+        std::memcpy(&nameLength, z.data() + at + 28, 2);
+        if (z.compare(at + 46, nameLength, name) == 0 && nameLength == name.size()) {
+            e.central = at;
+            e.local = le32At(z, at + 42);
+            e.size = le32At(z, at + 24);
+            return e;
+        }
+    }
+    return e;
+}
+
+// Declares `size` bytes for the entry in both its headers (data unchanged).
+void declareEntrySize(std::string& z, const ZipEntry& e, uint32_t size)
+{
+    for (size_t at : {e.central + 20, e.central + 24, e.local + 18, e.local + 22})
+        std::memcpy(z.data() + at, &size, 4);
+}
+
+QString loadError(const QString& path)
+{
+    try {
+        nn::Model::load(path.toStdString());
+        return "it loaded";
+    } catch (const Error& e) {
+        return QString::fromStdString(e.message());
+    } catch (const std::exception& e) {
+        return QString("not a sinar::Error: ") + e.what();
+    }
+}
+
 } // namespace
 
 class TestReliability : public QObject {
@@ -201,6 +249,87 @@ private slots:
             }
         }
         QCOMPARE(cliChecked, 5);
+    }
+
+    // An unsealed bundle (written before bundles were sealed, or its seal cut
+    // off) reaches LibTorch's reader, which takes an archive's declared sizes
+    // and lengths as given (found by fuzz_bundle): each is checked first, and a
+    // lie is refused by name, before anything is allocated for it.
+    void unsealedBundleDeclarationsAreChecked()
+    {
+        const QString path = tmp_.filePath("declared.sinar");
+        nn::Model::create(test::smallBundleInfo(), 3).save(path.toStdString());
+        const std::string sealed = readFileBytes(path.toStdString());
+        std::string bytes = sealed.substr(0, sealed.size() - 77);
+        bytes[bytes.size() - 2] = bytes[bytes.size() - 1] = '\0';
+        QCOMPARE(int(checkZipSeal(bytes).state), int(SealState::Unsealed));
+        const QString unsealed = tmp_.filePath("unsealed.sinar");
+        test::writeFile(unsealed, bytes);
+        QCOMPARE(loadError(unsealed), QString("it loaded"));
+
+        // The largest weight record, shortened in the zip directory: LibTorch
+        // would size the tensor by the pickle and read past the record's end.
+        ZipEntry largest;
+        std::string largestName;
+        for (int k = 0;; ++k) {
+            const std::string name = "archive/data/" + std::to_string(k);
+            const ZipEntry e = findZipEntry(bytes, name);
+            if (e.central == std::string::npos)
+                break;
+            if (e.size > largest.size) {
+                largest = e;
+                largestName = name;
+            }
+        }
+        QVERIFY(largest.size >= 64);
+        std::string shortened = bytes;
+        declareEntrySize(shortened, largest, 16);
+        const QString shortPath = tmp_.filePath("short-record.sinar");
+        test::writeFile(shortPath, shortened);
+        QString message = loadError(shortPath);
+        QVERIFY2(message.startsWith("corrupt model bundle: its pickle archive/data.pkl is damaged: it declares") &&
+                     message.contains(QString::fromStdString("for the tensor storage " + largestName + ", which holds 16 bytes")),
+                 qPrintable(message));
+        const test::CliRun r = test::runCli({"predict", "--model", shortPath, shortPath}, 60000);
+        QVERIFY2(r.code == 1 && r.err.contains("corrupt model bundle") && r.err.contains(shortPath), qPrintable(r.err));
+
+        // A pickled string declaring 3.25 GB (the fuzz finding): LibTorch
+        // would reserve it.
+        const ZipEntry pickle = findZipEntry(bytes, "archive/data.pkl");
+        QVERIFY(pickle.central != std::string::npos);
+        std::string lying = bytes;
+        const size_t storage = lying.find(std::string("X\x07\x00\x00\x00storage", 12), pickle.local);
+        QVERIFY(storage != std::string::npos);
+        const uint32_t huge = 0xd0000003u;
+        std::memcpy(lying.data() + storage + 1, &huge, 4);
+        const QString lyingPath = tmp_.filePath("string-length.sinar");
+        test::writeFile(lyingPath, lying);
+        message = loadError(lyingPath);
+        QVERIFY2(message.startsWith("corrupt model bundle: its pickle archive/data.pkl is damaged: opcode 0x58 at byte") &&
+                     message.contains("declares 3.25 GiB, more than the"),
+                 qPrintable(message));
+
+        // An entry declaring 3 GiB: past Sinar's cap per entry, whatever its data.
+        std::string big = bytes;
+        declareEntrySize(big, largest, 0xC0000000u);
+        const QString bigPath = tmp_.filePath("big-entry.sinar");
+        test::writeFile(bigPath, big);
+        message = loadError(bigPath);
+        QVERIFY2(message == QString::fromStdString("corrupt model bundle: " + largestName +
+                                                    " declares 3.00 GiB, more than Sinar's limit of 2.00 GiB per archive entry"),
+                 qPrintable(message));
+
+        // A pickle that does not end: no STOP.
+        std::string endless = bytes;
+        const size_t stop = pickle.local + 30 + (uint8_t(endless[pickle.local + 26]) | uint8_t(endless[pickle.local + 27]) << 8) +
+                            (uint8_t(endless[pickle.local + 28]) | uint8_t(endless[pickle.local + 29]) << 8) + pickle.size - 1;
+        QCOMPARE(endless[stop], '.');
+        endless[stop] = 'N';
+        const QString endlessPath = tmp_.filePath("no-stop.sinar");
+        test::writeFile(endlessPath, endless);
+        message = loadError(endlessPath);
+        QVERIFY2(message == "corrupt model bundle: its pickle archive/data.pkl is damaged: it ends without the pickle's STOP opcode",
+                 qPrintable(message));
     }
 
     void durableWriteKeepsThePreviousGeneration()

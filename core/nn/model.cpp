@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "nn/bundle_code.h"
+#include "nn/archive_check.h"
 #include "common/integrity.h"
 #include "common/json_io.h"
 #include "imaging/preprocessor.h"
@@ -119,7 +119,9 @@ static torch::jit::script::Module loadScriptModule(const std::string& bytes, con
 {
     try {
         std::istringstream in(bytes);
-        return torch::jit::load(in);
+        torch::jit::script::Module module = torch::jit::load(in);
+        checkModuleTensors(module, "corrupt model bundle: ", path);
+        return module;
     } catch (const c10::Error& e) {
         throw Error("cannot load the TorchScript model (" + firstLine(e.what_without_backtrace()) + ")", path);
     } catch (const std::exception& e) {
@@ -182,8 +184,10 @@ Model Model::load(const std::string& path)
         throw Error("corrupt model bundle: " + seal.detail, path);
     // Without a side-car JSON the file must be a bundle (a TorchScript model,
     // a program of its own, comes with one): its code/ may only declare modules.
-    if (!QFileInfo::exists(QString::fromStdString(sideCarPath(path))))
-        checkBundleCode(bytes, path);
+    // Either way the sizes and lengths LibTorch would take as given are checked
+    // first, also in a sealed file (a seal shows damage, not who wrote it).
+    const bool sideCar = QFileInfo::exists(QString::fromStdString(sideCarPath(path)));
+    checkArchive(bytes, path, sideCar ? ArchiveKind::TorchScript : ArchiveKind::Bundle);
     // Past the seal check a sealed bundle is byte for byte what Sinar wrote; an
     // unsealed one (written before bundles were sealed, or a TorchScript export)
     // can still be damaged, and whatever LibTorch says about it means the same.
@@ -196,6 +200,7 @@ Model Model::load(const std::string& path)
             throw Error("corrupt model bundle: the archive cannot be read (" + firstLine(e.what_without_backtrace()) + ")",
                         path);
         }
+        checkArchiveTensors(archive, "corrupt model bundle: ", path);
         c10::IValue metaValue;
         bool hasMeta = false;
         try {
@@ -245,7 +250,9 @@ Model Model::fromTorchScript(const std::string& path, BundleInfo info)
 {
     info.architecture = "torchscript";
     info.validate(path);
-    torch::jit::script::Module module = loadScriptModule(readFileBytes(path), path);
+    const std::string bytes = readFileBytes(path);
+    checkArchive(bytes, path, ArchiveKind::TorchScript);
+    torch::jit::script::Module module = loadScriptModule(bytes, path);
     auto impl = std::make_shared<Impl>();
     impl->info = info;
     impl->net = std::make_shared<ScriptNetwork>(std::move(module), info, path);

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "common/error.h"
 #include "nn/architectures.h"
@@ -267,6 +268,93 @@ void ModuleNetwork::load(torch::serialize::InputArchive& archive, const std::str
         if (loaded[name].is_floating_point() && !torch::isfinite(loaded[name]).all().item<bool>())
             throw Error("tensor '" + name + "' holds NaN or infinite values", context);
     }
+}
+
+namespace {
+
+std::string tensorFault(const torch::Tensor& t)
+{
+    if (t.layout() != torch::kStrided || !t.has_storage())
+        return "is not a dense tensor";
+    if (t.storage_offset() < 0)
+        return "starts before its storage";
+    if (t.numel() == 0)
+        return {};
+    // The last element's position: offset + sum of (size - 1) * stride.
+    int64_t last = t.storage_offset();
+    for (int64_t d = 0; d < t.dim(); ++d) {
+        int64_t step = 0;
+        if (t.stride(d) < 0 || __builtin_mul_overflow(t.size(d) - 1, t.stride(d), &step) ||
+            __builtin_add_overflow(last, step, &last))
+            return "has sizes and strides no storage can hold";
+    }
+    int64_t bytes = 0;
+    if (__builtin_mul_overflow(last + 1, static_cast<int64_t>(t.element_size()), &bytes))
+        return "has sizes and strides no storage can hold";
+    const auto held = static_cast<int64_t>(t.storage().nbytes());
+    if (bytes > held)
+        return "spans " + std::to_string(bytes) + " bytes, its storage holds " + std::to_string(held);
+    return {};
+}
+
+struct TensorWalk {
+    std::string prefix, path;
+    std::set<const void*> seen; // shared and cyclic values are walked once
+
+    void walk(const c10::IValue& v, const std::string& name)
+    {
+        if (v.isTensor()) {
+            const std::string fault = tensorFault(v.toTensor());
+            if (!fault.empty())
+                throw Error(prefix + "tensor '" + name + "' " + fault, path);
+            return;
+        }
+        if (!v.isPtrType() || !seen.insert(v.internalToPointer()).second)
+            return;
+        if (v.isObject()) {
+            const auto object = v.toObject();
+            const auto type = object->type();
+#pragma push_macro("slots") // Qt's keyword hides Object::slots()
+#undef slots
+            const size_t count = object->slots().size();
+#pragma pop_macro("slots")
+            for (size_t i = 0; i < count; ++i) {
+                const std::string attribute = i < type->numAttributes() ? type->getAttributeName(i) : std::to_string(i);
+                walk(object->getSlot(i), name.empty() ? attribute : name + "." + attribute);
+            }
+        } else if (v.isList()) {
+            const auto list = v.toList();
+            for (size_t i = 0; i < list.size(); ++i)
+                walk(list.get(i), name + "[" + std::to_string(i) + "]");
+        } else if (v.isTuple()) {
+            const auto& elements = v.toTupleRef().elements();
+            for (size_t i = 0; i < elements.size(); ++i)
+                walk(elements[i], name + "[" + std::to_string(i) + "]");
+        } else if (v.isGenericDict()) {
+            for (const auto& entry : v.toGenericDict()) {
+                walk(entry.key(), name + "{key}");
+                walk(entry.value(), name + "{value}");
+            }
+        }
+    }
+};
+
+} // namespace
+
+void checkArchiveTensors(torch::serialize::InputArchive& archive, const std::string& prefix, const std::string& path)
+{
+    TensorWalk w{prefix, path, {}};
+    for (const std::string& key : archive.keys()) {
+        c10::IValue v;
+        archive.read(key, v);
+        w.walk(v, key);
+    }
+}
+
+void checkModuleTensors(const torch::jit::Module& module, const std::string& prefix, const std::string& path)
+{
+    TensorWalk w{prefix, path, {}};
+    w.walk(c10::IValue(module._ivalue()), "");
 }
 
 } // namespace sinar::nn

@@ -156,6 +156,17 @@ void registerNetwork(NetworkRegistration registration);
 // (and for "torchscript", which is loaded, never built).
 std::shared_ptr<Network> createNetwork(const BundleInfo& info);
 
+// Every tensor LibTorch has read from an archive must lie within its storage:
+// LibTorch 1.13 takes a pickled tensor's sizes, strides and offset as given,
+// and a storage record shorter than they span would be read past its end
+// (found with a bundle whose weight entry was shortened in its zip directory).
+// Walks every attribute, nested modules, lists, tuples and dicts included, and
+// throws Error(prefix + "tensor 'name' spans 1152 bytes, its storage holds 64",
+// path). `prefix` is e.g. "corrupt model bundle: ".
+void checkArchiveTensors(torch::serialize::InputArchive& archive, const std::string& prefix, const std::string& path);
+void checkModuleTensors(const torch::jit::Module& module, const std::string& prefix, const std::string& path);
+
+
 // LibTorch's default CPU generator is one per process: it draws a new network's
 // initial weights and the dropout masks of training. Every draw from it happens
 // inside a GeneratorScope, which holds one process-wide lock. Training keeps

@@ -5,6 +5,8 @@
 #include <torch/script.h>
 
 #include "common/error.h"
+#include "common/json_io.h"
+#include "nn/archive_check.h"
 #include "nn/model_impl.h"
 
 namespace sinar::nn {
@@ -36,10 +38,18 @@ std::string TransferReport::describe() const
 TransferReport loadPretrainedWeights(Model& model, const std::string& file)
 {
     torch::jit::script::Module source;
+    const std::string bytes = readFileBytes(file);
+    checkArchive(bytes, file, ArchiveKind::Weights);
     try {
-        source = torch::jit::load(file);
+        std::istringstream in(bytes);
+        source = torch::jit::load(in);
+        checkModuleTensors(source, "corrupt pretrained weights: ", file);
     } catch (const c10::Error& e) {
         throw Error("cannot read the pretrained weights (" + firstLine(e.what_without_backtrace()) + ")", file);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) { // LibTorch's unpickler lets some escape on damaged archives
+        throw Error("corrupt pretrained weights: " + firstLine(e.what()), file);
     }
     std::map<std::string, torch::Tensor> given;
     for (const auto& p : source.named_parameters(true))

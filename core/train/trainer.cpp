@@ -14,6 +14,7 @@
 #include "common/integrity.h"
 #include "common/json_io.h"
 #include "data/batch_loader.h"
+#include "nn/archive_check.h"
 #include "nn/model_impl.h"
 
 namespace sinar::train {
@@ -251,10 +252,12 @@ TrainingHistory Trainer::fit(const TrainingData& data, const imaging::Preprocess
             history = TrainingHistory();
             history.bestValLoss = std::numeric_limits<double>::infinity();
             best.clear();
+            nn::checkArchive(bytes, file, nn::ArchiveKind::Checkpoint);
             torch::serialize::InputArchive archive;
             try {
                 std::istringstream in(bytes);
                 archive.load_from(in);
+                nn::checkArchiveTensors(archive, "corrupt checkpoint: ", file);
                 torch::serialize::InputArchive modelArchive, optArchive, bestArchive;
                 archive.read("model", modelArchive);
                 net.load(modelArchive, file);
