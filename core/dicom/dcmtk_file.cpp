@@ -255,17 +255,28 @@ private:
 
     static VrKind vrKind(unsigned char c0, unsigned char c1)
     {
-        const std::string vr{static_cast<char>(c0), static_cast<char>(c1)};
-        auto in = [&](std::initializer_list<const char*> list) {
-            return std::any_of(list.begin(), list.end(), [&](const char* v) { return vr == v; });
-        };
+        auto code = [](const char* vr) { return (unsigned(static_cast<unsigned char>(vr[0])) << 8) | static_cast<unsigned char>(vr[1]); };
         VrKind k;
-        k.extended = in({"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR", "UT", "UV"});
-        k.standard = k.extended || in({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "PN", "SH",
-                                       "SL", "SS", "ST", "TM", "UI", "UL", "US"});
-        k.sequence = vr == "SQ";
-        k.unknown = vr == "UN";
-        k.pixelLike = in({"OB", "OW"});
+        switch ((unsigned(c0) << 8) | c1) {
+        case 0x4f42: // OB
+        case 0x4f57: // OW
+            k.pixelLike = true;
+            [[fallthrough]];
+        case 0x4f44: case 0x4f46: case 0x4f4c: case 0x4f56: // OD OF OL OV
+        case 0x5356: case 0x5543: case 0x5552: case 0x5554: case 0x5556: // SV UC UR UT UV
+            k.extended = k.standard = true;
+            break;
+        case 0x5351: // SQ
+            k.extended = k.standard = k.sequence = true;
+            break;
+        case 0x554e: // UN
+            k.extended = k.standard = k.unknown = true;
+            break;
+        default:
+            for (const char* vr : {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "PN", "SH", "SL",
+                                   "SS", "ST", "TM", "UI", "UL", "US"})
+                k.standard = k.standard || code(vr) == ((unsigned(c0) << 8) | c1);
+        }
         return k;
     }
 

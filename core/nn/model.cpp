@@ -129,21 +129,26 @@ static torch::jit::script::Module loadScriptModule(const std::string& bytes, con
     }
 }
 
-static std::string sideCarPath(const std::string& modelPath)
+// The side-car JSON of a TorchScript model: "model.pt.json", else "model.json".
+// `exists` tells whether either is there; without one, "model.json" is named.
+static std::string sideCarPath(const std::string& modelPath, bool* exists)
 {
     const QFileInfo f(QString::fromStdString(modelPath));
     const QString byName = f.filePath() + ".json";
-    if (QFileInfo::exists(byName))
+    const QString byStem = f.dir().filePath(f.completeBaseName() + ".json");
+    *exists = QFileInfo::exists(byName);
+    if (*exists)
         return byName.toStdString();
-    return (f.dir().filePath(f.completeBaseName() + ".json")).toStdString();
+    *exists = QFileInfo::exists(byStem);
+    return byStem.toStdString();
 }
 
 // A TorchScript model exported from PyTorch/MONAI, described by a side-car
 // JSON: {"class_names": [...], "preprocessing": {recipe}}.
-static std::shared_ptr<Model::Impl> loadTorchScript(const std::string& path, const std::string& bytes)
+static std::shared_ptr<Model::Impl> loadTorchScript(const std::string& path, const std::string& bytes,
+                                                    const std::string& sideCar, bool sideCarExists)
 {
-    const std::string sideCar = sideCarPath(path);
-    if (!QFileInfo::exists(QString::fromStdString(sideCar)))
+    if (!sideCarExists)
         throw Error("the file is a LibTorch archive without Sinar metadata; a TorchScript model needs a side-car JSON (" +
                         sideCar + ") with its class_names and preprocessing",
                     path);
@@ -186,8 +191,9 @@ Model Model::load(const std::string& path)
     // a program of its own, comes with one): its code/ may only declare modules.
     // Either way the sizes and lengths LibTorch would take as given are checked
     // first, also in a sealed file (a seal shows damage, not who wrote it).
-    const bool sideCar = QFileInfo::exists(QString::fromStdString(sideCarPath(path)));
-    checkArchive(bytes, path, sideCar ? ArchiveKind::TorchScript : ArchiveKind::Bundle);
+    bool sideCarExists = false;
+    const std::string sideCar = sideCarPath(path, &sideCarExists);
+    checkArchive(bytes, path, sideCarExists ? ArchiveKind::TorchScript : ArchiveKind::Bundle);
     // Past the seal check a sealed bundle is byte for byte what Sinar wrote; an
     // unsealed one (written before bundles were sealed, or a TorchScript export)
     // can still be damaged, and whatever LibTorch says about it means the same.
@@ -209,7 +215,7 @@ Model Model::load(const std::string& path)
             hasMeta = false;
         }
         if (!hasMeta) {
-            auto impl = loadTorchScript(path, bytes);
+            auto impl = loadTorchScript(path, bytes, sideCar, sideCarExists);
             impl->sealed = seal.state == SealState::Valid;
             return Model(impl);
         }
