@@ -23,6 +23,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QThread>
+#include <QDockWidget>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -40,6 +41,7 @@
 #include "train/train_options.h"
 #include "ui/training/run_history.h"
 #include "ui/training/study_panel.h"
+#include "ui/training/cv_plot.h"
 #include "ui/training/training_page.h"
 
 using namespace sinar;
@@ -320,6 +322,67 @@ private slots:
     // Stop takes effect at once and leaves the last epoch's checkpoint;
     // Continue resumes at the next epoch and ends with the model of an
     // uninterrupted run.
+    // A classical baseline has no epochs: the run page shows its
+    // cross-validation in the curves' place, the report its fit; the viewer's
+    // docks (Measurements too) make room for the tab and come back after.
+    void baselineRunShowsCrossValidation()
+    {
+        ui::MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        QDockWidget* measurements = nullptr;
+        for (QDockWidget* d : w.findChildren<QDockWidget*>())
+            if (d->windowTitle() == QLatin1String("Measurements"))
+                measurements = d;
+        QVERIFY(measurements);
+        measurements->show();
+        QVERIFY(runEventLoopUntil([&] { return measurements->isVisible(); }, 5000));
+        w.showTrainingTab();
+        QVERIFY(!measurements->isVisible());
+
+        ui::TrainingPage* page = w.trainingPage();
+        const QString run = tmp_.filePath(QStringLiteral("run-knn"));
+        train::TrainingJobSpec spec = smallSpec(run, 1);
+        spec.architecture = "knn";
+        page->setSpec(spec);
+        page->setDataPath(data_);
+        QVERIFY(runEventLoopUntil([&] { return !page->planning() && page->splitTable()->rowCount() == 4; }, 60000));
+        QVERIFY2(page->startRun(), qPrintable(page->lastError()));
+        QVERIFY(page->crossValidation()->isVisibleTo(page));
+        QVERIFY(!page->curves()->isVisibleTo(page));
+        QVERIFY(page->crossValidation()->summary().startsWith(QLatin1String("Fitting the baseline")));
+        QVERIFY(waitForRun(page));
+        const ui::TrainingOutcome& o = page->lastOutcome();
+        QVERIFY2(o.ok, qPrintable(o.error));
+        QVERIFY(o.history.epochs.empty());
+        const QJsonArray grid = o.classical.value(QStringLiteral("cross_validation")).toArray();
+        QVERIFY(grid.size() >= 3);
+        QCOMPARE(page->crossValidation()->lineCount(), 1);
+        QCOMPARE(page->crossValidation()->pointCount(), grid.size());
+        const QString summary = page->crossValidation()->summary();
+        QVERIFY2(summary.contains(QStringLiteral("chosen k %1").arg(o.classical.value("chosen").toObject().value("k").toInt())) &&
+                     summary.contains(QStringLiteral("fitted on all %1 training and validation images").arg(o.trainCount + o.valCount)),
+                 qPrintable(summary));
+
+        QVERIFY(QFileInfo::exists(run + "/cross_validation.png"));
+        QVERIFY(!QFileInfo::exists(run + "/curves.png"));
+        const QString html = readAll(run + "/report.html");
+        QVERIFY(html.contains("<h2>Baseline fit</h2>") && html.contains("Cross-validation of the baseline") &&
+                !html.contains("<h2>Training</h2>") && !html.contains("Training curves"));
+
+        // The next network run shows its curves again; the docks come back with the viewer.
+        w.showViewerTab();
+        QVERIFY(runEventLoopUntil([&] { return measurements->isVisible(); }, 5000));
+        w.showTrainingTab();
+        QVERIFY(!measurements->isVisible());
+        spec = smallSpec(tmp_.filePath(QStringLiteral("run-after-knn")), 1);
+        page->setSpec(spec);
+        QVERIFY(runEventLoopUntil([&] { return !page->planning(); }, 60000));
+        QVERIFY2(page->startRun(), qPrintable(page->lastError()));
+        QVERIFY(page->curves()->isVisibleTo(page));
+        QVERIFY(waitForRun(page));
+    }
+
     void stopThenContinue()
     {
         ui::MainWindow w;

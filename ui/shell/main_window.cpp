@@ -499,17 +499,20 @@ void MainWindow::connectTraining()
         const bool viewer = index == 0;
         for (QAction* a : actions_)
             a->setEnabled(viewer);
-        // The viewer's docks make room for the Training tab and come back after.
-        QDockWidget* docks[] = {browserDock_, infoDock_, panelDock_, batchDock_};
+        // The viewer's docks (the Measurements dock of the reading tools too)
+        // make room for the Training tab and come back as they were after.
         if (!viewer) {
-            dockVisibility_.clear();
-            for (QDockWidget* d : docks) {
-                dockVisibility_ << d->isVisible();
+            if (!dockVisibility_.isEmpty())
+                return; // already on a page without them
+            for (QDockWidget* d : findChildren<QDockWidget*>(QString(), Qt::FindDirectChildrenOnly)) {
+                dockVisibility_.insert(d, d->isVisible());
                 d->hide();
             }
-        } else if (dockVisibility_.size() == 4) {
-            for (int i = 0; i < 4; ++i)
-                docks[i]->setVisible(dockVisibility_[i]);
+        } else {
+            for (auto it = dockVisibility_.cbegin(); it != dockVisibility_.cend(); ++it)
+                if (it.key())
+                    it.key()->setVisible(it.value());
+            dockVisibility_.clear();
         }
     });
     connect(training_, &TrainingPage::modelAdded, this, [this](const QString&) { panel_->refreshModelList(); });
@@ -532,6 +535,11 @@ void MainWindow::connectTraining()
 void MainWindow::showTrainingTab()
 {
     centralTabs_->setCurrentWidget(trainingScroll_);
+}
+
+void MainWindow::showViewerTab()
+{
+    centralTabs_->setCurrentIndex(0);
 }
 
 bool MainWindow::trainingTabShown() const

@@ -8,6 +8,7 @@
 // single, side-by-side and MPR views, and its export), VolumeLoader (the MPR
 // volume), StudyOpener (scanning what is opened), SeriesImageLoader (the
 // series' images, cached) and TrainingPage (the Training tab).
+#include <QHash>
 #include <QMainWindow>
 #include <memory>
 #include <optional>
@@ -112,6 +113,7 @@ public:
     // The Training tab (a panel with its own worker thread).
     TrainingPage* trainingPage() const { return training_; }
     void showTrainingTab();
+    void showViewerTab();
     bool trainingTabShown() const;
 
     void batchClassifySeries();
@@ -191,7 +193,7 @@ private:
     QTabWidget* centralTabs_ = nullptr;
     TrainingPage* training_ = nullptr;
     QList<QAction*> trainingActions_;
-    QList<bool> dockVisibility_;
+    QHash<QDockWidget*, bool> dockVisibility_; // while a page without the viewer's docks is shown
 
     AppSettings settings_;
     ImageView* view_;

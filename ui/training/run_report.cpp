@@ -6,6 +6,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QPageLayout>
 #include <QPageSize>
 #include <QPdfWriter>
@@ -17,6 +19,7 @@
 #include "common/privacy.h"
 #include "ui/training/confusion_matrix_view.h"
 #include "ui/training/curve_plot.h"
+#include "ui/training/cv_plot.h"
 #include "ui/training/roc_plot.h"
 
 #ifndef SINAR_VERSION
@@ -52,7 +55,15 @@ struct Plot {
 };
 const Plot kPlots[] = {{"curves.png", "Training curves", 1200, 860},
                        {"confusion.png", "Confusion matrix (held-out test set)", 760, 640},
-                       {"roc.png", "ROC curves (held-out test set, one class against the rest)", 760, 640}};
+                       {"roc.png", "ROC curves (held-out test set, one class against the rest)", 760, 640},
+                       {"cross_validation.png", "Cross-validation of the baseline's hyper-parameters", 900, 600}};
+// A classical baseline's first plot: its cross-validation, in the curves' place.
+const Plot& kCrossValidationPlot = kPlots[3];
+
+bool classical(const ReportInput& in)
+{
+    return !in.outcome.classical.isEmpty();
+}
 
 } // namespace
 
@@ -139,32 +150,60 @@ QString reportHtml(const ReportInput& in)
         if (QFileInfo::exists(in.outcome.runDir + QLatin1Char('/') + QLatin1String(p.file)))
             h += QStringLiteral("<h2>%1</h2><p><img src=\"%2\" width=\"560\"></p>\n").arg(QLatin1String(p.title), QLatin1String(p.file));
 
-    // Training.
+    // Training: a network's epochs, or a baseline's one-step fit.
     const train::TrainingHistory& hist = in.outcome.history;
-    h += QStringLiteral("<h2>Training</h2><table>\n");
-    h += row(QStringLiteral("Epochs run"), QStringLiteral("%1 of %2%3")
-                                               .arg(hist.epochs.size())
-                                               .arg(s.train.epochs)
-                                               .arg(hist.stoppedEarly ? QStringLiteral(", stopped early")
-                                                                      : hist.stoppedByTimeBudget ? QStringLiteral(", fitted to the time budget")
-                                                                                                 : QString()));
-    h += row(QStringLiteral("Best epoch (weights kept)"),
-             hist.bestEpoch > 0 ? QStringLiteral("%1, validation loss %2").arg(hist.bestEpoch).arg(hist.bestValLoss, 0, 'f', 4)
-                                : QStringLiteral("–"));
-    h += row(QStringLiteral("Training time"), QStringLiteral("%1 min").arg(hist.seconds / 60.0, 0, 'f', 1));
-    h += row(QStringLiteral("Total time (decoding, training, test)"), QStringLiteral("%1 min").arg(in.outcome.totalSeconds / 60.0, 0, 'f', 1));
-    h += row(QStringLiteral("Parameters"), QString::number(in.outcome.parameters));
-    h += QStringLiteral("</table>\n<table><tr><th>Epoch</th><th>Train loss</th><th>Train acc.</th><th>Val. loss</th>"
-                        "<th>Val. acc.</th><th>LR</th><th>img/s</th></tr>\n");
-    for (const auto& e : hist.epochs)
-        h += QStringLiteral("<tr%1><td class=n>%2</td><td class=n>%3</td><td class=n>%4</td><td class=n>%5</td><td class=n>%6</td>"
-                            "<td class=n>%7</td><td class=n>%8</td></tr>\n")
-                 .arg(e.epoch == hist.bestEpoch ? QStringLiteral(" style=\"font-weight:bold\"") : QString())
-                 .arg(e.epoch)
-                 .arg(num(e.trainLoss, 4), num(e.trainAccuracy), num(e.valLoss, 4), num(e.valAccuracy))
-                 .arg(e.learningRate, 0, 'g', 4)
-                 .arg(e.imagesPerSecond, 0, 'f', 0);
-    h += QStringLiteral("</table>\n");
+    if (classical(in)) {
+        const QJsonObject& c = in.outcome.classical;
+        h += QStringLiteral("<h2>Baseline fit</h2><table>\n");
+        h += row(QStringLiteral("Features"), esc(c.value(QStringLiteral("features")).toString().toStdString()) +
+                                                 QStringLiteral(", %1 dimensions").arg(c.value(QStringLiteral("feature_dimension")).toInt()));
+        h += row(QStringLiteral("Cross-validation"), QStringLiteral("%1 folds; accuracy of the chosen point %2")
+                                                         .arg(c.value(QStringLiteral("cv_folds")).toInt())
+                                                         .arg(num(c.value(QStringLiteral("cv_accuracy")).toDouble(-1))));
+        h += row(QStringLiteral("Fitted on"), QStringLiteral("%1 training and validation images")
+                                                  .arg(c.value(QStringLiteral("fitted_on")).toInt()));
+        h += row(QStringLiteral("Fitting time"), QStringLiteral("%1 s").arg(c.value(QStringLiteral("fit_seconds")).toDouble(), 0, 'f', 1));
+        h += row(QStringLiteral("Total time (decoding, fitting, test)"),
+                 QStringLiteral("%1 min").arg(in.outcome.totalSeconds / 60.0, 0, 'f', 1));
+        h += QStringLiteral("</table>\n<table><tr><th>Hyper-parameters</th><th>Cross-validation accuracy</th></tr>\n");
+        const QJsonObject chosen = c.value(QStringLiteral("chosen")).toObject();
+        for (const QJsonValue& v : c.value(QStringLiteral("cross_validation")).toArray()) {
+            QJsonObject r = v.toObject();
+            const double accuracy = r.take(QStringLiteral("accuracy")).toDouble(-1);
+            QStringList point;
+            for (auto it = r.constBegin(); it != r.constEnd(); ++it)
+                point << QStringLiteral("%1 %2").arg(it.key().toHtmlEscaped()).arg(it.value().toDouble(), 0, 'g', 4);
+            h += QStringLiteral("<tr%1><td>%2</td><td class=n>%3</td></tr>\n")
+                     .arg(r == chosen ? QStringLiteral(" style=\"font-weight:bold\"") : QString(), point.join(QStringLiteral(", ")),
+                          num(accuracy));
+        }
+        h += QStringLiteral("</table>\n");
+    } else {
+        h += QStringLiteral("<h2>Training</h2><table>\n");
+        h += row(QStringLiteral("Epochs run"), QStringLiteral("%1 of %2%3")
+                                                   .arg(hist.epochs.size())
+                                                   .arg(s.train.epochs)
+                                                   .arg(hist.stoppedEarly ? QStringLiteral(", stopped early")
+                                                                          : hist.stoppedByTimeBudget ? QStringLiteral(", fitted to the time budget")
+                                                                                                     : QString()));
+        h += row(QStringLiteral("Best epoch (weights kept)"),
+                 hist.bestEpoch > 0 ? QStringLiteral("%1, validation loss %2").arg(hist.bestEpoch).arg(hist.bestValLoss, 0, 'f', 4)
+                                    : QStringLiteral("–"));
+        h += row(QStringLiteral("Training time"), QStringLiteral("%1 min").arg(hist.seconds / 60.0, 0, 'f', 1));
+        h += row(QStringLiteral("Total time (decoding, training, test)"), QStringLiteral("%1 min").arg(in.outcome.totalSeconds / 60.0, 0, 'f', 1));
+        h += row(QStringLiteral("Parameters"), QString::number(in.outcome.parameters));
+        h += QStringLiteral("</table>\n<table><tr><th>Epoch</th><th>Train loss</th><th>Train acc.</th><th>Val. loss</th>"
+                            "<th>Val. acc.</th><th>LR</th><th>img/s</th></tr>\n");
+        for (const auto& e : hist.epochs)
+            h += QStringLiteral("<tr%1><td class=n>%2</td><td class=n>%3</td><td class=n>%4</td><td class=n>%5</td><td class=n>%6</td>"
+                                "<td class=n>%7</td><td class=n>%8</td></tr>\n")
+                     .arg(e.epoch == hist.bestEpoch ? QStringLiteral(" style=\"font-weight:bold\"") : QString())
+                     .arg(e.epoch)
+                     .arg(num(e.trainLoss, 4), num(e.trainAccuracy), num(e.valLoss, 4), num(e.valAccuracy))
+                     .arg(e.learningRate, 0, 'g', 4)
+                     .arg(e.imagesPerSecond, 0, 'f', 0);
+        h += QStringLiteral("</table>\n");
+    }
 
     // Recipe.
     QStringList filters;
@@ -238,10 +277,13 @@ bool exportReportPlot(const ReportInput& in, int step, QString* error)
     }
     if (step < 0 || step >= kReportPlots || (step > 0 && in.outcome.test.n == 0))
         return true;
-    const Plot& p = kPlots[step];
+    const Plot& p = step == 0 && classical(in) ? kCrossValidationPlot : kPlots[step];
     const QString file = dir.filePath(QLatin1String(p.file));
     bool ok = true;
-    if (step == 0 && in.curves)
+    if (step == 0 && classical(in)) {
+        if (in.crossValidation)
+            ok = in.crossValidation->exportPng(file, p.width, p.height);
+    } else if (step == 0 && in.curves)
         ok = in.curves->exportPng(file, p.width, p.height);
     else if (step == 1 && in.confusion)
         ok = in.confusion->exportPng(file, p.width, p.height);

@@ -13,6 +13,7 @@
 namespace sinar::ui {
 
 class ConfusionMatrixView;
+class CrossValidationPlot;
 class CurvePlot;
 class RocPlot;
 
@@ -22,6 +23,7 @@ struct ReportInput {
     train::TrainingJobSpec spec;
     // The plots as shown (any may be null).
     CurvePlot* curves = nullptr;
+    CrossValidationPlot* crossValidation = nullptr; // a classical baseline's fit, drawn instead of the curves
     ConfusionMatrixView* confusion = nullptr;
     RocPlot* roc = nullptr;
 };

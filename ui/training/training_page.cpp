@@ -24,6 +24,7 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -51,6 +52,7 @@
 #include "ui/training/confusion_gallery.h"
 #include "ui/training/confusion_matrix_view.h"
 #include "ui/training/curve_plot.h"
+#include "ui/training/cv_plot.h"
 #include "ui/training/roc_plot.h"
 #include "ui/training/study_panel.h"
 #include "ui/training/run_history.h"
@@ -418,8 +420,13 @@ void TrainingPage::buildUi()
     // per-class metrics on the right.
     runPage_ = new QSplitter(Qt::Horizontal, tabs_);
     runPage_->setObjectName(QStringLiteral("runPage"));
-    curves_ = new CurvePlot(runPage_);
+    curveStack_ = new QStackedWidget(runPage_);
+    curves_ = new CurvePlot(curveStack_);
     curves_->setObjectName(QStringLiteral("trainingCurves"));
+    crossValidation_ = new CrossValidationPlot(curveStack_);
+    crossValidation_->setObjectName(QStringLiteral("trainingCrossValidation"));
+    curveStack_->addWidget(curves_);
+    curveStack_->addWidget(crossValidation_);
     auto* confusionPage = new QWidget(runPage_);
     auto* confusionLayout = new QVBoxLayout(confusionPage);
     confusionLayout->setContentsMargins(0, 0, 0, 0);
@@ -436,7 +443,7 @@ void TrainingPage::buildUi()
     confusionSplit->setStretchFactor(1, 2);
     confusionLayout->addWidget(confusionTitle_);
     confusionLayout->addWidget(confusionSplit, 1);
-    runPage_->addWidget(curves_);
+    runPage_->addWidget(curveStack_);
     runPage_->addWidget(confusionPage);
     runPage_->setStretchFactor(0, 3);
     runPage_->setStretchFactor(1, 2);
@@ -1177,8 +1184,14 @@ bool TrainingPage::launch(train::TrainingJobSpec s)
         }
     }
     curves_->clear();
+    // A classical baseline has no epochs: its cross-validation takes the curves' place.
+    const bool classical = nn::isClassicalArchitecture(s.architecture);
+    if (classical)
+        crossValidation_->clear(tr("Fitting the baseline: its cross-validation over the hyper-parameter grid appears "
+                                   "here when the fit ends."));
+    curveStack_->setCurrentWidget(classical ? static_cast<QWidget*>(crossValidation_) : curves_);
     validationCount_ = 0;
-    outcome_ = {};
+    outcome_ = TrainingOutcome();
     saveForm();
     if (!worker_->start(s)) {
         showError(tr("A run is in progress."));
@@ -1353,6 +1366,8 @@ void TrainingPage::onFinished(const TrainingOutcome& o)
         tabs_->setCurrentWidget(runPage_);
     }
     curves_->flush();
+    if (!o.classical.isEmpty())
+        crossValidation_->setResults(o.classical);
     // The report: the plots one per event-loop turn (widgets, GUI thread),
     // then HTML and PDF on a worker thread; the run counts as finished after.
     finishing_ = true;
@@ -1373,6 +1388,7 @@ void TrainingPage::exportNextPlot(int step)
     }
     ReportInput in = reportInput_;
     in.curves = nullptr;
+    in.crossValidation = nullptr;
     in.confusion = nullptr;
     in.roc = nullptr;
     reportWatcher_->setFuture(QtConcurrent::run([in]() {
@@ -1401,6 +1417,7 @@ ReportInput TrainingPage::reportInput() const
     QFile cmd(outcome_.runDir + QStringLiteral("/command.txt")); // the run's own command, written at its start
     in.command = cmd.open(QIODevice::ReadOnly) ? QString::fromUtf8(cmd.readAll()).trimmed() : reproducibleCommand(in.spec, true);
     in.curves = curves_;
+    in.crossValidation = crossValidation_;
     in.confusion = confusion_;
     in.roc = roc_;
     return in;

@@ -33,6 +33,7 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QSplitter;
+class QStackedWidget;
 class QTabWidget;
 class QTableWidget;
 
@@ -40,6 +41,7 @@ namespace sinar::ui {
 
 class ClassMetricsTable;
 class ConfusionMatrixView;
+class CrossValidationPlot;
 class CurvePlot;
 class RocPlot;
 class RunHistory;
@@ -80,6 +82,7 @@ public:
     // For tests and screenshots.
     TrainingWorker* worker() const { return worker_; }
     CurvePlot* curves() const { return curves_; }
+    CrossValidationPlot* crossValidation() const { return crossValidation_; }
     ConfusionMatrixView* confusion() const { return confusion_; }
     RocPlot* roc() const { return roc_; }
     ClassMetricsTable* metricsTable() const { return metrics_; }
@@ -215,6 +218,8 @@ private:
     QTabWidget* tabs_;
     QSplitter* runPage_;
     CurvePlot* curves_;
+    CrossValidationPlot* crossValidation_; // in the curves' place for a classical baseline
+    QStackedWidget* curveStack_;
     ConfusionMatrixView* confusion_;
     QLabel* confusionTitle_;
     ClassMetricsTable* metrics_;

@@ -83,6 +83,7 @@ bool TrainingWorker::start(const train::TrainingJobSpec& spec)
             out.skippedFiles = r.failures.size();
             out.totalSeconds = r.totalSeconds;
             out.recordedPaths = r.recordedPaths;
+            out.classical = r.classical;
         } catch (const Cancelled&) {
             out.cancelled = true;
             out.error = tr("Stopped. The checkpoint of the last finished epoch is kept; Resume continues from it.");

@@ -2,6 +2,7 @@
 // Runs train::runTrainingJob on a QThread of its own and turns the trainer's
 // callbacks into queued signals carrying value types. The page that owns the
 // worker keeps the GUI thread free: nothing here touches a widget.
+#include <QJsonObject>
 #include <QObject>
 #include <QString>
 #include <QThread>
@@ -29,6 +30,7 @@ struct TrainingOutcome {
     size_t skippedFiles = 0;
     double totalSeconds = 0;
     bool recordedPaths = false; // the run folder names files by path (else by fingerprint; common/privacy.h)
+    QJsonObject classical;      // a classical baseline's fit (BundleInfo::classical); empty for a network
 };
 
 class TrainingWorker : public QObject {
