@@ -6,6 +6,7 @@
 #include <QProcess>
 #include <QStandardPaths>
 #include <QtTest>
+#include <cmath>
 #include <random>
 #include <sys/resource.h>
 
@@ -330,6 +331,51 @@ private slots:
         message = loadError(endlessPath);
         QVERIFY2(message == "corrupt model bundle: its pickle archive/data.pkl is damaged: it ends without the pickle's STOP opcode",
                  qPrintable(message));
+    }
+
+    // 300 mutated copies of an unsealed bundle, whose damage no seal reveals:
+    // each is refused with "corrupt model bundle" or loads and predicts finite
+    // probabilities (a changed weight is undetectable without the seal);
+    // nothing else (no other error, no crash).
+    void mutatedUnsealedBundlesAreRefusedOrLoad()
+    {
+        const QString path = tmp_.filePath("unsealed-original.sinar");
+        nn::Model::create(test::smallBundleInfo(), 5).save(path.toStdString());
+        const std::string sealed = readFileBytes(path.toStdString());
+        std::string bytes = sealed.substr(0, sealed.size() - 77);
+        bytes[bytes.size() - 2] = bytes[bytes.size() - 1] = '\0';
+        std::mt19937 rng(777);
+        int refused = 0, loaded = 0;
+        for (int i = 0; i < 300; ++i) {
+            std::string what;
+            const std::string b = mutate(bytes, rng, what);
+            const QString mutated = tmp_.filePath(QString("unsealed-mutated-%1.sinar").arg(i));
+            test::writeFile(mutated, b);
+            QString message;
+            try {
+                const nn::Model m = nn::Model::load(mutated.toStdString());
+                const int side = m.info().recipe.width * m.info().recipe.height * m.info().recipe.channels;
+                const auto x = fixedInputs(2, side);
+                for (const auto& p : m.predict(x.data(), 2))
+                    for (float v : p)
+                        if (!std::isfinite(v))
+                            message = "a non-finite probability";
+                if (message.isEmpty()) {
+                    ++loaded;
+                    continue;
+                }
+            } catch (const Error& e) {
+                message = QString::fromStdString(e.message());
+            } catch (const std::exception& e) {
+                message = QString("not a sinar::Error: ") + e.what();
+            }
+            QVERIFY2(message.startsWith("corrupt model bundle"),
+                     qPrintable(QString("mutation %1 (%2): %3").arg(i).arg(QString::fromStdString(what), message)));
+            ++refused;
+            QFile::remove(mutated);
+        }
+        qInfo("300 mutated unsealed bundles: %d refused as corrupt, %d loaded and predicted", refused, loaded);
+        QVERIFY(refused > 150);
     }
 
     void durableWriteKeepsThePreviousGeneration()
