@@ -53,6 +53,7 @@ void SeriesStrip::clear()
     stack_.reset();
     model_.reset();
     rows_.clear();
+    slices_.clear();
     result_ = {};
     current_ = -1;
     setVisible(false);
@@ -88,14 +89,13 @@ void SeriesStrip::start(std::shared_ptr<const ImageStack> stack, std::shared_ptr
 
 void SeriesStrip::onResultsReady(int begin, int end)
 {
-    for (int i = begin; i < end; ++i)
+    for (int i = begin; i < end; ++i) {
         rows_.push_back(watcher_->resultAt(i));
-    std::vector<eval::SliceResult> slices;
-    slices.reserve(rows_.size());
-    for (const BatchRow& r : rows_)
-        slices.push_back({r.error.isEmpty() ? r.probabilities : std::vector<float>{}, r.error.isEmpty() && !r.notAResult()});
+        const BatchRow& r = rows_.back();
+        slices_.push_back({r.error.isEmpty() ? r.probabilities : std::vector<float>{}, r.error.isEmpty() && !r.notAResult()});
+    }
     try {
-        result_ = eval::aggregateSeries(slices);
+        result_ = eval::aggregateSeries(slices_);
     } catch (const Error&) {
         result_ = {}; // slices with different class counts cannot come from one model
     }

@@ -63,6 +63,7 @@ private:
     std::shared_ptr<const ModelHandle> model_;
     QStringList classNames_;
     std::vector<BatchRow> rows_;
+    std::vector<eval::SliceResult> slices_; // rows_ as the aggregate reads them, kept in step
     eval::SeriesResult result_;
     int current_ = -1;
 };

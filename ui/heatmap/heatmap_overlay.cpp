@@ -18,6 +18,16 @@
 
 namespace sinar::ui {
 
+namespace {
+
+// Whether a plane with these axes has the orientation of a slice with normal `n`.
+bool parallelToSlice(const dicom::Vec3& n, const dicom::Vec3& right, const dicom::Vec3& down)
+{
+    return std::abs(dicom::dot(n, dicom::sliceNormal(right, down))) > 1 - 1e-6;
+}
+
+} // namespace
+
 HeatMapOverlay::HeatMapOverlay(ClassificationPanel* panel, ImageView* view, ImageView* sideView, MprView* mpr, QObject* parent)
     : QObject(parent), panel_(panel), controls_(panel->heatMapControls()), view_(view), sideView_(sideView), mpr_(mpr)
 {
@@ -222,7 +232,7 @@ void HeatMapOverlay::updateMprOverlay()
         cv::Mat planeMap, mask;
         if (candidate) {
             const dicom::Vec3 n = shownFrame_.normal();
-            parallel = parallel || std::abs(dicom::dot(n, dicom::sliceNormal(g.right, g.down))) > 1 - 1e-6;
+            parallel = parallel || parallelToSlice(n, g.right, g.down);
         }
         if (candidate && pane->hasImage() && pane->image().width() == g.width && pane->image().height() == g.height &&
             mapOntoPlane(heatMap_, slice, g, planeMap, mask)) {
@@ -263,7 +273,7 @@ void HeatMapOverlay::followShownSlice()
     for (dicom::MprPlane plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal}) {
         dicom::Vec3 right, down;
         dicom::MprReslicer::axesOf(plane, right, down);
-        inPane = inPane || std::abs(dicom::dot(n, dicom::sliceNormal(right, down))) > 1 - 1e-6;
+        inPane = inPane || parallelToSlice(n, right, down);
     }
     if (!inPane)
         return;
@@ -292,7 +302,7 @@ QString HeatMapOverlay::paneShowingShownSlice(QString* why) const
     bool parallel = false;
     for (dicom::MprPlane plane : {dicom::MprPlane::Axial, dicom::MprPlane::Coronal, dicom::MprPlane::Sagittal}) {
         const PlaneGeometry& g = mpr_->geometry(plane);
-        if (std::abs(dicom::dot(n, dicom::sliceNormal(g.right, g.down))) <= 1 - 1e-6)
+        if (!parallelToSlice(n, g.right, g.down))
             continue;
         parallel = true;
         const dicom::Vec3& p = shownFrame_.position;
