@@ -14,6 +14,7 @@
 #include "common/integrity.h"
 #include "common/json_io.h"
 #include "data/dataset.h"
+#include "nn/archive_check.h"
 #include "nn/model.h"
 #include "test_support.h"
 
@@ -376,6 +377,67 @@ private slots:
         }
         qInfo("300 mutated unsealed bundles: %d refused as corrupt, %d loaded and predicted", refused, loaded);
         QVERIFY(refused > 150);
+    }
+
+    // The model of LibTorch 1.13's unpickler on crafted pickles: states in
+    // which that unpickler would read past its stack, marks or memo, or take a
+    // length or table index from the file, are refused by name; a storage
+    // declaration is read as LibTorch reads it.
+    void pickleModelRefusesWhatLibTorchWouldTrust()
+    {
+        auto run = [](const std::string& body) -> QString {
+            try {
+                const auto storages = nn::checkPickle(std::string("\x80\x02", 2) + body, "", "p.pkl");
+                QString out = "ok";
+                for (const auto& s : storages)
+                    out += QString(" %1:%2").arg(QString::fromStdString(s.key)).arg(s.bytes);
+                return out;
+            } catch (const Error& e) {
+                return QString::fromStdString(e.message());
+            }
+        };
+        auto unicode = [](const std::string& t) {
+            std::string b = "X";
+            const uint32_t n = static_cast<uint32_t>(t.size());
+            b.append(reinterpret_cast<const char*>(&n), 4);
+            return b + t;
+        };
+        QCOMPARE(run("N."), QString("ok"));
+        QCOMPARE(run("(Nt."), QString("ok"));
+        QVERIFY(run("N").contains("ends without the pickle's STOP opcode"));
+        QVERIFY(run("NN.").contains("stops with 2 values on the stack, not one"));
+        QVERIFY(run("(Nd.").contains("pairs 1 values as keys and values"));       // DICT would read stack_[i + 1]
+        QVERIFY(run("}u.").contains("needs a MARK, and none is open"));           // SETITEMS would read marks_.back()
+        QVERIFY(run("(}}u.").contains("sets items of a dictionary below the bottom of the stack"));
+        QVERIFY(run("(]e.").contains("appends to a list below the bottom of the stack"));
+        QVERIFY(run("NN(\x86t.").contains("closes a MARK set below values already taken from the stack"));
+        QVERIFY(run("\x85.").contains("needs 1 values, the stack holds 0"));       // TUPLE1 on an empty stack
+        QVERIFY(run("NR.").contains("needs 2 values, the stack holds 1"));         // REDUCE would swap past the front
+        QVERIFY(run("h\x05.").contains("reads memo slot 5, which was never filled"));
+        QVERIFY(run("Nr\xff\xff\xff\x7f.").contains("names memo slot 2147483647, beyond what a pickle of"));
+        QVERIFY(run("\x8a\x04\x01\x02\x03\x04.").contains("is a LONG1 of other than 8 bytes"));
+        QVERIFY(run(std::string("X\x03\x00\x00\xd0.", 6)).contains("opcode 0x58 at byte 2 declares 3.25 GiB, more than the 1 bytes left"));
+        QVERIFY(run("C\x01\x41.").contains("opcode 0x43 at byte 2 is not an opcode LibTorch's unpickler reads"));
+        try {
+            nn::checkPickle("N.", "corrupt: ", "p.pkl");
+            QFAIL("a pickle without PROTO 2 was accepted");
+        } catch (const Error& e) {
+            QCOMPARE(QString::fromStdString(e.message()),
+                     QString("corrupt: it does not start with pickle protocol 2, the one LibTorch reads"));
+        }
+
+        // A storage as LibTorch's pickler writes it: ("storage", torch.FloatStorage, key, device, numel).
+        const std::string storage = "(" + unicode("storage") + "ctorch\nFloatStorage\n" + unicode("7") + unicode("cpu") +
+                                    "K\x10tQ.";
+        QCOMPARE(run(storage), QString("ok 7:64"));
+        // The element type as a number (LibTorch takes any int): Double is 7, 8 bytes each.
+        const std::string numbered = "(" + unicode("storage") + "K\x07" + unicode("7") + unicode("cpu") + "K\x10tQ.";
+        QCOMPARE(run(numbered), QString("ok 7:128"));
+        const std::string unknownType = "(" + unicode("storage") + "Kc" + unicode("7") + unicode("cpu") + "K\x10tQ.";
+        QVERIFY(run(unknownType).contains("declares a tensor storage of an unknown element type"));
+        // A key that comes out of a REDUCE: not followed, so refused rather than guessed.
+        const std::string computed = "(" + unicode("storage") + "ctorch\nFloatStorage\nNNR" + unicode("cpu") + "K\x10tQ.";
+        QVERIFY(run(computed).contains("declares a tensor storage in a form Sinar cannot check"));
     }
 
     void durableWriteKeepsThePreviousGeneration()

@@ -92,13 +92,6 @@ int64_t elementSize(const std::string& storageName)
     return 0;
 }
 
-// A storage a pickle asks LibTorch to read: the record `key` (under the
-// pickle's folder) and the bytes its tensors may span, numel x element size.
-struct StorageUse {
-    std::string key;
-    uint64_t bytes = 0;
-};
-
 // Runs a pickle the way LibTorch 1.13's unpickler would, on a model of its
 // stack: only the opcodes that unpickler reads (protocol 2, as its pickler
 // writes), and none in a state where that unpickler would read past its stack,
@@ -106,7 +99,7 @@ struct StorageUse {
 // given, or index a table by a number from the file. Returns each tensor
 // storage the pickle declares, with the size it declares for it; a persistent
 // id whose parts this check cannot follow is refused, not guessed.
-std::vector<StorageUse> checkPickle(const std::string& p, const std::function<Error(const std::string&)>& corrupt)
+std::vector<PickleStorage> runPickle(const std::string& p, const std::function<Error(const std::string&)>& corrupt)
 {
     const uint64_t n = p.size();
     uint64_t at = 0, opAt = 0;
@@ -114,7 +107,7 @@ std::vector<StorageUse> checkPickle(const std::string& p, const std::function<Er
     std::vector<Value> stack;
     std::vector<size_t> marks;
     std::vector<Value> memo;
-    std::vector<StorageUse> storages;
+    std::vector<PickleStorage> storages;
     auto fail = [&](const std::string& what) {
         char s[64];
         std::snprintf(s, sizeof s, "opcode 0x%02x at byte %llu ", op, static_cast<unsigned long long>(opAt));
@@ -347,6 +340,11 @@ bool endsWith(const std::string& s, const char* tail)
 
 } // namespace
 
+std::vector<PickleStorage> checkPickle(const std::string& pickle, const std::string& prefix, const std::string& path)
+{
+    return runPickle(pickle, [&](const std::string& what) { return Error(prefix + what, path); });
+}
+
 void checkArchive(const std::string& b, const std::string& path, ArchiveKind kind)
 {
     const std::string prefix = prefixOf(kind);
@@ -473,7 +471,7 @@ void checkArchive(const std::string& b, const std::string& path, ArchiveKind kin
             const size_t cut = name.rfind('/');
             const std::string stem = name.substr(cut + 1, name.size() - (cut + 1) - (endsWith(name, ".debug_pkl") ? 10 : 4));
             const std::string folder = name.substr(0, cut + 1);
-            for (const StorageUse& use : checkPickle(text, damaged)) {
+            for (const PickleStorage& use : runPickle(text, damaged)) {
                 if (use.bytes == 0)
                     continue; // LibTorch reads no record for an empty storage
                 for (const std::string& record : {folder + stem + "/" + use.key, root + "/" + stem + "/" + use.key,

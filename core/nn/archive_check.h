@@ -13,7 +13,9 @@
 //    program, and its source is LibTorch's to compile.
 // The tensors' geometry against their storage is checked after reading
 // (nn/network.h: checkArchiveTensors), where LibTorch has decoded it.
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sinar::nn {
 
@@ -27,6 +29,19 @@ enum class ArchiveKind {
 // Throws Error("<corrupt model bundle|corrupt checkpoint|corrupt pretrained
 // weights>: ...", path) naming the entry and what it declares.
 void checkArchive(const std::string& bytes, const std::string& path, ArchiveKind kind);
+
+// A tensor storage a pickle declares: the record LibTorch reads for it (by
+// key, in the folder named as the pickle) and the bytes its declaration spans
+// (element count x element size).
+struct PickleStorage {
+    std::string key;
+    uint64_t bytes = 0;
+};
+
+// Runs one pickle on the model of LibTorch 1.13's unpickler that checkArchive
+// uses; returns the storages it declares, or throws Error(prefix + "opcode
+// 0x58 at byte 12 declares 3.25 GiB, more than ...", path).
+std::vector<PickleStorage> checkPickle(const std::string& pickle, const std::string& prefix, const std::string& path);
 
 // The largest entry, and the largest single string a pickle may declare: the
 // per-object resource cap of common/limits.h.
