@@ -17,7 +17,21 @@ Error::Error(const std::string& message, const std::string& file, FailureKind ki
 
 std::string firstLine(const std::string& text)
 {
-    return text.substr(0, text.find('\n'));
+    // The first line with something on it (some library messages start with a
+    // line break), without surrounding blanks.
+    size_t at = 0;
+    while (at < text.size()) {
+        size_t end = text.find('\n', at);
+        if (end == std::string::npos)
+            end = text.size();
+        const size_t first = text.find_first_not_of(" \t\r", at);
+        if (first < end) {
+            const size_t last = text.find_last_not_of(" \t\r", end - 1);
+            return text.substr(first, last - first + 1);
+        }
+        at = end + 1;
+    }
+    return "no details given";
 }
 
 std::string joinedNames(const std::vector<std::string>& names)

@@ -33,8 +33,9 @@ private:
     FailureKind kind_ = FailureKind::General;
 };
 
-// Helpers for messages: the first line of a text (library messages carry
-// backtraces), and names joined as "a, b, c".
+// Helpers for messages: the first line of a text that has something on it
+// (library messages carry backtraces; "no details given" for a blank text),
+// and names joined as "a, b, c".
 std::string firstLine(const std::string& text);
 std::string joinedNames(const std::vector<std::string>& names);
 

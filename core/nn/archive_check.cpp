@@ -321,6 +321,27 @@ std::vector<PickleStorage> runPickle(const std::string& p, const std::function<E
     }
 }
 
+// A name from the file as a message can show it: bytes outside printable
+// ASCII as \xNN, at most 120 characters.
+std::string shown(const std::string& s)
+{
+    std::string out;
+    for (unsigned char c : s) {
+        if (out.size() >= 120) {
+            out += "...";
+            break;
+        }
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+        }
+    }
+    return out;
+}
+
 std::string prefixOf(ArchiveKind kind)
 {
     switch (kind) {
@@ -365,7 +386,7 @@ void checkArchive(const std::string& b, const std::string& path, ArchiveKind kin
     if (eocd >= 20 && le32(b, eocd - 20) == 0x07064b50u) { // zip64 locator
         const uint64_t z64 = le64(b, eocd - 20 + 8);
         if (z64 > b.size() || b.size() - z64 < 56 || le32(b, static_cast<size_t>(z64)) != 0x06064b50u)
-            throw corrupt("its zip64 directory record is damaged");
+            throw corrupt("its zip64 directory record is not where the archive says: bytes were removed, added or changed");
         const size_t z = static_cast<size_t>(z64);
         count = le64(b, z + 32);
         cdOffset = le64(b, z + 48);
@@ -380,12 +401,12 @@ void checkArchive(const std::string& b, const std::string& path, ArchiveKind kin
     std::map<std::string, uint64_t> smallest; // by name: the smallest of entries named alike
     for (uint64_t e = 0; e < count; ++e) {
         if (at + 46 > b.size() || le32(b, at) != 0x02014b50u)
-            throw corrupt("its central directory is damaged");
+            throw corrupt("its central directory is damaged: bytes were removed, added or changed");
         const uint32_t method = le16(b, at + 10);
         uint64_t compressed = le32(b, at + 20), size = le32(b, at + 24), local = le32(b, at + 42);
         const uint32_t nameLength = le16(b, at + 28), extraLength = le16(b, at + 30), commentLength = le16(b, at + 32);
         if (at + 46 + nameLength + extraLength > b.size())
-            throw corrupt("its central directory is damaged");
+            throw corrupt("its central directory is damaged: bytes were removed, added or changed");
         const std::string name = b.substr(at + 46, nameLength);
         // Zip64 sizes and offset, in the order the zip specification gives
         // them, for each field that is 0xffffffff.
@@ -398,7 +419,7 @@ void checkArchive(const std::string& b, const std::string& path, ArchiveKind kin
                 for (uint64_t* field : {&size, &compressed, &local})
                     if (*field == 0xffffffffu) {
                         if (f + 8 > x + 4 + length)
-                            throw corrupt("the zip64 sizes of " + name + " are missing");
+                            throw corrupt("the zip64 sizes of " + shown(name) + " are missing");
                         *field = le64(b, f);
                         f += 8;
                     }
@@ -409,20 +430,20 @@ void checkArchive(const std::string& b, const std::string& path, ArchiveKind kin
 
         // What LibTorch's reader allocates for the entry is its declared size.
         if (method != 0 && method != 8)
-            throw corrupt(name + " is stored with zip method " + std::to_string(method) + ", which LibTorch archives do not use");
+            throw corrupt(shown(name) + " is stored with zip method " + std::to_string(method) + ", which LibTorch archives do not use");
         if (size > kMaxArchiveEntryBytes)
-            throw corrupt(name + " declares " + sizeText(size) + ", more than Sinar's limit of " +
+            throw corrupt(shown(name) + " declares " + sizeText(size) + ", more than Sinar's limit of " +
                           sizeText(kMaxArchiveEntryBytes) + " per archive entry");
         if (local > b.size() || b.size() - local < 30 || le32(b, static_cast<size_t>(local)) != 0x04034b50u)
-            throw corrupt("the local header of " + name + " is missing or damaged");
+            throw corrupt("the local header of " + shown(name) + " is missing or damaged");
         const uint64_t dataAt = local + 30 + le16(b, static_cast<size_t>(local) + 26) + le16(b, static_cast<size_t>(local) + 28);
         if (dataAt > b.size() || compressed > b.size() - dataAt)
-            throw corrupt(name + " declares " + sizeText(compressed) + " stored, which lie past the end of the file");
+            throw corrupt(shown(name) + " declares " + sizeText(compressed) + " stored, which lie past the end of the file");
         if (method == 0 && size != compressed)
-            throw corrupt(name + " is stored uncompressed, but declares " + sizeText(size) + " from " + sizeText(compressed));
+            throw corrupt(shown(name) + " is stored uncompressed, but declares " + sizeText(size) + " from " + sizeText(compressed));
         // Deflate expands at most 1032 times (RFC 1951: 258 bytes per 2 bits).
         if (method == 8 && size > compressed * 1032 + 1032)
-            throw corrupt(name + " declares " + sizeText(size) + " inflated from " + sizeText(compressed) +
+            throw corrupt(shown(name) + " declares " + sizeText(size) + " inflated from " + sizeText(compressed) +
                           ", more than deflate can expand to");
         entries.push_back({name, method, size, compressed, dataAt});
         const auto [it, fresh] = smallest.emplace(name, size);
@@ -443,7 +464,7 @@ void checkArchive(const std::string& b, const std::string& path, ArchiveKind kin
         if (!pickle && !(source && declarationsOnly))
             continue; // tensors and the version: bytes LibTorch copies, at the size checked above
         if (source && (size > (1u << 20) || compressed > (1u << 20)))
-            throw corrupt("its module declaration " + name + " is not stored as Sinar stores it");
+            throw corrupt("its module declaration " + shown(name) + " is not stored as Sinar stores it");
         std::string text;
         if (method == 0) {
             text = b.substr(static_cast<size_t>(dataAt), static_cast<size_t>(compressed));
@@ -451,7 +472,7 @@ void checkArchive(const std::string& b, const std::string& path, ArchiveKind kin
             text.assign(static_cast<size_t>(size), '\0');
             z_stream zs{};
             if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
-                throw corrupt("cannot inflate " + name);
+                throw corrupt("cannot inflate " + shown(name));
             zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(b.data() + dataAt));
             zs.avail_in = static_cast<uInt>(std::min<uint64_t>(compressed, 0xffffffffu));
             zs.next_out = reinterpret_cast<Bytef*>(text.data());
@@ -460,10 +481,10 @@ void checkArchive(const std::string& b, const std::string& path, ArchiveKind kin
             const uLong produced = zs.total_out;
             inflateEnd(&zs);
             if (rc != Z_STREAM_END || produced != size)
-                throw corrupt(name + " does not inflate to its declared size");
+                throw corrupt(shown(name) + " does not inflate to its declared size");
         }
         if (pickle) {
-            auto damaged = [&](const std::string& what) { return corrupt("its pickle " + name + " is damaged: " + what); };
+            auto damaged = [&](const std::string& what) { return corrupt("its pickle " + shown(name) + " is damaged: " + what); };
             // Each storage is read from the record named by its key in the
             // folder named as the pickle (data.pkl: data/0, data/1, ...), which
             // must hold the bytes the pickle declares for it: LibTorch sizes the
@@ -478,7 +499,7 @@ void checkArchive(const std::string& b, const std::string& path, ArchiveKind kin
                                                   root + "/.data/" + use.key}) {
                     const auto found = smallest.find(record);
                     if (found != smallest.end() && found->second < use.bytes)
-                        throw damaged("it declares " + sizeText(use.bytes) + " for the tensor storage " + record +
+                        throw damaged("it declares " + sizeText(use.bytes) + " for the tensor storage " + shown(record) +
                                       ", which holds " + sizeText(found->second));
                 }
             }
@@ -487,7 +508,7 @@ void checkArchive(const std::string& b, const std::string& path, ArchiveKind kin
         const QStringList lines = QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size())).split(QLatin1Char('\n'));
         for (qsizetype i = 0; i < lines.size(); ++i)
             if (!declarationLine(lines[i]))
-                throw corrupt("line " + std::to_string(i + 1) + " of its module declaration " + name +
+                throw corrupt("line " + std::to_string(i + 1) + " of its module declaration " + shown(name) +
                               " is not a declaration Sinar writes (a model bundle holds no code; a TorchScript model "
                               "needs its side-car JSON)");
     }
