@@ -57,17 +57,14 @@ void CrossValidationPlot::setResults(const QJsonObject& classical)
 
 int CrossValidationPlot::lineCount() const
 {
-    int lines = 0;
-    for (int i = 0; i < plot_->graphCount(); ++i)
-        lines += plot_->graph(i)->name() != QLatin1String("chosen");
-    return lines;
+    return plot_->graphCount() - (chosen_ ? 1 : 0);
 }
 
 int CrossValidationPlot::pointCount() const
 {
     int points = 0;
     for (int i = 0; i < plot_->graphCount(); ++i)
-        if (plot_->graph(i)->name() != QLatin1String("chosen"))
+        if (plot_->graph(i) != chosen_)
             points += plot_->graph(i)->dataCount();
     return points;
 }
@@ -80,6 +77,7 @@ QString CrossValidationPlot::summary() const
 void CrossValidationPlot::redraw()
 {
     plot_->clearGraphs();
+    chosen_ = nullptr;
     plot_->legend->setVisible(false);
     applyPlotPalette(plot_, palette());
     const QJsonArray rows = classical_.value(QStringLiteral("cross_validation")).toArray();
@@ -143,13 +141,12 @@ void CrossValidationPlot::redraw()
     }
     QString chosenText;
     if (std::isfinite(chosenY)) {
-        QCPGraph* mark = plot_->addGraph();
-        mark->setName(QStringLiteral("chosen"));
-        mark->removeFromLegend();
-        mark->setLineStyle(QCPGraph::lsNone);
-        mark->setScatterStyle(
+        chosen_ = plot_->addGraph();
+        chosen_->removeFromLegend();
+        chosen_->setLineStyle(QCPGraph::lsNone);
+        chosen_->setScatterStyle(
             QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(palette().color(QPalette::WindowText), 2), Qt::NoBrush, 15));
-        mark->setData(QVector<double>{chosenX}, QVector<double>{chosenY}, true);
+        chosen_->setData(QVector<double>{chosenX}, QVector<double>{chosenY}, true);
         chosenText = knn ? tr("k %1").arg(number(chosenX))
                          : std::isnan(chosenGamma) ? tr("C %1").arg(number(chosenX))
                                                    : tr("C %1, γ %2").arg(number(chosenX), number(chosenGamma));

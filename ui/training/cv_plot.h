@@ -8,6 +8,7 @@
 #include <QString>
 #include <QWidget>
 
+class QCPGraph;
 class QCustomPlot;
 class QLabel;
 
@@ -39,6 +40,7 @@ private:
 
     QCustomPlot* plot_ = nullptr;
     QLabel* caption_ = nullptr;
+    QCPGraph* chosen_ = nullptr; // the circle on the chosen point, when there is one
     QJsonObject classical_;
 };
 
