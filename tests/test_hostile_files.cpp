@@ -328,6 +328,47 @@ private slots:
         expectRefused("deflate-bomb.dcm", part10("1.2.840.10008.1.2.1.99", out), {"decompression bomb", "deflated"});
     }
 
+    // A deflated data set is inflated and its elements walked before DCMTK
+    // reads them: a few kilobytes must not make it allocate what an inflated
+    // element declares (found by replaying the fuzz corpus with
+    // -malloc_limit_mb: 5 kB files made DCMTK allocate 0.7 to 1.8 GB).
+    void deflatedElementsAreWalked()
+    {
+        const char* kDeflated = "1.2.840.10008.1.2.1.99";
+        const std::string pixels = el(0x7FE0, 0x0010, "OB", std::string(64, '\x40'));
+        // Well-formed: it opens.
+        const QString ok = tmp_.filePath("deflated.dcm");
+        test::writeFile(ok, part10(kDeflated, test::deflateRaw(imageModule(8, 8, 8, 8, 7) + pixels)));
+        const Outcome o = inChild([&] { openDicom(ok.toStdString()); });
+        QVERIFY2(!o.refused && o.message == "it opened without an error", qPrintable(o.message));
+        // An inflated element declaring 3 GB.
+        expectRefused("deflated-length-past-end.dcm",
+                      part10(kDeflated, test::deflateRaw(imageModule(8, 8, 8, 8, 7) + el(0x0010, 0x0010, "UT", "A", 0xC0000000u) +
+                                                   std::string(4000, 'A'))),
+                      {"(0010,0010)", "declares", "in the inflated data set"});
+    }
+
+    // The meta group is read as DCMTK reads it: a value where the VR should be
+    // makes the element implicit (a 4-byte length after the tag), and the
+    // extended VRs (OF, UC, UR, ...) have 4-byte lengths. The walk used to read
+    // both with a 2-byte length and left the rest to DCMTK, which allocated
+    // what they declared (0.8 GB from a 745-byte fuzz input).
+    void metaElementsDeclaringGigabytes()
+    {
+        const std::string dataset = imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "OB", std::string(64, '\0'));
+        std::string file = part10(kExplicit, dataset);
+        // (0002,0001) OB 00 00 02 00 00 00 00 01 -> "O " 00 32: not a VR, read implicit.
+        const size_t at = file.find(std::string("\x02\x00\x01\x00OB", 6));
+        QVERIFY(at != std::string::npos);
+        std::string implicitMeta = file;
+        implicitMeta.replace(at + 4, 4, std::string("O \x00\x32", 4));
+        expectRefused("meta-implicit-length.dcm", implicitMeta, {"(0002,0001)", "declares 838869071 bytes"});
+        // (0002,0001) as OF: reserved bytes, then a 4-byte length of 3 GB.
+        std::string extended = file;
+        extended.replace(at + 4, 8, std::string("OF\x00\x00\x00\x00\x00\xC0", 8));
+        expectRefused("meta-extended-length.dcm", extended, {"(0002,0001)", "declares 3221225472 bytes"});
+    }
+
     void dicomdirPathsStayInside()
     {
         // A DICOMDIR in media/ referencing ../outside.dcm and a component with a slash.

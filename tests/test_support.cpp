@@ -56,24 +56,27 @@ static void put32(std::string& s, uint32_t v)
     put16(s, v >> 16);
 }
 
+std::string deflateRaw(const std::string& data)
+{
+    z_stream zs{};
+    deflateInit2(&zs, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    zs.avail_in = static_cast<uInt>(data.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
 std::string makeZip(const std::vector<std::pair<std::string, std::string>>& members, bool useDeflate)
 {
     std::string out, central;
     for (const auto& [name, data] : members) {
         const uint32_t crc = crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
-        std::string body = data;
-        if (useDeflate) {
-            z_stream zs{};
-            deflateInit2(&zs, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-            body.assign(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
-            zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-            zs.avail_in = static_cast<uInt>(data.size());
-            zs.next_out = reinterpret_cast<Bytef*>(body.data());
-            zs.avail_out = static_cast<uInt>(body.size());
-            deflate(&zs, Z_FINISH);
-            body.resize(zs.total_out);
-            deflateEnd(&zs);
-        }
+        const std::string body = useDeflate ? deflateRaw(data) : data;
         const uint32_t offset = static_cast<uint32_t>(out.size());
         auto header = [&](std::string& s, bool isCentral) {
             put32(s, isCentral ? 0x02014b50 : 0x04034b50);

@@ -22,6 +22,10 @@ QString dataPath(const QString& relative);
 
 // A .npy byte stream of uint8 or int64 data with the given shape.
 std::string makeNpy(const std::string& dtype, const std::vector<int64_t>& shape, const std::string& rawBytes);
+// `data` as one raw deflate stream (no zlib or gzip header), as zip members
+// and DICOM's deflated transfer syntax hold it.
+std::string deflateRaw(const std::string& data);
+
 // A zip archive of named members, stored (method 0) or deflated (method 8).
 std::string makeZip(const std::vector<std::pair<std::string, std::string>>& members, bool deflate);
 void writeFile(const QString& path, const std::string& bytes);

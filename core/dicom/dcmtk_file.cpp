@@ -149,7 +149,11 @@ unsigned byteAt(const std::string& s, size_t i)
 // is measured before it is inflated (a few megabytes can expand to gigabytes).
 class LengthWalker {
 public:
-    LengthWalker(const unsigned char* data, size_t size, const std::string& path) : d_(data), n_(size), path_(path) {}
+    // `whole`: what the bytes are, for messages ("the file", "the inflated data set").
+    LengthWalker(const unsigned char* data, size_t size, const std::string& path, const char* whole = "the file")
+        : d_(data), n_(size), path_(path), whole_(whole)
+    {
+    }
 
     // Walks from `at` to `end` (or to the delimiter closing an undefined length);
     // returns where it stopped. Element headers are read as DCMTK 3.6.7 reads
@@ -244,7 +248,6 @@ public:
 
     static constexpr size_t kStop = ~size_t(0);
 
-private:
     struct VrKind {
         bool standard = false;  // one of the VRs of PS3.5 (DcmVR::isStandard)
         bool extended = false;  // 2 reserved bytes and a 4-byte length
@@ -280,14 +283,8 @@ private:
         return k;
     }
 
-    unsigned u16(size_t at, bool big) const
-    {
-        return big ? (d_[at] << 8) | d_[at + 1] : d_[at] | (d_[at + 1] << 8);
-    }
-    uint64_t u32(size_t at, bool big) const
-    {
-        return big ? (uint64_t(u16(at, true)) << 16) | u16(at + 2, true) : u16(at, false) | (uint64_t(u16(at + 2, false)) << 16);
-    }
+    // Refuses a length that would make DCMTK allocate megabytes the bytes up
+    // to `end` do not hold.
     void need(unsigned group, unsigned element, uint64_t length, size_t valueAt, size_t end) const
     {
         // Small overruns (a truncated file, a slightly wrong item length) are
@@ -300,10 +297,20 @@ private:
         std::snprintf(tag, sizeof tag, "(%04X,%04X)", group, element);
         throw Error(std::string("the element ") + tag + " declares " + std::to_string(length) + " bytes, but only " +
                         std::to_string(end - std::min(valueAt, end)) + " follow" +
-                        (end == n_ ? " in the file: it is truncated or corrupt" : " in its item: the file is corrupt"),
+                        (end == n_ ? std::string(" in ") + whole_ + ": it is truncated or corrupt"
+                                   : std::string(" in its item: the file is corrupt")),
                     path_);
     }
 
+private:
+    unsigned u16(size_t at, bool big) const
+    {
+        return big ? (d_[at] << 8) | d_[at + 1] : d_[at] | (d_[at + 1] << 8);
+    }
+    uint64_t u32(size_t at, bool big) const
+    {
+        return big ? (uint64_t(u16(at, true)) << 16) | u16(at + 2, true) : u16(at, false) | (uint64_t(u16(at + 2, false)) << 16);
+    }
     // DirectoryRecordType (0004,1430): DCMTK 3.6.7 aborts the process on some
     // malformed values (a long value, several values), so only a defined term
     // (PS3.3 F.5: upper-case letters, digits, underscore, space; at most 16
@@ -322,23 +329,36 @@ private:
     const unsigned char* d_;
     size_t n_;
     const std::string& path_;
+    const char* whole_;
 };
 
-void checkDeflated(const unsigned char* data, size_t size, size_t at, const std::string& path)
+// Inflates the raw deflate stream data[at, size) into `out` (when not null),
+// 1 MiB at a time; returns the inflated size. A decompression bomb is refused
+// before it is inflated past 256 MiB.
+uint64_t inflateDataSet(const unsigned char* data, size_t size, size_t at, const std::string& path,
+                        std::vector<unsigned char>* out)
 {
     z_stream zs{};
     if (at > size || inflateInit2(&zs, -MAX_WBITS) != Z_OK)
-        return;
-    std::vector<unsigned char> sink(1 << 20);
+        return 0;
+    constexpr size_t kChunk = size_t(1) << 20;
+    std::vector<unsigned char> sink(out ? 0 : kChunk);
     zs.next_in = const_cast<Bytef*>(data + at);
     zs.avail_in = static_cast<uInt>(std::min<size_t>(size - at, 0xFFFFFFFFu));
     uint64_t total = 0;
     int rc = Z_OK;
     while (rc == Z_OK && total <= kMaxImageBytes) {
-        zs.next_out = sink.data();
-        zs.avail_out = static_cast<uInt>(sink.size());
+        unsigned char* to = sink.data();
+        if (out) {
+            out->resize(static_cast<size_t>(total) + kChunk);
+            to = out->data() + total;
+        }
+        zs.next_out = to;
+        zs.avail_out = static_cast<uInt>(kChunk);
         rc = inflate(&zs, Z_NO_FLUSH);
-        total += sink.size() - zs.avail_out;
+        total += kChunk - zs.avail_out;
+        if (out)
+            out->resize(static_cast<size_t>(total));
         if (total > (uint64_t(256) << 20) && total > 200 * uint64_t(zs.total_in)) {
             // Hundreds of megabytes at more than 200:1: a decompression bomb,
             // refused without inflating it all.
@@ -351,7 +371,21 @@ void checkDeflated(const unsigned char* data, size_t size, size_t at, const std:
             break;
     }
     inflateEnd(&zs);
+    return total;
+}
+
+// A deflated data set (explicit VR little endian once inflated) is measured
+// first: a bomb or more than 2 GiB is refused without holding it. Then it is
+// inflated and its element lengths are walked like those of any other data
+// set: DCMTK would read the inflated elements and allocate what they declare.
+void checkDeflated(const unsigned char* data, size_t size, size_t at, const std::string& path)
+{
+    const uint64_t total = inflateDataSet(data, size, at, path, nullptr);
     checkImageBytes(total, "the deflated data set", "inflated from " + std::to_string(size - at) + " bytes", path);
+    std::vector<unsigned char> inflated;
+    inflated.reserve(static_cast<size_t>(total) + (size_t(1) << 20));
+    inflateDataSet(data, size, at, path, &inflated);
+    LengthWalker(inflated.data(), inflated.size(), path, "the inflated data set").walk(0, inflated.size(), true, false, 0);
 }
 
 // `metaAt`: where the file meta group starts, or npos for a bare data set of
@@ -398,14 +432,31 @@ void checkDeclaredLengths(const std::string& path, size_t metaAt, bool explicitV
                 throw Error("the file meta group's length (0002,0000) is stored as " + vr +
                                 ", not UL: the file is corrupt",
                             path);
-            const bool longForm = at + 12 <= size && (vr == "OB" || vr == "OW" || vr == "UN" || vr == "UT" || vr == "SQ");
-            const size_t valueAt = at + (longForm ? 12 : 8);
-            const uint64_t length = longForm ? (uint64_t(d[at + 8]) | uint64_t(d[at + 9]) << 8 |
-                                                uint64_t(d[at + 10]) << 16 | uint64_t(d[at + 11]) << 24)
-                                             : (uint64_t(d[at + 6]) | uint64_t(d[at + 7]) << 8);
-            if (length > size - std::min(valueAt, size))
+            // Explicit VR little endian, read as DCMTK reads it: a value that is not a VR makes the
+            // element implicit (a 4-byte length right after the tag).
+            const LengthWalker::VrKind kind = LengthWalker::vrKind(d[at + 4], d[at + 5]);
+            const bool longForm = kind.standard && kind.extended;
+            if (longForm && at + 12 > size)
                 return; // a broken meta group: DCMTK reports it
-            if (d[at + 2] == 0x10 && d[at + 3] == 0x00)
+            const size_t valueAt = at + (longForm ? 12 : 8);
+            const auto u32 = [&](size_t p) {
+                return uint64_t(d[p]) | uint64_t(d[p + 1]) << 8 | uint64_t(d[p + 2]) << 16 | uint64_t(d[p + 3]) << 24;
+            };
+            const uint64_t length = !kind.standard ? u32(at + 4)
+                                    : longForm     ? u32(at + 8)
+                                                   : (uint64_t(d[at + 6]) | uint64_t(d[at + 7]) << 8);
+            const unsigned element = d[at + 2] | (d[at + 3] << 8);
+            if (length == 0xFFFFFFFFu) {
+                char tag[16];
+                std::snprintf(tag, sizeof tag, "(0002,%04X)", element);
+                throw Error(std::string("the file meta element ") + tag +
+                                " has an undefined length, which the meta group cannot hold: the file is corrupt",
+                            path);
+            }
+            walker.need(0x0002, element, length, valueAt, size);
+            if (length > size - std::min(valueAt, size))
+                return; // a broken meta group, a little short: DCMTK reports it
+            if (element == 0x0010)
                 syntax.assign(reinterpret_cast<const char*>(d + valueAt), static_cast<size_t>(length));
             at = valueAt + static_cast<size_t>(length);
         }
