@@ -5,8 +5,12 @@
 // sanitizer report, another exception, a hang — is a finding.
 #include <QDir>
 #include <QTemporaryDir>
+#include <sanitizer/allocator_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "common/error.h"
@@ -32,6 +36,54 @@ inline std::string writeInput(const std::string& name, const uint8_t* data, size
     std::fclose(f);
     return path;
 }
+
+// Parsing must not trust a declared length: while a ParseBudget is alive, a
+// single allocation larger than 4 times the input plus 8 MiB (what the length
+// walk lets through: a value may overrun the file by at most 1 MiB) is a
+// finding, even one under the 2 GiB cap that libFuzzer's -malloc_limit_mb
+// sees. Decoding pixels is not parsing and runs outside a budget; so does a
+// deflated data set, which may inflate to far more than its file.
+class ParseBudget {
+public:
+    ParseBudget(const uint8_t* data, size_t size)
+    {
+        static const bool installed = __sanitizer_install_malloc_and_free_hooks(&onMalloc, &onFree) != 0;
+        (void)installed;
+        static const std::string deflated = "1.2.840.10008.1.2.1.99";
+        const std::string in(reinterpret_cast<const char*>(data), size);
+        if (in.find(deflated) == std::string::npos)
+            limit().store(4 * size + (size_t(8) << 20));
+        input().store(size);
+    }
+    ~ParseBudget() { limit().store(0); }
+    ParseBudget(const ParseBudget&) = delete;
+    ParseBudget& operator=(const ParseBudget&) = delete;
+
+private:
+    static std::atomic<size_t>& limit()
+    {
+        static std::atomic<size_t> bytes{0};
+        return bytes;
+    }
+    static std::atomic<size_t>& input()
+    {
+        static std::atomic<size_t> bytes{0};
+        return bytes;
+    }
+    static void onMalloc(const volatile void*, size_t size)
+    {
+        const size_t cap = limit().load(std::memory_order_relaxed);
+        if (cap == 0 || size <= cap)
+            return;
+        limit().store(0);
+        std::fprintf(stderr, "==sinar-fuzz== parsing a %zu-byte input allocated %zu bytes at once (budget %zu): "
+                             "a declared length was trusted\n",
+                     input().load(), size, cap);
+        __sanitizer_print_stack_trace();
+        std::abort();
+    }
+    static void onFree(const volatile void*) {}
+};
 
 // Runs one step on a hostile input: a sinar::Error is an accepted outcome;
 // anything else reaches the fuzzer and is a finding.
