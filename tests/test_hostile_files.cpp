@@ -263,6 +263,18 @@ private slots:
         QVERIFY2(!f.message.contains("declares"), qPrintable(f.message));
     }
 
+    // In a big endian data set too DCMTK re-reads such an element as implicit
+    // VR little endian, its tag and its length (found by the DICOM fuzzer's
+    // parse budget: the walk read the length big endian, 192 bytes, and DCMTK
+    // allocated 0.9 GB).
+    void implicitElementInBigEndianData()
+    {
+        // 10 00 10 00: (1000,1000) big endian, (0010,0010) as DCMTK re-reads it; then 00 00 00 C0.
+        const std::string element = std::string("\x10\x00\x10\x00\x00\x00\x00\xC0", 8) + std::string(200, 'A');
+        expectRefused("big-endian-implicit-element.dcm", part10("1.2.840.10008.1.2.2", element),
+                      {"(0010,0010)", "declares 3221225472 bytes"});
+    }
+
     void oddUndefinedLengths()
     {
         // Undefined length on a short-VR element (impossible) and on native pixel data.

@@ -219,7 +219,7 @@ public:
         end = std::min(end, n_);
         InsertionWork order(path_);
         while (at + 8 <= end) {
-            const unsigned group = u16(at, big), element = u16(at + 2, big);
+            unsigned group = u16(at, big), element = u16(at + 2, big);
             if (group == 0xFFFE) {
                 const uint64_t length = u32(at + 4, big);
                 if (element == 0xE00D || element == 0xE0DD)
@@ -240,6 +240,15 @@ public:
                     return kStop;
                 continue;
             }
+            // Not a VR: the element was written implicit. DCMTK reads it again as
+            // implicit VR little endian, its tag and length too (in a big endian
+            // data set as well), and goes on with the data set's encoding at the
+            // next element.
+            const bool rereadImplicit = explicitVr && !vrKind(d_[at + 4], d_[at + 5]).standard;
+            if (rereadImplicit && big) {
+                group = u16(at, false);
+                element = u16(at + 2, false);
+            }
             order.add(group, element);
             uint64_t length = 0;
             size_t valueAt = 0;
@@ -253,10 +262,8 @@ public:
             // creator, so the value's first bytes decide: an item tag). UN
             // content is implicit VR little endian (CP-246).
             enum class Nested { No, Sequence, MaybeSame, MaybeImplicit } nested = Nested::MaybeSame;
-            if (explicitVr && !vrKind(d_[at + 4], d_[at + 5]).standard) {
-                // Not a VR: the element was written implicit (DCMTK reads it so,
-                // and goes on with explicit VR at the next element).
-                length = u32(at + 4, big);
+            if (rereadImplicit) {
+                length = u32(at + 4, false);
                 valueAt = at + 8;
                 inside = pixelData ? Inside::Fragments : Inside::Explicit;
             } else if (explicitVr) {
