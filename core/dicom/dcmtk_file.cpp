@@ -437,6 +437,29 @@ uint64_t inflateDataSet(const unsigned char* data, size_t size, size_t at, const
     return total;
 }
 
+// The encoding DCMTK guesses for a data set whose file names no transfer
+// syntax it knows (DcmItem::checkTransferSyntax): explicit VR if the first
+// element's VR bytes are a standard VR; big endian if only the big endian
+// reading of its tag is in the dictionary, or both are and only that one has
+// a group below 0100.
+void guessEncoding(const unsigned char* d, size_t at, size_t size, bool& explicitVr, bool& big)
+{
+    explicitVr = true;
+    big = false;
+    if (at + 6 > size)
+        return;
+    const Uint16 g = Uint16(d[at] | (d[at + 1] << 8)), e = Uint16(d[at + 2] | (d[at + 3] << 8));
+    const auto swap = [](Uint16 v) { return Uint16((v << 8) | (v >> 8)); };
+    const DcmTag little(g, e), bigTag(swap(g), swap(e));
+    const bool littleKnown = little.error().good(), bigKnown = bigTag.error().good();
+    const char vr[3] = {char(d[at + 4]), char(d[at + 5]), 0};
+    explicitVr = std::isalpha(d[at + 4]) && std::isalpha(d[at + 5]) && DcmVR(vr).isStandard();
+    if (littleKnown && bigKnown)
+        big = little.getGTag() > 0xFF && bigTag.getGTag() <= 0xFF;
+    else
+        big = bigKnown;
+}
+
 // A deflated data set (explicit VR little endian once inflated) is measured
 // first: a bomb or more than 2 GiB is refused without holding it. Then it is
 // inflated and its element lengths are walked like those of any other data
@@ -489,8 +512,18 @@ void checkDeclaredLengths(const std::string& path, uint64_t end, size_t metaAt, 
         at = metaAt;
         std::string syntax;
         InsertionWork order(path);
-        while (at + 8 <= size && d[at] == 0x02 && d[at + 1] == 0x00) {
-            order.add(0x0002, d[at + 2] | (d[at + 3] << 8));
+        const auto u32 = [&](size_t p) {
+            return uint64_t(d[p]) | uint64_t(d[p + 1]) << 8 | uint64_t(d[p + 2]) << 16 | uint64_t(d[p + 3]) << 24;
+        };
+        // Where DCMTK ends the meta group: after the bytes its group length (0002,0000) gives,
+        // whatever groups the elements in them belong to; without one, at the first element
+        // outside group 0002.
+        uint64_t metaEnd = 0;
+        if (at + 12 <= size && d[at] == 0x02 && d[at + 1] == 0 && d[at + 2] == 0 && d[at + 3] == 0 && d[at + 4] == 'U' &&
+            d[at + 5] == 'L' && d[at + 6] == 4 && d[at + 7] == 0 && u32(at + 8) != 0xFFFFFFFFu)
+            metaEnd = at + 12 + u32(at + 8);
+        while (at + 8 <= size && (metaEnd ? at < metaEnd : d[at] == 0x02 && d[at + 1] == 0x00)) {
+            order.add(d[at] | (d[at + 1] << 8), d[at + 2] | (d[at + 3] << 8));
             const std::string vr(reinterpret_cast<const char*>(d + at + 4), 2);
             // DCMTK 3.6.7 takes the meta group's length element (0002,0000) for a UL whatever VR the
             // file gives it (a type confusion its fuzzing with UBSan shows): refuse another VR first.
@@ -506,37 +539,46 @@ void checkDeclaredLengths(const std::string& path, uint64_t end, size_t metaAt, 
             if (longForm && at + 12 > size)
                 return; // a broken meta group: DCMTK reports it
             const size_t valueAt = at + (longForm ? 12 : 8);
-            const auto u32 = [&](size_t p) {
-                return uint64_t(d[p]) | uint64_t(d[p + 1]) << 8 | uint64_t(d[p + 2]) << 16 | uint64_t(d[p + 3]) << 24;
-            };
             const uint64_t length = !kind.standard ? u32(at + 4)
                                     : longForm     ? u32(at + 8)
                                                    : (uint64_t(d[at + 6]) | uint64_t(d[at + 7]) << 8);
-            const unsigned element = d[at + 2] | (d[at + 3] << 8);
+            const unsigned group = d[at] | (d[at + 1] << 8), element = d[at + 2] | (d[at + 3] << 8);
             if (length == 0xFFFFFFFFu) {
                 char tag[16];
-                std::snprintf(tag, sizeof tag, "(0002,%04X)", element);
+                std::snprintf(tag, sizeof tag, "(%04X,%04X)", group, element);
                 throw Error(std::string("the file meta element ") + tag +
                                 " has an undefined length, which the meta group cannot hold: the file is corrupt",
                             path);
             }
-            walker.need(0x0002, element, length, valueAt, size);
+            walker.need(group, element, length, valueAt, size);
             if (length > size - std::min(valueAt, size))
                 return; // a broken meta group, a little short: DCMTK reports it
-            if (element == 0x0010)
+            // A value DCMTK may read as a sequence (see LengthWalker::walk).
+            const bool itemFirst = length >= 8 && d[valueAt] == 0xFE && d[valueAt + 1] == 0xFF && d[valueAt + 2] == 0x00 &&
+                                   d[valueAt + 3] == 0xE0;
+            if ((kind.standard && kind.sequence) || ((!kind.standard || kind.unknown) && itemFirst))
+                walker.walk(valueAt, valueAt + static_cast<size_t>(length), !kind.unknown, false, 1);
+            // DCMTK takes the transfer syntax from a (0002,0010) of VR UI (an implicit one has the
+            // dictionary's UI), the last one read, as a C string.
+            if (group == 0x0002 && element == 0x0010 && (vr == "UI" || !kind.standard)) {
                 syntax.assign(reinterpret_cast<const char*>(d + valueAt), static_cast<size_t>(length));
+                syntax.resize(std::strlen(syntax.c_str()));
+            }
             at = valueAt + static_cast<size_t>(length);
         }
-        while (!syntax.empty() && (syntax.back() == '\0' || syntax.back() == ' '))
+        while (!syntax.empty() && syntax.back() == ' ')
             syntax.pop_back();
-        if (syntax == "1.2.840.10008.1.2.1.99") {
+        // (DCMTK's table holds its internal "Big Endian Implicit" under an empty UID.)
+        const DcmXfer xfer(syntax.empty() ? nullptr : syntax.c_str());
+        if (xfer.getXfer() == EXS_Unknown) {
+            guessEncoding(d, at, size, explicitVr, big); // no transfer syntax DCMTK knows
+        } else if (xfer.getStreamCompression() != ESC_none) {
             checkDeflated(d, size, at, path);
             return;
+        } else {
+            big = xfer.isBigEndian();
+            explicitVr = xfer.isExplicitVR();
         }
-        big = syntax == "1.2.840.10008.1.2.2";
-        explicitVr = syntax == "1.2.840.10008.1.2" ? false
-                     : !syntax.empty()            ? true
-                                                  : (at + 6 <= size && std::isupper(d[at + 4]) && std::isupper(d[at + 5]));
     }
     walker.walk(at, size, explicitVr, big, 0);
 }
