@@ -220,12 +220,11 @@ public:
         InsertionWork order(path_);
         while (at + 8 <= end) {
             unsigned group = u16(at, big), element = u16(at + 2, big);
-            if (group == 0xFFFE) {
+            // Items and delimiters; any other (FFFE,xxxx) DCMTK reads as an element.
+            if (group == 0xFFFE && (element == 0xE000 || element == 0xE00D || element == 0xE0DD)) {
                 const uint64_t length = u32(at + 4, big);
                 if (element == 0xE00D || element == 0xE0DD)
                     return at + 8; // item or sequence delimiter
-                if (element != 0xE000)
-                    return kStop;
                 if (length == 0xFFFFFFFFu) {
                     if (dataItems) // a pixel data fragment of undefined length: DCMTK refuses it
                         return kStop;
