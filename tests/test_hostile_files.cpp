@@ -333,6 +333,18 @@ private slots:
                                 std::string(20, '\x55') + std::string("\xFF\xD9", 2);
         expectRefused("jpegls-lies.dcm",
                       part10("1.2.840.10008.1.2.4.80", imageModule(64, 64, 8, 8, 7) + encapsulated({jls})), {});
+        // JPEG baseline whose DC Huffman table gives a coefficient size of 251: DCMTK's
+        // libjpeg 6b would shift by it and index its 16-entry tables past the end
+        // (found by fuzz_dicom with DCMTK instrumented).
+        std::string dht = std::string("\xFF\xD8\xFF\xC4\x00\x14\x00", 7) + std::string(1, '\x01') + std::string(15, '\0') +
+                          std::string(1, '\xFB');
+        const std::string sof = std::string("\xFF\xC0\x00\x0B\x08\x00\x40\x00\x40\x01\x01\x11\x00", 13);
+        const std::string sos = std::string("\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00", 10);
+        expectRefused("jpeg-dc-size-251.dcm",
+                      part10("1.2.840.10008.1.2.4.50",
+                             imageModule(64, 64, 8, 8, 7) +
+                                 encapsulated({dht + sof + sos + std::string(20, '\x55') + std::string("\xFF\xD9", 2)})),
+                      {"DC Huffman table", "251"});
         // JPEG 2000 with a truncated codestream.
         expectRefused("j2k-truncated.dcm",
                       part10("1.2.840.10008.1.2.4.90",

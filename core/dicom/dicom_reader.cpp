@@ -89,6 +89,37 @@ void checkRleFrame(const std::vector<uint8_t>& frame, int segmentsExpected, size
     }
 }
 
+// The IJG decoders DCMTK bundles (libjpeg 6b) take a DC Huffman table's
+// symbols, the sizes of the coefficient differences, on trust: a symbol above
+// 15 (16 in lossless JPEG) makes them shift by negative or oversized amounts
+// and index their 16-entry tables past the end (found by fuzz_dicom with DCMTK
+// instrumented: symbol 251). As libjpeg-turbo does, such a table is refused.
+// Entropy-coded data stuffs every FF with 00, so every FF C4 in a frame is a
+// DHT marker.
+void checkJpegHuffmanTables(const std::vector<uint8_t>& frame, bool lossless, int frameNo)
+{
+    const unsigned maxSymbol = lossless ? 16 : 15;
+    const size_t n = frame.size();
+    for (size_t p = 0; p + 4 <= n; ++p) {
+        if (frame[p] != 0xFF || frame[p + 1] != 0xC4)
+            continue;
+        const size_t end = std::min(n, p + 2 + ((size_t(frame[p + 2]) << 8) | frame[p + 3]));
+        for (size_t t = p + 4; t + 17 <= end;) {
+            const bool dc = (frame[t] >> 4) == 0;
+            size_t count = 0;
+            for (int i = 1; i <= 16; ++i)
+                count += frame[t + i];
+            for (size_t i = 0; dc && i < count && t + 17 + i < end; ++i)
+                if (frame[t + 17 + i] > maxSymbol)
+                    throw Error("the JPEG data of frame " + std::to_string(frameNo + 1) +
+                                " is corrupt: a DC Huffman table holds the size " + std::to_string(frame[t + 17 + i]) +
+                                " (at most " + std::to_string(maxSymbol) + ")");
+            t += 17 + count;
+        }
+        p = std::max(p, end - 1);
+    }
+}
+
 bool isLossyJpeg(E_TransferSyntax x)
 {
     return x >= EXS_JPEGProcess1 && x <= EXS_JPEGProcess29 && x != EXS_JPEGProcess14 && x != EXS_JPEGProcess14SV1 &&
@@ -237,6 +268,8 @@ void DicomReader::Impl::prepare()
                 else if (!grouped.endsWithMarker(f, 0xFF, 0xD9))
                     throw Error(std::string(x.getXferName()) + " data of frame " + std::to_string(f + 1) +
                                 " is truncated (no end-of-image marker)");
+                else if ((xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess29) || xfer == EXS_JPEGProcess14SV1)
+                    checkJpegHuffmanTables(grouped.joined(f), !isLossyJpeg(xfer), static_cast<int>(f));
             }
         }
         listTags();
