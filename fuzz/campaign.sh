@@ -18,7 +18,7 @@ printf '%-14s %12s %8s %8s %s\n' target executions corpus edges result
 for n in "${names[@]}"; do
   log="$build/state/campaign-$n.log"
   mkdir -p "$build/state"
-  if SINAR_FUZZ_SEED=0 bash "$here/run-fuzz.sh" "$build/fuzz_$n" "$n" "$seconds" "$build/state" > "$log" 2>&1; then r=ok; else r="FOUND (see $log)"; fi
+  if SINAR_FUZZ_SEED=0 SINAR_FUZZ_PARSE_BUDGET="${SINAR_FUZZ_PARSE_BUDGET:-abort}" bash "$here/run-fuzz.sh" "$build/fuzz_$n" "$n" "$seconds" "$build/state" > "$log" 2>&1; then r=ok; else r="FOUND (see $log)"; fi
   execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')
   edges=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
   printf '%-14s %12s %8s %8s %s\n' "$n" "${execs:-?}" "$(ls "$build/state/corpus/$n" | wc -l)" "${edges:-?}" "$r"
