@@ -35,7 +35,8 @@ export SINAR_FUZZ_BUDGET_DIR="$state/artifacts/$name"
 
 if [ -d "$here/regressions/$name" ] && compgen -G "$here/regressions/$name/*" > /dev/null; then
   echo "replaying $(ls "$here/regressions/$name" | wc -l) regression inputs"
-  "$bin" "${limits[@]}" "$here/regressions/$name"/*
+  # Each was fixed: here the parse budget fails the run again.
+  SINAR_FUZZ_PARSE_BUDGET=abort "$bin" "${limits[@]}" "$here/regressions/$name"/*
 fi
 seeds="$state/seeds/$name"
 [ -d "$seeds" ] || bash "$here/seeds.sh" "$name" "$seeds"

@@ -68,18 +68,22 @@ std::string ui(std::string s)
     return s;
 }
 
-// A Part 10 file: preamble, meta group with the transfer syntax (none when
-// `syntax` is empty), then `dataset`.
-std::string part10(const std::string& syntax, const std::string& dataset)
+// A Part 10 file: preamble, meta group ending with `syntaxElement`, then `dataset`.
+std::string part10WithSyntaxElement(const std::string& syntaxElement, const std::string& dataset)
 {
     std::string meta = el(0x0002, 0x0001, "OB", std::string("\0\1", 2)) +
                        el(0x0002, 0x0002, "UI", ui("1.2.840.10008.5.1.4.1.1.7")) +
-                       el(0x0002, 0x0003, "UI", ui("1.2.3.4.5")) +
-                       (syntax.empty() ? std::string() : el(0x0002, 0x0010, "UI", ui(syntax)));
+                       el(0x0002, 0x0003, "UI", ui("1.2.3.4.5")) + syntaxElement;
     std::string length;
     const uint32_t n = static_cast<uint32_t>(meta.size());
     length = std::string{char(n & 0xFF), char((n >> 8) & 0xFF), char((n >> 16) & 0xFF), char(n >> 24)};
     return std::string(128, '\0') + "DICM" + el(0x0002, 0x0000, "UL", length) + meta + dataset;
+}
+
+// A Part 10 file with the transfer syntax `syntax` (no (0002,0010) when empty).
+std::string part10(const std::string& syntax, const std::string& dataset)
+{
+    return part10WithSyntaxElement(syntax.empty() ? std::string() : el(0x0002, 0x0010, "UI", ui(syntax)), dataset);
 }
 
 std::string imageModule(uint16_t rows, uint16_t cols, uint16_t allocated, uint16_t stored, uint16_t high,
@@ -289,6 +293,51 @@ private slots:
         expectRefused("guessed-big-endian.dcm", part10("", sopClass + lying), {"(0010,0010)", "declares 3221225472 bytes"});
         // A UID DCMTK does not know is guessed the same way.
         expectRefused("unknown-syntax.dcm", part10("1.2.3.999", sopClass + lying), {"(0010,0010)", "declares 3221225472 bytes"});
+    }
+
+    // A transfer syntax UID that is empty once DCMTK has read it (here two
+    // NULs) is in DCMTK's table: its internal "Big Endian Implicit", and DCMTK
+    // reads the data set so; only an absent or zero-length UID makes it guess.
+    // The walk used to guess for both (found by the DICOM fuzzer's parse
+    // budget: 32 MB from a 2.3 kB file).
+    void emptyTransferSyntaxUid()
+    {
+        // Explicit VR little endian bytes: (0008,0016) UI. Read big endian implicit, the tag is
+        // (0800,1600) and "UI" 1A 00 its length, 1.4 GB.
+        const std::string dataSet = el(0x0008, 0x0016, "UI", ui("1.2.840.10008.5.1.4.1.1.7")) + std::string(200, 'A');
+        expectRefused("nul-syntax-uid.dcm", part10WithSyntaxElement(el(0x0002, 0x0010, "UI", std::string(2, '\0')), dataSet),
+                      {"(0800,1600)", "declares 1430854144 bytes"});
+        // A zero-length UID: DCMTK guesses explicit VR little endian from the first element, and
+        // the file is what it seems (no pixel data: not an image).
+        const QString guessed = tmp_.filePath("empty-syntax-uid.dcm");
+        test::writeFile(guessed, part10WithSyntaxElement(el(0x0002, 0x0010, "UI", ""),
+                                                         imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "OB", std::string(64, '\x40'))));
+        const Outcome o = inChild([&] { openDicom(guessed.toStdString()); });
+        QVERIFY2(!o.refused && o.message == "it opened without an error", qPrintable(o.message));
+    }
+
+    // DCMTK reads the elements of an item of defined length while it has read
+    // fewer bytes than the length: an element whose header crosses the item's
+    // end is read whole (a warning), and the item, and a sequence whose item
+    // crosses its end, end where that element ends. The walk used to go on at
+    // the declared ends (found by a CI fuzzing run's parse budget: 38 MB from a
+    // 1.8 kB file).
+    void elementCrossingTheEndOfItsItem()
+    {
+        const std::string first = el(0x0008, 0x1150, "UI", ui("1.2.3")); // 14 bytes
+        const std::string second = el(0x0008, 0x1155, "UI", ui("1.2.3.4")); // 16 bytes
+        auto item = [](const std::string& content, uint32_t length) { return implicitElement(0xFFFE, 0xE000, content, length); };
+        // The item declares 16 bytes: the second element's header starts 2 bytes before its end.
+        const std::string sequence = el(0x0008, 0x1140, "SQ", item(first + second, 16), 8 + 16);
+        const std::string pixels = el(0x7FE0, 0x0010, "OB", std::string(64, '\x40'));
+        expectRefused("crossing-element.dcm",
+                      part10(kExplicit, imageModule(8, 8, 8, 8, 7) + sequence + el(0x0010, 0x0010, "UT", "A", 0xC0000000u)),
+                      {"(0010,0010)", "declares 3221225472 bytes"});
+        // The same item with its length right opens.
+        const QString ok = tmp_.filePath("item-length-right.dcm");
+        test::writeFile(ok, part10(kExplicit, imageModule(8, 8, 8, 8, 7) + el(0x0008, 0x1140, "SQ", item(first + second, 30)) + pixels));
+        const Outcome o = inChild([&] { openDicom(ok.toStdString()); });
+        QVERIFY2(!o.refused && o.message == "it opened without an error", qPrintable(o.message));
     }
 
     // A tag of group FFFE that is not an item or a delimiter is an element to

@@ -18,6 +18,7 @@
 #include <ctime>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <vector>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -201,15 +202,16 @@ public:
     }
 
     // Walks from `at` to `end` (or to the delimiter closing an undefined length);
-    // returns where it stopped. Element headers are read as DCMTK 3.6.7 reads
-    // them with Sinar's settings (DcmItem::readTagAndLength with
-    // dcmAcceptUnexpectedImplicitEncoding): an element of an explicit VR data
-    // set whose VR is not one of the standard ones is read again as implicit
-    // VR (a 4-byte length right after the tag), so the walk sees the lengths
-    // DCMTK will allocate for. With `dataItems` the items are fragments of
-    // encapsulated pixel data: their lengths are checked, their bytes are not
-    // elements. It stops quietly only where DCMTK refuses the file itself (an
-    // undefined length on a VR that cannot have one).
+    // returns where DCMTK's read stops, kStop where it stops reading the file.
+    // Element headers are read as DCMTK 3.6.7 reads them with Sinar's settings
+    // (header()). Like DCMTK, the walk reads elements while it is before `end`:
+    // the last one may cross it (DCMTK warns and reads it whole), and the item
+    // or sequence then ends where that element ends. A value of undefined
+    // length reads up to its delimiter, wherever its container ends. With
+    // `dataItems` the items are fragments of encapsulated pixel data: their
+    // lengths are checked, their bytes are not elements. It stops quietly only
+    // where DCMTK stops reading the file itself (the file ends inside a header,
+    // an undefined length on a VR that cannot have one).
     size_t walk(size_t at, size_t end, bool explicitVr, bool big, int depth, bool dataItems = false)
     {
         if (depth > 64)
@@ -218,40 +220,27 @@ public:
         // overruns to DCMTK): its walk stops at the file's end, never reads past it.
         end = std::min(end, n_);
         InsertionWork order(path_);
-        while (at + 8 <= end) {
-            unsigned group = u16(at, big), element = u16(at + 2, big);
-            // Items and delimiters; any other (FFFE,xxxx) DCMTK reads as an element.
-            if (group == 0xFFFE && (element == 0xE000 || element == 0xE00D || element == 0xE0DD)) {
-                const uint64_t length = u32(at + 4, big);
-                if (element == 0xE00D || element == 0xE0DD)
-                    return at + 8; // item or sequence delimiter
-                if (length == 0xFFFFFFFFu) {
+        Header h;
+        while (at < end) {
+            if (!header(at, explicitVr, big, h))
+                return kStop;
+            if (h.item || h.delimiter) {
+                if (h.delimiter)
+                    return h.valueAt; // item or sequence delimiter
+                if (h.length == 0xFFFFFFFFu) {
                     if (dataItems) // a pixel data fragment of undefined length: DCMTK refuses it
                         return kStop;
-                    at = walk(at + 8, end, explicitVr, big, depth + 1);
+                    at = walk(h.valueAt, n_, explicitVr, big, depth + 1);
                 } else {
-                    need(group, element, length, at + 8, end);
-                    if (!dataItems)
-                        walk(at + 8, at + 8 + length, explicitVr, big, depth + 1);
-                    at += 8 + length;
+                    need(h.group, h.element, h.length, h.valueAt, end);
+                    at = dataItems ? h.valueAt + h.length : walk(h.valueAt, h.valueAt + h.length, explicitVr, big, depth + 1);
                 }
                 if (at == kStop)
                     return kStop;
                 continue;
             }
-            // Not a VR: the element was written implicit. DCMTK reads it again as
-            // implicit VR little endian, its tag and length too (in a big endian
-            // data set as well), and goes on with the data set's encoding at the
-            // next element.
-            const bool rereadImplicit = explicitVr && !vrKind(d_[at + 4], d_[at + 5]).standard;
-            if (rereadImplicit && big) {
-                group = u16(at, false);
-                element = u16(at + 2, false);
-            }
-            order.add(group, element);
-            uint64_t length = 0;
-            size_t valueAt = 0;
-            const bool pixelData = group == 0x7FE0 && element == 0x0010;
+            order.add(h.group, h.element);
+            const bool pixelData = h.group == 0x7FE0 && h.element == 0x0010;
             // What an undefined length holds: items of elements (explicit or
             // implicit VR), pixel data fragments, or nothing DCMTK accepts.
             enum class Inside { Explicit, Implicit, Fragments, Refused } inside = pixelData ? Inside::Fragments : Inside::Implicit;
@@ -261,49 +250,122 @@ public:
             // creator, so the value's first bytes decide: an item tag). UN
             // content is implicit VR little endian (CP-246).
             enum class Nested { No, Sequence, MaybeSame, MaybeImplicit } nested = Nested::MaybeSame;
-            if (rereadImplicit) {
-                length = u32(at + 4, false);
-                valueAt = at + 8;
-                inside = pixelData ? Inside::Fragments : Inside::Explicit;
-            } else if (explicitVr) {
-                const VrKind kind = vrKind(d_[at + 4], d_[at + 5]);
-                if (kind.extended) {
-                    if (at + 12 > end)
-                        return kStop;
-                    length = u32(at + 8, big);
-                    valueAt = at + 12;
-                } else {
-                    length = u16(at + 6, big);
-                    valueAt = at + 8;
-                }
-                nested = kind.sequence ? Nested::Sequence : kind.unknown ? Nested::MaybeImplicit : Nested::No;
-                inside = kind.sequence ? Inside::Explicit
-                         : kind.unknown ? Inside::Implicit // UN of undefined length: implicit VR items (CP-246)
-                         : kind.pixelLike ? Inside::Fragments
-                                          : Inside::Refused;
+            if (h.implicit) {
+                if (explicitVr) // an element written implicit in an explicit VR data set
+                    inside = pixelData ? Inside::Fragments : Inside::Explicit;
             } else {
-                length = u32(at + 4, big);
-                valueAt = at + 8;
+                nested = h.kind.sequence ? Nested::Sequence : h.kind.unknown ? Nested::MaybeImplicit : Nested::No;
+                inside = h.kind.sequence ? Inside::Explicit
+                         : h.kind.unknown ? Inside::Implicit // UN of undefined length: implicit VR items (CP-246)
+                         : h.kind.pixelLike ? Inside::Fragments
+                                            : Inside::Refused;
             }
-            if (length == 0xFFFFFFFFu) {
+            if (h.length == 0xFFFFFFFFu) {
                 // A sequence, encapsulated pixel data or UN of undefined length: items up to the delimiter.
                 if (inside == Inside::Refused)
                     return kStop;
-                at = walk(valueAt, end, inside == Inside::Explicit, big, depth + 1, inside == Inside::Fragments);
+                at = walk(h.valueAt, n_, inside == Inside::Explicit, big, depth + 1, inside == Inside::Fragments);
                 if (at == kStop)
                     return kStop;
                 continue;
             }
-            need(group, element, length, valueAt, end);
-            if (group == 0x0004 && element == 0x1430)
-                checkRecordType(length, valueAt, end);
-            const bool itemFirst = length >= 8 && valueAt + 4 <= end && u16(valueAt, nested == Nested::MaybeSame && big) == 0xFFFE &&
-                                   u16(valueAt + 2, nested == Nested::MaybeSame && big) == 0xE000;
-            if (nested == Nested::Sequence || (nested == Nested::MaybeSame && itemFirst && !pixelData))
-                walk(valueAt, valueAt + length, explicitVr, big, depth + 1);
-            else if (nested == Nested::MaybeImplicit && itemFirst)
-                walk(valueAt, valueAt + length, false, false, depth + 1);
-            at = valueAt + length;
+            need(h.group, h.element, h.length, h.valueAt, end);
+            if (h.group == 0x0004 && h.element == 0x1430)
+                checkRecordType(h.length, h.valueAt, end);
+            const size_t valueEnd = h.valueAt + h.length;
+            const bool sameOrder = nested == Nested::MaybeSame && big;
+            const bool itemFirst = h.length >= 8 && h.valueAt + 4 <= n_ && u16(h.valueAt, sameOrder) == 0xFFFE &&
+                                   u16(h.valueAt + 2, sameOrder) == 0xE000;
+            at = valueEnd;
+            if (nested == Nested::Sequence) {
+                at = walk(h.valueAt, valueEnd, explicitVr, big, depth + 1);
+                if (at == kStop)
+                    return kStop;
+            } else if ((nested == Nested::MaybeSame && itemFirst && !pixelData) || (nested == Nested::MaybeImplicit && itemFirst)) {
+                // Whether DCMTK reads this value as a sequence is not known here: its items must
+                // end where the value ends, so that both readings go on at the same byte.
+                const bool implicitItems = nested == Nested::MaybeImplicit;
+                const size_t stop = walk(h.valueAt, valueEnd, implicitItems ? false : explicitVr, implicitItems ? false : big, depth + 1);
+                if (stop != kStop && stop != valueEnd && valueEnd <= n_) {
+                    char tag[16];
+                    std::snprintf(tag, sizeof tag, "(%04X,%04X)", h.group, h.element);
+                    throw Error(std::string("the element ") + tag + " of " + std::to_string(h.length) +
+                                    " bytes holds items that end " + (stop < valueEnd ? "before" : "after") +
+                                    " it does (at byte " + std::to_string(stop) + ", not " + std::to_string(valueEnd) +
+                                    "): the file is corrupt",
+                                path_);
+                }
+            }
+        }
+        return at;
+    }
+
+    // Reads the meta group from `at`, as DcmMetaInfo::read does: explicit VR little endian, up
+    // to the end its group length (0002,0000) gives whatever groups lie inside, or without one
+    // up to the first element outside group 0002; an item delimiter ends it too. Returns where
+    // the data set starts (kStop: DCMTK stops in the meta group) and sets `syntax` to the
+    // transfer syntax UID as DCMTK's DcmFileFormat::lookForXfer takes it (none: DCMTK guesses).
+    size_t walkMeta(size_t at, std::optional<std::string>& syntax)
+    {
+        const size_t metaAt = at;
+        bool seenSyntax = false;
+        InsertionWork order(path_);
+        size_t metaEnd = 0;
+        if (at + 12 <= n_ && u32(at, false) == 0x00000002u && d_[at + 4] == 'U' && d_[at + 5] == 'L' &&
+            u16(at + 6, false) == 4 && u32(at + 8, false) != 0xFFFFFFFFu)
+            metaEnd = at + 12 + u32(at + 8, false);
+        Header h;
+        while (metaEnd ? at < metaEnd : at + 8 <= n_ && u16(at, false) == 0x0002) {
+            if (!header(at, true, false, h))
+                return kStop;
+            if (h.delimiter && h.element == 0xE00D)
+                return h.valueAt; // DCMTK ends the meta group there
+            if (h.item || h.delimiter)
+                return kStop; // DCMTK refuses the file
+            order.add(h.group, h.element);
+            // DCMTK 3.6.7 takes the meta group's length element (0002,0000) for a UL whatever VR the
+            // file gives it (a type confusion its fuzzing with UBSan shows): refuse another VR first.
+            const std::string vr(reinterpret_cast<const char*>(d_ + at + 4), 2);
+            if (at == metaAt && h.group == 0x0002 && h.element == 0x0000 && !h.implicit && vr != "UL")
+                throw Error("the file meta group's length (0002,0000) is stored as " + vr + ", not UL: the file is corrupt",
+                            path_);
+            if (h.length == 0xFFFFFFFFu) {
+                char tag[16];
+                std::snprintf(tag, sizeof tag, "(%04X,%04X)", h.group, h.element);
+                throw Error(std::string("the file meta element ") + tag +
+                                " has an undefined length, which the meta group cannot hold: the file is corrupt",
+                            path_);
+            }
+            need(h.group, h.element, h.length, h.valueAt, n_);
+            if (h.length > n_ - std::min(h.valueAt, n_))
+                return kStop; // a broken meta group, a little short: DCMTK reports it
+            const size_t valueEnd = h.valueAt + h.length;
+            at = valueEnd;
+            // A value DCMTK may read as a sequence (see walk()).
+            const bool itemFirst = h.length >= 8 && u16(h.valueAt, false) == 0xFFFE && u16(h.valueAt + 2, false) == 0xE000;
+            if (!h.implicit && h.kind.sequence) {
+                at = walk(h.valueAt, valueEnd, true, false, 1);
+                if (at == kStop)
+                    return kStop;
+            } else if ((h.implicit || h.kind.unknown) && itemFirst) {
+                const size_t stop = walk(h.valueAt, valueEnd, false, false, 1);
+                if (stop != kStop && stop != valueEnd)
+                    throw Error("a file meta element holds items that do not end where it does: the file is corrupt", path_);
+            }
+            // DCMTK keeps the first (0002,0010) it reads (a second is "found twice" and dropped) and
+            // takes the transfer syntax from it if it is a UI (written so, implicit, or UN, which
+            // Sinar's settings convert to the dictionary's UI) with a value: every white space
+            // character removed (automatic input data correction), as a C string.
+            if (h.group == 0x0002 && h.element == 0x0010 && !seenSyntax) {
+                seenSyntax = true;
+                if ((h.implicit || vr == "UI" || h.kind.unknown) && h.length > 0) {
+                    syntax = std::string();
+                    for (size_t i = h.valueAt; i < valueEnd; ++i)
+                        if (!std::isspace(d_[i]))
+                            syntax->push_back(static_cast<char>(d_[i]));
+                    syntax->resize(std::strlen(syntax->c_str()));
+                }
+            }
         }
         return at;
     }
@@ -345,6 +407,56 @@ public:
         return k;
     }
 
+    struct Header {
+        unsigned group = 0, element = 0;
+        uint64_t length = 0;
+        size_t valueAt = 0;
+        bool item = false;      // (FFFE,E000)
+        bool delimiter = false; // (FFFE,E00D) or (FFFE,E0DD)
+        bool implicit = false;  // no VR: an implicit VR data set, or one DCMTK re-read as implicit
+        VrKind kind;            // the VR written, when not implicit
+    };
+
+    // Reads the element header at `at` as DCMTK 3.6.7's DcmItem::readTagAndLength
+    // reads it with Sinar's settings (dcmAcceptUnexpectedImplicitEncoding): items
+    // and delimiters have no VR and a 4-byte length; in an explicit VR data set
+    // an element whose VR is not one of the standard ones is read again as
+    // implicit VR little endian, its tag and length too (in a big endian data set
+    // as well). False where the file ends inside the header (DCMTK stops there).
+    bool header(size_t at, bool explicitVr, bool big, Header& h) const
+    {
+        if (at + 8 > n_)
+            return false;
+        h = Header{};
+        h.group = u16(at, big);
+        h.element = u16(at + 2, big);
+        h.valueAt = at + 8;
+        if (h.group == 0xFFFE && (h.element == 0xE000 || h.element == 0xE00D || h.element == 0xE0DD)) {
+            h.item = h.element == 0xE000;
+            h.delimiter = !h.item;
+            h.implicit = true;
+            h.length = u32(at + 4, big);
+            return true;
+        }
+        if (explicitVr)
+            h.kind = vrKind(d_[at + 4], d_[at + 5]);
+        h.implicit = !explicitVr || !h.kind.standard;
+        if (h.implicit) {
+            const bool order = explicitVr ? false : big;
+            h.group = u16(at, order);
+            h.element = u16(at + 2, order);
+            h.length = u32(at + 4, order);
+        } else if (h.kind.extended) {
+            if (at + 12 > n_)
+                return false;
+            h.length = u32(at + 8, big);
+            h.valueAt = at + 12;
+        } else {
+            h.length = u16(at + 6, big);
+        }
+        return true;
+    }
+
     // Refuses a length that would make DCMTK allocate megabytes the bytes up
     // to `end` do not hold.
     void need(unsigned group, unsigned element, uint64_t length, size_t valueAt, size_t end) const
@@ -352,7 +464,10 @@ public:
         // Small overruns (a truncated file, a slightly wrong item length) are
         // left to DCMTK, which reads what is there and says what is wrong; a
         // length that would make it allocate megabytes the file does not hold
-        // is refused here.
+        // is refused here. A value whose header crosses the end of its item is
+        // read whole (DCMTK warns): only the file's end bounds it.
+        if (valueAt > end)
+            end = n_;
         if (length <= end - std::min(valueAt, end) || length <= (uint64_t(1) << 20))
             return;
         char tag[16];
@@ -507,68 +622,13 @@ void checkDeclaredLengths(const std::string& path, uint64_t end, size_t metaAt, 
     LengthWalker walker(d, size, path);
     size_t at = 0;
     if (metaAt != std::string::npos) {
-        // The meta group: explicit VR little endian, group 0002 only.
-        at = metaAt;
-        std::string syntax;
-        InsertionWork order(path);
-        const auto u32 = [&](size_t p) {
-            return uint64_t(d[p]) | uint64_t(d[p + 1]) << 8 | uint64_t(d[p + 2]) << 16 | uint64_t(d[p + 3]) << 24;
-        };
-        // Where DCMTK ends the meta group: after the bytes its group length (0002,0000) gives,
-        // whatever groups the elements in them belong to; without one, at the first element
-        // outside group 0002.
-        uint64_t metaEnd = 0;
-        if (at + 12 <= size && d[at] == 0x02 && d[at + 1] == 0 && d[at + 2] == 0 && d[at + 3] == 0 && d[at + 4] == 'U' &&
-            d[at + 5] == 'L' && d[at + 6] == 4 && d[at + 7] == 0 && u32(at + 8) != 0xFFFFFFFFu)
-            metaEnd = at + 12 + u32(at + 8);
-        while (at + 8 <= size && (metaEnd ? at < metaEnd : d[at] == 0x02 && d[at + 1] == 0x00)) {
-            order.add(d[at] | (d[at + 1] << 8), d[at + 2] | (d[at + 3] << 8));
-            const std::string vr(reinterpret_cast<const char*>(d + at + 4), 2);
-            // DCMTK 3.6.7 takes the meta group's length element (0002,0000) for a UL whatever VR the
-            // file gives it (a type confusion its fuzzing with UBSan shows): refuse another VR first.
-            if (at == metaAt && d[at + 2] == 0x00 && d[at + 3] == 0x00 && vr != "UL" && std::isupper(d[at + 4]) &&
-                std::isupper(d[at + 5]))
-                throw Error("the file meta group's length (0002,0000) is stored as " + vr +
-                                ", not UL: the file is corrupt",
-                            path);
-            // Explicit VR little endian, read as DCMTK reads it: a value that is not a VR makes the
-            // element implicit (a 4-byte length right after the tag).
-            const LengthWalker::VrKind kind = LengthWalker::vrKind(d[at + 4], d[at + 5]);
-            const bool longForm = kind.standard && kind.extended;
-            if (longForm && at + 12 > size)
-                return; // a broken meta group: DCMTK reports it
-            const size_t valueAt = at + (longForm ? 12 : 8);
-            const uint64_t length = !kind.standard ? u32(at + 4)
-                                    : longForm     ? u32(at + 8)
-                                                   : (uint64_t(d[at + 6]) | uint64_t(d[at + 7]) << 8);
-            const unsigned group = d[at] | (d[at + 1] << 8), element = d[at + 2] | (d[at + 3] << 8);
-            if (length == 0xFFFFFFFFu) {
-                char tag[16];
-                std::snprintf(tag, sizeof tag, "(%04X,%04X)", group, element);
-                throw Error(std::string("the file meta element ") + tag +
-                                " has an undefined length, which the meta group cannot hold: the file is corrupt",
-                            path);
-            }
-            walker.need(group, element, length, valueAt, size);
-            if (length > size - std::min(valueAt, size))
-                return; // a broken meta group, a little short: DCMTK reports it
-            // A value DCMTK may read as a sequence (see LengthWalker::walk).
-            const bool itemFirst = length >= 8 && d[valueAt] == 0xFE && d[valueAt + 1] == 0xFF && d[valueAt + 2] == 0x00 &&
-                                   d[valueAt + 3] == 0xE0;
-            if ((kind.standard && kind.sequence) || ((!kind.standard || kind.unknown) && itemFirst))
-                walker.walk(valueAt, valueAt + static_cast<size_t>(length), !kind.unknown, false, 1);
-            // DCMTK takes the transfer syntax from a (0002,0010) of VR UI (an implicit one has the
-            // dictionary's UI), the last one read, as a C string.
-            if (group == 0x0002 && element == 0x0010 && (vr == "UI" || !kind.standard)) {
-                syntax.assign(reinterpret_cast<const char*>(d + valueAt), static_cast<size_t>(length));
-                syntax.resize(std::strlen(syntax.c_str()));
-            }
-            at = valueAt + static_cast<size_t>(length);
-        }
-        while (!syntax.empty() && syntax.back() == ' ')
-            syntax.pop_back();
-        // (DCMTK's table holds its internal "Big Endian Implicit" under an empty UID.)
-        const DcmXfer xfer(syntax.empty() ? nullptr : syntax.c_str());
+        std::optional<std::string> syntax;
+        at = walker.walkMeta(metaAt, syntax);
+        if (at == LengthWalker::kStop)
+            return; // a broken meta group: DCMTK reports it
+        // A UID that is empty once read (white space or NULs) is in DCMTK's table: its
+        // internal "Big Endian Implicit", and DCMTK reads the data set so.
+        const DcmXfer xfer(syntax ? syntax->c_str() : nullptr);
         if (xfer.getXfer() == EXS_Unknown) {
             guessEncoding(d, at, size, explicitVr, big); // no transfer syntax DCMTK knows
         } else if (xfer.getStreamCompression() != ESC_none) {
