@@ -908,6 +908,11 @@ private slots:
         QVERIFY(w->notifications()->isVisible());
         QVERIFY(w->notifications()->text().contains(QStringLiteral("3 files could not be loaded")));
         QVERIFY(QApplication::activeModalWidget() == nullptr);
+        // A failure reported again (a second reader of the same folder) is not counted twice.
+        const int before = w->notifications()->failureCount();
+        w->notifications()->addFailure(QFileInfo(dir + "/bad.png").absoluteFilePath(), QStringLiteral("another reason"));
+        w->notifications()->addFailure(QFileInfo(dir + "/bad.png").absoluteFilePath(), QStringLiteral("another reason"));
+        QCOMPARE(w->notifications()->failureCount(), before + 1);
         QVERIFY(ui::AppSettings().recentPaths().contains(QFileInfo(dir + "/bad.png").absoluteFilePath()));
     }
 

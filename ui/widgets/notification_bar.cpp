@@ -1,5 +1,7 @@
 #include "ui/widgets/notification_bar.h"
 
+#include <algorithm>
+
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -38,6 +40,13 @@ NotificationBar::NotificationBar(QWidget* parent) : QFrame(parent)
 void NotificationBar::addFailures(const std::vector<FileFailure>& failures)
 {
     for (const FileFailure& f : failures) {
+        // The same file can fail in two readers (the study scan, then the search for
+        // annotation files beside it): it is listed once for each reason.
+        const bool listed = std::any_of(failures_.begin(), failures_.end(), [&](const FileFailure& g) {
+            return g.file == f.file && g.reason == f.reason;
+        });
+        if (listed)
+            continue;
         failures_.push_back(f);
         auto* item = new QListWidgetItem(QStringLiteral("%1 — %2").arg(QFileInfo(QString::fromStdString(f.file)).fileName(),
                                                                          QString::fromStdString(f.reason)));
