@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -189,6 +190,68 @@ private:
     uint64_t count_ = 0, outOfOrder_ = 0, work_ = 0;
 };
 
+// The private creators an item declares, (gggg,00xx), as DCMTK's
+// DcmPrivateTagCache keeps them: the first for a block counts; the value as
+// DcmByteString::getString gives it (trailing padding removed, up to a NUL).
+// DCMTK keeps them in a list and searches it from the start for every private
+// element (gggg,xxyy): a data set of many creators and many elements none of
+// them declares costs it their product (a crafted 1 MB file took 44 s). As for
+// the element order, that work is counted and refused past 10 million steps.
+class PrivateCreators {
+public:
+    explicit PrivateCreators(const std::string& path) : path_(path) {}
+
+    // A private element (gggg,xxyy), xx >= 10: DCMTK searches its list.
+    void lookUp()
+    {
+        ++lookups_;
+        work_ += entries_;
+        if (work_ > kMaxWork)
+            throw Error(std::to_string(lookups_) + " private elements in one data set or item look up their creator among " +
+                            std::to_string(entries_) + " private creators, which would take DCMTK minutes " +
+                            "(it searches them one by one): the file is corrupt",
+                        path_);
+    }
+
+    void add(unsigned group, unsigned element, const unsigned char* value, size_t n, DcmEVR vr)
+    {
+        ++entries_; // DCMTK's list grows by every creator it reads, a repeated one too
+        std::string s(reinterpret_cast<const char*>(value), n);
+        const char pad = vr == EVR_UI ? '\0' : ' ';
+        while (!s.empty() && s.back() == pad)
+            s.pop_back();
+        s.resize(std::strlen(s.c_str()));
+        byBlock_.emplace((group << 8) | (element & 0xFF), std::move(s));
+    }
+    // The creator of a private element (gggg,xxyy), xx >= 10, or null.
+    const std::string* find(unsigned group, unsigned element) const
+    {
+        const auto it = byBlock_.find((group << 8) | (element >> 8));
+        return it == byBlock_.end() ? nullptr : &it->second;
+    }
+
+private:
+    static constexpr uint64_t kMaxWork = 10'000'000;
+    const std::string& path_;
+    std::map<unsigned, std::string> byBlock_;
+    uint64_t entries_ = 0, lookups_ = 0, work_ = 0;
+};
+
+// The VR DCMTK gives an element read without one: the dictionary's, for a
+// private element (odd group, element 1000 and up) looked up with its creator
+// (DcmItem::readTagAndLength, DcmItem::newDicomElement).
+DcmEVR dictionaryVr(unsigned group, unsigned element, const PrivateCreators& creators)
+{
+    DcmTag tag(static_cast<Uint16>(group), static_cast<Uint16>(element));
+    if ((group & 1) && element >= 0x1000) {
+        if (const std::string* creator = creators.find(group, element)) {
+            tag.setPrivateCreator(creator->c_str());
+            tag.lookupVRinDictionary();
+        }
+    }
+    return tag.getEVR();
+}
+
 // Declared lengths are not trusted: before DCMTK reads a file (and allocates
 // what its elements declare), the element headers are walked and every
 // defined length must fit in the bytes that follow it; a deflated data set
@@ -220,6 +283,7 @@ public:
         // overruns to DCMTK): its walk stops at the file's end, never reads past it.
         end = std::min(end, n_);
         InsertionWork order(path_);
+        PrivateCreators creators(path_);
         Header h;
         while (at < end) {
             if (!header(at, explicitVr, big, h))
@@ -240,31 +304,40 @@ public:
                 continue;
             }
             order.add(h.group, h.element);
+            if ((h.group & 1) && h.element >= 0x1000)
+                creators.lookUp();
             const bool pixelData = h.group == 0x7FE0 && h.element == 0x0010;
-            // What an undefined length holds: items of elements (explicit or
-            // implicit VR), pixel data fragments, or nothing DCMTK accepts.
-            enum class Inside { Explicit, Implicit, Fragments, Refused } inside = pixelData ? Inside::Fragments : Inside::Implicit;
-            // A value of defined length DCMTK may read as a sequence: SQ; UN and
-            // the elements of implicit VR whose dictionary VR is SQ (Sinar's
-            // settings convert UN to a known VR; private dictionaries need the
-            // creator, so the value's first bytes decide: an item tag). UN
-            // content is implicit VR little endian (CP-246).
-            enum class Nested { No, Sequence, MaybeSame, MaybeImplicit } nested = Nested::MaybeSame;
+            // The VR DCMTK reads the value with: the one written, or for an element without one
+            // (implicit VR) and for UN (which Sinar's settings convert to a VR the dictionary
+            // knows, reading the value as implicit VR little endian, CP-246) the dictionary's, a
+            // private tag's looked up with the creator its item declared before it.
+            DcmEVR vr = EVR_UNKNOWN;
+            bool implicitLittleValue = false; // the value is read as implicit VR little endian
             if (h.implicit) {
-                if (explicitVr) // an element written implicit in an explicit VR data set
-                    inside = pixelData ? Inside::Fragments : Inside::Explicit;
+                vr = dictionaryVr(h.group, h.element, creators);
+            } else if (h.kind.unknown) {
+                implicitLittleValue = true;
+                if (h.length != 0xFFFFFFFFu)
+                    vr = dictionaryVr(h.group, h.element, creators);
             } else {
-                nested = h.kind.sequence ? Nested::Sequence : h.kind.unknown ? Nested::MaybeImplicit : Nested::No;
-                inside = h.kind.sequence ? Inside::Explicit
-                         : h.kind.unknown ? Inside::Implicit // UN of undefined length: implicit VR items (CP-246)
-                         : h.kind.pixelLike ? Inside::Fragments
-                                            : Inside::Refused;
+                vr = DcmVR(h.vr).getEVR();
             }
             if (h.length == 0xFFFFFFFFu) {
-                // A sequence, encapsulated pixel data or UN of undefined length: items up to the delimiter.
-                if (inside == Inside::Refused)
-                    return kStop;
-                at = walk(h.valueAt, n_, inside == Inside::Explicit, big, depth + 1, inside == Inside::Fragments);
+                // A sequence, encapsulated pixel data or UN of undefined length: items up to the
+                // delimiter. An unknown VR of undefined length is a sequence of implicit VR little
+                // endian items to DCMTK (CP-246); pixel data holds fragments; any other VR cannot
+                // have an undefined length (DCMTK refuses OB and OW; the walk checks their items'
+                // lengths, as fragments, all the same).
+                const bool pixelLike = pixelData || (!h.implicit && h.kind.pixelLike) ||
+                                       (h.implicit && (vr == EVR_OB || vr == EVR_OW || vr == EVR_ox || vr == EVR_px));
+                if (!h.implicit && !h.kind.sequence && !h.kind.unknown && !h.kind.pixelLike)
+                    return kStop; // DCMTK refuses the file
+                if (pixelLike)
+                    at = walk(h.valueAt, n_, explicitVr, big, depth + 1, true);
+                else if (vr == EVR_SQ)
+                    at = walk(h.valueAt, n_, explicitVr, big, depth + 1);
+                else
+                    at = walk(h.valueAt, n_, false, false, depth + 1);
                 if (at == kStop)
                     return kStop;
                 continue;
@@ -273,28 +346,14 @@ public:
             if (h.group == 0x0004 && h.element == 0x1430)
                 checkRecordType(h.length, h.valueAt, end);
             const size_t valueEnd = h.valueAt + h.length;
-            const bool sameOrder = nested == Nested::MaybeSame && big;
-            const bool itemFirst = h.length >= 8 && h.valueAt + 4 <= n_ && u16(h.valueAt, sameOrder) == 0xFFFE &&
-                                   u16(h.valueAt + 2, sameOrder) == 0xE000;
             at = valueEnd;
-            if (nested == Nested::Sequence) {
-                at = walk(h.valueAt, valueEnd, explicitVr, big, depth + 1);
+            if (vr == EVR_SQ && !pixelData) {
+                at = implicitLittleValue ? walk(h.valueAt, valueEnd, false, false, depth + 1)
+                                         : walk(h.valueAt, valueEnd, explicitVr, big, depth + 1);
                 if (at == kStop)
                     return kStop;
-            } else if ((nested == Nested::MaybeSame && itemFirst && !pixelData) || (nested == Nested::MaybeImplicit && itemFirst)) {
-                // Whether DCMTK reads this value as a sequence is not known here: its items must
-                // end where the value ends, so that both readings go on at the same byte.
-                const bool implicitItems = nested == Nested::MaybeImplicit;
-                const size_t stop = walk(h.valueAt, valueEnd, implicitItems ? false : explicitVr, implicitItems ? false : big, depth + 1);
-                if (stop != kStop && stop != valueEnd && valueEnd <= n_) {
-                    char tag[16];
-                    std::snprintf(tag, sizeof tag, "(%04X,%04X)", h.group, h.element);
-                    throw Error(std::string("the element ") + tag + " of " + std::to_string(h.length) +
-                                    " bytes holds items that end " + (stop < valueEnd ? "before" : "after") +
-                                    " it does (at byte " + std::to_string(stop) + ", not " + std::to_string(valueEnd) +
-                                    "): the file is corrupt",
-                                path_);
-                }
+            } else {
+                noteCreator(h, vr, creators);
             }
         }
         return at;
@@ -309,6 +368,7 @@ public:
     {
         const size_t metaAt = at;
         bool seenSyntax = false;
+        PrivateCreators creators(path_);
         InsertionWork order(path_);
         size_t metaEnd = 0;
         if (at + 12 <= n_ && u32(at, false) == 0x00000002u && d_[at + 4] == 'U' && d_[at + 5] == 'L' &&
@@ -323,6 +383,8 @@ public:
             if (h.item || h.delimiter)
                 return kStop; // DCMTK refuses the file
             order.add(h.group, h.element);
+            if ((h.group & 1) && h.element >= 0x1000)
+                creators.lookUp();
             // DCMTK 3.6.7 takes the meta group's length element (0002,0000) for a UL whatever VR the
             // file gives it (a type confusion its fuzzing with UBSan shows): refuse another VR first.
             const std::string vr(reinterpret_cast<const char*>(d_ + at + 4), 2);
@@ -341,16 +403,15 @@ public:
                 return kStop; // a broken meta group, a little short: DCMTK reports it
             const size_t valueEnd = h.valueAt + h.length;
             at = valueEnd;
-            // A value DCMTK may read as a sequence (see walk()).
-            const bool itemFirst = h.length >= 8 && u16(h.valueAt, false) == 0xFFFE && u16(h.valueAt + 2, false) == 0xE000;
-            if (!h.implicit && h.kind.sequence) {
-                at = walk(h.valueAt, valueEnd, true, false, 1);
+            // A sequence, as in walk(): SQ written, or the dictionary's for an implicit element or
+            // a UN (whose items are implicit VR little endian).
+            const DcmEVR vrRead = h.implicit || h.kind.unknown ? dictionaryVr(h.group, h.element, creators) : DcmVR(h.vr).getEVR();
+            if (vrRead == EVR_SQ) {
+                at = walk(h.valueAt, valueEnd, !h.kind.unknown, false, 1);
                 if (at == kStop)
                     return kStop;
-            } else if ((h.implicit || h.kind.unknown) && itemFirst) {
-                const size_t stop = walk(h.valueAt, valueEnd, false, false, 1);
-                if (stop != kStop && stop != valueEnd)
-                    throw Error("a file meta element holds items that do not end where it does: the file is corrupt", path_);
+            } else {
+                noteCreator(h, vrRead, creators);
             }
             // DCMTK keeps the first (0002,0010) it reads (a second is "found twice" and dropped) and
             // takes the transfer syntax from it if it is a UI (written so, implicit, or UN, which
@@ -415,6 +476,7 @@ public:
         bool delimiter = false; // (FFFE,E00D) or (FFFE,E0DD)
         bool implicit = false;  // no VR: an implicit VR data set, or one DCMTK re-read as implicit
         VrKind kind;            // the VR written, when not implicit
+        char vr[3] = {0, 0, 0}; // its two characters
     };
 
     // Reads the element header at `at` as DCMTK 3.6.7's DcmItem::readTagAndLength
@@ -438,8 +500,11 @@ public:
             h.length = u32(at + 4, big);
             return true;
         }
-        if (explicitVr)
+        if (explicitVr) {
             h.kind = vrKind(d_[at + 4], d_[at + 5]);
+            h.vr[0] = static_cast<char>(d_[at + 4]);
+            h.vr[1] = static_cast<char>(d_[at + 5]);
+        }
         h.implicit = !explicitVr || !h.kind.standard;
         if (h.implicit) {
             const bool order = explicitVr ? false : big;
@@ -455,6 +520,16 @@ public:
             h.length = u16(at + 6, big);
         }
         return true;
+    }
+
+    // Keeps a private creator (gggg,00xx) read with a string VR, as DCMTK's item does.
+    void noteCreator(const Header& h, DcmEVR vr, PrivateCreators& creators) const
+    {
+        if (!(h.group & 1) || h.element < 0x0010 || h.element > 0x00FF || vr == EVR_UNKNOWN || vr == EVR_UNKNOWN2B ||
+            !DcmVR(vr).isaString())
+            return;
+        const size_t from = std::min(h.valueAt, n_), to = std::min<uint64_t>(h.valueAt + h.length, n_);
+        creators.add(h.group, h.element, d_ + from, to - from, vr);
     }
 
     // Refuses a length that would make DCMTK allocate megabytes the bytes up
