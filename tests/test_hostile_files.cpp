@@ -435,6 +435,14 @@ private slots:
                                 std::string(20, '\x55') + std::string("\xFF\xD9", 2);
         expectRefused("jpegls-lies.dcm",
                       part10("1.2.840.10008.1.2.4.80", imageModule(64, 64, 8, 8, 7) + encapsulated({jls})), {});
+        // JPEG-LS whose scan declares interleave mode 94: DCMTK's CharLS would load it into an
+        // enum of three values (found by fuzz_dicom with DCMTK instrumented).
+        const std::string jlsMode = std::string("\xFF\xD8\xFF\xF7\x00\x0B\x08\x00\x40\x00\x40\x01\x01\x11\x00", 15) +
+                                    std::string("\xFF\xDA\x00\x08\x01\x01\x00\x00\x5E\x00", 10) + std::string(20, '\x55') +
+                                    std::string("\xFF\xD9", 2);
+        expectRefused("jpegls-interleave-94.dcm",
+                      part10("1.2.840.10008.1.2.4.80", imageModule(64, 64, 8, 8, 7) + encapsulated({jlsMode})),
+                      {"interleave mode is 94"});
         // JPEG baseline whose DC Huffman table gives a coefficient size of 251: DCMTK's
         // libjpeg 6b would shift by it and index its 16-entry tables past the end
         // (found by fuzz_dicom with DCMTK instrumented).

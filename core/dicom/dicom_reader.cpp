@@ -89,22 +89,33 @@ void checkRleFrame(const std::vector<uint8_t>& frame, int segmentsExpected, size
     }
 }
 
+// Calls fn(at) for every marker segment FF `code` of a JPEG or JPEG-LS frame,
+// `at` being its first byte after the 2-byte length. Entropy-coded data cannot
+// hold a marker (JPEG stuffs every FF with 00, JPEG-LS with a byte below 80),
+// so a scan of the bytes finds every segment, also those between scans.
+template <class Fn>
+void forEachSegment(const std::vector<uint8_t>& frame, uint8_t code, Fn fn)
+{
+    const size_t n = frame.size();
+    for (size_t p = 0; p + 4 <= n; ++p) {
+        if (frame[p] != 0xFF || frame[p + 1] != code)
+            continue;
+        const size_t end = std::min(n, p + 2 + ((size_t(frame[p + 2]) << 8) | frame[p + 3]));
+        fn(p + 4, end);
+        p = std::max(p, end - 1);
+    }
+}
+
 // The IJG decoders DCMTK bundles (libjpeg 6b) take a DC Huffman table's
 // symbols, the sizes of the coefficient differences, on trust: a symbol above
 // 15 (16 in lossless JPEG) makes them shift by negative or oversized amounts
 // and index their 16-entry tables past the end (found by fuzz_dicom with DCMTK
 // instrumented: symbol 251). As libjpeg-turbo does, such a table is refused.
-// Entropy-coded data stuffs every FF with 00, so every FF C4 in a frame is a
-// DHT marker.
 void checkJpegHuffmanTables(const std::vector<uint8_t>& frame, bool lossless, int frameNo)
 {
     const unsigned maxSymbol = lossless ? 16 : 15;
-    const size_t n = frame.size();
-    for (size_t p = 0; p + 4 <= n; ++p) {
-        if (frame[p] != 0xFF || frame[p + 1] != 0xC4)
-            continue;
-        const size_t end = std::min(n, p + 2 + ((size_t(frame[p + 2]) << 8) | frame[p + 3]));
-        for (size_t t = p + 4; t + 17 <= end;) {
+    forEachSegment(frame, 0xC4, [&](size_t at, size_t end) {
+        for (size_t t = at; t + 17 <= end;) {
             const bool dc = (frame[t] >> 4) == 0;
             size_t count = 0;
             for (int i = 1; i <= 16; ++i)
@@ -116,8 +127,24 @@ void checkJpegHuffmanTables(const std::vector<uint8_t>& frame, bool lossless, in
                                 " (at most " + std::to_string(maxSymbol) + ")");
             t += 17 + count;
         }
-        p = std::max(p, end - 1);
-    }
+    });
+}
+
+// The CharLS DCMTK bundles reads a JPEG-LS scan's interleave mode into an enum
+// of three values whatever the byte holds (found by fuzz_dicom with DCMTK
+// instrumented: 94, undefined behaviour, and the decoder then takes it for
+// neither mode). A mode other than 0, 1 or 2 is refused. CharLS reads the
+// start-of-scan byte by byte, past a length that is too short, so the walk does.
+void checkJpegLsScans(const std::vector<uint8_t>& frame, int frameNo)
+{
+    forEachSegment(frame, 0xDA, [&](size_t at, size_t) {
+        if (at >= frame.size())
+            return;
+        const size_t modeAt = at + 1 + 2 * size_t(frame[at]) + 1; // components, their ids and tables, NEAR
+        if (modeAt < frame.size() && frame[modeAt] > 2)
+            throw Error("the JPEG-LS data of frame " + std::to_string(frameNo + 1) +
+                        " is corrupt: a scan's interleave mode is " + std::to_string(frame[modeAt]) + " (0, 1 or 2)");
+    });
 }
 
 bool isLossyJpeg(E_TransferSyntax x)
@@ -270,6 +297,8 @@ void DicomReader::Impl::prepare()
                                 " is truncated (no end-of-image marker)");
                 else if ((xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess29) || xfer == EXS_JPEGProcess14SV1)
                     checkJpegHuffmanTables(grouped.joined(f), !isLossyJpeg(xfer), static_cast<int>(f));
+                else if (xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy)
+                    checkJpegLsScans(grouped.joined(f), static_cast<int>(f));
             }
         }
         listTags();
