@@ -382,6 +382,22 @@ private slots:
         QVERIFY2(!o.refused && o.message == "it opened without an error", qPrintable(o.message));
     }
 
+    // Pixel data written as SQ, or as UN, of undefined length is a sequence to
+    // DCMTK (its VR decides, not its tag): items of elements, not fragments.
+    // The walk took it for fragments and left their elements unchecked.
+    void pixelDataWrittenAsSequence()
+    {
+        const std::string undefinedItem = implicitElement(0xFFFE, 0xE000, "", 0xFFFFFFFFu);
+        expectRefused("pixel-data-sq.dcm",
+                      part10(kExplicit, imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "SQ", "", 0xFFFFFFFFu) + undefinedItem +
+                                            el(0x0010, 0x0010, "UT", "A", 0xC0000000u) + std::string(200, 'A')),
+                      {"(0010,0010)", "declares 3221225472 bytes"});
+        expectRefused("pixel-data-un.dcm",
+                      part10(kExplicit, imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "UN", "", 0xFFFFFFFFu) + undefinedItem +
+                                            implicitElement(0x0010, 0x0010, "A", 0xC0000000u) + std::string(200, 'A')),
+                      {"(0010,0010)", "declares 3221225472 bytes"});
+    }
+
     // A UN of undefined length holds implicit VR little endian items (CP-246)
     // in a big endian data set too, as DCMTK reads it; the walk read them big
     // endian.

@@ -324,20 +324,22 @@ public:
             }
             if (h.length == 0xFFFFFFFFu) {
                 // A sequence, encapsulated pixel data or UN of undefined length: items up to the
-                // delimiter. An unknown VR of undefined length is a sequence of implicit VR little
-                // endian items to DCMTK (CP-246); pixel data holds fragments; any other VR cannot
-                // have an undefined length (DCMTK refuses OB and OW; the walk checks their items'
-                // lengths, as fragments, all the same).
-                const bool pixelLike = pixelData || (!h.implicit && h.kind.pixelLike) ||
-                                       (h.implicit && (vr == EVR_OB || vr == EVR_OW || vr == EVR_ox || vr == EVR_px));
-                if (!h.implicit && !h.kind.sequence && !h.kind.unknown && !h.kind.pixelLike)
-                    return kStop; // DCMTK refuses the file
-                if (pixelLike)
-                    at = walk(h.valueAt, n_, explicitVr, big, depth + 1, true);
-                else if (vr == EVR_SQ)
+                // delimiter (DcmItem::newDicomElement). SQ, whatever the tag (pixel data too), holds
+                // items in the data set's encoding; an unknown VR holds implicit VR little endian
+                // items (CP-246); pixel data of OB, OW or the dictionary's "OB or OW", and a private
+                // pixel data element, hold fragments. DCMTK refuses OB and OW elsewhere (the walk
+                // checks their items' lengths, as fragments, all the same) and any other VR.
+                const bool pixelVr = vr == EVR_OB || vr == EVR_OW || vr == EVR_ox;
+                const bool privatePixels =
+                    (h.group & 1) && (vr == EVR_px || (pixelVr && dictionaryVr(h.group, h.element, creators) == EVR_px));
+                if (vr == EVR_SQ)
                     at = walk(h.valueAt, n_, explicitVr, big, depth + 1);
-                else
+                else if (vr == EVR_UNKNOWN || vr == EVR_UNKNOWN2B || vr == EVR_UN)
                     at = walk(h.valueAt, n_, false, false, depth + 1);
+                else if ((pixelData && pixelVr) || privatePixels || vr == EVR_px || vr == EVR_OB || vr == EVR_OW)
+                    at = walk(h.valueAt, n_, explicitVr, big, depth + 1, true);
+                else
+                    return kStop; // DCMTK refuses the file
                 if (at == kStop)
                     return kStop;
                 continue;
@@ -347,7 +349,7 @@ public:
                 checkRecordType(h.length, h.valueAt, end);
             const size_t valueEnd = h.valueAt + h.length;
             at = valueEnd;
-            if (vr == EVR_SQ && !pixelData) {
+            if (vr == EVR_SQ) {
                 at = implicitLittleValue ? walk(h.valueAt, valueEnd, false, false, depth + 1)
                                          : walk(h.valueAt, valueEnd, explicitVr, big, depth + 1);
                 if (at == kStop)
