@@ -471,6 +471,16 @@ private slots:
                              imageModule(64, 64, 8, 8, 7) +
                                  encapsulated({dht + sof + sos + std::string(20, '\x55') + std::string("\xFF\xD9", 2)})),
                       {"DC Huffman table", "251"});
+        // JPEG baseline whose scan selects DC Huffman table 15 of JPEG's four: libjpeg 6b would
+        // index its 4-entry table arrays at 15 (found by fuzz_dicom with DCMTK instrumented).
+        const std::string dhtOk = std::string("\xFF\xD8\xFF\xC4\x00\x14\x00", 7) + std::string(1, '\x01') +
+                                  std::string(15, '\0') + std::string(1, '\x05');
+        const std::string sos15 = std::string("\xFF\xDA\x00\x08\x01\x01\xF0\x00\x3F\x00", 10);
+        expectRefused("jpeg-table-15.dcm",
+                      part10("1.2.840.10008.1.2.4.50",
+                             imageModule(64, 64, 8, 8, 7) +
+                                 encapsulated({dhtOk + sof + sos15 + std::string(20, '\x55') + std::string("\xFF\xD9", 2)})),
+                      {"Huffman table 15"});
         // JPEG 2000 with a truncated codestream.
         expectRefused("j2k-truncated.dcm",
                       part10("1.2.840.10008.1.2.4.90",

@@ -111,8 +111,20 @@ void forEachSegment(const std::vector<uint8_t>& frame, uint8_t code, Fn fn)
 // 15 (16 in lossless JPEG) makes them shift by negative or oversized amounts
 // and index their 16-entry tables past the end (found by fuzz_dicom with DCMTK
 // instrumented: symbol 251). As libjpeg-turbo does, such a table is refused.
+// A scan that selects a table beyond the four JPEG has makes libjpeg 6b index
+// its 4-entry table arrays past the end before it checks the number (found
+// the same way: table 15), so each start-of-scan's selectors are read first.
 void checkJpegHuffmanTables(const std::vector<uint8_t>& frame, bool lossless, int frameNo)
 {
+    forEachSegment(frame, 0xDA, [&](size_t at, size_t) {
+        const size_t n = at < frame.size() ? frame[at] : 0;
+        for (size_t c = 0; c < n && at + 2 + 2 * c < frame.size(); ++c) {
+            const unsigned selectors = frame[at + 2 + 2 * c], dc = selectors >> 4, ac = selectors & 15;
+            if (dc > 3 || ac > 3)
+                throw Error("the JPEG data of frame " + std::to_string(frameNo + 1) + " is corrupt: a scan selects Huffman table " +
+                            std::to_string(std::max(dc, ac)) + " (JPEG has tables 0 to 3)");
+        }
+    });
     const unsigned maxSymbol = lossless ? 16 : 15;
     forEachSegment(frame, 0xC4, [&](size_t at, size_t end) {
         for (size_t t = at; t + 17 <= end;) {
