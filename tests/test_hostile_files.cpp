@@ -481,6 +481,15 @@ private slots:
                              imageModule(64, 64, 8, 8, 7) +
                                  encapsulated({dhtOk + sof + sos15 + std::string(20, '\x55') + std::string("\xFF\xD9", 2)})),
                       {"Huffman table 15"});
+        // Lossless JPEG (process 14) whose scan's point transform, 10, is not below its 8-bit
+        // precision: libjpeg 6b would shift by a negative amount (found by hand).
+        const std::string sof3 = std::string("\xFF\xC3\x00\x0B\x08\x00\x40\x00\x40\x01\x01\x11\x00", 13);
+        const std::string sosAl10 = std::string("\xFF\xDA\x00\x08\x01\x01\x00\x01\x00\x0A", 10);
+        expectRefused("jpeg-lossless-point-transform.dcm",
+                      part10("1.2.840.10008.1.2.4.70",
+                             imageModule(64, 64, 8, 8, 7) +
+                                 encapsulated({dhtOk + sof3 + sosAl10 + std::string(200, '\x55') + std::string("\xFF\xD9", 2)})),
+                      {"point transform is 10", "precision of 8 bits"});
         // JPEG 2000 with a truncated codestream.
         expectRefused("j2k-truncated.dcm",
                       part10("1.2.840.10008.1.2.4.90",

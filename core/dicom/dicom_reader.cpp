@@ -114,16 +114,28 @@ void forEachSegment(const std::vector<uint8_t>& frame, uint8_t code, Fn fn)
 // A scan that selects a table beyond the four JPEG has makes libjpeg 6b index
 // its 4-entry table arrays past the end before it checks the number (found
 // the same way: table 15), so each start-of-scan's selectors are read first.
+// In lossless JPEG a point transform (Al) of the sample precision or more
+// makes it shift by a negative amount (its initial predictor, 1 << (P - Al -
+// 1)); libjpeg-turbo refuses it, and so does Sinar.
 void checkJpegHuffmanTables(const std::vector<uint8_t>& frame, bool lossless, int frameNo)
 {
+    const std::string where = "the JPEG data of frame " + std::to_string(frameNo + 1) + " is corrupt: ";
+    unsigned precision = 0; // the first start-of-frame's P
+    for (size_t p = 0; precision == 0 && p + 4 < frame.size(); ++p)
+        if (frame[p] == 0xFF && frame[p + 1] >= 0xC0 && frame[p + 1] <= 0xCF && frame[p + 1] != 0xC4 && frame[p + 1] != 0xC8 &&
+            frame[p + 1] != 0xCC)
+            precision = frame[p + 4];
     forEachSegment(frame, 0xDA, [&](size_t at, size_t) {
         const size_t n = at < frame.size() ? frame[at] : 0;
         for (size_t c = 0; c < n && at + 2 + 2 * c < frame.size(); ++c) {
             const unsigned selectors = frame[at + 2 + 2 * c], dc = selectors >> 4, ac = selectors & 15;
             if (dc > 3 || ac > 3)
-                throw Error("the JPEG data of frame " + std::to_string(frameNo + 1) + " is corrupt: a scan selects Huffman table " +
-                            std::to_string(std::max(dc, ac)) + " (JPEG has tables 0 to 3)");
+                throw Error(where + "a scan selects Huffman table " + std::to_string(std::max(dc, ac)) + " (JPEG has tables 0 to 3)");
         }
+        const size_t pointTransformAt = at + 1 + 2 * n + 2; // after the components, Ss and Se
+        if (lossless && precision > 0 && pointTransformAt < frame.size() && (frame[pointTransformAt] & 15) >= precision)
+            throw Error(where + "a lossless scan's point transform is " + std::to_string(frame[pointTransformAt] & 15) +
+                        ", not below the sample precision of " + std::to_string(precision) + " bits");
     });
     const unsigned maxSymbol = lossless ? 16 : 15;
     forEachSegment(frame, 0xC4, [&](size_t at, size_t end) {
