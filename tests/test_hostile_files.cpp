@@ -459,36 +459,32 @@ private slots:
         expectRefused("jpegls-interleave-94.dcm",
                       part10("1.2.840.10008.1.2.4.80", imageModule(64, 64, 8, 8, 7) + encapsulated({jlsMode})),
                       {"interleave mode is 94"});
+        // A 64 x 64 JPEG file of one frame: `stream` up to its entropy-coded data, then filler and EOI.
+        auto jpegFile = [](const char* syntax, const std::string& stream) {
+            return part10(syntax, imageModule(64, 64, 8, 8, 7) +
+                                      encapsulated({stream + std::string(200, '\x55') + std::string("\xFF\xD9", 2)}));
+        };
+        auto dhtWith = [](char symbol) {
+            return std::string("\xFF\xD8\xFF\xC4\x00\x14\x00", 7) + std::string(1, '\x01') + std::string(15, '\0') +
+                   std::string(1, symbol);
+        };
+        const std::string sof = std::string("\xFF\xC0\x00\x0B\x08\x00\x40\x00\x40\x01\x01\x11\x00", 13);
         // JPEG baseline whose DC Huffman table gives a coefficient size of 251: DCMTK's
         // libjpeg 6b would shift by it and index its 16-entry tables past the end
         // (found by fuzz_dicom with DCMTK instrumented).
-        std::string dht = std::string("\xFF\xD8\xFF\xC4\x00\x14\x00", 7) + std::string(1, '\x01') + std::string(15, '\0') +
-                          std::string(1, '\xFB');
-        const std::string sof = std::string("\xFF\xC0\x00\x0B\x08\x00\x40\x00\x40\x01\x01\x11\x00", 13);
-        const std::string sos = std::string("\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00", 10);
         expectRefused("jpeg-dc-size-251.dcm",
-                      part10("1.2.840.10008.1.2.4.50",
-                             imageModule(64, 64, 8, 8, 7) +
-                                 encapsulated({dht + sof + sos + std::string(20, '\x55') + std::string("\xFF\xD9", 2)})),
+                      jpegFile("1.2.840.10008.1.2.4.50", dhtWith('\xFB') + sof + std::string("\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00", 10)),
                       {"DC Huffman table", "251"});
         // JPEG baseline whose scan selects DC Huffman table 15 of JPEG's four: libjpeg 6b would
         // index its 4-entry table arrays at 15 (found by fuzz_dicom with DCMTK instrumented).
-        const std::string dhtOk = std::string("\xFF\xD8\xFF\xC4\x00\x14\x00", 7) + std::string(1, '\x01') +
-                                  std::string(15, '\0') + std::string(1, '\x05');
-        const std::string sos15 = std::string("\xFF\xDA\x00\x08\x01\x01\xF0\x00\x3F\x00", 10);
         expectRefused("jpeg-table-15.dcm",
-                      part10("1.2.840.10008.1.2.4.50",
-                             imageModule(64, 64, 8, 8, 7) +
-                                 encapsulated({dhtOk + sof + sos15 + std::string(20, '\x55') + std::string("\xFF\xD9", 2)})),
+                      jpegFile("1.2.840.10008.1.2.4.50", dhtWith('\x05') + sof + std::string("\xFF\xDA\x00\x08\x01\x01\xF0\x00\x3F\x00", 10)),
                       {"Huffman table 15"});
         // Lossless JPEG (process 14) whose scan's point transform, 10, is not below its 8-bit
         // precision: libjpeg 6b would shift by a negative amount (found by hand).
         const std::string sof3 = std::string("\xFF\xC3\x00\x0B\x08\x00\x40\x00\x40\x01\x01\x11\x00", 13);
-        const std::string sosAl10 = std::string("\xFF\xDA\x00\x08\x01\x01\x00\x01\x00\x0A", 10);
         expectRefused("jpeg-lossless-point-transform.dcm",
-                      part10("1.2.840.10008.1.2.4.70",
-                             imageModule(64, 64, 8, 8, 7) +
-                                 encapsulated({dhtOk + sof3 + sosAl10 + std::string(200, '\x55') + std::string("\xFF\xD9", 2)})),
+                      jpegFile("1.2.840.10008.1.2.4.70", dhtWith('\x05') + sof3 + std::string("\xFF\xDA\x00\x08\x01\x01\x00\x01\x00\x0A", 10)),
                       {"point transform is 10", "precision of 8 bits"});
         // JPEG 2000 with a truncated codestream.
         expectRefused("j2k-truncated.dcm",
