@@ -216,7 +216,8 @@ public:
     void add(unsigned group, unsigned element, const unsigned char* value, size_t n, DcmEVR vr)
     {
         ++entries_; // DCMTK's list grows by every creator it reads, a repeated one too
-        std::string s(reinterpret_cast<const char*>(value), n);
+        // Creators in dictionaries are short: a longer value names none of them either way.
+        std::string s(reinterpret_cast<const char*>(value), std::min<size_t>(n, 256));
         const char pad = vr == EVR_UI ? '\0' : ' ';
         while (!s.empty() && s.back() == pad)
             s.pop_back();
