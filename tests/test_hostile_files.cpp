@@ -480,6 +480,14 @@ private slots:
         expectRefused("jpeg-table-15.dcm",
                       jpegFile("1.2.840.10008.1.2.4.50", dhtWith('\x05') + sof + std::string("\xFF\xDA\x00\x08\x01\x01\xF0\x00\x3F\x00", 10)),
                       {"Huffman table 15"});
+        // JPEG-LS whose preset coding parameters give RESET 1: DCMTK's CharLS read outside a
+        // table and, in Debian's build, aborted the process on an assertion (found by hand).
+        expectRefused("jpegls-reset-1.dcm",
+                      jpegFile("1.2.840.10008.1.2.4.80",
+                               std::string("\xFF\xD8\xFF\xF7\x00\x0B\x08\x00\x40\x00\x40\x01\x01\x11\x00", 15) +
+                                   std::string("\xFF\xF8\x00\x0D\x01\x00\xFF\x00\x00\x00\x00\x00\x00\x00\x01", 15) +
+                                   std::string("\xFF\xDA\x00\x08\x01\x01\x00\x00\x00\x00", 10)),
+                      {"RESET 1 (3 to 255)"});
         // Lossless JPEG (process 14) whose scan's point transform, 10, is not below its 8-bit
         // precision: libjpeg 6b would shift by a negative amount (found by hand).
         const std::string sof3 = std::string("\xFF\xC3\x00\x0B\x08\x00\x40\x00\x40\x01\x01\x11\x00", 13);

@@ -171,6 +171,74 @@ void checkJpegLsScans(const std::vector<uint8_t>& frame, int frameNo)
     });
 }
 
+// The default JPEG-LS thresholds for a MAXVAL and NEAR (ISO/IEC 14495-1 C.2.4.1.1.1).
+void jpegLsDefaultThresholds(int maxval, int near, int& t1, int& t2, int& t3)
+{
+    const auto clamp = [maxval](int i, int j) { return i > maxval || i < j ? j : i; };
+    if (maxval >= 128) {
+        const int factor = (std::min(maxval, 4095) + 128) / 256;
+        t1 = clamp(factor * (3 - 2) + 2 + 3 * near, near + 1);
+        t2 = clamp(factor * (7 - 3) + 3 + 5 * near, t1);
+        t3 = clamp(factor * (21 - 4) + 4 + 7 * near, t2);
+    } else {
+        const int factor = 256 / (maxval + 1);
+        t1 = clamp(std::max(2, 3 / factor + 3 * near), near + 1);
+        t2 = clamp(std::max(3, 7 / factor + 5 * near), t1);
+        t3 = clamp(std::max(4, 21 / factor + 7 * near), t2);
+    }
+}
+
+// A JPEG-LS frame's preset coding parameters (an LSE segment of type 1:
+// MAXVAL, T1, T2, T3, RESET) are taken on trust by the CharLS DCMTK bundles:
+// a RESET of 1 made it read outside a table (AddressSanitizer) and, in
+// Debian's build, abort the whole process on an assertion; a RESET of 65535
+// overflows its context counters (another assertion). Found by hand, editing
+// the presets of a real file. They are checked as ISO/IEC 14495-1 C.2.4.1.1
+// and CharLS 2 check them, with RESET at most 255, what the counters of
+// DCMTK's CharLS 1.0 hold.
+void checkJpegLsPresets(const std::vector<uint8_t>& frame, int frameNo)
+{
+    int precision = 0, near = -1;
+    forEachSegment(frame, 0xF7, [&](size_t at, size_t end) { // start of frame: P first
+        if (precision == 0 && at < end)
+            precision = frame[at];
+    });
+    forEachSegment(frame, 0xDA, [&](size_t at, size_t) { // start of scan: NEAR after the components
+        const size_t nearAt = at < frame.size() ? at + 1 + 2 * size_t(frame[at]) : frame.size();
+        if (near < 0 && nearAt < frame.size())
+            near = frame[nearAt];
+    });
+    if (precision < 2 || precision > 16)
+        return; // CharLS refuses the frame itself
+    near = std::max(near, 0);
+    const int maxComponent = (1 << precision) - 1;
+    forEachSegment(frame, 0xF8, [&](size_t at, size_t) {
+        if (at + 11 > frame.size() || frame[at] != 1)
+            return; // not preset coding parameters
+        const auto word = [&](int i) { return (int(frame[at + 1 + 2 * i]) << 8) | frame[at + 2 + 2 * i]; };
+        const int maxvalGiven = word(0), t1Given = word(1), t2Given = word(2), t3Given = word(3), reset = word(4);
+        const auto refuse = [&](const std::string& what, int value, const std::string& range) {
+            throw Error("the JPEG-LS data of frame " + std::to_string(frameNo + 1) + " is corrupt: its preset coding parameters give " +
+                        what + " " + std::to_string(value) + " (" + range + ")");
+        };
+        const int maxval = maxvalGiven ? maxvalGiven : maxComponent;
+        if (maxval > maxComponent)
+            refuse("MAXVAL", maxval, "at most " + std::to_string(maxComponent) + " for " + std::to_string(precision) + "-bit samples");
+        int t1 = 0, t2 = 0, t3 = 0;
+        jpegLsDefaultThresholds(maxval, near, t1, t2, t3);
+        if (t1Given && (t1Given < near + 1 || t1Given > maxval))
+            refuse("T1", t1Given, std::to_string(near + 1) + " to " + std::to_string(maxval));
+        t1 = t1Given ? t1Given : t1;
+        if (t2Given && (t2Given < t1 || t2Given > maxval))
+            refuse("T2", t2Given, std::to_string(t1) + " to " + std::to_string(maxval));
+        t2 = t2Given ? t2Given : t2;
+        if (t3Given && (t3Given < t2 || t3Given > maxval))
+            refuse("T3", t3Given, std::to_string(t2) + " to " + std::to_string(maxval));
+        if (reset && (reset < 3 || reset > 255))
+            refuse("RESET", reset, "3 to 255");
+    });
+}
+
 bool isLossyJpeg(E_TransferSyntax x)
 {
     return x >= EXS_JPEGProcess1 && x <= EXS_JPEGProcess29 && x != EXS_JPEGProcess14 && x != EXS_JPEGProcess14SV1 &&
@@ -321,8 +389,11 @@ void DicomReader::Impl::prepare()
                                 " is truncated (no end-of-image marker)");
                 else if ((xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess29) || xfer == EXS_JPEGProcess14SV1)
                     checkJpegHuffmanTables(grouped.joined(f), !isLossyJpeg(xfer), static_cast<int>(f));
-                else if (xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy)
-                    checkJpegLsScans(grouped.joined(f), static_cast<int>(f));
+                else if (xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy) {
+                    const std::vector<uint8_t> joined = grouped.joined(f);
+                    checkJpegLsScans(joined, static_cast<int>(f));
+                    checkJpegLsPresets(joined, static_cast<int>(f));
+                }
             }
         }
         listTags();
