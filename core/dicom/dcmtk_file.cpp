@@ -330,14 +330,11 @@ public:
                 // items (CP-246); pixel data of OB, OW or the dictionary's "OB or OW", and a private
                 // pixel data element, hold fragments. DCMTK refuses OB and OW elsewhere (the walk
                 // checks their items' lengths, as fragments, all the same) and any other VR.
-                const bool pixelVr = vr == EVR_OB || vr == EVR_OW || vr == EVR_ox;
-                const bool privatePixels =
-                    (h.group & 1) && (vr == EVR_px || (pixelVr && dictionaryVr(h.group, h.element, creators) == EVR_px));
                 if (vr == EVR_SQ)
                     at = walk(h.valueAt, n_, explicitVr, big, depth + 1);
                 else if (vr == EVR_UNKNOWN || vr == EVR_UNKNOWN2B || vr == EVR_UN)
                     at = walk(h.valueAt, n_, false, false, depth + 1);
-                else if ((pixelData && pixelVr) || privatePixels || vr == EVR_px || vr == EVR_OB || vr == EVR_OW)
+                else if (vr == EVR_OB || vr == EVR_OW || vr == EVR_px || (pixelData && vr == EVR_ox))
                     at = walk(h.valueAt, n_, explicitVr, big, depth + 1, true);
                 else
                     return kStop; // DCMTK refuses the file

@@ -154,23 +154,6 @@ void checkJpegHuffmanTables(const std::vector<uint8_t>& frame, bool lossless, in
     });
 }
 
-// The CharLS DCMTK bundles reads a JPEG-LS scan's interleave mode into an enum
-// of three values whatever the byte holds (found by fuzz_dicom with DCMTK
-// instrumented: 94, undefined behaviour, and the decoder then takes it for
-// neither mode). A mode other than 0, 1 or 2 is refused. CharLS reads the
-// start-of-scan byte by byte, past a length that is too short, so the walk does.
-void checkJpegLsScans(const std::vector<uint8_t>& frame, int frameNo)
-{
-    forEachSegment(frame, 0xDA, [&](size_t at, size_t) {
-        if (at >= frame.size())
-            return;
-        const size_t modeAt = at + 1 + 2 * size_t(frame[at]) + 1; // components, their ids and tables, NEAR
-        if (modeAt < frame.size() && frame[modeAt] > 2)
-            throw Error("the JPEG-LS data of frame " + std::to_string(frameNo + 1) +
-                        " is corrupt: a scan's interleave mode is " + std::to_string(frame[modeAt]) + " (0, 1 or 2)");
-    });
-}
-
 // The default JPEG-LS thresholds for a MAXVAL and NEAR (ISO/IEC 14495-1 C.2.4.1.1.1).
 void jpegLsDefaultThresholds(int maxval, int near, int& t1, int& t2, int& t3)
 {
@@ -188,7 +171,11 @@ void jpegLsDefaultThresholds(int maxval, int near, int& t1, int& t2, int& t3)
     }
 }
 
-// A JPEG-LS frame's preset coding parameters (an LSE segment of type 1:
+// Two fields of a JPEG-LS frame that the CharLS DCMTK bundles takes on trust.
+// A scan's interleave mode goes into an enum of three values whatever the
+// byte holds (found by fuzz_dicom with DCMTK instrumented: 94, undefined
+// behaviour); CharLS reads the start-of-scan byte by byte, past a length that
+// is too short, and so does this check. And the frame's preset coding parameters (an LSE segment of type 1:
 // MAXVAL, T1, T2, T3, RESET) are taken on trust by the CharLS DCMTK bundles:
 // a RESET of 1 made it read outside a table (AddressSanitizer) and, in
 // Debian's build, abort the whole process on an assertion; a RESET of 65535
@@ -196,17 +183,20 @@ void jpegLsDefaultThresholds(int maxval, int near, int& t1, int& t2, int& t3)
 // the presets of a real file. They are checked as ISO/IEC 14495-1 C.2.4.1.1
 // and CharLS 2 check them, with RESET at most 255, what the counters of
 // DCMTK's CharLS 1.0 hold.
-void checkJpegLsPresets(const std::vector<uint8_t>& frame, int frameNo)
+void checkJpegLsFrame(const std::vector<uint8_t>& frame, int frameNo)
 {
     int precision = 0, near = -1;
     forEachSegment(frame, 0xF7, [&](size_t at, size_t end) { // start of frame: P first
         if (precision == 0 && at < end)
             precision = frame[at];
     });
-    forEachSegment(frame, 0xDA, [&](size_t at, size_t) { // start of scan: NEAR after the components
+    forEachSegment(frame, 0xDA, [&](size_t at, size_t) { // start of scan: NEAR and ILV after the components
         const size_t nearAt = at < frame.size() ? at + 1 + 2 * size_t(frame[at]) : frame.size();
         if (near < 0 && nearAt < frame.size())
             near = frame[nearAt];
+        if (nearAt + 1 < frame.size() && frame[nearAt + 1] > 2)
+            throw Error("the JPEG-LS data of frame " + std::to_string(frameNo + 1) +
+                        " is corrupt: a scan's interleave mode is " + std::to_string(frame[nearAt + 1]) + " (0, 1 or 2)");
     });
     if (precision < 2 || precision > 16)
         return; // CharLS refuses the frame itself
@@ -389,11 +379,8 @@ void DicomReader::Impl::prepare()
                                 " is truncated (no end-of-image marker)");
                 else if ((xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess29) || xfer == EXS_JPEGProcess14SV1)
                     checkJpegHuffmanTables(grouped.joined(f), !isLossyJpeg(xfer), static_cast<int>(f));
-                else if (xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy) {
-                    const std::vector<uint8_t> joined = grouped.joined(f);
-                    checkJpegLsScans(joined, static_cast<int>(f));
-                    checkJpegLsPresets(joined, static_cast<int>(f));
-                }
+                else if (xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy)
+                    checkJpegLsFrame(grouped.joined(f), static_cast<int>(f));
             }
         }
         listTags();
