@@ -20,7 +20,10 @@ if [ ! -d "$data" ]; then
 fi
 case "$name" in
   dicom)
-    small "$data/dicom" ! -name 'DICOMDIR*' | copy_each ;;
+    small "$data/dicom" ! -name 'DICOMDIR*' | copy_each
+    # The shared data has two small JPEG-LS files: synthetic ones of every pixel layout
+    # and coder option join them (and JPEG lossless with every predictor, RLE).
+    bash "$here/synth-seeds.sh" "$out" ;;
   dicomdir)
     find "$data/dicom" -type f -iname 'DICOMDIR*' | copy_each ;;
   series_index)

@@ -316,6 +316,80 @@ private slots:
         QVERIFY2(!o.refused && o.message == "it opened without an error", qPrintable(o.message));
     }
 
+    // A data set without a meta group that starts with a big endian tag is read
+    // as Sinar tells DCMTK to, explicit VR big endian, element by element: one
+    // whose VR is not one is re-read as implicit VR little endian, and the next
+    // is tried as big endian again. The walk used to read the whole data set as
+    // implicit VR little endian when the first element had no VR (found by
+    // fuzzing JPEG-LS seeds: DCMTK allocated 808 MB for a 26-byte file). Here
+    // the second element claims 3 GB; read implicit little endian, 16,975 bytes.
+    void bareBigEndianDataSetReadElementByElement()
+    {
+        const std::string noVr = std::string("\x00\x08\x00\x16", 4) + std::string(4, '\0');
+        const std::string lying = std::string("\x00\x10\x00\x10OB\0\0\xC0\0\0\0", 12) + std::string(200, '\0');
+        expectRefused("bare-big-endian.dcm", noVr + lying, {"(0010,0010)", "declares 3221225472 bytes"});
+    }
+
+    // DCMTK reads the file meta group as DcmMetaInfo::read does: in the encoding
+    // its first element suggests (DcmItem::checkTransferSyntax, so big endian
+    // too), and, when it starts with a group length (0002,0000) that has a
+    // value, up to the end that value gives whatever groups lie inside, even
+    // when the length element holds more than one value. The walk used to read
+    // the meta group as little endian and bounded only by a 4-byte group length
+    // (found by fuzzing JPEG-LS seeds: DCMTK allocated 16 MB for a 231-byte
+    // file). Here an element of the data set's group 0010, little endian, claims
+    // 3 GB: read as the data set (big endian, as the old walk read it), it
+    // claims 192 bytes.
+    void metaGroupReadAsDcmtkReadsIt()
+    {
+        auto u32 = [](uint32_t v, bool big) {
+            std::string out(4, '\0');
+            for (int i = 0; i < 4; ++i)
+                out[big ? 3 - i : i] = char((v >> (8 * i)) & 0xFF);
+            return out;
+        };
+        auto elBig = [&](uint16_t group, uint16_t element, const char* vr, const std::string& value) {
+            const std::string tag{char(group >> 8), char(group & 0xFF), char(element >> 8), char(element & 0xFF)};
+            const uint32_t n = static_cast<uint32_t>(value.size());
+            if (std::string(vr) == "OB")
+                return tag + vr + std::string(2, '\0') + u32(n, true) + value;
+            return tag + vr + std::string{char(n >> 8), char(n & 0xFF)} + value;
+        };
+        // Zeros after it read as empty elements whichever way they are read.
+        const std::string lying = el(0x0010, 0x0010, "OB", std::string(200, '\0'), 0xC0000000u);
+        // A big endian meta group naming explicit VR little endian.
+        const std::string bigMeta = elBig(0x0002, 0x0001, "OB", std::string("\0\1", 2)) +
+                                    elBig(0x0002, 0x0002, "UI", ui("1.2.840.10008.5.1.4.1.1.7")) +
+                                    elBig(0x0002, 0x0003, "UI", ui("1.2.3.4.5")) + elBig(0x0002, 0x0010, "UI", ui(kExplicit));
+        expectRefused("big-endian-meta.dcm",
+                      std::string(128, '\0') + "DICM" + elBig(0x0002, 0x0000, "UL", u32(uint32_t(bigMeta.size()), true)) +
+                          bigMeta + lying,
+                      {"(0010,0010)", "declares 3221225472 bytes"});
+        // A group length of two values whose first takes in the lying element's header; the data
+        // set would be explicit VR big endian.
+        const std::string meta = el(0x0002, 0x0001, "OB", std::string("\0\1", 2)) +
+                                 el(0x0002, 0x0002, "UI", ui("1.2.840.10008.5.1.4.1.1.7")) +
+                                 el(0x0002, 0x0003, "UI", ui("1.2.3.4.5")) + el(0x0002, 0x0010, "UI", ui("1.2.840.10008.1.2.2"));
+        const auto twoValues = [&](uint32_t first) { return el(0x0002, 0x0000, "UL", u32(first, false) + u32(0, false)); };
+        expectRefused("group-length-of-two-values.dcm",
+                      std::string(128, '\0') + "DICM" + twoValues(uint32_t(meta.size() + 12)) + meta + lying,
+                      {"(0010,0010)", "declares 3221225472 bytes"});
+        // A group length of 2 bytes has no value: DCMTK refuses the file, the walk says why.
+        expectRefused("group-length-of-2-bytes.dcm",
+                      std::string(128, '\0') + "DICM" + el(0x0002, 0x0000, "UL", us(uint16_t(meta.size()))) + meta,
+                      {"(0002,0000)", "has 2 bytes, too few for its 4-byte value"});
+        // Well formed, with a group length of two values that ends at the meta group's end: the
+        // image opens.
+        const QString fine = tmp_.filePath("group-length-two-values-fine.dcm");
+        const std::string image = imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "OB", std::string(64, '\x40'));
+        const std::string littleMeta = el(0x0002, 0x0001, "OB", std::string("\0\1", 2)) +
+                                       el(0x0002, 0x0002, "UI", ui("1.2.840.10008.5.1.4.1.1.7")) +
+                                       el(0x0002, 0x0003, "UI", ui("1.2.3.4.5")) + el(0x0002, 0x0010, "UI", ui(kExplicit));
+        test::writeFile(fine, std::string(128, '\0') + "DICM" + twoValues(uint32_t(littleMeta.size())) + littleMeta + image);
+        const Outcome o = inChild([&] { openDicom(fine.toStdString()); });
+        QVERIFY2(!o.refused && o.message == "it opened without an error", qPrintable(o.message));
+    }
+
     // DCMTK reads the elements of an item of defined length while it has read
     // fewer bytes than the length: an element whose header crosses the item's
     // end is read whole (a warning), and the item, and a sequence whose item

@@ -257,6 +257,8 @@ DcmEVR dictionaryVr(unsigned group, unsigned element, const PrivateCreators& cre
 // what its elements declare), the element headers are walked and every
 // defined length must fit in the bytes that follow it; a deflated data set
 // is measured before it is inflated (a few megabytes can expand to gigabytes).
+void guessEncoding(const unsigned char* d, size_t at, size_t size, bool& explicitVr, bool& big);
+
 class LengthWalker {
 public:
     // `whole`: what the bytes are, for messages ("the file", "the inflated data set").
@@ -359,24 +361,33 @@ public:
         return at;
     }
 
-    // Reads the meta group from `at`, as DcmMetaInfo::read does: explicit VR little endian, up
-    // to the end its group length (0002,0000) gives whatever groups lie inside, or without one
-    // up to the first element outside group 0002; an item delimiter ends it too. Returns where
-    // the data set starts (kStop: DCMTK stops in the meta group) and sets `syntax` to the
-    // transfer syntax UID as DCMTK's DcmFileFormat::lookForXfer takes it (none: DCMTK guesses).
+    // Reads the meta group from `at` as DcmMetaInfo::read does, and returns where the data set
+    // starts (kStop: DCMTK stops in the meta group) and sets `syntax` to the transfer syntax UID
+    // as DCMTK's DcmFileFormat::lookForXfer takes it (none: DCMTK guesses).
+    // - Its encoding is guessed from its first element, as for a data set without a transfer
+    //   syntax (DcmItem::checkTransferSyntax): big endian or implicit VR meta groups are read so.
+    // - The first element is read whatever it is. If it is the group length (0002,0000) with a
+    //   value, the group ends where that length says, counted from the group's start in 32 bits
+    //   and holding whatever groups lie inside (a result of 0 ends it after that element, one of
+    //   0xFFFFFFFF means none); a value shorter than 4 bytes makes DCMTK refuse the file.
+    // - Without a group length it goes on while the next tag's group bytes read 0002 in either
+    //   byte order (DcmMetaInfo::nextTagIsMeta). An item delimiter ends it too.
     size_t walkMeta(size_t at, std::optional<std::string>& syntax)
     {
         const size_t metaAt = at;
+        bool explicitVr = true, big = false;
+        guessEncoding(d_, at, n_, explicitVr, big);
+        const auto metaTag = [this](size_t p) {
+            return p + 2 <= n_ && ((d_[p] == 0x02 && d_[p + 1] == 0x00) || (d_[p] == 0x00 && d_[p + 1] == 0x02));
+        };
         bool seenSyntax = false;
         PrivateCreators creators(path_);
         InsertionWork order(path_);
+        bool bounded = false; // by the group length
         size_t metaEnd = 0;
-        if (at + 12 <= n_ && u32(at, false) == 0x00000002u && d_[at + 4] == 'U' && d_[at + 5] == 'L' &&
-            u16(at + 6, false) == 4 && u32(at + 8, false) != 0xFFFFFFFFu)
-            metaEnd = at + 12 + u32(at + 8, false);
         Header h;
-        while (metaEnd ? at < metaEnd : at + 8 <= n_ && u16(at, false) == 0x0002) {
-            if (!header(at, true, false, h))
+        while (bounded ? at < metaEnd : metaTag(at)) {
+            if (!header(at, explicitVr, big, h))
                 return kStop;
             if (h.delimiter && h.element == 0xE00D)
                 return h.valueAt; // DCMTK ends the meta group there
@@ -388,7 +399,8 @@ public:
             // DCMTK 3.6.7 takes the meta group's length element (0002,0000) for a UL whatever VR the
             // file gives it (a type confusion its fuzzing with UBSan shows): refuse another VR first.
             const std::string vr(reinterpret_cast<const char*>(d_ + at + 4), 2);
-            if (at == metaAt && h.group == 0x0002 && h.element == 0x0000 && !h.implicit && vr != "UL")
+            const bool first = at == metaAt;
+            if (first && h.group == 0x0002 && h.element == 0x0000 && !h.implicit && vr != "UL")
                 throw Error("the file meta group's length (0002,0000) is stored as " + vr + ", not UL: the file is corrupt",
                             path_);
             if (h.length == 0xFFFFFFFFu) {
@@ -403,11 +415,24 @@ public:
                 return kStop; // a broken meta group, a little short: DCMTK reports it
             const size_t valueEnd = h.valueAt + h.length;
             at = valueEnd;
+            if (first && h.group == 0x0002 && h.element == 0x0000 && h.length > 0) {
+                if (h.length < 4) // no first value (DcmUnsignedLong::getUint32): DCMTK refuses the file
+                    throw Error("the file meta group's length (0002,0000) has " + std::to_string(h.length) +
+                                    " bytes, too few for its 4-byte value: the file is corrupt",
+                                path_);
+                const uint32_t length = static_cast<uint32_t>(u32(h.valueAt, big) + (valueEnd - metaAt));
+                if (length == 0)
+                    return at;
+                if (length != 0xFFFFFFFFu) {
+                    bounded = true;
+                    metaEnd = metaAt + length;
+                }
+            }
             // A sequence, as in walk(): SQ written, or the dictionary's for an implicit element or
             // a UN (whose items are implicit VR little endian).
             const DcmEVR vrRead = h.implicit || h.kind.unknown ? dictionaryVr(h.group, h.element, creators) : DcmVR(h.vr).getEVR();
             if (vrRead == EVR_SQ) {
-                at = walk(h.valueAt, valueEnd, !h.kind.unknown, false, 1);
+                at = h.kind.unknown ? walk(h.valueAt, valueEnd, false, false, 1) : walk(h.valueAt, valueEnd, explicitVr, big, 1);
                 if (at == kStop)
                     return kStop;
             } else {
@@ -1143,12 +1168,10 @@ std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels
     case StartKind::DataSetBig:
         xfer = EXS_BigEndianExplicit;
         mode = ERM_dataset;
-        // Without a valid VR after the first tag DCMTK reads the data set as
-        // implicit VR little endian, whatever it is told.
-        if (std::isupper(byteAt(head, 4)) && std::isupper(byteAt(head, 5)))
-            checkDeclaredLengths(path, cut, std::string::npos, true, true);
-        else
-            checkDeclaredLengths(path, cut, std::string::npos, false, false);
+        // DCMTK reads the data set as it is told, explicit VR big endian, element by element: one
+        // whose VR is not one is re-read as implicit VR little endian (the walk's header() does
+        // the same), the next is tried as explicit VR big endian again.
+        checkDeclaredLengths(path, cut, std::string::npos, true, true);
         break;
     }
     std::unique_ptr<DcmFileFormat> file;
