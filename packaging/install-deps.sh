@@ -10,7 +10,7 @@ PACKAGES=(
   libqcustomplot-dev
   libtorch-dev libopenblas0 libopenblas-dev
   libopencv-dev
-  libdcmtk-dev dcmtk libopenjp2-7-dev
+  libdcmtk-dev dcmtk libopenjp2-7-dev libcharls-dev
   libvtk9-dev
   zlib1g-dev
   xvfb xauth

@@ -513,6 +513,61 @@ private slots:
         QCOMPARE(lo, -2000.0);
     }
 
+    // JPEG-LS is decoded by CharLS 2 and laid out as DCMTK's decoder lays it
+    // out: a colour image written by DCMTK's encoder in each interleave mode
+    // (none: colour by plane in the stream; line; sample), from a source in
+    // either planar configuration, decodes to the uncompressed image exactly,
+    // 8 and 16 bits; so does a grey one with the bytes some encoders pad
+    // before the end-of-image marker (NEMA WG04's MR1_JLSL has one).
+    void jpegLsInEveryInterleaveMode_data()
+    {
+        QTest::addColumn<int>("bits");
+        QTest::addColumn<int>("planar");
+        QTest::newRow("8-bit, colour by pixel") << 8 << 0;
+        QTest::newRow("8-bit, colour by plane") << 8 << 1;
+        QTest::newRow("16-bit, colour by pixel") << 16 << 0;
+    }
+
+    void jpegLsInEveryInterleaveMode()
+    {
+        QFETCH(int, bits);
+        QFETCH(int, planar);
+        if (!QFileInfo::exists("/usr/bin/dcmcjpls"))
+            SINAR_SKIP_OR_FAIL(QStringLiteral("dcmcjpls (package dcmtk) is not installed"));
+        const int rows = 13, cols = 17, pixels = rows * cols;
+        Fixture f(rows, cols, "RGB", bits, bits == 8 ? 8 : 12, bits == 8 ? 7 : 11, false);
+        f.ds->putAndInsertUint16(DCM_SamplesPerPixel, 3);
+        f.ds->putAndInsertUint16(DCM_PlanarConfiguration, static_cast<Uint16>(planar));
+        std::vector<Uint16> samples(static_cast<size_t>(pixels) * 3);
+        std::mt19937 random(7);
+        for (int p = 0; p < pixels; ++p)
+            for (int c = 0; c < 3; ++c) {
+                const int value = (p * (c + 3) + int(random() % 5)) % (bits == 8 ? 256 : 4096);
+                samples[static_cast<size_t>(planar ? c * pixels + p : p * 3 + c)] = static_cast<Uint16>(value);
+            }
+        if (bits == 8)
+            f.bytes(std::vector<Uint8>(samples.begin(), samples.end()));
+        else
+            f.words(samples);
+        const QString source = f.save(tmp_.filePath(QString("rgb-%1-%2.dcm").arg(bits).arg(planar)));
+        QVERIFY(!source.isEmpty());
+        const dicom::Frame reference = decode(source);
+        for (const char* mode : {"+in", "+il", "+is"}) {
+            const QString out = tmp_.filePath(QString("rgb-%1-%2%3.dcm").arg(bits).arg(planar).arg(mode));
+            QCOMPARE(QProcess::execute("/usr/bin/dcmcjpls", {mode, source, out}), 0);
+            const dicom::Frame decoded = decode(out);
+            QCOMPARE(decoded.image.pixels.channels(), 3);
+            QCOMPARE(maxDifference(decoded.image.pixels, reference.image.pixels), 0.0);
+        }
+    }
+
+    void jpegLsPaddedBeforeEndOfImage()
+    {
+        SINAR_DATA_OR_SKIP(lossless, "dicom/nema-wg04/JLSL/MR1_JLSL");
+        SINAR_DATA_OR_SKIP(reference, "dicom/nema-wg04/REF/MR1_UNC");
+        QCOMPARE(maxDifference(decode(lossless).image.pixels, decode(reference).image.pixels), 0.0);
+    }
+
     // DCMTK's own renderer (dcm2pnm, DicomImage) as an independent reference
     // for uncompressed files: big-endian RGB, YBR_FULL_422, windows, MONOCHROME1.
     void agreesWithDcm2pnm_data()

@@ -374,6 +374,14 @@ private slots:
         expectRefused("group-length-of-two-values.dcm",
                       std::string(128, '\0') + "DICM" + twoValues(uint32_t(meta.size() + 12)) + meta + lying,
                       {"(0010,0010)", "declares 3221225472 bytes"});
+        // A sequence in the meta group that runs a little past the file's end: DCMTK reads its
+        // item, and the element inside claiming 3 GB, before it says the file is short; the walk
+        // used to stop at the sequence (found by fuzzing JPEG-LS seeds: 1.7 GB from 650 bytes).
+        const std::string item = implicitElement(0xFFFE, 0xE000, el(0x0010, 0x0010, "OB", std::string(8, '\0'), 0xC0000000u));
+        const std::string shortSequence = el(0x0008, 0x1140, "SQ", item, uint32_t(item.size() + 64));
+        expectRefused("meta-sequence-past-the-end.dcm",
+                      std::string(128, '\0') + "DICM" + twoValues(uint32_t(meta.size() + 4096)) + meta + shortSequence,
+                      {"(0010,0010)", "declares 3221225472 bytes"});
         // A group length of 2 bytes has no value: DCMTK refuses the file, the walk says why.
         expectRefused("group-length-of-2-bytes.dcm",
                       std::string(128, '\0') + "DICM" + el(0x0002, 0x0000, "UL", us(uint16_t(meta.size()))) + meta,
@@ -533,6 +541,23 @@ private slots:
         expectRefused("jpegls-interleave-94.dcm",
                       part10("1.2.840.10008.1.2.4.80", imageModule(64, 64, 8, 8, 7) + encapsulated({jlsMode})),
                       {"interleave mode is 94"});
+        // JPEG-LS (24 x 20, 16 bits) whose entropy-coded data drives the Golomb parameter past 15:
+        // DCMTK's CharLS 1.0 indexed its 16 decoding tables with it (a global buffer overflow
+        // under ASan, found by fuzz_dicom with DCMTK instrumented, seeded with synthetic JPEG-LS).
+        // CharLS 2 decodes JPEG-LS now and refuses the stream.
+        const QByteArray golomb = QByteArray::fromHex(
+            "ffd8fff7000b100018001401011100fff8000d01ffff0002000500090003ffda000801010000000040580f03606c0b83"
+            "e0781c020e160c38a094e32c0281103205408805012024050340881a028040205406808681102a014018110a01160140"
+            "481a186b0121916018110120442e383332333332382e32363735392e313739363230373034392e343738373138000200"
+            "100055491600312e322e3834302e31303030382e312e322e342e35310200120055491c00312e322e3237362e302e3732"
+            "33303031302e332e302e332e362e370002001300534810004f464649535f44434d544b5f333637200800080043530800"
+            "4445524956454420080016005b55491a00312e322e3834302e31303030382e352e312e342e312e312e37000800180055"
+            "493800312e322e3237362e302e373233303031302e332e312e342e383332333332382e32363735392e3137393632112b"
+            "a9b01a0030082a65806046a812c0290dbe0280d088660249662b281d96b047421710ffd9");
+        expectRefused("jpegls-golomb-parameter.dcm",
+                      part10("1.2.840.10008.1.2.4.80",
+                             imageModule(24, 20, 16, 12, 11) + encapsulated({golomb.toStdString()})),
+                      {"JPEG-LS data of frame 1 is corrupt"});
         // A 64 x 64 JPEG file of one frame: `stream` up to its entropy-coded data, then filler and EOI.
         auto jpegFile = [](const char* syntax, const std::string& stream) {
             return part10(syntax, imageModule(64, 64, 8, 8, 7) +

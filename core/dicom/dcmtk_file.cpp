@@ -7,7 +7,6 @@
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
-#include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
@@ -56,8 +55,10 @@ void ensureDcmtkReady()
         // The JPEG decoder returns the components as stored; whether they are
         // YCbCr is decided from the stream's markers (see DicomReader).
         DJDecoderRegistration::registerCodecs(EDC_never);
-        DJLSDecoderRegistration::registerCodecs();
         DcmRLEDecoderRegistration::registerCodecs();
+        // No JPEG-LS codec: CharLS 2 decodes JPEG-LS (dicom/jpegls_decoder.h), not the CharLS 1.0
+        // copy in DCMTK's dcmjpls, which is neither loaded nor linked (its C functions have the
+        // names of CharLS 2's legacy API, and whichever library loaded first would serve both).
     });
 }
 
@@ -411,8 +412,13 @@ public:
                             path_);
             }
             need(h.group, h.element, h.length, h.valueAt, n_);
-            if (h.length > n_ - std::min(h.valueAt, n_))
-                return kStop; // a broken meta group, a little short: DCMTK reports it
+            // A sequence, as in walk(): SQ written, or the dictionary's for an implicit element or
+            // a UN (whose items are implicit VR little endian).
+            const DcmEVR vrRead = h.implicit || h.kind.unknown ? dictionaryVr(h.group, h.element, creators) : DcmVR(h.vr).getEVR();
+            // A broken meta group, a little short: DCMTK reports it, but only after reading what
+            // there is of a sequence (walked below, to the file's end).
+            if (h.length > n_ - std::min(h.valueAt, n_) && vrRead != EVR_SQ)
+                return kStop;
             const size_t valueEnd = h.valueAt + h.length;
             at = valueEnd;
             if (first && h.group == 0x0002 && h.element == 0x0000 && h.length > 0) {
@@ -428,9 +434,6 @@ public:
                     metaEnd = metaAt + length;
                 }
             }
-            // A sequence, as in walk(): SQ written, or the dictionary's for an implicit element or
-            // a UN (whose items are implicit VR little endian).
-            const DcmEVR vrRead = h.implicit || h.kind.unknown ? dictionaryVr(h.group, h.element, creators) : DcmVR(h.vr).getEVR();
             if (vrRead == EVR_SQ) {
                 at = h.kind.unknown ? walk(h.valueAt, valueEnd, false, false, 1) : walk(h.valueAt, valueEnd, explicitVr, big, 1);
                 if (at == kStop)

@@ -10,6 +10,7 @@
 #include "dicom/dcmtk_file.h"
 #include "dicom/fragment_frames.h"
 #include "dicom/j2k_decoder.h"
+#include "dicom/jpegls_decoder.h"
 #include "dicom/pixel_pipeline.h"
 
 namespace sinar::dicom {
@@ -301,6 +302,8 @@ struct DicomReader::Impl {
     bool swapWordPairs = false;
     // JPEG 2000
     std::optional<FragmentFrames> j2kFrames;
+    // JPEG-LS, decoded by CharLS 2 (`bytes` points into it)
+    std::vector<uint8_t> decoded;
     // The tag listing, taken before JPEG/JPEG-LS/RLE pixel data is decompressed
     // in place (which changes the pixel data element and may touch attributes
     // such as PhotometricInterpretation), or on the first call to tags().
@@ -312,6 +315,7 @@ struct DicomReader::Impl {
         std::call_once(tagsOnce, [this] { tags = detail::dumpTags(*file); });
     }
     void prepare();
+    void decodeJpegLs(const FragmentFrames& frames, E_TransferSyntax xfer);
     Frame decode(int index) const;
 };
 
@@ -363,6 +367,10 @@ void DicomReader::Impl::prepare()
             j2kFrames.emplace(offsets, fragments, frames, &J2kDecoder::isCodestreamStart);
             return;
         }
+        if (xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy) {
+            decodeJpegLs(FragmentFrames(offsets, fragments, frames, &isJpegStart), xfer);
+            return;
+        }
         std::optional<bool> jpegYcbcr;
         if (isLossyJpeg(xfer) && info.samplesPerPixel == 3)
             jpegYcbcr = jpegIsYcbcr(fragments[0].data, fragments[0].size, info.photometric);
@@ -379,8 +387,6 @@ void DicomReader::Impl::prepare()
                                 " is truncated (no end-of-image marker)");
                 else if ((xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess29) || xfer == EXS_JPEGProcess14SV1)
                     checkJpegHuffmanTables(grouped.joined(f), !isLossyJpeg(xfer), static_cast<int>(f));
-                else if (xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy)
-                    checkJpegLsFrame(grouped.joined(f), static_cast<int>(f));
             }
         }
         listTags();
@@ -412,6 +418,53 @@ void DicomReader::Impl::prepare()
         throw Error("pixel data cannot be read");
     bytes = data;
     length = pixelData->getLength();
+    const uint64_t needed = (info.nativeTotalBits() + 7) / 8;
+    if (static_cast<uint64_t>(length) < needed)
+        throw Error("pixel data is truncated: " + std::to_string(length) + " of " + std::to_string(needed) + " bytes");
+}
+
+// JPEG-LS frames decoded by CharLS 2 into the native layout DCMTK's decoder writes: 1 or 3
+// samples, a byte per sample up to 8 bits allocated, else 16-bit little endian words, and the
+// planar configuration DCMTK's default ("restore") gives colour images: the file's if 0 or 1,
+// else colour by plane only for the IODs that require it.
+void DicomReader::Impl::decodeJpegLs(const FragmentFrames& frames, E_TransferSyntax xfer)
+{
+    for (size_t f = 0; f < frames.frameCount(); ++f) {
+        if (!frames.endsWithMarker(f, 0xFF, 0xD9))
+            throw Error(std::string(DcmXfer(xfer).getXferName()) + " data of frame " + std::to_string(f + 1) +
+                        " is truncated (no end-of-image marker)");
+        checkJpegLsFrame(frames.joined(f), static_cast<int>(f));
+    }
+    if (info.samplesPerPixel != 1 && info.samplesPerPixel != 3)
+        throw Error("JPEG-LS pixel data with " + std::to_string(info.samplesPerPixel) + " samples per pixel is not supported (1 or 3)");
+    if (info.bitsAllocated != 8 && info.bitsAllocated != 16)
+        throw Error("JPEG-LS pixel data with BitsAllocated " + std::to_string(info.bitsAllocated) + " is not supported (8 or 16)");
+    JpegLsLayout layout;
+    layout.rows = info.rows;
+    layout.columns = info.columns;
+    layout.samplesPerPixel = info.samplesPerPixel;
+    layout.bytesPerSample = info.bitsAllocated / 8;
+    if (info.samplesPerPixel == 3) {
+        DcmDataset* ds = file->getDataset();
+        Uint16 planar = 2;
+        if (ds->findAndGetUint16(DCM_PlanarConfiguration, planar).bad() || planar > 1) {
+            OFString sopClass, photometric;
+            ds->findAndGetOFString(DCM_SOPClassUID, sopClass);
+            ds->findAndGetOFString(DCM_PhotometricInterpretation, photometric);
+            const bool ultrasound = sopClass == UID_UltrasoundMultiframeImageStorage || sopClass == UID_UltrasoundImageStorage;
+            planar = sopClass == UID_RETIRED_HardcopyColorImageStorage || (photometric == "YBR_FULL" && ultrasound) ? 1 : 0;
+        }
+        layout.planarConfiguration = planar;
+        info.planarConfiguration = planar;
+        // Every component is whole: a 4:2:2 photometric interpretation is read as full.
+        if (info.photometric == "YBR_FULL_422" || info.photometric == "YBR_PARTIAL_422")
+            info.photometric = info.photometric == "YBR_FULL_422" ? "YBR_FULL" : "YBR_PARTIAL";
+    }
+    decoded = decodeJpegLsFrames(frames, layout);
+    pipeline = std::make_unique<PixelPipeline>(info);
+    pipeline->setLossyDecoded(xfer == EXS_JPEGLSLossy);
+    bytes = decoded.data();
+    length = decoded.size();
     const uint64_t needed = (info.nativeTotalBits() + 7) / 8;
     if (static_cast<uint64_t>(length) < needed)
         throw Error("pixel data is truncated: " + std::to_string(length) + " of " + std::to_string(needed) + " bytes");
