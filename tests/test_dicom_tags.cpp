@@ -55,7 +55,8 @@ private slots:
 
     // The viewer takes the tag panel from the reader that decoded the pixels:
     // it must list exactly what dumpTags(path) lists, in every encoding
-    // (JPEG, JPEG-LS and RLE pixel data are decompressed in place by the reader).
+    // (JPEG and RLE pixel data are decompressed in place by the reader; JPEG-LS is
+    // decoded by CharLS 2 beside the data set).
     void readerTagsEqualDumpTags_data()
     {
         QTest::addColumn<QString>("file");

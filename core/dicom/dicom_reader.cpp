@@ -304,7 +304,7 @@ struct DicomReader::Impl {
     std::optional<FragmentFrames> j2kFrames;
     // JPEG-LS, decoded by CharLS 2 (`bytes` points into it)
     std::vector<uint8_t> decoded;
-    // The tag listing, taken before JPEG/JPEG-LS/RLE pixel data is decompressed
+    // The tag listing, taken before JPEG/RLE pixel data is decompressed
     // in place (which changes the pixel data element and may touch attributes
     // such as PhotometricInterpretation), or on the first call to tags().
     mutable std::once_flag tagsOnce;
