@@ -382,6 +382,16 @@ private slots:
         expectRefused("meta-sequence-past-the-end.dcm",
                       std::string(128, '\0') + "DICM" + twoValues(uint32_t(meta.size() + 4096)) + meta + shortSequence,
                       {"(0010,0010)", "declares 3221225472 bytes"});
+        // A first meta element that is a sequence holding a tag that is not an item: DCMTK reads
+        // that tag and a 4-byte length as an item's, its read fails, and it takes the failure for
+        // a missing group length and reads the meta group on from there, here into a 3 GB
+        // element; the walk read the tag as an element of 20 bytes, past the 3 GB one (found by
+        // fuzzing JPEG-LS seeds: 512 MB from 213 bytes).
+        const std::string notAnItem = std::string("\x02\x00\x01\x00\x14\x00\x00\x00", 8);
+        const std::string hidden = el(0x0002, 0x0003, "OB", "", 0xC0000000u) + std::string(8, '\0');
+        expectRefused("meta-sequence-without-items.dcm",
+                      std::string(128, '\0') + "DICM" + el(0x0002, 0x0100, "SQ", notAnItem + hidden) + std::string(16, '\0'),
+                      {"(0002,0003)", "declares 3221225472 bytes"});
         // A group length of 2 bytes has no value: DCMTK refuses the file, the walk says why.
         expectRefused("group-length-of-2-bytes.dcm",
                       std::string(128, '\0') + "DICM" + el(0x0002, 0x0000, "UL", us(uint16_t(meta.size()))) + meta,

@@ -279,7 +279,10 @@ public:
     // lengths are checked, their bytes are not elements. It stops quietly only
     // where DCMTK stops reading the file itself (the file ends inside a header,
     // an undefined length on a VR that cannot have one).
-    size_t walk(size_t at, size_t end, bool explicitVr, bool big, int depth, bool dataItems = false)
+    // With `sequenceLevel` the bytes are a sequence's value: DCMTK reads only items there. Any
+    // other tag is read as an item's tag and 4-byte length, and then the read fails
+    // (EC_SequDelimitationItemMissing) with the stream after those 8 bytes (sequenceFailedAt_).
+    size_t walk(size_t at, size_t end, bool explicitVr, bool big, int depth, bool dataItems = false, bool sequenceLevel = false)
     {
         if (depth > 64)
             throw Error("sequences are nested more than 64 deep", path_);
@@ -306,6 +309,10 @@ public:
                 if (at == kStop)
                     return kStop;
                 continue;
+            }
+            if (sequenceLevel) {
+                sequenceFailedAt_ = at + 8;
+                return kStop; // DCMTK's read of the file fails here
             }
             order.add(h.group, h.element);
             if ((h.group & 1) && h.element >= 0x1000)
@@ -334,9 +341,9 @@ public:
                 // pixel data element, hold fragments. DCMTK refuses OB and OW elsewhere (the walk
                 // checks their items' lengths, as fragments, all the same) and any other VR.
                 if (vr == EVR_SQ)
-                    at = walk(h.valueAt, n_, explicitVr, big, depth + 1);
+                    at = walk(h.valueAt, n_, explicitVr, big, depth + 1, false, true);
                 else if (vr == EVR_UNKNOWN || vr == EVR_UNKNOWN2B || vr == EVR_UN)
-                    at = walk(h.valueAt, n_, false, false, depth + 1);
+                    at = walk(h.valueAt, n_, false, false, depth + 1, false, true);
                 else if (vr == EVR_OB || vr == EVR_OW || vr == EVR_px || (pixelData && vr == EVR_ox))
                     at = walk(h.valueAt, n_, explicitVr, big, depth + 1, true);
                 else
@@ -351,8 +358,8 @@ public:
             const size_t valueEnd = h.valueAt + h.length;
             at = valueEnd;
             if (vr == EVR_SQ) {
-                at = implicitLittleValue ? walk(h.valueAt, valueEnd, false, false, depth + 1)
-                                         : walk(h.valueAt, valueEnd, explicitVr, big, depth + 1);
+                at = implicitLittleValue ? walk(h.valueAt, valueEnd, false, false, depth + 1, false, true)
+                                         : walk(h.valueAt, valueEnd, explicitVr, big, depth + 1, false, true);
                 if (at == kStop)
                     return kStop;
             } else {
@@ -435,7 +442,16 @@ public:
                 }
             }
             if (vrRead == EVR_SQ) {
-                at = h.kind.unknown ? walk(h.valueAt, valueEnd, false, false, 1) : walk(h.valueAt, valueEnd, explicitVr, big, 1);
+                sequenceFailedAt_ = kStop;
+                at = h.kind.unknown ? walk(h.valueAt, valueEnd, false, false, 1, false, true)
+                                    : walk(h.valueAt, valueEnd, explicitVr, big, 1, false, true);
+                // DcmMetaInfo::readGroupLength takes the first element's read failing on a tag that
+                // is not an item for a missing group length, and the meta group is read on, without
+                // one, from where that read left the stream.
+                if (at == kStop && first && sequenceFailedAt_ != kStop) {
+                    at = sequenceFailedAt_;
+                    continue;
+                }
                 if (at == kStop)
                     return kStop;
             } else {
@@ -460,6 +476,7 @@ public:
     }
 
     static constexpr size_t kStop = ~size_t(0);
+    size_t sequenceFailedAt_ = kStop; // where a sequence's read failed on a tag that is not an item
 
     struct VrKind {
         bool standard = false;  // one of the VRs of PS3.5 (DcmVR::isStandard)
