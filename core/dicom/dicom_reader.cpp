@@ -316,6 +316,7 @@ struct DicomReader::Impl {
     }
     void prepare();
     void decodeJpegLs(const FragmentFrames& frames, E_TransferSyntax xfer);
+    void checkNativeLength() const; // the native pixel bytes hold every frame
     Frame decode(int index) const;
 };
 
@@ -418,6 +419,11 @@ void DicomReader::Impl::prepare()
         throw Error("pixel data cannot be read");
     bytes = data;
     length = pixelData->getLength();
+    checkNativeLength();
+}
+
+void DicomReader::Impl::checkNativeLength() const
+{
     const uint64_t needed = (info.nativeTotalBits() + 7) / 8;
     if (static_cast<uint64_t>(length) < needed)
         throw Error("pixel data is truncated: " + std::to_string(length) + " of " + std::to_string(needed) + " bytes");
@@ -465,9 +471,7 @@ void DicomReader::Impl::decodeJpegLs(const FragmentFrames& frames, E_TransferSyn
     pipeline->setLossyDecoded(xfer == EXS_JPEGLSLossy);
     bytes = decoded.data();
     length = decoded.size();
-    const uint64_t needed = (info.nativeTotalBits() + 7) / 8;
-    if (static_cast<uint64_t>(length) < needed)
-        throw Error("pixel data is truncated: " + std::to_string(length) + " of " + std::to_string(needed) + " bytes");
+    checkNativeLength();
 }
 
 Frame DicomReader::Impl::decode(int index) const
