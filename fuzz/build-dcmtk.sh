@@ -45,6 +45,6 @@ cmake --install "$work/build" > /dev/null
 cmake -S "$root" -B "$work/sinar" -G Ninja \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSINAR_FUZZ=ON -DSINAR_BUILD_APPS=OFF -DSINAR_BUILD_TESTS=OFF \
-  -DDCMTK_DIR="$(dirname "$(find "$work/prefix" -name DCMTKConfig.cmake | head -1)")"
+  -DDCMTK_DIR="$(dirname "$(find "$work/prefix" -name DCMTKConfig.cmake -print -quit)")"
 cmake --build "$work/sinar" -j "$jobs"
 echo "instrumented fuzz targets: $work/sinar/fuzz"

@@ -6,6 +6,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 data="${SINAR_DATA:-$here/../../shared/data}"
 name="$1"; out="$2"
+# A failing step says which (a silent exit here once failed a CI fuzz test with no output).
+trap 'echo "fuzz seeds: $name: the command at line $LINENO failed (exit $?)" >&2' ERR
 mkdir -p "$out"
 small() { find "$@" -type f -size -100k 2>/dev/null | sort; }
 copy_each() { local i=0; while read -r f; do cp "$f" "$out/seed-$i"; i=$((i + 1)); done; }
@@ -36,7 +38,9 @@ case "$name" in
           printf '%s' "$sep"; cat "$vol/brain_$(printf %03d $((s + 2))).dcm"; } > "$out/series-$s"
       done
     fi
-    small "$data/dicom/pydicom-test-files" -name '*.dcm' | head -40 | copy_each ;;
+    # awk, not head: head exits after 40 lines and, under pipefail, the SIGPIPE that
+    # can then hit sort (its output comes in 4 kB writes) failed this script at random.
+    small "$data/dicom/pydicom-test-files" -name '*.dcm' | awk 'NR <= 40' | copy_each ;;
   npz)
     /usr/bin/python3 - "$out" <<'PY'
 import io, sys, zipfile, numpy as np
