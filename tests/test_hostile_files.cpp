@@ -8,6 +8,7 @@
 // checked here with slack for a loaded machine).
 #include <QtTest>
 #include <functional>
+#include <random>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,6 +227,35 @@ private slots:
         // A bare data set (no meta) whose first element declares 3 GB (found by fuzz_image).
         expectRefused("bare-dataset.dcm",
                       std::string("\x08\x00\x08\x00\x00\x00\x00\xC0", 8) + std::string(160, '\xCA'), {"declares"});
+    }
+
+    // Damage DCMTK reports in general terms ("Invalid stream", "Tag not found", or a pixel
+    // data element it cannot read), said where it is (found by the mutation sweep below).
+    void damageNamedInTheMessage()
+    {
+        // A file cut inside its pixel data: the error says which element the file ends in
+        // (DCMTK's own message names none).
+        const std::string whole = part10(kExplicit, imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "OB", std::string(64, '\x40')));
+        expectRefused("cut-in-pixel-data.dcm", whole.substr(0, whole.size() - 34),
+                      {"the element (7FE0,0010) declares 64 bytes, but only 30 follow in the file: it is truncated or corrupt"});
+        expectRefused("cut-in-a-header.dcm", whole.substr(0, whole.size() - 64 - 9),
+                      {"the file ends 3 bytes into an element's header, at byte"});
+        // Compressed pixel data (fragments) under an uncompressed transfer syntax: a transfer
+        // syntax UID lost or wrong.
+        expectRefused("fragments-in-native-syntax.dcm", part10(kExplicit, imageModule(8, 8, 8, 8, 7) + encapsulated({std::string(64, '\x40')})),
+                      {"the pixel data is in fragments, as compressed pixel data is, but the transfer syntax is Little Endian Explicit"});
+        // JPEG pixel data without HighBit, which DCMTK's decoder needs.
+        SINAR_DATA_OR_SKIP(jpeg, "dicom/pydicom-test-files/SC_rgb_jpeg_gdcm.dcm");
+        QFile in(jpeg);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        std::string bytes = in.readAll().toStdString();
+        const size_t highBit = bytes.find(std::string("\x28\x00\x02\x01US", 6));
+        QVERIFY(highBit != std::string::npos);
+        bytes[highBit + 2] = '\x02';
+        bytes[highBit + 3] = '\x82'; // now (0028,8202), an unknown tag
+        expectRefused("jpeg-without-high-bit.dcm", bytes,
+                      {"cannot decode JPEG Lossless, Non-hierarchical, 1st Order Prediction pixel data: the image pixel module "
+                       "lacks HighBit (0028,0102), which the decoder needs"});
     }
 
     // DCMTK 3.6.7 reads the meta group's length element as a UL whatever VR the
@@ -761,6 +791,72 @@ private slots:
         QCOMPARE(missing.size(), size_t(2));
         for (const auto& m : missing)
             QVERIFY2(QString::fromStdString(m.reason).contains("outside the DICOMDIR's folder"), m.reason.c_str());
+    }
+
+    // Real files of every transfer syntax and codec, each mutated many times (one to three
+    // changes of test::mutate's kinds: flipped bits, boundary values in 16- and 32-bit
+    // words, truncation, deleted or duplicated runs...): every copy either opens and
+    // decodes or is refused with a sinar::Error naming the file, never a crash, another
+    // exception, a hang or more than 1 GB. SINAR_MUTATIONS (per file; 40 by default) and
+    // SINAR_MUTATION_SEED run a longer sweep outside CI; SINAR_MUTATIONS_VERBOSE prints each
+    // outcome, SINAR_MUTATIONS_KEEP names a folder to keep the copies in.
+    void mutatedRealFilesOpenOrAreRefused()
+    {
+        const char* files[] = {
+            "MR_small.dcm", "MR_small_implicit.dcm", "MR_small_bigendian.dcm", "image_dfl.dcm", "MR_small_RLE.dcm",
+            "SC_rgb_rle_16bit_2frame.dcm", "SC_rgb_small_odd_jpeg.dcm", "JPGExtended.dcm", "SC_rgb_jpeg_gdcm.dcm",
+            "MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm", "JPEG2000.dcm", "rtdose_expb.dcm",
+            "no_meta.dcm", "SC_ybr_full_422_uncompressed.dcm", "nested_priv_SQ.dcm"};
+        const int perFile = qEnvironmentVariableIsSet("SINAR_MUTATIONS") ? qEnvironmentVariableIntValue("SINAR_MUTATIONS") : 40;
+        const unsigned seed = qEnvironmentVariableIsSet("SINAR_MUTATION_SEED")
+                                  ? static_cast<unsigned>(qEnvironmentVariableIntValue("SINAR_MUTATION_SEED"))
+                                  : 12u;
+        const bool verbose = qEnvironmentVariableIsSet("SINAR_MUTATIONS_VERBOSE");
+        const QString keep = qEnvironmentVariable("SINAR_MUTATIONS_KEEP"); // a folder to keep every copy in
+        std::mt19937 rng(seed);
+        int opened = 0, refused = 0;
+        double slowest = 0;
+        long largestMb = 0;
+        for (const char* name : files) {
+            SINAR_DATA_OR_SKIP(source, QString("dicom/pydicom-test-files/") + name);
+            QFile in(source);
+            QVERIFY2(in.open(QIODevice::ReadOnly), qPrintable(source));
+            const QByteArray raw = in.readAll();
+            const std::string bytes(raw.constData(), static_cast<size_t>(raw.size()));
+            for (int i = 0; i < perFile; ++i) {
+                std::string b = bytes, what;
+                const int changes = std::uniform_int_distribution<int>(1, 3)(rng);
+                for (int c = 0; c < changes; ++c) {
+                    std::string one;
+                    b = test::mutate(b, std::uniform_int_distribution<int>(0, test::kMutationKinds - 1)(rng), rng, one);
+                    what += (what.empty() ? "" : "; ") + one;
+                }
+                const QString path = tmp_.filePath(QString("mutated-%1-%2").arg(i).arg(name));
+                test::writeFile(path, b);
+                if (!keep.isEmpty())
+                    test::writeFile(QDir(keep).filePath(QFileInfo(path).fileName()), b);
+                const Outcome o = inChild([&] {
+                    const dicom::DicomReader reader(path.toStdString(), 1);
+                    for (int f = 0; f < reader.frameCount() && f < 4; ++f)
+                        reader.frame(f);
+                });
+                const QString label = QString("%1, mutation %2 (%3)").arg(name).arg(i).arg(QString::fromStdString(what));
+                const bool ok = o.message == "it opened without an error";
+                QVERIFY2(o.refused || ok, qPrintable(label + ": " + o.message));
+                if (o.refused)
+                    QVERIFY2(o.message.contains(path), qPrintable(label + ": the error does not name the file: " + o.message));
+                QVERIFY2(o.maxRssMb < 1024, qPrintable(label + QString(": %1 MB of memory").arg(o.maxRssMb)));
+                QVERIFY2(o.seconds < 20, qPrintable(label + QString(": %1 s").arg(o.seconds))); // 2 s on an idle machine
+                if (verbose)
+                    qInfo("%s: %.2f s, %ld MB: %s", qPrintable(label), o.seconds, o.maxRssMb, qPrintable(o.message));
+                (o.refused ? refused : opened)++;
+                slowest = std::max(slowest, o.seconds);
+                largestMb = std::max(largestMb, o.maxRssMb);
+                QFile::remove(path);
+            }
+        }
+        qInfo("%d mutated copies of %zu real files: %d opened, %d refused; slowest %.2f s, largest %ld MB peak",
+              opened + refused, std::size(files), opened, refused, slowest, largestMb);
     }
 
     void npzThatDeclaresGigabytes()

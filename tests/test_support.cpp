@@ -9,6 +9,9 @@
 #include <QSettings>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <iterator>
 #include <zlib.h>
 
 #include "imaging/recipe.h"
@@ -124,6 +127,85 @@ void writeFile(const QString& path, const std::string& bytes)
     QFile f(path);
     if (f.open(QIODevice::WriteOnly))
         f.write(bytes.data(), static_cast<qint64>(bytes.size()));
+}
+
+std::string mutate(const std::string& bytes, int kind, std::mt19937& rng, std::string& what)
+{
+    std::string b = bytes;
+    auto pos = [&](size_t n) { return n == 0 ? size_t(0) : std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+    switch (kind) {
+    case 0: {
+        const size_t p = pos(b.size());
+        b[p] = static_cast<char>(b[p] ^ (1 << (rng() % 8)));
+        what = "bit flip at " + std::to_string(p);
+        break;
+    }
+    case 1: {
+        const size_t p = pos(b.size());
+        const char old = b[p];
+        do
+            b[p] = static_cast<char>(rng());
+        while (b[p] == old);
+        what = "byte changed at " + std::to_string(p);
+        break;
+    }
+    case 2: {
+        const size_t n = pos(b.size());
+        b.resize(n);
+        what = "truncated to " + std::to_string(n);
+        break;
+    }
+    case 3: {
+        const size_t n = 1 + pos(256);
+        for (size_t i = 0; i < n; ++i)
+            b.push_back(static_cast<char>(rng()));
+        what = std::to_string(n) + " bytes appended";
+        break;
+    }
+    case 4: {
+        const size_t p = pos(b.size()), n = std::min(b.size() - p, 1 + pos(512));
+        b.erase(p, n);
+        what = std::to_string(n) + " bytes deleted at " + std::to_string(p);
+        break;
+    }
+    case 5: {
+        const size_t p = pos(b.size()), n = std::min(b.size() - p, 1 + pos(512));
+        b.insert(p, b.substr(p, n));
+        what = std::to_string(n) + " bytes duplicated at " + std::to_string(p);
+        break;
+    }
+    case 6: {
+        const size_t p = pos(b.size()), n = std::min(b.size() - p, size_t(64));
+        std::string zeros(n, '\0');
+        if (b.compare(p, n, zeros) == 0)
+            zeros.assign(n, '\xff');
+        b.replace(p, n, zeros);
+        what = "64 bytes overwritten at " + std::to_string(p);
+        break;
+    }
+    default: {
+        const size_t width = kind == 7 ? 2 : 4;
+        if (b.size() < width) {
+            b.push_back('\0');
+            what = "one byte appended";
+            break;
+        }
+        static const uint32_t values[] = {0, 1, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000u, 0xFFFFFFFFu, 0xFFFFFFFEu};
+        const uint32_t v = values[pos(std::size(values))];
+        const size_t p = pos(b.size() - width + 1);
+        for (size_t i = 0; i < width; ++i) // little endian, as most DICOM and zip fields are
+            b[p + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "0x%X", width == 2 ? v & 0xFFFF : v);
+        what = std::to_string(8 * width) + "-bit word at " + std::to_string(p) + " set to " + hex;
+        break;
+    }
+    }
+    if (b == bytes) { // a no-op mutation (an empty truncation, say): force a change
+        b.push_back('\0');
+        what += ", and one byte appended";
+    }
+    return b;
 }
 
 CliRun runCli(const QStringList& args, int timeoutMs)

@@ -7,6 +7,7 @@
 #include <QString>
 #include <QTemporaryDir>
 #include <cstdint>
+#include <random>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
@@ -29,6 +30,16 @@ std::string deflateRaw(const std::string& data);
 // A zip archive of named members, stored (method 0) or deflated (method 8).
 std::string makeZip(const std::vector<std::pair<std::string, std::string>>& members, bool deflate);
 void writeFile(const QString& path, const std::string& bytes);
+
+// One mutation of `bytes` of kind `kind` (0 to kMutationKinds - 1), of the kinds a damaged
+// disk, a bad transfer or a careless edit produce: 0 a bit flipped, 1 a byte changed,
+// 2 truncated, 3 random bytes appended, 4 bytes deleted, 5 bytes duplicated, 6 up to 64
+// bytes zeroed (or set to 0xFF), 7 a 16-bit and 8 a 32-bit word set to a boundary value
+// (0, 1, the largest signed and unsigned values, the smallest signed one), as a size or
+// length field may hold. The result always differs from `bytes`; `what` names the change
+// for a failure message.
+constexpr int kMutationKinds = 9;
+std::string mutate(const std::string& bytes, int kind, std::mt19937& rng, std::string& what);
 
 // Runs sinar-cli with `args`; exit code -1 when it crashed or timed out.
 struct CliRun {

@@ -268,6 +268,11 @@ public:
     {
     }
 
+    // Where the bytes first end too soon, said in full: a value running a little past their end
+    // (need() leaves it to DCMTK, whose message names no element) or an element's header cut
+    // short; empty when neither.
+    const std::string& overrun() const { return overrun_; }
+
     // Walks from `at` to `end` (or to the delimiter closing an undefined length);
     // returns where DCMTK's read stops, kStop where it stops reading the file.
     // Element headers are read as DCMTK 3.6.7 reads them with Sinar's settings
@@ -533,7 +538,7 @@ public:
     bool header(size_t at, bool explicitVr, bool big, Header& h) const
     {
         if (at + 8 > n_)
-            return false;
+            return endsInHeader(at);
         h = Header{};
         h.group = u16(at, big);
         h.element = u16(at + 2, big);
@@ -558,13 +563,22 @@ public:
             h.length = u32(at + 4, order);
         } else if (h.kind.extended) {
             if (at + 12 > n_)
-                return false;
+                return endsInHeader(at);
             h.length = u32(at + 8, big);
             h.valueAt = at + 12;
         } else {
             h.length = u16(at + 6, big);
         }
         return true;
+    }
+
+    // Notes where the bytes end inside an element's header (for overrun()); false.
+    bool endsInHeader(size_t at) const
+    {
+        if (overrun_.empty())
+            overrun_ = std::string(whole_) + " ends " + std::to_string(n_ - at) + " bytes into an element's header, at byte " +
+                       std::to_string(at) + ": it is truncated or corrupt";
+        return false;
     }
 
     // Keeps a private creator (gggg,00xx) read with a string VR, as DCMTK's item does.
@@ -588,9 +602,18 @@ public:
         // read whole (DCMTK warns): only the file's end bounds it.
         if (valueAt > end)
             end = n_;
-        if (length <= end - std::min(valueAt, end) || length <= (uint64_t(1) << 20))
+        if (length <= end - std::min(valueAt, end))
             return;
         char tag[16];
+        if (length <= (uint64_t(1) << 20)) {
+            // Noted for the message should DCMTK's read fail: it names no element.
+            if (overrun_.empty() && valueAt + length > n_) {
+                std::snprintf(tag, sizeof tag, "(%04X,%04X)", group, element);
+                overrun_ = std::string("the element ") + tag + " declares " + std::to_string(length) + " bytes, but only " +
+                           std::to_string(n_ - std::min(valueAt, n_)) + " follow in " + whole_ + ": it is truncated or corrupt";
+            }
+            return;
+        }
         std::snprintf(tag, sizeof tag, "(%04X,%04X)", group, element);
         throw Error(std::string("the element ") + tag + " declares " + std::to_string(length) + " bytes, but only " +
                         std::to_string(end - std::min(valueAt, end)) + " follow" +
@@ -627,6 +650,7 @@ private:
     size_t n_;
     const std::string& path_;
     const char* whole_;
+    mutable std::string overrun_;
 };
 
 // Inflates the raw deflate stream data[at, size) into `out` (when not null),
@@ -698,33 +722,36 @@ void guessEncoding(const unsigned char* d, size_t at, size_t size, bool& explici
 // first: a bomb or more than 2 GiB is refused without holding it. Then it is
 // inflated and its element lengths are walked like those of any other data
 // set: DCMTK would read the inflated elements and allocate what they declare.
-void checkDeflated(const unsigned char* data, size_t size, size_t at, const std::string& path)
+std::string checkDeflated(const unsigned char* data, size_t size, size_t at, const std::string& path)
 {
     const uint64_t total = inflateDataSet(data, size, at, path, nullptr);
     checkImageBytes(total, "the deflated data set", "inflated from " + std::to_string(size - at) + " bytes", path);
     std::vector<unsigned char> inflated;
     inflated.reserve(static_cast<size_t>(total) + (size_t(1) << 20));
     inflateDataSet(data, size, at, path, &inflated);
-    LengthWalker(inflated.data(), inflated.size(), path, "the inflated data set").walk(0, inflated.size(), true, false, 0);
+    LengthWalker walker(inflated.data(), inflated.size(), path, "the inflated data set");
+    walker.walk(0, inflated.size(), true, false, 0);
+    return walker.overrun();
 }
 
 // `metaAt`: where the file meta group starts, or npos for a bare data set of
 // the given encoding; `end`: where DCMTK's read will stop (0: the file's end).
-void checkDeclaredLengths(const std::string& path, uint64_t end, size_t metaAt, bool explicitVr, bool big)
+// Returns LengthWalker::overrun(): what to say should DCMTK find the file truncated.
+std::string checkDeclaredLengths(const std::string& path, uint64_t end, size_t metaAt, bool explicitVr, bool big)
 {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return; // DCMTK says why
+        return {}; // DCMTK says why
     struct stat st {};
     if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
         ::close(fd);
-        return;
+        return {};
     }
     size_t size = static_cast<size_t>(st.st_size);
     void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (map == MAP_FAILED)
-        return;
+        return {};
     struct Unmap {
         void* p;
         size_t n;
@@ -745,21 +772,21 @@ void checkDeclaredLengths(const std::string& path, uint64_t end, size_t metaAt, 
         std::optional<std::string> syntax;
         at = walker.walkMeta(metaAt, syntax);
         if (at == LengthWalker::kStop)
-            return; // a broken meta group: DCMTK reports it
+            return walker.overrun(); // a broken meta group: DCMTK reports it
         // A UID that is empty once read (white space or NULs) is in DCMTK's table: its
         // internal "Big Endian Implicit", and DCMTK reads the data set so.
         const DcmXfer xfer(syntax ? syntax->c_str() : nullptr);
         if (xfer.getXfer() == EXS_Unknown) {
             guessEncoding(d, at, size, explicitVr, big); // no transfer syntax DCMTK knows
         } else if (xfer.getStreamCompression() != ESC_none) {
-            checkDeflated(d, size, at, path);
-            return;
+            return checkDeflated(d, size, at, path);
         } else {
             big = xfer.isBigEndian();
             explicitVr = xfer.isExplicitVR();
         }
     }
     walker.walk(at, size, explicitVr, big, 0);
+    return walker.overrun();
 }
 
 enum class StartKind { None, Preamble, DataSetLittle, DataSetBig, MetaNoPreamble };
@@ -783,13 +810,15 @@ StartKind startKind(const std::string& head)
     return StartKind::None;
 }
 
-std::string describe(const OFCondition& status)
+// DCMTK's failure in words; `overrun`: the walk's note of a value running past the end
+// (checkDeclaredLengths), which says where a truncated file ends.
+std::string describe(const OFCondition& status, const std::string& overrun = {})
 {
     const std::string text = status.text();
     if (status == EC_StreamNotifyClient || status == EC_InvalidStream || status == EC_ItemEnd ||
         status == EC_SequEnd || status == EC_CorruptedData || text.find("premature") != std::string::npos ||
         text.find("larger") != std::string::npos)
-        return "file is truncated or corrupt (" + text + ")";
+        return overrun.empty() ? "file is truncated or corrupt (" + text + ")" : overrun;
     return "cannot read the DICOM data (" + text + ")";
 }
 
@@ -1170,20 +1199,21 @@ std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels
     const uint64_t cut = zeroTail && kind != StartKind::None ? endBeforeZeroTrailer(path, static_cast<uint64_t>(size)) : 0;
     E_TransferSyntax xfer = EXS_Unknown;
     E_FileReadMode mode = ERM_autoDetect;
+    std::string overrun; // a value running past the end, should DCMTK's read fail
     switch (kind) {
     case StartKind::None:
         throw Error("not a DICOM file (no 'DICM' marker at offset 128 and no data set at the start)", path,
                     FailureKind::NotDicom);
     case StartKind::Preamble:
     case StartKind::MetaNoPreamble:
-        checkDeclaredLengths(path, cut, kind == StartKind::Preamble ? 132 : 0, true, false);
+        overrun = checkDeclaredLengths(path, cut, kind == StartKind::Preamble ? 132 : 0, true, false);
         break;
     case StartKind::DataSetLittle:
         // No meta header: the VR field tells explicit from implicit VR.
         xfer = (std::isupper(byteAt(head, 4)) && std::isupper(byteAt(head, 5))) ? EXS_LittleEndianExplicit
                                                                                 : EXS_LittleEndianImplicit;
         mode = ERM_dataset;
-        checkDeclaredLengths(path, cut, std::string::npos, xfer == EXS_LittleEndianExplicit, false);
+        overrun = checkDeclaredLengths(path, cut, std::string::npos, xfer == EXS_LittleEndianExplicit, false);
         break;
     case StartKind::DataSetBig:
         xfer = EXS_BigEndianExplicit;
@@ -1191,7 +1221,7 @@ std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels
         // DCMTK reads the data set as it is told, explicit VR big endian, element by element: one
         // whose VR is not one is re-read as implicit VR little endian (the walk's header() does
         // the same), the next is tried as explicit VR big endian again.
-        checkDeclaredLengths(path, cut, std::string::npos, true, true);
+        overrun = checkDeclaredLengths(path, cut, std::string::npos, true, true);
         break;
     }
     std::unique_ptr<DcmFileFormat> file;
@@ -1218,7 +1248,7 @@ std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels
         throw Error("the file is corrupt: DCMTK failed while parsing it (" + firstLine(e.what()) + ")", path);
     }
     if (status.bad())
-        throw Error(describe(status), path);
+        throw Error(describe(status, overrun), path);
     if (!file->getDataset() || file->getDataset()->card() == 0)
         throw Error("the file holds no DICOM data set", path);
     return file;

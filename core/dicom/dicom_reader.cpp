@@ -288,6 +288,33 @@ std::string upper(std::string s)
     return s;
 }
 
+// Which attributes of the image pixel module that DCMTK's decoders read are missing (their
+// "Tag not found").
+std::string missingPixelModuleTags(DcmItem& ds)
+{
+    const std::pair<DcmTagKey, const char*> needed[] = {
+        {DCM_SamplesPerPixel, "SamplesPerPixel (0028,0002)"}, {DCM_PhotometricInterpretation, "PhotometricInterpretation (0028,0004)"},
+        {DCM_Rows, "Rows (0028,0010)"},                       {DCM_Columns, "Columns (0028,0011)"},
+        {DCM_BitsAllocated, "BitsAllocated (0028,0100)"},     {DCM_BitsStored, "BitsStored (0028,0101)"},
+        {DCM_HighBit, "HighBit (0028,0102)"},                 {DCM_PixelRepresentation, "PixelRepresentation (0028,0103)"}};
+    std::string missing;
+    for (const auto& [key, name] : needed)
+        if (!ds.tagExistsWithValue(key))
+            missing += (missing.empty() ? "" : ", ") + std::string(name);
+    return missing.empty() ? "the decoder did not find an attribute it needs (Tag not found)"
+                           : "the image pixel module lacks " + missing + ", which the decoder needs";
+}
+
+// Pixel data in fragments (undefined length), as only a compressed transfer syntax holds it,
+// in a file whose transfer syntax `x` is uncompressed: the UID (0002,0010) is missing or wrong.
+void refuseFragmentsInNativeSyntax(const DcmElement& pixelData, const DcmXfer& x, const std::string& path = {})
+{
+    if (pixelData.getLengthField() == DCM_UndefinedLength)
+        throw Error(std::string("the pixel data is in fragments, as compressed pixel data is, but the transfer syntax is ") +
+                    x.getXferName() + ", which is uncompressed: the file's transfer syntax UID (0002,0010) is missing or wrong",
+                    path);
+}
+
 } // namespace
 
 struct DicomReader::Impl {
@@ -392,6 +419,8 @@ void DicomReader::Impl::prepare()
         }
         listTags();
         const OFCondition status = ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr);
+        if (status == EC_TagNotFound)
+            throw Error(std::string("cannot decode ") + x.getXferName() + " pixel data: " + missingPixelModuleTags(*ds));
         if (status.bad() || !ds->canWriteXfer(EXS_LittleEndianExplicit))
             throw Error(std::string("cannot decode ") + x.getXferName() + " pixel data (" + status.text() + ")");
         OFString value;
@@ -413,6 +442,8 @@ void DicomReader::Impl::prepare()
         pixelData = OFstatic_cast(DcmPixelData*, element);
     }
 
+    if (x.isNotEncapsulated())
+        refuseFragmentsInNativeSyntax(*pixelData, x);
     swapWordPairs = info.bitsAllocated == 32 && x.isBigEndian() && pixelData->getTag().getEVR() == EVR_OW;
     Uint8* data = nullptr;
     if (pixelData->getUint8Array(data).bad() || !data)
@@ -557,9 +588,11 @@ InstanceInfo readInstanceInfo(const std::string& path)
     const std::unique_ptr<DcmFileFormat> file = detail::loadFile(path);
     try {
         InstanceInfo info = detail::readInstanceInfo(*file, path);
-        if (info.hasPixelData && DcmXfer(detail::originalTransferSyntax(*file)).isNotEncapsulated()) {
+        const DcmXfer x(detail::originalTransferSyntax(*file));
+        if (info.hasPixelData && x.isNotEncapsulated()) {
             DcmElement* element = nullptr;
             if (file->getDataset()->findAndGetElement(DCM_PixelData, element).good() && element) {
+                refuseFragmentsInNativeSyntax(*element, x, path);
                 const uint64_t needed = (info.nativeTotalBits() + 7) / 8;
                 const Uint32 length = element->getLength();
                 if (length != DCM_UndefinedLength && static_cast<uint64_t>(length) < needed)
