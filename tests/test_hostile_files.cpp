@@ -258,6 +258,23 @@ private slots:
                        "lacks HighBit (0028,0102), which the decoder needs"});
     }
 
+    // A JPEG frame whose size is not the pixel module's: DCMTK's decoder fills a buffer of the
+    // module's size (found by the mutation sweep: Columns 65280 over a 256-wide frame opened as a
+    // 449 MB image).
+    void jpegFrameOfAnotherSize()
+    {
+        SINAR_DATA_OR_SKIP(source, "dicom/pydicom-test-files/JPGExtended.dcm");
+        QFile in(source);
+        QVERIFY(in.open(QIODevice::ReadOnly));
+        std::string bytes = in.readAll().toStdString();
+        const size_t columns = bytes.find(std::string("\x28\x00\x11\x00US\x02\x00", 8));
+        QVERIFY(columns != std::string::npos);
+        bytes[columns + 8] = '\x00';
+        bytes[columns + 9] = '\xFF'; // Columns 65280
+        expectRefused("jpeg-of-another-size.dcm", bytes,
+                      {"the JPEG data of frame 1 holds 256 x 1024 pixels of 1 sample, but the pixel module says 65280 x 1024 of 1"});
+    }
+
     // DCMTK 3.6.7 reads the meta group's length element as a UL whatever VR the
     // file gives it (found by fuzzing DCMTK built with UBSan, fuzz/build-dcmtk.sh).
     void metaGroupLengthWithAnotherVr()
@@ -799,7 +816,8 @@ private slots:
     // decodes or is refused with a sinar::Error naming the file, never a crash, another
     // exception, a hang or more than 1 GB. SINAR_MUTATIONS (per file; 40 by default) and
     // SINAR_MUTATION_SEED run a longer sweep outside CI; SINAR_MUTATIONS_VERBOSE prints each
-    // outcome, SINAR_MUTATIONS_KEEP names a folder to keep the copies in.
+    // outcome (with -maxwarnings 0 past QtTest's 2,000 messages), SINAR_MUTATIONS_KEEP names a
+    // folder to keep the copies in.
     void mutatedRealFilesOpenOrAreRefused()
     {
         const char* files[] = {

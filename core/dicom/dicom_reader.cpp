@@ -118,14 +118,30 @@ void forEachSegment(const std::vector<uint8_t>& frame, uint8_t code, Fn fn)
 // In lossless JPEG a point transform (Al) of the sample precision or more
 // makes it shift by a negative amount (its initial predictor, 1 << (P - Al -
 // 1)); libjpeg-turbo refuses it, and so does Sinar.
-void checkJpegHuffmanTables(const std::vector<uint8_t>& frame, bool lossless, int frameNo)
+// DCMTK's decoder writes the frame into a buffer of Rows x Columns x samples whatever size the
+// start-of-frame gives (found by the mutation sweep: Columns 65280 over a 256-wide JPEG opened
+// as a 449 MB image of stripes), so the two must agree, as for JPEG-LS and JPEG 2000.
+void checkJpegFrame(const std::vector<uint8_t>& frame, bool lossless, int frameNo, int rows, int columns, int samples)
 {
     const std::string where = "the JPEG data of frame " + std::to_string(frameNo + 1) + " is corrupt: ";
     unsigned precision = 0; // the first start-of-frame's P
+    size_t sof = 0;
     for (size_t p = 0; precision == 0 && p + 4 < frame.size(); ++p)
         if (frame[p] == 0xFF && frame[p + 1] >= 0xC0 && frame[p + 1] <= 0xCF && frame[p + 1] != 0xC4 && frame[p + 1] != 0xC8 &&
-            frame[p + 1] != 0xCC)
+            frame[p + 1] != 0xCC) {
             precision = frame[p + 4];
+            sof = p + 4;
+        }
+    if (precision > 0 && sof + 5 < frame.size()) {
+        const int height = (frame[sof + 1] << 8) | frame[sof + 2], width = (frame[sof + 3] << 8) | frame[sof + 4];
+        const int components = frame[sof + 5];
+        // A height of 0 (defined by a DNL marker later) the decoder refuses itself.
+        if ((height != 0 && height != rows) || width != columns || components != samples)
+            throw Error("the JPEG data of frame " + std::to_string(frameNo + 1) + " holds " + std::to_string(width) + " x " +
+                        std::to_string(height) + " pixels of " + std::to_string(components) +
+                        (components == 1 ? " sample" : " samples") + ", but the pixel module says " + std::to_string(columns) +
+                        " x " + std::to_string(rows) + " of " + std::to_string(samples));
+    }
     forEachSegment(frame, 0xDA, [&](size_t at, size_t) {
         const size_t n = at < frame.size() ? frame[at] : 0;
         for (size_t c = 0; c < n && at + 2 + 2 * c < frame.size(); ++c) {
@@ -414,7 +430,8 @@ void DicomReader::Impl::prepare()
                     throw Error(std::string(x.getXferName()) + " data of frame " + std::to_string(f + 1) +
                                 " is truncated (no end-of-image marker)");
                 else if ((xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess29) || xfer == EXS_JPEGProcess14SV1)
-                    checkJpegHuffmanTables(grouped.joined(f), !isLossyJpeg(xfer), static_cast<int>(f));
+                    checkJpegFrame(grouped.joined(f), !isLossyJpeg(xfer), static_cast<int>(f), info.rows, info.columns,
+                                   info.samplesPerPixel);
             }
         }
         listTags();
