@@ -163,6 +163,20 @@ Outcome inChild(const std::function<void()>& open)
     return o;
 }
 
+// The bytes of `path` with `value` written `offset` bytes after the first `pattern`; empty if
+// the file cannot be read or holds no `pattern`.
+std::string edited(const QString& path, const std::string& pattern, size_t offset, const std::string& value)
+{
+    QFile in(path);
+    if (!in.open(QIODevice::ReadOnly))
+        return {};
+    std::string bytes = in.readAll().toStdString();
+    const size_t at = bytes.find(pattern);
+    if (at == std::string::npos || at + offset + value.size() > bytes.size())
+        return {};
+    return bytes.replace(at + offset, value.size(), value);
+}
+
 void openDicom(const std::string& path)
 {
     const dicom::DicomReader reader(path, 1);
@@ -246,13 +260,9 @@ private slots:
                       {"the pixel data is in fragments, as compressed pixel data is, but the transfer syntax is Little Endian Explicit"});
         // JPEG pixel data without HighBit, which DCMTK's decoder needs.
         SINAR_DATA_OR_SKIP(jpeg, "dicom/pydicom-test-files/SC_rgb_jpeg_gdcm.dcm");
-        QFile in(jpeg);
-        QVERIFY(in.open(QIODevice::ReadOnly));
-        std::string bytes = in.readAll().toStdString();
-        const size_t highBit = bytes.find(std::string("\x28\x00\x02\x01US", 6));
-        QVERIFY(highBit != std::string::npos);
-        bytes[highBit + 2] = '\x02';
-        bytes[highBit + 3] = '\x82'; // now (0028,8202), an unknown tag
+        // HighBit's tag (0028,0102) made (0028,8202), an unknown one.
+        const std::string bytes = edited(jpeg, std::string("\x28\x00\x02\x01US", 6), 2, std::string("\x02\x82", 2));
+        QVERIFY(!bytes.empty());
         expectRefused("jpeg-without-high-bit.dcm", bytes,
                       {"cannot decode JPEG Lossless, Non-hierarchical, 1st Order Prediction pixel data: the image pixel module "
                        "lacks HighBit (0028,0102), which the decoder needs"});
@@ -264,13 +274,9 @@ private slots:
     void jpegFrameOfAnotherSize()
     {
         SINAR_DATA_OR_SKIP(source, "dicom/pydicom-test-files/JPGExtended.dcm");
-        QFile in(source);
-        QVERIFY(in.open(QIODevice::ReadOnly));
-        std::string bytes = in.readAll().toStdString();
-        const size_t columns = bytes.find(std::string("\x28\x00\x11\x00US\x02\x00", 8));
-        QVERIFY(columns != std::string::npos);
-        bytes[columns + 8] = '\x00';
-        bytes[columns + 9] = '\xFF'; // Columns 65280
+        // Columns (0028,0011) made 65280.
+        const std::string bytes = edited(source, std::string("\x28\x00\x11\x00US\x02\x00", 8), 8, std::string("\x00\xFF", 2));
+        QVERIFY(!bytes.empty());
         expectRefused("jpeg-of-another-size.dcm", bytes,
                       {"the JPEG data of frame 1 holds 256 x 1024 pixels of 1 sample, but the pixel module says 65280 x 1024 of 1"});
     }
