@@ -821,7 +821,8 @@ private slots:
     // words, truncation, deleted or duplicated runs...): every copy either opens and
     // decodes or is refused with a sinar::Error naming the file, never a crash, another
     // exception, a hang or more than 1 GB. SINAR_MUTATIONS (per file; 40 by default) and
-    // SINAR_MUTATION_SEED run a longer sweep outside CI; SINAR_MUTATIONS_VERBOSE prints each
+    // SINAR_MUTATION_SEED run a longer sweep outside CI, SINAR_MUTATION_FILES sweeps the files
+    // of another folder instead; SINAR_MUTATIONS_VERBOSE prints each
     // outcome (with -maxwarnings 0 past QtTest's 2,000 messages), SINAR_MUTATIONS_KEEP names a
     // folder to keep the copies in.
     void mutatedRealFilesOpenOrAreRefused()
@@ -841,8 +842,20 @@ private slots:
         int opened = 0, refused = 0;
         double slowest = 0;
         long largestMb = 0;
-        for (const char* name : files) {
-            SINAR_DATA_OR_SKIP(source, QString("dicom/pydicom-test-files/") + name);
+        QStringList sources;
+        const QString folder = qEnvironmentVariable("SINAR_MUTATION_FILES"); // other files to sweep
+        if (!folder.isEmpty()) {
+            for (const QFileInfo& f : QDir(folder).entryInfoList(QDir::Files, QDir::Name))
+                sources << f.filePath();
+            QVERIFY2(!sources.isEmpty(), qPrintable("no files in " + folder));
+        } else {
+            for (const char* name : files) {
+                SINAR_DATA_OR_SKIP(source, QString("dicom/pydicom-test-files/") + name);
+                sources << source;
+            }
+        }
+        for (const QString& source : sources) {
+            const QString name = QFileInfo(source).fileName();
             QFile in(source);
             QVERIFY2(in.open(QIODevice::ReadOnly), qPrintable(source));
             const QByteArray raw = in.readAll();
@@ -879,8 +892,8 @@ private slots:
                 QFile::remove(path);
             }
         }
-        qInfo("%d mutated copies of %zu real files: %d opened, %d refused; slowest %.2f s, largest %ld MB peak",
-              opened + refused, std::size(files), opened, refused, slowest, largestMb);
+        qInfo("%d mutated copies of %lld files: %d opened, %d refused; slowest %.2f s, largest %ld MB peak",
+              opened + refused, static_cast<long long>(sources.size()), opened, refused, slowest, largestMb);
     }
 
     void npzThatDeclaresGigabytes()
