@@ -129,6 +129,7 @@ Outcome inChild(const std::function<void()>& open)
     const pid_t pid = ::fork();
     if (pid == 0) {
         ::close(fds[0]);
+        ::alarm(120); // a hang ends as "killed by signal 14" instead of stalling the suite
         std::string report;
         int code = 2;
         try {
@@ -279,6 +280,17 @@ private slots:
         QVERIFY(!bytes.empty());
         expectRefused("jpeg-of-another-size.dcm", bytes,
                       {"the JPEG data of frame 1 holds 256 x 1024 pixels of 1 sample, but the pixel module says 65280 x 1024 of 1"});
+    }
+
+    // DCMTK's JPEG decoder walks a fragment's markers for its precision and loops forever on a
+    // TEM marker (FF01) before the start-of-frame (found by the mutation sweep of the synthetic
+    // seeds: an APP0 marker damaged to FF01).
+    void jpegTemMarkerBeforeStartOfFrame()
+    {
+        const std::string fragment = std::string("\xFF\xD8\xFF\x01", 4) + std::string(60, '\0') + std::string("\xFF\xD9", 2);
+        expectRefused("jpeg-tem-marker.dcm",
+                      part10("1.2.840.10008.1.2.4.50", imageModule(8, 8, 8, 8, 7) + encapsulated({fragment})),
+                      {"the JPEG data of fragment 1 is corrupt: a TEM marker (FF01) stands before its start-of-frame"});
     }
 
     // DCMTK 3.6.7 reads the meta group's length element as a UL whatever VR the

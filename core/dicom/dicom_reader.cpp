@@ -171,6 +171,30 @@ void checkJpegFrame(const std::vector<uint8_t>& frame, bool lossless, int frameN
     });
 }
 
+// DCMTK 3.6.7 reads a JPEG fragment's precision by walking its markers up to the first
+// start-of-frame (DJCodecDecoder::scanJpegDataForBitDepth), and on a TEM marker (FF01) it
+// neither advances nor stops: the process loops forever (found by the mutation sweep: an APP0
+// marker FFE0 damaged to FF01). Each fragment is walked the same way first.
+void checkJpegMarkerWalk(const uint8_t* data, size_t n, size_t fragmentNo)
+{
+    const auto u16 = [data](size_t at) { return static_cast<size_t>((data[at] << 8) | data[at + 1]); };
+    for (size_t at = 0; at + 4 < n;) {
+        const unsigned marker = static_cast<unsigned>(u16(at));
+        if (marker >= 0xFFC0 && marker <= 0xFFCF && marker != 0xFFC4 && marker != 0xFFC8 && marker != 0xFFCC)
+            return; // a start-of-frame: the walk ends
+        if (marker == 0xFF01)
+            throw Error("the JPEG data of fragment " + std::to_string(fragmentNo + 1) +
+                        " is corrupt: a TEM marker (FF01) stands before its start-of-frame, where DCMTK's decoder would "
+                        "loop forever");
+        if (marker == 0xFFC4 || marker == 0xFFC8 || marker == 0xFFCC || (marker >= 0xFFDA && marker <= 0xFFFE))
+            at += u16(at + 2) + 2; // a segment with a length
+        else if ((marker >= 0xFFD0 && marker <= 0xFFD9) || (data[at] == 0xFF && data[at + 1] > 2 && data[at + 1] <= 0xBF))
+            at += 2; // RSTn, SOI, EOI and reserved markers
+        else
+            return; // not a marker: DCMTK's walk stops (and its decoder fails)
+    }
+}
+
 // The default JPEG-LS thresholds for a MAXVAL and NEAR (ISO/IEC 14495-1 C.2.4.1.1.1).
 void jpegLsDefaultThresholds(int maxval, int near, int& t1, int& t2, int& t3)
 {
@@ -418,6 +442,9 @@ void DicomReader::Impl::prepare()
         std::optional<bool> jpegYcbcr;
         if (isLossyJpeg(xfer) && info.samplesPerPixel == 3)
             jpegYcbcr = jpegIsYcbcr(fragments[0].data, fragments[0].size, info.photometric);
+        if ((xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess29) || xfer == EXS_JPEGProcess14SV1)
+            for (size_t k = 0; k < fragments.size(); ++k)
+                checkJpegMarkerWalk(fragments[k].data, fragments[k].size, k);
         if (isJpegFamily(xfer) || xfer == EXS_RLELossless) {
             // Decoders fill a short stream with grey and report success: check that
             // every frame is complete before trusting them.
