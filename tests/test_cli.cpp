@@ -2,6 +2,8 @@
 #include <QJsonDocument>
 #include <QProcess>
 #include <QtTest>
+#include <csignal>
+#include <sys/stat.h>
 
 #include "test_support.h"
 
@@ -31,6 +33,21 @@ class TestCli : public QObject {
         QVERIFY2(r.code == 1, qPrintable(QString("exit %1, stderr: %2").arg(r.code).arg(r.err)));
         QVERIFY2(r.err.contains(mustMention), qPrintable(r.err));
         QVERIFY2(!r.err.contains("terminate called") && !r.err.contains("frame #"), qPrintable(r.err));
+    }
+
+    // Reads p's standard error into `err` until it holds `text` (true), p ends or ms pass.
+    static bool waitForStderr(QProcess& p, QByteArray& err, const char* text, int ms)
+    {
+        const bool ended = QTest::qWaitFor(
+            [&] {
+                p.waitForReadyRead(50);
+                err += p.readAllStandardError();
+                return err.contains(text) || p.state() == QProcess::NotRunning;
+            },
+            ms);
+        (void)ended; // the text decides
+        err += p.readAllStandardError();
+        return err.contains(text);
     }
 
 private slots:
@@ -141,6 +158,9 @@ private slots:
         f.close();
         verifyUserError(cli({"predict", "--model", cut, folder_ + "/blob/img_000.png"}), "corrupt model bundle");
         verifyUserError(cli({"evaluate", "--model", bundle_, "--data", tmp_.filePath("missing-dir")}), "missing-dir");
+        const QString never = tmp_.filePath("never.sinar");
+        verifyUserError(cli({"train", "--data", tmp_.filePath("missing.npz"), "--out", never}), "missing.npz");
+        QVERIFY(!QFileInfo::exists(never + ".run")); // a mistyped data path leaves no empty run folder
         const QString bad = tmp_.filePath("bad.png");
         sinar::test::writeFile(bad, "\x89PNG garbage");
         const Run r = cli({"predict", "--model", bundle_, bad, folder_ + "/blob/img_000.png"});
@@ -207,6 +227,95 @@ private slots:
         const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(o["class_names"].toArray().size(), 4);
         QVERIFY(o["test_metrics"].toObject().contains("accuracy"));
+    }
+
+    // A named pipe would block the read for ever and a device never ends: each
+    // is refused by name, as a model, an image or a data list, at once.
+    void specialFilesAreRefused()
+    {
+        const QString fifo = tmp_.filePath("pipe.png");
+        QVERIFY(::mkfifo(fifo.toLocal8Bit().constData(), 0600) == 0);
+        const QString image = folder_ + "/blob/img_000.png";
+        const int minute = 60000;
+        Run r = sinar::test::runCli({"predict", "--model", bundle_, fifo, "/dev/zero", image}, minute);
+        verifyUserError(r, fifo + ": this is a named pipe (FIFO), not a regular file");
+        QVERIFY2(r.err.contains("/dev/zero: this is a device, not a regular file"), qPrintable(r.err));
+        QVERIFY(r.out.contains("img_000.png")); // the good file is still classified
+        verifyUserError(sinar::test::runCli({"predict", "--model", fifo, image}, minute), "named pipe (FIFO)");
+        verifyUserError(sinar::test::runCli({"predict", "--model", "/dev/zero", image}, minute), "a device");
+        const QString list = tmp_.filePath("list.csv"), archive = tmp_.filePath("set.npz");
+        QVERIFY(::mkfifo(list.toLocal8Bit().constData(), 0600) == 0 && ::mkfifo(archive.toLocal8Bit().constData(), 0600) == 0);
+        verifyUserError(sinar::test::runCli({"evaluate", "--model", bundle_, "--data", list}, minute), "list.csv: this is a named pipe");
+        verifyUserError(sinar::test::runCli({"evaluate", "--model", bundle_, "--data", archive}, minute), "set.npz: this is a named pipe");
+        r = sinar::test::runCli({"dicom", "info", fifo}, minute);
+        QVERIFY2(r.code == 1 && r.out.contains("named pipe (FIFO)"), qPrintable(r.out + r.err));
+    }
+
+    // SIGINT stops training after the current step, keeps the checkpoint and
+    // says how to resume: exit 1, "cancelled".
+    void interruptStopsTrainingAtTheNextStep()
+    {
+        const QString out = tmp_.filePath("interrupted.sinar");
+        QProcess p;
+        QByteArray err;
+        p.start(SINAR_CLI_PATH, {"train", "--data", folder_, "--out", out, "--size", "32", "--filters", "8,16",
+                                 "--stem-stride", "1", "--epochs", "500", "--patience", "0", "--threads", "1"});
+        const int minute = 60000 * sinar::test::kSanitizerSlowdown;
+        QVERIFY2(waitForStderr(p, err, "epoch   1/500", 5 * minute), err.constData());
+        ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+        QVERIFY2(p.waitForFinished(5 * minute), err.constData());
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 1);
+        for (const char* said : {"sinar-cli: interrupted: stopping after the current step", "--resume", "sinar-cli: cancelled"})
+            QVERIFY2(err.contains(said), err.constData());
+        QVERIFY(!err.contains("stopping now"));
+        QVERIFY(QFileInfo::exists(out + ".run/checkpoint.pt"));
+        QVERIFY(!QFileInfo::exists(out));
+    }
+
+    // An interrupt stops a job at its next step. A job stuck inside a library
+    // call (here an open that a preloaded shim, stuck_open.c, holds for ever)
+    // never reaches that step: a second interrupt ends it at once, and so does
+    // the grace period (SINAR_INTERRUPT_GRACE) running out.
+    void interruptEndsEvenAStuckJob()
+    {
+        const QString stuck = tmp_.filePath("never-opens.dcm");
+        sinar::test::writeFile(stuck, std::string(200, 'x'));
+        QProcess p;
+        QByteArray err;
+        auto start = [&](const QString& grace) {
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert("LD_PRELOAD", SINAR_STUCK_OPEN_PATH);
+            env.insert("SINAR_STUCK_MARKER", "never-opens");
+            env.insert("SINAR_INTERRUPT_GRACE", grace);
+            env.insert("ASAN_OPTIONS", env.value("ASAN_OPTIONS") + ":verify_asan_link_order=0");
+            p.setProcessEnvironment(env);
+            err.clear();
+            p.start(SINAR_CLI_PATH, {"dicom", "info", stuck});
+        };
+        auto stderrSays = [&](const char* text, int ms) { return waitForStderr(p, err, text, ms); };
+        const int minute = 60000 * sinar::test::kSanitizerSlowdown;
+
+        start("0"); // no grace period: only a second interrupt ends it
+        QVERIFY2(stderrSays("stuck_open: holding", minute), err.constData());
+        ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+        QVERIFY2(stderrSays("interrupted: stopping after the current step (interrupt again to stop now)", minute), err.constData());
+        QVERIFY2(!p.waitForFinished(1000), "the shim should hold the job"); // still stuck
+        ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+        QVERIFY2(p.waitForFinished(minute), err.constData());
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::CrashExit); // ended by SIGINT, as a shell expects
+        QVERIFY2(err.contains("sinar-cli: interrupted again: stopping now"), err.constData());
+
+        start("1"); // one SIGTERM, as timeout(1) or a service manager sends
+        QVERIFY2(stderrSays("stuck_open: holding", minute), err.constData());
+        ::kill(static_cast<pid_t>(p.processId()), SIGTERM);
+        QVERIFY2(p.waitForFinished(minute), err.constData());
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+        QVERIFY2(err.contains("the job did not stop within 1 s of the interrupt (SINAR_INTERRUPT_GRACE): stopping now"),
+                 err.constData());
     }
 
     void benchMeasuresTheBundlesNetwork()

@@ -5,6 +5,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -43,13 +45,72 @@ CancelToken& interruptToken()
     return token;
 }
 
-extern "C" void sinarOnSignal(int)
+namespace {
+
+volatile std::sig_atomic_t firstInterrupt = 0; // the signal of the first interrupt, 0 before
+unsigned graceSeconds = 0;                     // SINAR_INTERRUPT_GRACE; 0: no limit
+char graceMessage[160] = "";
+size_t graceMessageLength = 0;
+
+void say(const char* text, size_t length)
 {
+    const ssize_t written = ::write(STDERR_FILENO, text, length);
+    (void)written;
+}
+
+// Ends the process by `sig`, as if it had no handler: the caller sees 128 + sig.
+void endBySignal(int sig)
+{
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+} // namespace
+
+// Only async-signal-safe calls below: an atomic store, write, alarm, signal, raise.
+extern "C" void sinarOnSignal(int sig)
+{
+    if (firstInterrupt != 0) {
+        static const char again[] = "\nsinar-cli: interrupted again: stopping now\n";
+        say(again, sizeof again - 1);
+        endBySignal(sig);
+        return;
+    }
+    firstInterrupt = sig;
     interruptToken().cancel();
+    static const char first[] = "\nsinar-cli: interrupted: stopping after the current step (interrupt again to stop now)\n";
+    say(first, sizeof first - 1);
+    if (graceSeconds > 0)
+        ::alarm(graceSeconds);
+}
+
+extern "C" void sinarOnGraceOver(int)
+{
+    say(graceMessage, graceMessageLength);
+    endBySignal(firstInterrupt != 0 ? static_cast<int>(firstInterrupt) : SIGTERM);
 }
 
 void installInterruptHandler()
 {
+    unsigned grace = 60;
+    if (const char* env = std::getenv("SINAR_INTERRUPT_GRACE"); env && *env) {
+        char* end = nullptr;
+        const unsigned long v = std::strtoul(env, &end, 10);
+        if (end && *end == '\0' && v <= 86400)
+            grace = static_cast<unsigned>(v);
+        else
+            std::fprintf(stderr, "sinar-cli: warning: SINAR_INTERRUPT_GRACE=%s is not a number of seconds (0 to 86400); "
+                                 "using 60\n", env);
+    }
+    graceSeconds = grace;
+    if (grace > 0) {
+        std::snprintf(graceMessage, sizeof graceMessage,
+                      "sinar-cli: the job did not stop within %u s of the interrupt (SINAR_INTERRUPT_GRACE): stopping now\n",
+                      grace);
+        graceMessageLength = std::strlen(graceMessage);
+        std::signal(SIGALRM, sinarOnGraceOver);
+    }
+    interruptToken(); // constructed here, not first in a handler
     std::signal(SIGINT, sinarOnSignal);
     std::signal(SIGTERM, sinarOnSignal);
 }

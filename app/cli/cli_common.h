@@ -30,7 +30,10 @@ using sinar::stringListOption;
 // Sets the thread count from --threads (0 or absent: one per core).
 void applyThreads(const QCommandLineParser& p);
 
-// A token SIGINT/SIGTERM set, so long jobs stop cleanly.
+// A token SIGINT/SIGTERM set, so long jobs stop cleanly at their next step.
+// A job that has not stopped within the grace period (SINAR_INTERRUPT_GRACE
+// seconds, default 60; 0: no limit), or a second interrupt, ends the process
+// at once by that signal: a job stuck inside a library can always be stopped.
 CancelToken& interruptToken();
 void installInterruptHandler();
 

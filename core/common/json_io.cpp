@@ -3,14 +3,36 @@
 #include <QFile>
 #include <QJsonArray>
 #include <cmath>
+#include <sys/stat.h>
 
 #include "common/error.h"
 #include "common/integrity.h"
 
 namespace sinar {
 
+bool isRegularFile(const std::string& path)
+{
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void requireRegularFile(const std::string& path)
+{
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode))
+        return;
+    const char* what = S_ISDIR(st.st_mode)    ? "a folder"
+                       : S_ISFIFO(st.st_mode) ? "a named pipe (FIFO)"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                       : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                    : "a special file";
+    throw Error(std::string("this is ") + what + ", not a regular file: Sinar reads images, data sets and models only from regular files",
+                path);
+}
+
 std::string readDataFileBytes(const std::string& path)
 {
+    requireRegularFile(path);
     QFile f(QString::fromStdString(path));
     if (!f.exists())
         throw Error("file not found", path);

@@ -20,6 +20,12 @@ std::string readFileBytes(const std::string& path);
 // never as a record of its own: no manifest is looked up (one open fewer per
 // image of a data set).
 std::string readDataFileBytes(const std::string& path);
+// Throws sinar::Error naming the path when it exists but is not a regular file:
+// a named pipe would block the read for ever, a device (/dev/zero) never ends,
+// a folder has no bytes. A missing path is left for the open to report.
+void requireRegularFile(const std::string& path);
+// True when path exists and is a regular file (or a link to one).
+bool isRegularFile(const std::string& path);
 
 // Typed field access that reports the missing or wrong key.
 double jsonNumber(const QJsonObject& o, const char* key, const std::string& context);

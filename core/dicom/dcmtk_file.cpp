@@ -27,6 +27,7 @@
 #include <zlib.h>
 
 #include "common/error.h"
+#include "common/json_io.h"
 #include "common/limits.h"
 
 #if defined(__has_feature)
@@ -134,6 +135,8 @@ namespace {
 
 std::string readHead(const std::string& path, size_t n)
 {
+    if (!isRegularFile(path))
+        return {}; // a pipe would block, a device never ends
     std::ifstream in(path, std::ios::binary);
     std::string head(n, '\0');
     in.read(head.data(), static_cast<std::streamsize>(n));
@@ -481,7 +484,6 @@ public:
     }
 
     static constexpr size_t kStop = ~size_t(0);
-    size_t sequenceFailedAt_ = kStop; // where a sequence's read failed on a tag that is not an item
 
     struct VrKind {
         bool standard = false;  // one of the VRs of PS3.5 (DcmVR::isStandard)
@@ -651,6 +653,7 @@ private:
     const std::string& path_;
     const char* whole_;
     mutable std::string overrun_;
+    size_t sequenceFailedAt_ = kStop; // where a sequence's read failed on a tag that is not an item
 };
 
 // Inflates the raw deflate stream data[at, size) into `out` (when not null),
@@ -1177,6 +1180,7 @@ bool looksLikeDicom(const std::string& path)
 std::unique_ptr<DcmFileFormat> loadFile(const std::string& path, bool withPixels)
 {
     ensureDcmtkReady();
+    requireRegularFile(path);
     // One look at the file: size, the first 132 bytes, the last 256.
     std::ifstream probe(path, std::ios::binary | std::ios::ate);
     if (!probe)

@@ -229,8 +229,6 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
     TrainingJobResult result;
     result.bundlePath = spec.outPath;
     result.runDir = spec.runDir.empty() ? spec.outPath + ".run" : spec.runDir;
-    if (!QDir().mkpath(QString::fromStdString(result.runDir)))
-        throw Error("cannot create the run folder", result.runDir);
     const std::string checkpoint = result.runDir + "/checkpoint.pt";
     const std::string splitFile = result.runDir + "/split.json";
     bool resumeFromCheckpoint = spec.resume;
@@ -262,6 +260,9 @@ TrainingJobResult runTrainingJob(const TrainingJobSpec& specIn, TrainingObserver
         say("test set: the archive's '" + opts.subset + "' subset; validation for early stopping: " +
             std::to_string(int(spec.valFraction * 100)) + "% of 'train'");
     }
+    // The run folder, once the data opened: a mistyped data path leaves no empty folder behind.
+    if (!QDir().mkpath(QString::fromStdString(result.runDir)))
+        throw Error("cannot create the run folder", result.runDir);
     // What the bundle and the run folder may name by path (common/privacy.h).
     const bool recordPaths = privacy::recordsPaths(spec.pathMode, data::holdsPatientFiles(trainSet));
     result.recordedPaths = recordPaths;
