@@ -35,21 +35,6 @@ class TestCli : public QObject {
         QVERIFY2(!r.err.contains("terminate called") && !r.err.contains("frame #"), qPrintable(r.err));
     }
 
-    // Reads p's standard error into `err` until it holds `text` (true), p ends or ms pass.
-    static bool waitForStderr(QProcess& p, QByteArray& err, const char* text, int ms)
-    {
-        const bool ended = QTest::qWaitFor(
-            [&] {
-                p.waitForReadyRead(50);
-                err += p.readAllStandardError();
-                return err.contains(text) || p.state() == QProcess::NotRunning;
-            },
-            ms);
-        (void)ended; // the text decides
-        err += p.readAllStandardError();
-        return err.contains(text);
-    }
-
 private slots:
     void initTestCase()
     {
@@ -261,7 +246,7 @@ private slots:
         p.start(SINAR_CLI_PATH, {"train", "--data", folder_, "--out", out, "--size", "32", "--filters", "8,16",
                                  "--stem-stride", "1", "--epochs", "500", "--patience", "0", "--threads", "1"});
         const int minute = 60000 * sinar::test::kSanitizerSlowdown;
-        QVERIFY2(waitForStderr(p, err, "epoch   1/500", 5 * minute), err.constData());
+        QVERIFY2(sinar::test::waitForStandardError(p, err, "epoch   1/500", 5 * minute), err.constData());
         ::kill(static_cast<pid_t>(p.processId()), SIGINT);
         QVERIFY2(p.waitForFinished(5 * minute), err.constData());
         err += p.readAllStandardError();
@@ -294,7 +279,7 @@ private slots:
             err.clear();
             p.start(SINAR_CLI_PATH, {"dicom", "info", stuck});
         };
-        auto stderrSays = [&](const char* text, int ms) { return waitForStderr(p, err, text, ms); };
+        auto stderrSays = [&](const char* text, int ms) { return sinar::test::waitForStandardError(p, err, text, ms); };
         const int minute = 60000 * sinar::test::kSanitizerSlowdown;
 
         start("0"); // no grace period: only a second interrupt ends it

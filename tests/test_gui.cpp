@@ -21,6 +21,7 @@
 #include <QLineEdit>
 #include <QTreeWidget>
 #include <atomic>
+#include <csignal>
 #include <cmath>
 #include <ctime>
 #include <opencv2/imgcodecs.hpp>
@@ -1524,6 +1525,75 @@ private slots:
             QVERIFY2(maxStall < 100, qPrintable(QString("the event loop was held up for %1 ms").arg(maxStall)));
         else
             qInfo("the stall is not asserted in a sanitizer build (its code runs %dx slower)", test::kSanitizerSlowdown);
+    }
+
+    // SIGTERM and SIGINT close the workstation as its close button does. A
+    // background job stuck inside a library call (stuck_open.c holds the study
+    // scan's open of the file) cannot hold the exit: the watchdog ends the
+    // process 20 s after the event loop. A second signal ends it at once.
+    void signalsCloseTheWorkstationEvenWithAStuckJob()
+    {
+        const QString stuck = tmp_.filePath("never-opens.dcm");
+        test::writeFile(stuck, std::string(300, 'x'));
+        const QString image = tmp_.filePath("signal-image.png");
+        QVERIFY(cv::imwrite(image.toStdString(), cv::Mat(64, 64, CV_8U, cv::Scalar(90))));
+        const int minute = 60000 * test::kSanitizerSlowdown;
+        QProcess p;
+        QByteArray err;
+        auto start = [&](const QString& file, bool shim) {
+            static int session = 0; // the home must not contain the marker: the shim would hold its settings
+            const QString home = tmp_.filePath(QStringLiteral("signal-home-%1").arg(++session));
+            QProcessEnvironment env = test::guiEnvironment(home);
+            if (shim) {
+                env.insert("LD_PRELOAD", SINAR_STUCK_OPEN_PATH);
+                env.insert("SINAR_STUCK_MARKER", "never-opens");
+                env.insert("ASAN_OPTIONS", env.value("ASAN_OPTIONS") + ":verify_asan_link_order=0");
+            }
+            p.setProcessEnvironment(env);
+            err.clear();
+            p.start(QStringLiteral(SINAR_GUI_PATH), {QStringLiteral("--no-demo"), file});
+            return home;
+        };
+        auto signal = [&](int sig) { ::kill(static_cast<pid_t>(p.processId()), sig); };
+
+        // A healthy session: closed at once, its recent studies saved.
+        QString home = start(image, false);
+        auto settingsHold = [&](const QString& text) {
+            QFile f(home + "/config/Sinar/Sinar.conf");
+            return f.open(QIODevice::ReadOnly) && f.readAll().contains(text.toUtf8());
+        };
+        // The study is opened after the window is shown, and so after the signals are routed.
+        QVERIFY(QTest::qWaitFor([&] { return settingsHold(QStringLiteral("signal-image.png")); }, minute));
+        signal(SIGTERM);
+        QVERIFY2(p.waitForFinished(minute), err.constData());
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(err.contains("sinar: terminated: closing"), err.constData());
+        QVERIFY2(!err.contains("did not stop"), err.constData());
+        QVERIFY(QSettings(home + "/config/Sinar/Sinar.conf", QSettings::IniFormat).value("recent/paths").toStringList().contains(image));
+
+        // A stuck scan: the window closes, and the watchdog ends what it cannot.
+        start(stuck, true);
+        QVERIFY2(test::waitForStandardError(p, err, "stuck_open: holding", minute), err.constData());
+        signal(SIGINT);
+        QVERIFY2(p.waitForFinished(3 * minute), err.constData());
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(err.contains("sinar: interrupted: closing (interrupt again to stop now)"), err.constData());
+        QVERIFY2(err.contains("sinar: a background job did not stop within 20 s of closing"), err.constData());
+
+        // The same, with a second signal: ended at once, by that signal.
+        start(stuck, true);
+        QVERIFY2(test::waitForStandardError(p, err, "stuck_open: holding", minute), err.constData());
+        signal(SIGTERM);
+        QVERIFY2(test::waitForStandardError(p, err, "closing (interrupt again", minute), err.constData());
+        signal(SIGTERM);
+        QVERIFY2(p.waitForFinished(minute), err.constData());
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+        QVERIFY2(err.contains("sinar: interrupted again: stopping now"), err.constData());
     }
 };
 

@@ -291,6 +291,12 @@ private slots:
         expectRefused("jpeg-tem-marker.dcm",
                       part10("1.2.840.10008.1.2.4.50", imageModule(8, 8, 8, 8, 7) + encapsulated({fragment})),
                       {"the JPEG data of fragment 1 is corrupt: a TEM marker (FF01) stands before its start-of-frame"});
+        // Reached through fill bytes (FF FF), which DCMTK's walk steps over one byte at a time
+        // (found by fuzz_dicom after the check above: a DQT segment followed by FF FF FF FF 01).
+        const std::string filled = std::string("\xFF\xD8\xFF\xFF\xFF\xFF\x01", 7) + std::string(60, '\0') + std::string("\xFF\xD9", 2);
+        expectRefused("jpeg-fill-then-tem-marker.dcm",
+                      part10("1.2.840.10008.1.2.4.50", imageModule(8, 8, 8, 8, 7) + encapsulated({filled})),
+                      {"the JPEG data of fragment 1 is corrupt: a TEM marker (FF01) stands before its start-of-frame"});
     }
 
     // DCMTK 3.6.7 reads the meta group's length element as a UL whatever VR the

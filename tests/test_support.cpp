@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QProcess>
 #include <QSettings>
+#include <QTest>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <algorithm>
@@ -218,6 +219,20 @@ CliRun runCli(const QStringList& args, int timeoutMs)
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+bool waitForStandardError(QProcess& p, QByteArray& err, const char* text, int ms)
+{
+    const bool ended = QTest::qWaitFor(
+        [&] {
+            p.waitForReadyRead(50);
+            err += p.readAllStandardError();
+            return err.contains(text) || p.state() == QProcess::NotRunning;
+        },
+        ms);
+    (void)ended; // the text decides
+    err += p.readAllStandardError();
+    return err.contains(text);
 }
 
 void isolateGuiSession(const QString& dir)

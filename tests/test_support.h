@@ -2,6 +2,7 @@
 // Helpers shared by the test suites: real-data paths and small fixtures.
 #include <QFileInfo>
 #include <QJsonObject>
+#include <QProcess>
 #include <QProcessEnvironment>
 #include <QStringList>
 #include <QString>
@@ -47,6 +48,8 @@ struct CliRun {
     QString out, err;
 };
 CliRun runCli(const QStringList& args, int timeoutMs = 300000);
+// Reads p's standard error into `err` until it holds `text` (true), p ends or `ms` pass.
+bool waitForStandardError(QProcess& p, QByteArray& err, const char* text, int ms);
 // The environment for running the workstation in a test: offscreen, with its
 // settings, data and model library under `home`.
 QProcessEnvironment guiEnvironment(const QString& home);

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "gui/shutdown.h"
+
 #include "common/allocator.h"
 #include "common/error.h"
 #include "common/integrity.h"
@@ -84,6 +86,15 @@ bool saveScreenshot(QWidget& window, const QString& file)
     std::fprintf(saved ? stdout : stderr, saved ? "sinar: screenshot saved to %s\n" : "sinar: cannot write %s\n",
                  qPrintable(file));
     return saved;
+}
+
+// After the event loop: settings on disk, then the destructors, which wait for
+// the window's background jobs, under a watchdog (gui/shutdown.h).
+int finish(ui::MainWindow& window, int code)
+{
+    window.syncSettings();
+    gui::armExitWatchdog(code, gui::kExitGraceSeconds);
+    return code;
 }
 
 // --help and --version need no display.
@@ -198,6 +209,7 @@ int main(int argc, char** argv)
             window.resize(wh[0].toInt(), wh[1].toInt());
     }
     window.show();
+    gui::closeOnSignals(&window);
     if (training) {
         ui::TrainingPage* page = window.trainingPage();
         window.showTrainingTab();
@@ -239,7 +251,7 @@ int main(int argc, char** argv)
                 QApplication::exit(saved && ok ? 0 : 1);
             });
         });
-        return app.exec();
+        return finish(window, app.exec());
     }
     // Before anything is opened, so the first classification computes the map.
     if (p.isSet(QStringLiteral("heatmap")) || p.isSet(QStringLiteral("side-by-side")) || colours)
@@ -310,5 +322,5 @@ int main(int argc, char** argv)
         });
         poll->start(100);
     }
-    return app.exec();
+    return finish(window, app.exec());
 }

@@ -188,6 +188,8 @@ void checkJpegMarkerWalk(const uint8_t* data, size_t n, size_t fragmentNo)
                         "loop forever");
         if (marker == 0xFFC4 || marker == 0xFFC8 || marker == 0xFFCC || (marker >= 0xFFDA && marker <= 0xFFFE))
             at += u16(at + 2) + 2; // a segment with a length
+        else if (marker == 0xFFFF)
+            at += 1; // a fill byte: DCMTK steps one byte, so FF FF FF 01 reaches a TEM marker too
         else if ((marker >= 0xFFD0 && marker <= 0xFFD9) || (data[at] == 0xFF && data[at + 1] > 2 && data[at + 1] <= 0xBF))
             at += 2; // RSTn, SOI, EOI and reserved markers
         else

@@ -26,6 +26,8 @@ public:
     QByteArray windowGeometry() const;
     QByteArray windowState() const;
     void setWindowLayout(const QByteArray& geometry, const QByteArray& state);
+    // Writes what has changed to disk now (QSettings otherwise does so later).
+    void sync() { settings_.sync(); }
 
     bool autoClassify() const;
     void setAutoClassify(bool on);

@@ -81,6 +81,8 @@ public:
     int shownIndex() const { return shownIndex_; }
     // No scan, image load, model load or classification running.
     bool isIdle() const;
+    // Writes the settings to disk now: before an exit that may not run the destructors.
+    void syncSettings() { settings_.sync(); }
     bool scanning() const;
 
     ImageView* view() const { return view_; }

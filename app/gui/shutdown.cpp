@@ -1,0 +1,76 @@
+#include "gui/shutdown.h"
+
+#include <QApplication>
+#include <QSocketNotifier>
+#include <QWidget>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <thread>
+#include <unistd.h>
+
+namespace sinar::gui {
+
+namespace {
+
+int signalPipe[2] = {-1, -1};
+volatile std::sig_atomic_t signalled = 0; // the first signal, 0 before
+
+// Only async-signal-safe calls: write, signal, raise.
+extern "C" void sinarGuiOnSignal(int sig)
+{
+    if (signalled != 0) {
+        static const char again[] = "\nsinar: interrupted again: stopping now\n";
+        const ssize_t w = ::write(STDERR_FILENO, again, sizeof again - 1);
+        (void)w;
+        std::signal(sig, SIG_DFL);
+        std::raise(sig);
+        return;
+    }
+    signalled = sig;
+    const char byte = static_cast<char>(sig);
+    const ssize_t w = ::write(signalPipe[1], &byte, 1);
+    (void)w;
+}
+
+} // namespace
+
+void closeOnSignals(QWidget* window)
+{
+    if (::pipe2(signalPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        std::perror("sinar: cannot watch for SIGINT and SIGTERM");
+        return;
+    }
+    auto* notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, window);
+    QObject::connect(notifier, &QSocketNotifier::activated, window, [window, notifier] {
+        char byte = 0;
+        while (::read(signalPipe[0], &byte, 1) == 1) {
+        }
+        notifier->setEnabled(false);
+        std::fprintf(stderr, "sinar: %s: closing (interrupt again to stop now)\n", signalled == SIGINT ? "interrupted" : "terminated");
+        window->close();
+        QApplication::quit();
+    });
+    std::signal(SIGINT, sinarGuiOnSignal);
+    std::signal(SIGTERM, sinarGuiOnSignal);
+}
+
+void armExitWatchdog(int code, int seconds)
+{
+    std::fflush(stdout);
+    std::thread([code, seconds] {
+        std::this_thread::sleep_for(std::chrono::seconds(seconds));
+        std::fprintf(stderr,
+                     "sinar: a background job did not stop within %d s of closing (a read or decode stuck inside a "
+                     "library): ending without it; settings are saved, and checkpoints and bundles are only ever "
+                     "replaced whole\n",
+                     seconds);
+        std::fflush(stderr);
+        std::_Exit(code);
+    }).detach();
+}
+
+} // namespace sinar::gui
