@@ -234,6 +234,16 @@ private slots:
         verifyUserError(sinar::test::runCli({"evaluate", "--model", bundle_, "--data", archive}, minute), "set.npz: this is a named pipe");
         r = sinar::test::runCli({"dicom", "info", fifo}, minute);
         QVERIFY2(r.code == 1 && r.out.contains("named pipe (FIFO)"), qPrintable(r.out + r.err));
+        // An image file larger than an image may be is refused before it is read (it used to be
+        // read whole: 12 GB of memory for a 10 GiB file). Sparse: it takes no disk.
+        const QString huge = tmp_.filePath("huge.png");
+        {
+            QFile f(huge);
+            QVERIFY(f.open(QIODevice::WriteOnly) && f.resize(qint64(3) << 30));
+        }
+        verifyUserError(sinar::test::runCli({"predict", "--model", bundle_, huge}, minute),
+                        "huge.png: the image file would need 3.0 GiB (its size on disk), more than Sinar's limit of 2 GiB");
+        QFile::remove(huge);
     }
 
     // SIGINT stops training after the current step, keeps the checkpoint and

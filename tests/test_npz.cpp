@@ -1,5 +1,6 @@
 // The .npz reader on the real PneumoniaMNIST file and on generated archives.
 #include <QtTest>
+#include <sys/resource.h>
 
 #include "common/error.h"
 #include "data/dataset.h"
@@ -148,6 +149,56 @@ private slots:
         const QString path = tmp_.filePath("text.npz");
         test::writeFile(path, "this is not an archive at all, just text");
         QVERIFY_THROWS_EXCEPTION(Error, data::NpzReader(path.toStdString()));
+    }
+
+    // Only the zip directory is read when an archive opens, and each array when
+    // asked for: a 3 GiB file that is not an archive (sparse: it takes no disk)
+    // is refused from its last 64 kB, where the whole file used to be read, and
+    // a valid archive with 3 GiB of padding before its directory opens without
+    // reading the padding.
+    void largeFilesAreReadOnlyWhereNeeded()
+    {
+        const auto peakMb = [] {
+            rusage u{};
+            getrusage(RUSAGE_SELF, &u);
+            return u.ru_maxrss / 1024;
+        };
+        const long before = peakMb();
+        const QString sparse = tmp_.filePath("sparse.npz");
+        {
+            QFile f(sparse);
+            QVERIFY(f.open(QIODevice::WriteOnly) && f.resize(qint64(3) << 30));
+        }
+        try {
+            data::NpzReader npz(sparse.toStdString());
+            QFAIL("a file of zeros opened as an archive");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("not an .npz archive (no zip directory"), e.what());
+        }
+        // Stored arrays behind 3 GiB of zeros: the local header offsets move with them.
+        const std::string pixels(100, '\x07');
+        const std::string zip = test::makeZip({{"train_images.npy", test::makeNpy("|u1", {1, 10, 10}, pixels)},
+                                               {"train_labels.npy", test::makeNpy("<i8", {1}, le64s({0}))}},
+                                              false);
+        const QString padded = tmp_.filePath("padded.npz");
+        {
+            QFile f(padded);
+            QVERIFY(f.open(QIODevice::WriteOnly) && f.resize(qint64(3) << 30));
+            QVERIFY(f.seek(qint64(3) << 30));
+            QVERIFY(f.write(zip.data(), static_cast<qint64>(zip.size())) == static_cast<qint64>(zip.size()));
+        }
+        // A zip's offsets count from its own start: padding in front breaks them unless the
+        // directory says so. Here it does not, so the archive is refused by name, and not read whole.
+        try {
+            data::NpzReader npz(padded.toStdString());
+            (void)npz.read("train_images");
+            QFAIL("an archive with wrong offsets opened");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("padded.npz"), e.what());
+        }
+        QVERIFY2(peakMb() - before < 512, qPrintable(QString("peak memory grew by %1 MB").arg(peakMb() - before)));
+        QFile::remove(sparse);
+        QFile::remove(padded);
     }
 };
 

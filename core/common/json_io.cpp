@@ -2,6 +2,7 @@
 
 #include <QFile>
 #include <QJsonArray>
+#include <algorithm>
 #include <cmath>
 #include <sys/stat.h>
 
@@ -38,8 +39,12 @@ std::string readDataFileBytes(const std::string& path)
         throw Error("file not found", path);
     if (!f.open(QIODevice::ReadOnly))
         throw Error("cannot open file: " + f.errorString().toStdString(), path);
-    const QByteArray data = f.readAll();
-    return std::string(data.constData(), static_cast<size_t>(data.size()));
+    // One buffer of the file's size (readAll grows a QByteArray by doubling, then a copy: three times the file).
+    std::string bytes(static_cast<size_t>(std::max<qint64>(f.size(), 0)), '\0');
+    const qint64 got = bytes.empty() ? 0 : f.read(bytes.data(), static_cast<qint64>(bytes.size()));
+    if (got != static_cast<qint64>(bytes.size()))
+        throw Error("cannot read the file: " + (got < 0 ? f.errorString().toStdString() : std::string("it changed while it was read")), path);
+    return bytes;
 }
 
 std::string readFileBytes(const std::string& path)

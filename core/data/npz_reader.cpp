@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <zlib.h>
 
 #include "common/error.h"
@@ -25,8 +26,10 @@ uint64_t le64(const std::string& b, size_t at)
     return static_cast<uint64_t>(le32(b, at)) | (static_cast<uint64_t>(le32(b, at + 4)) << 32);
 }
 
-std::string inflateRaw(const char* data, size_t size, uint64_t expected, const std::string& context)
+std::string inflateRaw(const std::string& compressed, uint64_t expected, const std::string& context)
 {
+    const char* data = compressed.data();
+    const size_t size = compressed.size();
     std::string out(static_cast<size_t>(expected), '\0');
     z_stream zs{};
     if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
@@ -42,6 +45,23 @@ std::string inflateRaw(const char* data, size_t size, uint64_t expected, const s
         throw Error("compressed data is corrupt or truncated", context);
     return out;
 }
+
+// n bytes of the file at `at`, which the caller has checked lie inside it.
+std::string readRange(const std::string& path, uint64_t at, uint64_t n)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::string out(static_cast<size_t>(n), '\0');
+    in.seekg(static_cast<std::streamoff>(at));
+    in.read(out.data(), static_cast<std::streamsize>(n));
+    if (!in || static_cast<uint64_t>(in.gcount()) != n)
+        throw Error("cannot read " + std::to_string(n) + " bytes at offset " + std::to_string(at) +
+                        " (the file changed while it was read?)",
+                    path);
+    return out;
+}
+
+// Bytes of a zip directory Sinar reads: an .npz of a few arrays has a few hundred.
+constexpr uint64_t kMaxZipDirectoryBytes = uint64_t(64) << 20;
 
 } // namespace
 
@@ -153,35 +173,50 @@ NpyArray parseNpy(const std::string& b, const std::string& context)
 
 NpzReader::NpzReader(std::string path) : path_(std::move(path))
 {
-    bytes_ = readDataFileBytes(path_);
-    const std::string& b = bytes_;
-    if (b.size() < 22)
+    // Only the zip directory is read here, from the file's end; each array is
+    // read when asked for. A large file that is not an archive costs nothing.
+    requireRegularFile(path_);
+    std::ifstream probe(path_, std::ios::binary | std::ios::ate);
+    if (!probe)
+        throw Error("file not found or not readable", path_);
+    size_ = static_cast<uint64_t>(std::max<std::streamoff>(probe.tellg(), 0));
+    probe.close();
+    if (size_ < 22)
         throw Error("not an .npz archive (file too small)", path_);
-    // End of central directory: scan back over a possible comment.
+    // End of central directory: scan back over a possible comment (and see a zip64 locator before it).
+    const uint64_t tailAt = size_ > 22 + 65535 + 20 ? size_ - (22 + 65535 + 20) : 0;
+    const std::string tail = readRange(path_, tailAt, size_ - tailAt);
     size_t eocd = std::string::npos;
-    const size_t lowest = b.size() > 22 + 65535 ? b.size() - 22 - 65535 : 0;
-    for (size_t i = b.size() - 22 + 1; i-- > lowest;) {
-        if (le32(b, i) == 0x06054b50) {
+    const size_t lowest = tail.size() > 22 + 65535 ? tail.size() - 22 - 65535 : 0;
+    for (size_t i = tail.size() - 22 + 1; i-- > lowest;) {
+        if (le32(tail, i) == 0x06054b50) {
             eocd = i;
             break;
         }
     }
     if (eocd == std::string::npos)
         throw Error("not an .npz archive (no zip directory; truncated?)", path_);
-    uint64_t count = le16(b, eocd + 10);
-    uint64_t cdSize = le32(b, eocd + 12);
-    uint64_t cdOffset = le32(b, eocd + 16);
-    if (eocd >= 20 && le32(b, eocd - 20) == 0x07064b50) { // zip64 locator
-        const uint64_t z64 = le64(b, eocd - 20 + 8);
-        if (z64 + 56 > b.size() || le32(b, z64) != 0x06064b50)
+    uint64_t count = le16(tail, eocd + 10);
+    uint64_t cdSize = le32(tail, eocd + 12);
+    uint64_t cdOffset = le32(tail, eocd + 16);
+    if (eocd >= 20 && le32(tail, eocd - 20) == 0x07064b50) { // zip64 locator
+        const uint64_t z64 = le64(tail, eocd - 20 + 8);
+        if (z64 > size_ || size_ - z64 < 56)
             throw Error("corrupt zip64 directory", path_);
-        count = le64(b, z64 + 32);
-        cdSize = le64(b, z64 + 40);
-        cdOffset = le64(b, z64 + 48);
+        const std::string record = readRange(path_, z64, 56);
+        if (le32(record, 0) != 0x06064b50)
+            throw Error("corrupt zip64 directory", path_);
+        count = le64(record, 32);
+        cdSize = le64(record, 40);
+        cdOffset = le64(record, 48);
     }
-    if (cdOffset + cdSize > b.size())
+    if (cdOffset > size_ || cdSize > size_ - cdOffset)
         throw Error("zip directory points past the end of the file (truncated?)", path_);
-    size_t p = cdOffset;
+    if (cdSize > kMaxZipDirectoryBytes)
+        throw Error("the zip directory declares " + std::to_string(cdSize) + " bytes, more than an .npz archive of arrays holds: corrupt",
+                    path_);
+    const std::string b = readRange(path_, cdOffset, cdSize);
+    size_t p = 0;
     for (uint64_t n = 0; n < count; ++n) {
         if (p + 46 > b.size() || le32(b, p) != 0x02014b50)
             throw Error("corrupt zip directory entry", path_);
@@ -241,22 +276,28 @@ NpyArray NpzReader::read(const std::string& key) const
         throw Error("the archive has no array '" + key + "' (it has: " + have + ")", path_);
     }
     const Entry& e = it->second;
-    const std::string& b = bytes_;
-    if (e.localHeaderOffset + 30 > b.size() || le32(b, e.localHeaderOffset) != 0x04034b50)
+    if (e.localHeaderOffset > size_ || size_ - e.localHeaderOffset < 30)
         throw Error("corrupt local zip header", context);
-    const size_t dataAt = e.localHeaderOffset + 30 + le16(b, e.localHeaderOffset + 26) + le16(b, e.localHeaderOffset + 28);
-    if (dataAt > b.size() || e.compressedSize > b.size() - dataAt)
+    const std::string header = readRange(path_, e.localHeaderOffset, 30);
+    if (le32(header, 0) != 0x04034b50)
+        throw Error("corrupt local zip header", context);
+    const uint64_t dataAt = e.localHeaderOffset + 30 + le16(header, 26) + le16(header, 28);
+    if (dataAt > size_ || e.compressedSize > size_ - dataAt)
         throw Error("array data is truncated", context);
     // What the header declares, checked before allocating: within the cap, and
     // within what deflate can expand this many bytes to (at most 1032:1).
     checkImageBytes(e.size, "the array '" + key + "'", std::to_string(e.size) + " bytes declared", context);
     if (e.method == 8 && e.size > e.compressedSize * 1032 + 1024)
         throw Error("the archive declares more data than its compressed bytes can hold: corrupt", context);
+    if (e.method == 0 && e.compressedSize != e.size)
+        throw Error("a stored array whose sizes differ (" + std::to_string(e.compressedSize) + " and " + std::to_string(e.size) +
+                        " bytes): corrupt",
+                    context);
     std::string raw;
     if (e.method == 0)
-        raw = b.substr(dataAt, e.compressedSize);
+        raw = readRange(path_, dataAt, e.compressedSize);
     else if (e.method == 8)
-        raw = inflateRaw(b.data() + dataAt, e.compressedSize, e.size, context);
+        raw = inflateRaw(readRange(path_, dataAt, e.compressedSize), e.size, context);
     else
         throw Error("zip compression method " + std::to_string(e.method) + " is not supported (stored or deflate only)", context);
     if (crc32(0L, reinterpret_cast<const Bytef*>(raw.data()), static_cast<uInt>(raw.size())) != e.crc)

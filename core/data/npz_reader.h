@@ -22,7 +22,8 @@ struct NpyArray {
 
 class NpzReader {
 public:
-    // Opens and indexes the archive; throws sinar::Error on a bad zip.
+    // Opens and indexes the archive (only its zip directory is read); throws
+    // sinar::Error on a bad zip.
     explicit NpzReader(std::string path);
     const std::string& path() const { return path_; }
     // Array names without the ".npy" suffix.
@@ -40,7 +41,7 @@ private:
         uint32_t crc = 0;
     };
     std::string path_;
-    std::string bytes_;
+    uint64_t size_ = 0; // the file's size when opened
     std::map<std::string, Entry> entries_;
 };
 
