@@ -559,6 +559,10 @@ private slots:
                       part10(kExplicit, imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "UN", "", 0xFFFFFFFFu) + undefinedItem +
                                             implicitElement(0x0010, 0x0010, "A", 0xC0000000u) + std::string(200, 'A')),
                       {"(0010,0010)", "declares 3221225472 bytes"});
+        // Pixel data with a VR pixel data never has: DCMTK makes another kind of element of it,
+        // which Sinar took for pixel data (found by fuzz_dicom: a downcast UBSan reported).
+        expectRefused("pixel-data-pn.dcm", part10(kExplicit, imageModule(8, 8, 8, 8, 7) + el(0x7FE0, 0x0010, "PN", std::string(64, 'A'))),
+                      {"the pixel data element (7FE0,0010) has the VR PN, which pixel data never has"});
     }
 
     // A UN of undefined length holds implicit VR little endian items (CP-246)

@@ -405,6 +405,11 @@ void DicomReader::Impl::prepare()
     DcmElement* element = nullptr;
     if (ds->findAndGetElement(DCM_PixelData, element).bad() || !element)
         throw Error("pixel data cannot be read");
+    // DCMTK makes a DcmPixelData of (7FE0,0010) only for the VRs pixel data has (OB, OW, ox);
+    // a file may give it another (found by fuzz_dicom: a downcast UBSan reported).
+    if (element->ident() != EVR_PixelData)
+        throw Error(std::string("the pixel data element (7FE0,0010) has the VR ") + DcmVR(element->getVR()).getVRName() +
+                    ", which pixel data never has: the file is corrupt");
     auto* pixelData = OFstatic_cast(DcmPixelData*, element);
 
     if (x.isEncapsulated()) {
