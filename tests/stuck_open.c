@@ -1,5 +1,5 @@
-// A library call that never returns, for the interrupt tests of test_cli:
-// preloaded (LD_PRELOAD) into sinar-cli, it holds for ever any open of a path
+// A library call that never returns, for the interrupt tests of test_cli and
+// test_gui: preloaded (LD_PRELOAD, test::withStuckOpen) into sinar-cli or sinar, it holds for ever any open of a path
 // that contains $SINAR_STUCK_MARKER, ignoring the signals that interrupt its
 // wait, as a codec stuck in a loop or a read from a hung network share would.
 #define _GNU_SOURCE

@@ -280,11 +280,8 @@ private slots:
         QProcess p;
         QByteArray err;
         auto start = [&](const QString& grace) {
-            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-            env.insert("LD_PRELOAD", SINAR_STUCK_OPEN_PATH);
-            env.insert("SINAR_STUCK_MARKER", "never-opens");
+            QProcessEnvironment env = sinar::test::withStuckOpen(QProcessEnvironment::systemEnvironment(), "never-opens");
             env.insert("SINAR_INTERRUPT_GRACE", grace);
-            env.insert("ASAN_OPTIONS", env.value("ASAN_OPTIONS") + ":verify_asan_link_order=0");
             p.setProcessEnvironment(env);
             err.clear();
             p.start(SINAR_CLI_PATH, {"dicom", "info", stuck});
@@ -309,6 +306,7 @@ private slots:
         QVERIFY2(p.waitForFinished(minute), err.constData());
         err += p.readAllStandardError();
         QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+        QVERIFY2(err.contains("sinar-cli: terminated: stopping after the current step"), err.constData());
         QVERIFY2(err.contains("the job did not stop within 1 s of the interrupt (SINAR_INTERRUPT_GRACE): stopping now"),
                  err.constData());
     }

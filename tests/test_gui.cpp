@@ -1543,13 +1543,7 @@ private slots:
         auto start = [&](const QString& file, bool shim) {
             static int session = 0; // the home must not contain the marker: the shim would hold its settings
             const QString home = tmp_.filePath(QStringLiteral("signal-home-%1").arg(++session));
-            QProcessEnvironment env = test::guiEnvironment(home);
-            if (shim) {
-                env.insert("LD_PRELOAD", SINAR_STUCK_OPEN_PATH);
-                env.insert("SINAR_STUCK_MARKER", "never-opens");
-                env.insert("ASAN_OPTIONS", env.value("ASAN_OPTIONS") + ":verify_asan_link_order=0");
-            }
-            p.setProcessEnvironment(env);
+            p.setProcessEnvironment(shim ? test::withStuckOpen(test::guiEnvironment(home), "never-opens") : test::guiEnvironment(home));
             err.clear();
             p.start(QStringLiteral(SINAR_GUI_PATH), {QStringLiteral("--no-demo"), file});
             return home;

@@ -221,6 +221,15 @@ CliRun runCli(const QStringList& args, int timeoutMs)
     return r;
 }
 
+QProcessEnvironment withStuckOpen(QProcessEnvironment env, const QString& marker)
+{
+    env.insert(QStringLiteral("LD_PRELOAD"), QStringLiteral(SINAR_STUCK_OPEN_PATH));
+    env.insert(QStringLiteral("SINAR_STUCK_MARKER"), marker);
+    // Under AddressSanitizer the shim comes before its runtime in the library list.
+    env.insert(QStringLiteral("ASAN_OPTIONS"), env.value(QStringLiteral("ASAN_OPTIONS")) + QStringLiteral(":verify_asan_link_order=0"));
+    return env;
+}
+
 bool waitForStandardError(QProcess& p, QByteArray& err, const char* text, int ms)
 {
     const bool ended = QTest::qWaitFor(

@@ -48,6 +48,9 @@ struct CliRun {
     QString out, err;
 };
 CliRun runCli(const QStringList& args, int timeoutMs = 300000);
+// `env` with tests/stuck_open.c preloaded: the child's opens of any path
+// containing `marker` never return (a library call stuck for ever).
+QProcessEnvironment withStuckOpen(QProcessEnvironment env, const QString& marker);
 // Reads p's standard error into `err` until it holds `text` (true), p ends or `ms` pass.
 bool waitForStandardError(QProcess& p, QByteArray& err, const char* text, int ms);
 // The environment for running the workstation in a test: offscreen, with its

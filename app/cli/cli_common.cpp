@@ -78,8 +78,12 @@ extern "C" void sinarOnSignal(int sig)
     }
     firstInterrupt = sig;
     interruptToken().cancel();
-    static const char first[] = "\nsinar-cli: interrupted: stopping after the current step (interrupt again to stop now)\n";
-    say(first, sizeof first - 1);
+    static const char interrupted[] = "\nsinar-cli: interrupted: stopping after the current step (interrupt again to stop now)\n";
+    static const char terminated[] = "\nsinar-cli: terminated: stopping after the current step (signal again to stop now)\n";
+    if (sig == SIGTERM)
+        say(terminated, sizeof terminated - 1);
+    else
+        say(interrupted, sizeof interrupted - 1);
     if (graceSeconds > 0)
         ::alarm(graceSeconds);
 }

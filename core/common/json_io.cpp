@@ -17,11 +17,13 @@ bool isRegularFile(const std::string& path)
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-void requireRegularFile(const std::string& path)
+uint64_t requireRegularFile(const std::string& path)
 {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode))
-        return;
+    if (::stat(path.c_str(), &st) != 0)
+        return 0;
+    if (S_ISREG(st.st_mode))
+        return static_cast<uint64_t>(st.st_size);
     const char* what = S_ISDIR(st.st_mode)    ? "a folder"
                        : S_ISFIFO(st.st_mode) ? "a named pipe (FIFO)"
                        : S_ISSOCK(st.st_mode) ? "a socket"

@@ -2,6 +2,7 @@
 // Small helpers around QJson for core: reading and atomically writing files.
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,9 @@ std::string readFileBytes(const std::string& path);
 std::string readDataFileBytes(const std::string& path);
 // Throws sinar::Error naming the path when it exists but is not a regular file:
 // a named pipe would block the read for ever, a device (/dev/zero) never ends,
-// a folder has no bytes. A missing path is left for the open to report.
-void requireRegularFile(const std::string& path);
+// a folder has no bytes. Returns the file's size; a missing path (0) is left
+// for the open to report.
+uint64_t requireRegularFile(const std::string& path);
 // True when path exists and is a regular file (or a link to one).
 bool isRegularFile(const std::string& path);
 

@@ -92,10 +92,8 @@ Image readImageFile(const std::string& path)
     // the first frame, real values, the file's first window as default.
     if (dicom::isDicomFile(path) || lowerSuffix(path) == "dcm" || lowerSuffix(path) == "dicom")
         return dicom::readDicomFrame(path, 0, 1).image;
-    requireRegularFile(path);
     // The encoded file is read whole: no larger than the decoded image may be.
-    checkImageBytes(static_cast<uint64_t>(std::max<qint64>(QFileInfo(QString::fromStdString(path)).size(), 0)), "the image file",
-                    "its size on disk", path);
+    checkImageBytes(requireRegularFile(path), "the image file", "its size on disk", path);
     const std::string bytes = readDataFileBytes(path);
     if (bytes.empty())
         throw Error("file is empty", path);
