@@ -48,7 +48,10 @@
 #include "ui/shell/welcome_page.h"
 #include "ui/classify/series_strip.h"
 #include "ui/classify/batch_panel.h"
+#include "ui/widgets/background_job.h"
 #include "ui/widgets/latest_runner.h"
+#include "ui/viewer/study_opener.h"
+#include "ui/viewer/volume_loader.h"
 #include "ui/shell/main_window.h"
 #include "ui/classify/model_handle.h"
 #include "ui/viewer/mpr_view.h"
@@ -66,6 +69,23 @@ using sinar::test::threadCpuMs;
 using sinar::test::threadRunQueueWaitMs;
 
 namespace {
+
+// A job stuck inside a library call never returns; a stand-in holds
+// until released, ignoring cancel tokens as such a call would.
+// How long the tests of such jobs wait for what should come at once.
+constexpr int kJobWaitMs = 10000 * test::kSanitizerSlowdown;
+
+struct StuckJob {
+    std::shared_ptr<std::atomic<bool>> release = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<std::atomic<int>> entered = std::make_shared<std::atomic<int>>(0);
+    void hold() const
+    {
+        ++*entered;
+        while (!*release)
+            QThread::msleep(5);
+    }
+};
+
 
 const std::vector<std::string> kClasses{"glioma", "meningioma", "notumor", "pituitary"};
 
@@ -199,6 +219,175 @@ private slots:
         QCOMPARE(delivered, std::vector<int>{5});
         QCOMPARE(runs.load(), 2);
         QCOMPARE(runner.dropped(), 1LL);
+    }
+
+    // Loaders (JobThread::Own) leave a stuck job behind instead of waiting:
+    // when its result can no longer matter (discard), and when a newer
+    // request comes after it has run kLeaveBehindMs.
+    void latestRunnerLeavesAStuckLoaderBehind()
+    {
+        QObject context;
+        std::vector<int> delivered;
+        const int threadsBefore = ui::ownJobThreadsRunning();
+        StuckJob stuck;
+        auto runner = std::make_unique<ui::LatestRunner<int>>(&context, [&](int v) { delivered.push_back(v); },
+                                                              std::function<void(bool)>{}, ui::JobThread::Own);
+        runner->submit([stuck] { stuck.hold(); return 1; });
+        QVERIFY(QTest::qWaitFor([&] { return *stuck.entered == 1; }, kJobWaitMs));
+        runner->discard(); // another series: the stuck decode is not waited for
+        QVERIFY(!runner->busy());
+        runner->submit([] { return 2; });
+        QVERIFY(QTest::qWaitFor([&] { return !runner->busy(); }, kJobWaitMs));
+        QCOMPARE(delivered, std::vector<int>{2});
+
+        // A newer request waits behind a running job for a while, then leaves it behind.
+        runner->submit([stuck] { stuck.hold(); return 3; });
+        QVERIFY(QTest::qWaitFor([&] { return *stuck.entered == 2; }, kJobWaitMs));
+        runner->submit([] { return 4; });
+        QTest::qWait(300);
+        QVERIFY(runner->busy()); // still waiting for the running job
+        QCOMPARE(delivered, std::vector<int>{2});
+        QTest::qWait(static_cast<int>(ui::LatestRunner<int>::kLeaveBehindMs));
+        runner->submit([] { return 5; });
+        QVERIFY(QTest::qWaitFor([&] { return !runner->busy(); }, kJobWaitMs));
+        QCOMPARE(delivered, (std::vector<int>{2, 5}));
+        QCOMPARE(runner->leftBehind(), 2LL);
+        QVERIFY(ui::ownJobThreadsRunning() >= threadsBefore + 2); // the two stuck jobs
+
+        // The stuck jobs return at last: their results are dropped, their threads end.
+        runner->submit([stuck] { stuck.hold(); return 6; });
+        QVERIFY(QTest::qWaitFor([&] { return *stuck.entered == 3; }, kJobWaitMs));
+        runner.reset(); // destroyed while a job runs: not waited for either
+        *stuck.release = true;
+        QVERIFY(QTest::qWaitFor([&] { return ui::ownJobThreadsRunning() == threadsBefore; }, kJobWaitMs));
+        QTest::qWait(50);
+        QCoreApplication::processEvents();
+        QCOMPARE(delivered, (std::vector<int>{2, 5}));
+    }
+
+    // The batch table and the series strip: rows arrive one by one; stop()
+    // leaves a row stuck in a library call behind, and the next job starts at once.
+    void rowJobLeavesAStuckRowBehind()
+    {
+        QObject context;
+        StuckJob stuck;
+        const int threadsBefore = ui::ownJobThreadsRunning();
+        std::vector<int> rows;
+        int done = 0;
+        auto job = std::make_unique<ui::RowJob<int>>(&context, [&](int r) { rows.push_back(r); }, [&] { ++done; });
+        job->start(3, [stuck](size_t i) {
+            if (i == 1)
+                stuck.hold();
+            return static_cast<int>(i);
+        });
+        QVERIFY(QTest::qWaitFor([&] { return *stuck.entered == 1 && rows.size() == 1; }, kJobWaitMs));
+        QVERIFY(job->running());
+        job->stop();
+        QVERIFY(!job->running());
+        job->start(2, [](size_t i) { return 10 + static_cast<int>(i); });
+        QVERIFY(QTest::qWaitFor([&] { return done == 1; }, kJobWaitMs));
+        QCOMPARE(rows, (std::vector<int>{0, 10, 11}));
+        QVERIFY(!job->running());
+
+        // Destroyed while a row is stuck: not waited for; the stuck job's rows never arrive.
+        job->start(2, [stuck](size_t i) {
+            stuck.hold();
+            return 20 + static_cast<int>(i);
+        });
+        QVERIFY(QTest::qWaitFor([&] { return *stuck.entered == 2; }, kJobWaitMs));
+        job.reset();
+        *stuck.release = true;
+        QVERIFY(QTest::qWaitFor([&] { return ui::ownJobThreadsRunning() == threadsBefore; }, kJobWaitMs));
+        QTest::qWait(50);
+        QCoreApplication::processEvents();
+        QCOMPARE(rows, (std::vector<int>{0, 10, 11}));
+        QCOMPARE(done, 1);
+    }
+
+    // Cancel of a scan stuck inside a library call is reported at once, the
+    // paths queued behind it start, and nothing of the stuck scan arrives later.
+    void studyOpenerCancelsAStuckScanAtOnce()
+    {
+        StuckJob stuck;
+        const int threadsBefore = ui::ownJobThreadsRunning();
+        auto scan = [stuck](const QStringList& paths, const CancelToken*, const ProgressFn& progress) {
+            progress(0, 1, {});
+            if (paths.contains(QStringLiteral("stuck")))
+                stuck.hold();
+            progress(1, 1, {});
+            ui::ScanResult r;
+            r.skipped = static_cast<int>(paths.size());
+            r.focusPath = paths.join(QLatin1Char(','));
+            return r;
+        };
+        auto opener = std::make_unique<ui::StudyOpener>(nullptr, scan);
+        std::vector<ui::ScanResult> finished;
+        QObject::connect(opener.get(), &ui::StudyOpener::finished, [&](const ui::ScanResult& r) { finished.push_back(r); });
+        QSignalSpy progress(opener.get(), &ui::StudyOpener::progress);
+
+        opener->open({QStringLiteral("stuck")});
+        QVERIFY(opener->scanning());
+        QVERIFY(QTest::qWaitFor([&] { return *stuck.entered == 1; }, kJobWaitMs));
+        opener->open({QStringLiteral("a"), QStringLiteral("b")}); // queued behind it
+        QTest::qWait(100);
+        QVERIFY(finished.empty());
+        QCOMPARE(progress.count(), 1); // the stuck scan's "0 of 1"
+        opener->cancel();
+        QCOMPARE(finished.size(), size_t(1));
+        QCOMPARE(finished[0].skipped, -1); // reported cancelled at once
+        QVERIFY(opener->scanning());       // the queued paths started
+        QVERIFY(QTest::qWaitFor([&] { return finished.size() == 2; }, kJobWaitMs));
+        QCOMPARE(finished[1].focusPath, QStringLiteral("a,b"));
+        QVERIFY(!opener->scanning());
+
+        // Destroyed during a stuck scan: not waited for, and nothing reported.
+        opener->open({QStringLiteral("stuck")});
+        QVERIFY(QTest::qWaitFor([&] { return *stuck.entered == 2; }, kJobWaitMs));
+        opener.reset();
+        *stuck.release = true;
+        QVERIFY(QTest::qWaitFor([&] { return ui::ownJobThreadsRunning() == threadsBefore; }, kJobWaitMs));
+        QTest::qWait(50);
+        QCoreApplication::processEvents();
+        QCOMPARE(finished.size(), size_t(2));
+    }
+
+    // The same for the volume of the MPR view.
+    void volumeLoaderCancelsAStuckBuildAtOnce()
+    {
+        StuckJob stuck;
+        const int threadsBefore = ui::ownJobThreadsRunning();
+        ui::VolumeLoader loader(nullptr, [stuck](const ui::ImageStack& s, const CancelToken*) -> std::shared_ptr<const dicom::Volume> {
+            if (s.labels().seriesDescription == QStringLiteral("stuck"))
+                stuck.hold();
+            throw Error("not a volume here");
+        });
+        std::vector<ui::VolumeLoader::Result> loaded;
+        QObject::connect(&loader, &ui::VolumeLoader::loaded, [&](const ui::VolumeLoader::Result& r) { loaded.push_back(r); });
+        auto stackNamed = [](const QString& name) {
+            ui::SeriesLabels labels;
+            labels.seriesDescription = name;
+            auto s = std::make_shared<ui::ImageStack>(labels, std::vector<ui::StackItem>{});
+            s->dicomSeries = std::make_shared<dicom::SeriesEntry>();
+            return std::shared_ptr<const ui::ImageStack>(s);
+        };
+        const auto first = stackNamed(QStringLiteral("stuck"));
+        loader.load(first);
+        QVERIFY(loader.loading());
+        QVERIFY(QTest::qWaitFor([&] { return *stuck.entered == 1; }, kJobWaitMs));
+        loader.cancel();
+        QCOMPARE(loaded.size(), size_t(1));
+        QCOMPARE(loaded[0].stack, first);
+        QVERIFY(!loaded[0].volume);
+        QVERIFY(loaded[0].error.isEmpty()); // cancelled, not failed
+        QVERIFY(!loader.loading());
+        loader.load(stackNamed(QStringLiteral("next")));
+        QVERIFY(QTest::qWaitFor([&] { return loaded.size() == 2; }, kJobWaitMs));
+        QCOMPARE(loaded[1].error, QStringLiteral("not a volume here"));
+        *stuck.release = true;
+        QVERIFY(QTest::qWaitFor([&] { return ui::ownJobThreadsRunning() == threadsBefore; }, kJobWaitMs));
+        QTest::qWait(50);
+        QCoreApplication::processEvents();
+        QCOMPARE(loaded.size(), size_t(2));
     }
 
     void opensRealDicomSeriesAndScrolls()
@@ -1528,9 +1717,10 @@ private slots:
     }
 
     // SIGTERM and SIGINT close the workstation as its close button does. A
-    // background job stuck inside a library call (stuck_open.c holds the study
-    // scan's open of the file) cannot hold the exit: the watchdog ends the
-    // process 20 s after the event loop. A second signal ends it at once.
+    // background job stuck inside a library call (stuck_open.c holds the open
+    // of the file) cannot hold the exit: a loader's thread is left behind at
+    // once, and a job of Qt's pool, which the pool waits for, is ended by the
+    // watchdog 20 s after the event loop. A second signal ends it at once.
     void signalsCloseTheWorkstationEvenWithAStuckJob()
     {
         const QString stuck = tmp_.filePath("never-opens.dcm");
@@ -1567,15 +1757,41 @@ private slots:
         QVERIFY2(!err.contains("did not stop"), err.constData());
         QVERIFY(QSettings(home + "/config/Sinar/Sinar.conf", QSettings::IniFormat).value("recent/paths").toStringList().contains(image));
 
-        // A stuck scan: the window closes, and the watchdog ends what it cannot.
+        // A stuck scan: the window closes, and the scan's thread is left behind.
         start(stuck, true);
         QVERIFY2(test::waitForStandardError(p, err, "stuck_open: holding", minute), err.constData());
+        QElapsedTimer closing;
+        closing.start();
         signal(SIGINT);
         QVERIFY2(p.waitForFinished(3 * minute), err.constData());
         err += p.readAllStandardError();
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 0);
         QVERIFY2(err.contains("sinar: interrupted: closing (interrupt again to stop now)"), err.constData());
+        QVERIFY2(err.contains("sinar: 1 background read did not stop (stuck inside a library call): ending without it"),
+                 err.constData());
+        QVERIFY2(!err.contains("did not stop within"), err.constData()); // not the watchdog
+        QVERIFY2(closing.elapsed() < 15000 * test::kSanitizerSlowdown, qPrintable(QString::number(closing.elapsed())));
+
+        // A stuck job of Qt's pool (the model bundle read for the welcome page
+        // and the classifier): the watchdog ends what the pool waits for.
+        const QString models = tmp_.filePath("signal-models");
+        QVERIFY(QDir().mkpath(models));
+        test::writeFile(models + "/never-opens.sinar", std::string(300, 'x'));
+        {
+            const QString home = tmp_.filePath(QStringLiteral("signal-home-pool"));
+            auto env = test::withStuckOpen(test::guiEnvironment(home), "never-opens");
+            env.insert(QStringLiteral("SINAR_MODELS"), models);
+            p.setProcessEnvironment(env);
+            err.clear();
+            p.start(QStringLiteral(SINAR_GUI_PATH), {QStringLiteral("--no-demo"), image});
+        }
+        QVERIFY2(test::waitForStandardError(p, err, "stuck_open: holding", minute), err.constData());
+        signal(SIGINT);
+        QVERIFY2(p.waitForFinished(3 * minute), err.constData());
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
         QVERIFY2(err.contains("sinar: a background job did not stop within 20 s of closing"), err.constData());
 
         // The same, with a second signal: ended at once, by that signal.

@@ -89,11 +89,13 @@ bool saveScreenshot(QWidget& window, const QString& file)
 }
 
 // After the event loop: settings on disk, then the destructors, which wait for
-// the window's background jobs, under a watchdog (gui/shutdown.h).
+// the window's pool jobs, under a watchdog; loaders stuck in a library call are
+// left behind (gui/shutdown.h).
 int finish(ui::MainWindow& window, int code)
 {
     window.syncSettings();
     gui::armExitWatchdog(code, gui::kExitGraceSeconds);
+    gui::leaveStuckLoadersAtExit(code, gui::kLoaderGraceSeconds);
     return code;
 }
 

@@ -12,12 +12,33 @@
 #include <thread>
 #include <unistd.h>
 
+#include "ui/widgets/background_job.h"
+
 namespace sinar::gui {
 
 namespace {
 
 int signalPipe[2] = {-1, -1};
 volatile std::sig_atomic_t signalled = 0; // the first signal, 0 before
+int exitCode = 0;
+int loaderGraceSeconds = 0;
+
+void waitForLoadersOrLeave()
+{
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(loaderGraceSeconds);
+    while (ui::ownJobThreadsRunning() > 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const int left = ui::ownJobThreadsRunning();
+    if (left == 0)
+        return;
+    std::fprintf(stderr,
+                 "sinar: %d background read%s did not stop (stuck inside a library call): ending without %s; settings "
+                 "are saved\n",
+                 left, left == 1 ? "" : "s", left == 1 ? "it" : "them");
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(exitCode);
+}
 
 // Only async-signal-safe calls: write, signal, raise.
 extern "C" void sinarGuiOnSignal(int sig)
@@ -56,6 +77,13 @@ void closeOnSignals(QWidget* window)
     });
     std::signal(SIGINT, sinarGuiOnSignal);
     std::signal(SIGTERM, sinarGuiOnSignal);
+}
+
+void leaveStuckLoadersAtExit(int code, int seconds)
+{
+    exitCode = code;
+    loaderGraceSeconds = seconds;
+    std::atexit(waitForLoadersOrLeave);
 }
 
 void armExitWatchdog(int code, int seconds)

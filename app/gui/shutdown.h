@@ -18,7 +18,17 @@ void closeOnSignals(QWidget* window);
 // error and ends it with `code`.
 void armExitWatchdog(int code, int seconds);
 
+// Call once the event loop has returned: when the program ends (after the
+// window's destructors, before static ones), waits up to `seconds` for the
+// loaders' threads (ui/widgets/background_job.h), which were cancelled with
+// the window; any still running is stuck inside a library call, and the
+// process ends without it (says so, then _Exit(code)) rather than tear down
+// the libraries under it.
+void leaveStuckLoadersAtExit(int code, int seconds);
+
 // How long the clean-up after the event loop may take.
 constexpr int kExitGraceSeconds = 20;
+// How long cancelled loaders get to return when the program ends.
+constexpr int kLoaderGraceSeconds = 2;
 
 } // namespace sinar::gui

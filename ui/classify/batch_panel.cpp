@@ -10,12 +10,10 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QProgressBar>
-#include <QPromise>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 #include <algorithm>
 #include <exception>
 
@@ -57,7 +55,14 @@ QString BatchRow::trustText() const
     return QObject::tr("ok");
 }
 
-BatchPanel::BatchPanel(QWidget* parent) : QWidget(parent), watcher_(new QFutureWatcher<BatchRow>(this))
+BatchPanel::BatchPanel(QWidget* parent)
+    : QWidget(parent), job_(
+                           this,
+                           [this](BatchRow row) {
+                               appendRow(row);
+                               progress_->setValue(static_cast<int>(rows_.size()));
+                           },
+                           [this] { onFinished(false); })
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
@@ -100,9 +105,6 @@ BatchPanel::BatchPanel(QWidget* parent) : QWidget(parent), watcher_(new QFutureW
     tables->addWidget(confusionTable_, 1);
     layout->addLayout(tables, 1);
 
-    connect(watcher_, &QFutureWatcher<BatchRow>::resultsReadyAt, this, &BatchPanel::onResultsReady);
-    connect(watcher_, &QFutureWatcher<BatchRow>::progressValueChanged, progress_, &QProgressBar::setValue);
-    connect(watcher_, &QFutureWatcher<BatchRow>::finished, this, &BatchPanel::onFinished);
     connect(cancelButton_, &QPushButton::clicked, this, &BatchPanel::cancel);
     connect(exportButton_, &QPushButton::clicked, this, &BatchPanel::exportCsv);
     connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
@@ -111,16 +113,11 @@ BatchPanel::BatchPanel(QWidget* parent) : QWidget(parent), watcher_(new QFutureW
     });
 }
 
-BatchPanel::~BatchPanel()
-{
-    watcher_->disconnect(this);
-    watcher_->cancel();
-    watcher_->waitForFinished();
-}
+BatchPanel::~BatchPanel() = default; // job_ stops without waiting
 
 bool BatchPanel::running() const
 {
-    return watcher_->isRunning();
+    return job_.running();
 }
 
 BatchRow BatchPanel::classifyItem(const StackItem& item, const ModelHandle& model)
@@ -154,8 +151,7 @@ BatchRow BatchPanel::classifyItem(const StackItem& item, const ModelHandle& mode
 
 void BatchPanel::start(const std::vector<StackItem>& items, std::shared_ptr<const ModelHandle> model, const QString& title)
 {
-    cancel();
-    watcher_->waitForFinished();
+    job_.stop(); // not waited for, and not reported
     rows_.clear();
     classNames_ = model ? model->classNames() : QStringList();
     table_->clear();
@@ -195,28 +191,15 @@ void BatchPanel::start(const std::vector<StackItem>& items, std::shared_ptr<cons
     progress_->setVisible(true);
     cancelButton_->setVisible(true);
 
-    watcher_->setFuture(QtConcurrent::run(
-        [items, model](QPromise<BatchRow>& promise) {
-            promise.setProgressRange(0, static_cast<int>(items.size()));
-            for (size_t i = 0; i < items.size(); ++i) {
-                if (promise.isCanceled())
-                    return;
-                promise.addResult(classifyItem(items[i], *model));
-                promise.setProgressValue(static_cast<int>(i + 1));
-            }
-        }));
+    job_.start(items.size(), [items, model](size_t i) { return classifyItem(items[i], *model); });
 }
 
 void BatchPanel::cancel()
 {
-    if (watcher_->isRunning())
-        watcher_->cancel();
-}
-
-void BatchPanel::onResultsReady(int begin, int end)
-{
-    for (int i = begin; i < end; ++i)
-        appendRow(watcher_->resultAt(i));
+    if (!job_.running())
+        return;
+    job_.stop();
+    onFinished(true);
 }
 
 void BatchPanel::appendRow(const BatchRow& row)
@@ -268,7 +251,7 @@ void BatchPanel::appendRow(const BatchRow& row)
     }
 }
 
-void BatchPanel::onFinished()
+void BatchPanel::onFinished(bool cancelled)
 {
     progress_->setVisible(false);
     cancelButton_->setVisible(false);
@@ -285,7 +268,7 @@ void BatchPanel::onFinished()
         text += tr(", %1 with quality warnings").arg(flagged);
     if (failed)
         text += tr(", %1 could not be read").arg(failed);
-    if (watcher_->isCanceled())
+    if (cancelled)
         text += tr(" (cancelled)");
     title_->setText(title_->text().section(QStringLiteral(" — "), 0, 0) + QStringLiteral(" — ") + text);
     updateSummary();

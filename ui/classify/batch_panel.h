@@ -1,10 +1,10 @@
 #pragma once
 // Batch classification of a whole series or folder into a results table
 // (file, class, probabilities, quality flags, scope and out-of-distribution
-// verdict), exportable to CSV. Runs in the
-// background (QtConcurrent::run with a QPromise) with progress and cancel;
-// a file that cannot be read gets its row with the reason and the batch goes on.
-#include <QFutureWatcher>
+// verdict), exportable to CSV. Runs in the background, on a thread of its
+// own (RowJob), with progress and Cancel, which is never waited for: a file
+// stuck inside a library call is left behind with its thread. A file that
+// cannot be read gets its row with the reason and the batch goes on.
 #include <QJsonObject>
 #include <QWidget>
 #include <memory>
@@ -13,6 +13,7 @@
 #include "trust/scope.h"
 #include "ui/viewer/image_stack.h"
 #include "ui/classify/model_handle.h"
+#include "ui/widgets/background_job.h"
 
 class QLabel;
 class QProgressBar;
@@ -82,13 +83,12 @@ signals:
     void openRequested(const QString& path, int frame);
 
 private:
-    void onResultsReady(int begin, int end);
-    void onFinished();
+    void onFinished(bool cancelled);
     void exportCsv();
     void appendRow(const BatchRow& row);
     void updateSummary();
 
-    QFutureWatcher<BatchRow>* watcher_;
+    RowJob<BatchRow> job_;
     std::vector<BatchRow> rows_;
     QStringList classNames_;
     QLabel* title_;

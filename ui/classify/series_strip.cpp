@@ -4,7 +4,6 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QToolTip>
-#include <QtConcurrent>
 #include <algorithm>
 
 #include "common/error.h"
@@ -15,21 +14,16 @@ namespace {
 constexpr int kTextHeight = 18, kCellsHeight = 16, kMargin = 4;
 }
 
-SeriesStrip::SeriesStrip(QWidget* parent) : QWidget(parent), watcher_(new QFutureWatcher<BatchRow>(this))
+SeriesStrip::SeriesStrip(QWidget* parent)
+    : QWidget(parent), job_(this, [this](const BatchRow& row) { onRow(row); }, [this] { update(); })
 {
     setObjectName(QStringLiteral("seriesStrip"));
     setMouseTracking(true);
     setVisible(false);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
-    connect(watcher_, &QFutureWatcher<BatchRow>::resultsReadyAt, this, &SeriesStrip::onResultsReady);
-    connect(watcher_, &QFutureWatcher<BatchRow>::finished, this, [this] { update(); });
 }
 
-SeriesStrip::~SeriesStrip()
-{
-    watcher_->cancel();
-    watcher_->waitForFinished();
-}
+SeriesStrip::~SeriesStrip() = default; // job_ stops without waiting
 
 QSize SeriesStrip::sizeHint() const
 {
@@ -43,13 +37,12 @@ QSize SeriesStrip::minimumSizeHint() const
 
 bool SeriesStrip::running() const
 {
-    return watcher_->isRunning();
+    return job_.running();
 }
 
 void SeriesStrip::clear()
 {
-    watcher_->cancel();
-    watcher_->waitForFinished();
+    job_.stop(); // a slice stuck in a codec is left behind
     stack_.reset();
     model_.reset();
     rows_.clear();
@@ -77,23 +70,14 @@ void SeriesStrip::start(std::shared_ptr<const ImageStack> stack, std::shared_ptr
     const std::shared_ptr<const ModelHandle> m = model_;
     // One slice at a time, each under the model's own lock: the shown image's
     // classification gets its turn between two slices.
-    watcher_->setFuture(QtConcurrent::run([items, m](QPromise<BatchRow>& promise) {
-        for (const StackItem& item : items) {
-            if (promise.isCanceled())
-                return;
-            promise.addResult(BatchPanel::classifyItem(item, *m));
-        }
-    }));
+    job_.start(items.size(), [items, m](size_t i) { return BatchPanel::classifyItem(items[i], *m); });
     update();
 }
 
-void SeriesStrip::onResultsReady(int begin, int end)
+void SeriesStrip::onRow(const BatchRow& row)
 {
-    for (int i = begin; i < end; ++i) {
-        rows_.push_back(watcher_->resultAt(i));
-        const BatchRow& r = rows_.back();
-        slices_.push_back({r.error.isEmpty() ? r.probabilities : std::vector<float>{}, r.error.isEmpty() && !r.notAResult()});
-    }
+    rows_.push_back(row);
+    slices_.push_back({row.error.isEmpty() ? row.probabilities : std::vector<float>{}, row.error.isEmpty() && !row.notAResult()});
     try {
         result_ = eval::aggregateSeries(slices_);
     } catch (const Error&) {

@@ -5,8 +5,8 @@
 // scope or unlike its training images; crossed where it failed), the slices
 // that drive the result marked, the shown slice outlined, and one line with
 // the aggregate and the rule it follows (eval/series_result.h). Clicking a
-// cell shows that slice.
-#include <QFutureWatcher>
+// cell shows that slice. The slices are classified on a thread of their own
+// (RowJob): another series is never kept waiting by a slice stuck in a codec.
 #include <QWidget>
 #include <memory>
 #include <vector>
@@ -15,6 +15,7 @@
 #include "ui/classify/batch_panel.h"
 #include "ui/classify/model_handle.h"
 #include "ui/viewer/image_stack.h"
+#include "ui/widgets/background_job.h"
 
 namespace sinar::ui {
 
@@ -53,12 +54,12 @@ protected:
     bool event(QEvent* e) override;
 
 private:
-    void onResultsReady(int begin, int end);
+    void onRow(const BatchRow& row);
     QRect cellsArea() const;
     int cellAt(const QPoint& p) const;
     static QColor classColour(int index);
 
-    QFutureWatcher<BatchRow>* watcher_;
+    RowJob<BatchRow> job_;
     std::shared_ptr<const ImageStack> stack_;
     std::shared_ptr<const ModelHandle> model_;
     QStringList classNames_;

@@ -36,6 +36,7 @@
 #include "dicom/anonymizer.h"
 #include "pacs/result_objects.h"
 #include "ui/heatmap/heatmap_render.h"
+#include "ui/widgets/background_job.h"
 #include "ui/widgets/error_text.h"
 #include "ui/pacs/pacs_dialog.h"
 #include "ui/shell/about_dialog.h"
@@ -231,10 +232,12 @@ MainWindow::MainWindow(QWidget* parent)
 
 MainWindow::~MainWindow()
 {
-    delete volumes_; // cancels and waits for a volume being built
+    delete volumes_; // cancels a volume being built, without waiting for it
     volumes_ = nullptr;
-    delete opener_; // cancels and waits for a scan
+    delete opener_; // cancels a scan, without waiting for it
     opener_ = nullptr;
+    if (folderScan_)
+        folderScan_->abandon();
 }
 
 void MainWindow::buildDocks()
@@ -584,7 +587,6 @@ void MainWindow::closeAll()
     panel_->clearImage();
     position_->clear();
     infoPanel_->clear();
-    volumes_->cancel();
     mpr_->clear();
     volumeStack_.reset();
     setMprLayout(false);
@@ -948,19 +950,22 @@ void MainWindow::batchClassifyFolder()
         return;
     // The listing is cheap (headers only) but may touch many files: do it off the GUI thread.
     auto model = panel_->model();
-    auto* watcher = new QFutureWatcher<ScanResult>(this);
-    connect(watcher, &QFutureWatcher<ScanResult>::finished, this, [this, watcher, model, dir] {
-        const ScanResult r = watcher->result();
-        watcher->deleteLater();
-        std::vector<StackItem> items;
-        for (const auto& s : r.series)
-            items.insert(items.end(), s->items().begin(), s->items().end());
-        notes_->addFailures(r.failures);
-        batchDock_->show();
-        batchDock_->raise();
-        batch_->start(items, model, QFileInfo(dir).fileName());
-    });
-    watcher->setFuture(QtConcurrent::run([dir] { return StudyScanner::scan({dir}, nullptr, {}, 0); }));
+    if (folderScan_)
+        folderScan_->abandon(); // an earlier listing still going: this one replaces it
+    statusBar()->showMessage(tr("Listing %1 for the batch…").arg(QDir::toNativeSeparators(dir)));
+    folderScan_ = runJob<ScanResult>(
+        JobThread::Own, this, [dir] { return StudyScanner::scan({dir}, nullptr, {}, 0); },
+        [this, model, dir](const ScanResult& r) {
+            folderScan_.reset();
+            statusBar()->clearMessage();
+            std::vector<StackItem> items;
+            for (const auto& s : r.series)
+                items.insert(items.end(), s->items().begin(), s->items().end());
+            notes_->addFailures(r.failures);
+            batchDock_->show();
+            batchDock_->raise();
+            batch_->start(items, model, QFileInfo(dir).fileName());
+        });
 }
 
 void MainWindow::setTheme(const QString& theme)

@@ -39,6 +39,8 @@ class QToolButton;
 
 namespace sinar::ui {
 
+class JobTicket;
+
 class BatchPanel;
 class ClassificationPanel;
 class HeatMapControls;
@@ -235,6 +237,7 @@ private:
     SeriesImageLoader* images_; // loads (and caches) the images of stack_
 
     StudyOpener* opener_; // scans what is opened
+    std::shared_ptr<JobTicket> folderScan_; // the listing of a folder to batch-classify
     QString scanFocus_;   // the file to show first when the next scan ends
 
     QMenu* recentMenu_ = nullptr;

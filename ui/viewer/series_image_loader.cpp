@@ -13,7 +13,7 @@ constexpr size_t kCacheSize = 48;
 } // namespace
 
 SeriesImageLoader::SeriesImageLoader(QObject* parent)
-    : QObject(parent), runner_(this, [this](Result r) { onLoaded(std::move(r)); })
+    : QObject(parent), runner_(this, [this](Result r) { onLoaded(std::move(r)); }, {}, JobThread::Own)
 {
 }
 
@@ -22,6 +22,7 @@ void SeriesImageLoader::setStack(std::shared_ptr<const ImageStack> stack)
     if (stack == stack_)
         return;
     cache_.clear();
+    runner_.discard(); // a load of the old series is not waited for
     stack_ = std::move(stack);
 }
 

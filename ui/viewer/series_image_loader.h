@@ -3,7 +3,9 @@
 // Decoding runs off the GUI thread and only the latest request counts (a
 // fast scroll skips what it passed); the recently loaded images of the
 // series stay in a cache, nearest to where the user is, so scrolling back is
-// immediate. Results of another series are dropped.
+// immediate. Results of another series are dropped. Decodes run on threads
+// of their own: one stuck in a codec is left behind when the series changes
+// or, after a few seconds, when another image is asked for (LatestRunner).
 #include <QObject>
 #include <QString>
 #include <map>

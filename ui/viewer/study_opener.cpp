@@ -1,36 +1,44 @@
 #include "ui/viewer/study_opener.h"
 
-#include <QFutureWatcher>
-#include <QtConcurrent/QtConcurrentRun>
 #include <exception>
 
 #include "common/error.h"
+#include "ui/widgets/background_job.h"
 #include "ui/widgets/error_text.h"
 
 namespace sinar::ui {
 
-StudyOpener::StudyOpener(QObject* parent)
-    : QObject(parent), watcher_(new QFutureWatcher<ScanResult>(this))
+StudyOpener::StudyOpener(QObject* parent, ScanFn scan) : QObject(parent), scan_(std::move(scan))
 {
-    connect(watcher_, &QFutureWatcher<ScanResult>::finished, this, &StudyOpener::onFinished);
+    if (!scan_)
+        scan_ = [](const QStringList& paths, const CancelToken* cancel, const ProgressFn& progress) {
+            return StudyScanner::scan(paths, cancel, progress);
+        };
 }
 
 StudyOpener::~StudyOpener()
 {
-    cancel();
-    watcher_->disconnect(this);
-    watcher_->waitForFinished();
+    if (cancel_)
+        cancel_->cancel();
+    if (ticket_)
+        ticket_->abandon();
 }
 
 bool StudyOpener::scanning() const
 {
-    return watcher_->isRunning();
+    return ticket_ != nullptr;
 }
 
 void StudyOpener::cancel()
 {
-    if (cancel_)
-        cancel_->cancel();
+    if (!ticket_)
+        return;
+    cancel_->cancel();
+    ticket_->abandon();
+    ticket_.reset();
+    ScanResult r;
+    r.skipped = -1; // marks a cancelled scan
+    onFinished(r);
 }
 
 void StudyOpener::open(const QStringList& paths)
@@ -42,30 +50,36 @@ void StudyOpener::open(const QStringList& paths)
         return;
     }
     cancel_ = std::make_shared<CancelToken>();
+    ticket_ = std::make_shared<JobTicket>();
     emit started(paths);
-    auto token = cancel_;
-    watcher_->setFuture(QtConcurrent::run([this, paths, token]() -> ScanResult {
-        // Progress reaches the GUI thread queued; the destructor waits for this scan.
-        auto progress = [this](long long done, long long total, const std::string&) {
-            QMetaObject::invokeMethod(this, [this, done, total] { emit this->progress(done, total); }, Qt::QueuedConnection);
-        };
-        try {
-            return StudyScanner::scan(paths, token.get(), progress);
-        } catch (const Cancelled&) {
-            ScanResult r;
-            r.skipped = -1; // marks a cancelled scan
-            return r;
-        } catch (const std::exception& e) {
-            ScanResult r;
-            r.failures.push_back(fileFailure(e, paths.join(", ").toStdString()));
-            return r;
-        }
-    }));
+    runJob<ScanResult>(
+        ticket_, JobThread::Own, this,
+        [this, paths, token = cancel_, ticket = ticket_, scan = scan_]() -> ScanResult {
+            // `this` is only used on the GUI thread, reached through the ticket.
+            auto progress = [this, ticket](long long done, long long total, const std::string&) {
+                ticket->post(this, [this, done, total] { emit this->progress(done, total); });
+            };
+            try {
+                return scan(paths, token.get(), progress);
+            } catch (const Cancelled&) {
+                ScanResult r;
+                r.skipped = -1; // marks a cancelled scan
+                return r;
+            } catch (const std::exception& e) {
+                ScanResult r;
+                r.failures.push_back(fileFailure(e, paths.join(", ").toStdString()));
+                return r;
+            }
+        },
+        [this](const ScanResult& r) {
+            ticket_.reset();
+            onFinished(r);
+        });
 }
 
-void StudyOpener::onFinished()
+void StudyOpener::onFinished(const ScanResult& result)
 {
-    emit finished(watcher_->result());
+    emit finished(result);
     if (!pending_.isEmpty()) {
         const QStringList next = pending_;
         pending_.clear();
