@@ -32,9 +32,9 @@ void waitForLoadersOrLeave()
     if (left == 0)
         return;
     std::fprintf(stderr,
-                 "sinar: %d background read%s did not stop (stuck inside a library call): ending without %s; settings "
-                 "are saved\n",
-                 left, left == 1 ? "" : "s", left == 1 ? "it" : "them");
+                 "sinar: %d background read%s did not stop within %d s of closing (stuck inside a library call, or "
+                 "slow): ending without %s; settings are saved\n",
+                 left, left == 1 ? "" : "s", loaderGraceSeconds, left == 1 ? "it" : "them");
     std::fflush(stdout);
     std::fflush(stderr);
     std::_Exit(exitCode);

@@ -42,8 +42,9 @@ void startJob(JobThread where, std::function<void()> work)
     if (where == JobThread::Own) {
         ++ownThreads;
         try {
-            std::thread([work] {
+            std::thread([work]() mutable { // a copy: `work` stays for the pool if no thread starts
                 work();
+                work = nullptr; // what the job holds goes before the count says it ended
                 --ownThreads;
             }).detach();
             return;
