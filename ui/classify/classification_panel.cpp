@@ -32,7 +32,8 @@ ClassificationPanel::ClassificationPanel(QWidget* parent)
     : QWidget(parent),
       classifier_(new Classifier(this)),
       modelRunner_(
-          this, [this](ModelLoad m) { onModelLoaded(std::move(m)); }, [this](bool) { updateBusy(); })
+          this, [this](ModelLoad m) { onModelLoaded(std::move(m)); }, [this](bool) { updateBusy(); },
+          JobThread::Own) // a bundle read stuck on a hung share is left behind when another model is chosen
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(8, 8, 8, 8);
