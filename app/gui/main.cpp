@@ -126,6 +126,7 @@ int main(int argc, char** argv)
         return 0;
     }
     QApplication app(argc, argv);
+    gui::routeSignals();
     QApplication::setApplicationName(QStringLiteral("Sinar"));
     QApplication::setOrganizationName(QStringLiteral("Sinar"));
     QApplication::setApplicationVersion(QStringLiteral(SINAR_VERSION));
@@ -201,6 +202,7 @@ int main(int argc, char** argv)
         }
     }
 
+    const gui::LoaderExitGuard loaderExit; // destroyed after the window, before the application
     ui::MainWindow window;
     const QString windowSize = p.isSet(QStringLiteral("window-size")) ? p.value(QStringLiteral("window-size"))
                                : training                              ? QString()

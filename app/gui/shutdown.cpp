@@ -21,10 +21,12 @@ namespace {
 int signalPipe[2] = {-1, -1};
 volatile std::sig_atomic_t signalled = 0; // the first signal, 0 before
 int exitCode = 0;
-int loaderGraceSeconds = 0;
+int loaderGraceSeconds = -1; // not armed
 
 void waitForLoadersOrLeave()
 {
+    if (loaderGraceSeconds < 0)
+        return;
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(loaderGraceSeconds);
     while (ui::ownJobThreadsRunning() > 0 && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -59,12 +61,25 @@ extern "C" void sinarGuiOnSignal(int sig)
 
 } // namespace
 
-void closeOnSignals(QWidget* window)
+void routeSignals()
 {
+    if (signalPipe[0] >= 0)
+        return;
     if (::pipe2(signalPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
         std::perror("sinar: cannot watch for SIGINT and SIGTERM");
         return;
     }
+    std::signal(SIGINT, sinarGuiOnSignal);
+    std::signal(SIGTERM, sinarGuiOnSignal);
+}
+
+void closeOnSignals(QWidget* window)
+{
+    routeSignals();
+    if (signalPipe[0] < 0)
+        return;
+    // A signal that came while the window was being built waits in the pipe:
+    // the notifier sees it as soon as the event loop runs.
     auto* notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, window);
     QObject::connect(notifier, &QSocketNotifier::activated, window, [window, notifier] {
         char byte = 0;
@@ -75,15 +90,17 @@ void closeOnSignals(QWidget* window)
         window->close();
         QApplication::quit();
     });
-    std::signal(SIGINT, sinarGuiOnSignal);
-    std::signal(SIGTERM, sinarGuiOnSignal);
+}
+
+LoaderExitGuard::~LoaderExitGuard()
+{
+    waitForLoadersOrLeave();
 }
 
 void leaveStuckLoadersAtExit(int code, int seconds)
 {
     exitCode = code;
     loaderGraceSeconds = seconds;
-    std::atexit(waitForLoadersOrLeave);
 }
 
 void armExitWatchdog(int code, int seconds)

@@ -9,6 +9,12 @@ class QWidget;
 
 namespace sinar::gui {
 
+// Catches SIGINT and SIGTERM from now on (call it right after the application
+// object is made): the first one is kept for closeOnSignals, so that one
+// sent while the window is being built (its models being read, say) still
+// closes it as its close button does; a second one ends the process at once.
+void routeSignals();
+
 // Routes SIGINT and SIGTERM to the GUI thread (a self-pipe read by a
 // QSocketNotifier), where they close `window` and quit the event loop.
 void closeOnSignals(QWidget* window);
@@ -18,12 +24,25 @@ void closeOnSignals(QWidget* window);
 // error and ends it with `code`.
 void armExitWatchdog(int code, int seconds);
 
-// Call once the event loop has returned: when the program ends (after the
-// window's destructors, before static ones), waits up to `seconds` for the
-// loaders' threads (ui/widgets/background_job.h), which were cancelled with
-// the window; any still running is stuck inside a library call, and the
-// process ends without it (says so, then _Exit(code)) rather than tear down
-// the libraries under it.
+// Declared in main() after the application object and before the window, so
+// that it is destroyed after the window and before the application: once
+// armed (leaveStuckLoadersAtExit), its destructor waits up to `seconds` for
+// the loaders' threads (ui/widgets/background_job.h), which the window's
+// destructors cancelled and left behind. Any still running is stuck inside a
+// library call, or slow, and the process ends without it (says so, then
+// _Exit(code)) before the application object, Qt, LibTorch or any static
+// object is torn down under it. (An atexit handler came too late: a thread
+// still loading a model then met the function-local statics it had created,
+// destroyed already.)
+class LoaderExitGuard {
+public:
+    LoaderExitGuard() = default;
+    ~LoaderExitGuard();
+    LoaderExitGuard(const LoaderExitGuard&) = delete;
+    LoaderExitGuard& operator=(const LoaderExitGuard&) = delete;
+};
+
+// Call once the event loop has returned: arms the LoaderExitGuard.
 void leaveStuckLoadersAtExit(int code, int seconds);
 
 // How long the clean-up after the event loop may take.

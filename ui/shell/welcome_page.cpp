@@ -7,9 +7,9 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 #include "ui/shell/demo_study.h"
+#include "ui/widgets/background_job.h"
 
 namespace sinar::ui {
 
@@ -40,7 +40,7 @@ QString describe(const ModelSummary& m)
 
 } // namespace
 
-WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent), reader_(new QFutureWatcher<QList<ModelSummary>>(this))
+WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent)
 {
     setObjectName(QStringLiteral("welcomePage"));
     auto* outer = new QHBoxLayout(this);
@@ -108,13 +108,13 @@ WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent), reader_(new QFuture
     tips->setWordWrap(true);
     column->addWidget(tips);
     column->addStretch(2);
-
-    connect(reader_, &QFutureWatcher<QList<ModelSummary>>::finished, this, [this] { showModels(reader_->result()); });
 }
 
 WelcomePage::~WelcomePage()
 {
-    reader_->waitForFinished();
+    // A read still under way is left behind (see background_job.h).
+    if (reader_)
+        reader_->abandon();
 }
 
 void WelcomePage::refresh(const QStringList& recentPaths)
@@ -137,17 +137,27 @@ void WelcomePage::refresh(const QStringList& recentPaths)
     if (recentPaths.isEmpty())
         (new QListWidgetItem(tr("None yet."), recent_))->setFlags(Qt::NoItemFlags);
 
-    if (reader_->isRunning())
+    if (reader_)
         return;
     models_->clear();
     (new QListWidgetItem(tr("Reading the models…"), models_))->setFlags(Qt::NoItemFlags);
     const QStringList paths = ModelCatalog::findModels();
-    reader_->setFuture(QtConcurrent::run([paths] {
-        QList<ModelSummary> out;
-        for (const QString& p : paths)
-            out << ModelCatalog::summaryOf(p);
-        return out;
-    }));
+    reader_ = std::make_shared<JobTicket>();
+    runJob<QList<ModelSummary>>(
+        reader_, JobThread::Own, this,
+        [paths, ticket = reader_] {
+            QList<ModelSummary> out;
+            for (const QString& p : paths) {
+                if (ticket->abandoned())
+                    break; // the page is gone: the program may be ending
+                out << ModelCatalog::summaryOf(p);
+            }
+            return out;
+        },
+        [this](QList<ModelSummary> models) {
+            reader_.reset();
+            showModels(models);
+        });
 }
 
 void WelcomePage::showModels(const QList<ModelSummary>& models)

@@ -2,10 +2,11 @@
 // What the viewer shows while no study is open: how to open images (file,
 // folder, DICOMDIR, the demo study when one is installed), the recent
 // studies, and the models found with what each is for. The models are read
-// in the background (a bundle takes a moment to load).
-#include <QFutureWatcher>
+// in the background, on a thread of their own (a bundle takes a moment to
+// load; one on a hung share may never come, and is then left behind).
 #include <QList>
 #include <QWidget>
+#include <memory>
 
 #include "ui/classify/model_catalog.h"
 
@@ -14,6 +15,8 @@ class QListWidget;
 class QPushButton;
 
 namespace sinar::ui {
+
+class JobTicket;
 
 class WelcomePage : public QWidget {
     Q_OBJECT
@@ -28,7 +31,7 @@ public:
     QListWidget* modelList() const { return models_; }
     QPushButton* demoButton() const { return demo_; }
     // Still reading the models.
-    bool busy() const { return reader_->isRunning(); }
+    bool busy() const { return reader_ != nullptr; }
 
 signals:
     void openFilesRequested();
@@ -43,7 +46,7 @@ private:
     QListWidget* recent_ = nullptr;
     QListWidget* models_ = nullptr;
     QString demoPath_;
-    QFutureWatcher<QList<ModelSummary>>* reader_ = nullptr;
+    std::shared_ptr<JobTicket> reader_; // of the model list being read
 };
 
 } // namespace sinar::ui
