@@ -31,9 +31,9 @@ void armExitWatchdog(int code, int seconds);
 // destructors cancelled and left behind. Any still running is stuck inside a
 // library call, or slow, and the process ends without it (says so, then
 // _Exit(code)) before the application object, Qt, LibTorch or any static
-// object is torn down under it. (An atexit handler came too late: a thread
-// still loading a model then met the function-local statics it had created,
-// destroyed already.)
+// object is torn down under it. (An atexit handler came too late: the
+// application object and function-local statics were gone by then, and a
+// thread still loading a model crashed the exit.)
 class LoaderExitGuard {
 public:
     LoaderExitGuard() = default;
