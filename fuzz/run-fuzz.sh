@@ -23,7 +23,8 @@ case "$name" in dicom|dicomdir|series_index) dict=(-dict="$here/dicom.dict") ;; 
 # The series target writes its input as up to eight files per run: at 64 kB an
 # input still holds eight small slices (its seeds are 6 kB), and the target
 # stays at hundreds of inputs per second instead of a few dozen at 1 MB.
-case "$name" in series_index) dict+=(-max_len=65536) ;; esac
+length=()
+case "$name" in series_index) length=(-max_len=65536) ;; esac
 # Input files go to memory (/dev/shm) when it is there: the targets write every
 # input to a file, and on a disk that costs more than many parses.
 [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=/dev/shm
@@ -51,7 +52,7 @@ extra=()
 [ -d "$here/corpus/$name" ] && extra+=("$here/corpus/$name")
 log="$state/last-run-$name.log"
 set +e
-"$bin" "${limits[@]}" "${seed[@]}" "${dict[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+"$bin" "${limits[@]}" "${seed[@]}" "${dict[@]}" "${length[@]}" -max_total_time="$seconds" -print_final_stats=1 \
   -artifact_prefix="$state/artifacts/$name/" "$corpus" "$seeds" "${extra[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
