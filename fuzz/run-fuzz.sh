@@ -16,7 +16,9 @@ mkdir -p "$corpus" "$state/artifacts/$name"
 # max_allocation_size_mb mirrors the release build's cap on DCMTK's nothrow
 # allocations (common/limits.cpp): larger requests fail and DCMTK reports them
 # (1 MB under libFuzzer's malloc limit, which flags a request of exactly 2 GiB).
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=2047:abort_on_error=1}"
+# SINAR_FUZZ_MALLOC_CONTEXT: the frames ASan records per allocation (its default, 30, unless
+# set; campaign.sh sets 0, see there).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1:max_allocation_size_mb=2047:abort_on_error=1:malloc_context_size=${SINAR_FUZZ_MALLOC_CONTEXT:-30}}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$here/ubsan.supp}"
 dict=()
 case "$name" in dicom|dicomdir|series_index) dict=(-dict="$here/dicom.dict") ;; esac
