@@ -14,9 +14,9 @@ build="${SINAR_FUZZ_BUILD:-$here/../build/fuzz/fuzz}"
 seconds="${1:?seconds per target}"; shift
 names=("$@")
 # ASan records no allocation stacks in a campaign: recording them (30 frames, a stack
-# depot insert per malloc) took about a quarter of the DICOM targets' time. A finding is
-# still reported where it happens; for the allocation's stack, replay the artifact
-# (fuzz/run-fuzz.sh, or the target binary on the file) without this setting.
+# depot insert per malloc) cost the series target 7 % (README, Fuzzing). A finding is
+# still reported where it happens; for the allocation's stack, run the target binary on
+# the artifact with ASan's defaults.
 export SINAR_FUZZ_MALLOC_CONTEXT="${SINAR_FUZZ_MALLOC_CONTEXT:-0}"
 [ ${#names[@]} -gt 0 ] || names=(dicom dicomdir series_index npz bundle image csv)
 printf '%-14s %12s %8s %8s %s\n' target executions corpus edges result
