@@ -11,6 +11,7 @@ PACKAGES=(
   libtorch-dev libopenblas0 libopenblas-dev
   libopencv-dev
   libdcmtk-dev dcmtk libopenjp2-7-dev libcharls-dev
+  openjph-tools     # ojph_compress: the tests make HTJ2K files with another codec than OpenJPEG
   libvtk9-dev
   zlib1g-dev
   xvfb xauth

@@ -12,6 +12,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
+#include <tuple>
+#include <zlib.h>
 
 #include "common/error.h"
 #include "data/dataset.h"
@@ -89,6 +91,104 @@ void writeBareDataSet(const QString& src, const QString& dst, E_TransferSyntax x
     QVERIFY(file.saveFile(dst.toStdString().c_str(), xfer, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0,
                           EWM_dataset)
                 .good());
+}
+
+// Writes `src` again with its pixel data replaced by `fragments` (after an empty offset
+// table), under the transfer syntax `uid`, which DCMTK need not know: the file is first
+// written as JPEG 2000 (explicit little endian with fragments, as every syntax here is),
+// then its meta header names `uid`.
+void writeWithFragments(const QString& src, const QString& dst, const std::vector<std::vector<uint8_t>>& fragments,
+                        const char* uid, const std::function<void(DcmDataset*)>& edit = {})
+{
+    DcmFileFormat file;
+    QVERIFY(file.loadFile(src.toStdString().c_str()).good());
+    DcmDataset* ds = file.getDataset();
+    if (edit)
+        edit(ds);
+    auto* sequence = new DcmPixelSequence(DcmTag(DCM_PixelData, EVR_OB));
+    sequence->insert(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB)));
+    for (std::vector<uint8_t> f : fragments) {
+        if (f.size() % 2)
+            f.push_back(0);
+        auto* item = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
+        QVERIFY(item->putUint8Array(f.data(), static_cast<unsigned long>(f.size())).good());
+        sequence->insert(item);
+    }
+    auto* pixelData = new DcmPixelData(DCM_PixelData);
+    pixelData->putOriginalRepresentation(EXS_JPEG2000LosslessOnly, nullptr, sequence);
+    QVERIFY(ds->insert(pixelData, true).good());
+    const std::string out = dst.toStdString();
+    QVERIFY(file.saveFile(out.c_str(), EXS_JPEG2000LosslessOnly).good());
+    DcmMetaInfo* meta = file.getMetaInfo();
+    QVERIFY(meta->putAndInsertString(DCM_TransferSyntaxUID, uid).good());
+    QVERIFY(meta->computeGroupLengthAndPadding(EGL_withGL, EPD_noChange, EXS_LittleEndianExplicit, EET_UndefinedLength).good());
+    QVERIFY(file.saveFile(out.c_str(), EXS_JPEG2000LosslessOnly, EET_ExplicitLength, EGL_recalcGL, EPD_noChange, 0, 0,
+                          EWM_dontUpdateMeta)
+                .good());
+    DcmFileFormat check;
+    OFString written;
+    QVERIFY(check.loadFile(out.c_str()).good());
+    QVERIFY(check.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, written).good());
+    QCOMPARE(QString(written.c_str()), QString(uid));
+}
+
+// The native pixel bytes of an uncompressed file.
+std::vector<uint8_t> nativePixels(const QString& path)
+{
+    DcmFileFormat file;
+    if (file.loadFile(path.toStdString().c_str()).bad())
+        return {};
+    const Uint8* data = nullptr;
+    unsigned long count = 0;
+    if (file.getDataset()->findAndGetUint8Array(DCM_PixelData, data, &count).bad() || !data)
+        return {};
+    return std::vector<uint8_t>(data, data + count);
+}
+
+// The uncompressed MR image of the nine-syntax set: its file, decoded frame and native bytes.
+struct MrReference {
+    QString path;
+    dicom::Frame frame;
+    std::vector<uint8_t> native;
+};
+
+MrReference mrReference(const QString& dir)
+{
+    MrReference r;
+    r.path = dir + "/1.dcm";
+    r.frame = decode(r.path);
+    r.native = nativePixels(r.path);
+    return r;
+}
+
+// Raw deflate (RFC 1951), as Deflated Image Frame Compression stores each frame.
+std::vector<uint8_t> deflateRaw(const std::vector<uint8_t>& in)
+{
+    z_stream zs{};
+    deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    std::vector<uint8_t> out(deflateBound(&zs, static_cast<uLong>(in.size())));
+    zs.next_in = const_cast<Bytef*>(in.data());
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = out.data();
+    zs.avail_out = static_cast<uInt>(out.size());
+    deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+// One RLE frame (PS3.5 G.5) of a single segment: `bytes` as PackBits literal runs.
+std::vector<uint8_t> rleOneSegment(const std::vector<uint8_t>& bytes)
+{
+    std::vector<uint8_t> out(64, 0);
+    out[0] = 1;
+    out[4] = 64;
+    for (size_t at = 0; at < bytes.size(); at += 128) {
+        const size_t n = std::min<size_t>(128, bytes.size() - at);
+        out.push_back(static_cast<uint8_t>(n - 1));
+        out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin() + static_cast<std::ptrdiff_t>(at + n));
+    }
+    return out;
 }
 
 // A small image written with DCMTK, for pipeline cases the real files lack.
@@ -989,6 +1089,180 @@ private slots:
         imaging::Image other = dcm;
         other.windows.insert(other.windows.begin(), {"other", 2000, 100});
         QVERIFY(imaging::Preprocessor(fixed)(dcm) == imaging::Preprocessor(fixed)(other));
+    }
+
+    // ---- transfer syntaxes newer than DCMTK 3.6.7 (dicom/newer_syntaxes.h) ----
+
+    // The MR image of the nine-syntax set as HTJ2K, made by OpenJPH (another
+    // implementation than the OpenJPEG decoding it): lossless exactly the uncompressed image.
+    void htj2kDecodesTheSameImage()
+    {
+        SINAR_DATA_OR_SKIP(dir, "dicom/same-image-9-syntaxes");
+        const auto [ref, reference, native] = mrReference(dir);
+        QCOMPARE(native.size(), size_t(384 * 384 * 2));
+        if (QStandardPaths::findExecutable("ojph_compress").isEmpty())
+            SINAR_SKIP_OR_FAIL("ojph_compress (Debian package openjph-tools) is not installed: it makes the HTJ2K images");
+        // A PGM of the 12-bit stored values (16-bit samples, big endian).
+        std::string pgm = "P5\n384 384\n4095\n";
+        for (size_t i = 0; i + 1 < native.size(); i += 2) {
+            pgm.push_back(static_cast<char>(native[i + 1]));
+            pgm.push_back(static_cast<char>(native[i]));
+        }
+        const QString pgmPath = tmp_.filePath("mr.pgm");
+        test::writeFile(pgmPath, pgm);
+        struct Case {
+            const char* uid;
+            const char* name;
+            QStringList options;
+            bool lossless;
+        };
+        const Case cases[] = {
+            {"1.2.840.10008.1.2.4.201", "HTJ2K Lossless", {"-reversible", "true"}, true},
+            {"1.2.840.10008.1.2.4.202", "HTJ2K Lossless RPCL", {"-reversible", "true", "-prog_order", "RPCL"}, true},
+            {"1.2.840.10008.1.2.4.203", "HTJ2K", {"-qstep", "0.001"}, false},
+        };
+        for (const Case& c : cases) {
+            const QString j2c = tmp_.filePath(QString("mr-%1.j2c").arg(c.uid));
+            QProcess ojph;
+            ojph.setStandardOutputFile(QProcess::nullDevice()); // its timing lines
+            ojph.start("ojph_compress", QStringList{"-i", pgmPath, "-o", j2c} + c.options);
+            QVERIFY(ojph.waitForFinished(120000));
+            QCOMPARE(ojph.exitCode(), 0);
+            QFile in(j2c);
+            QVERIFY(in.open(QIODevice::ReadOnly));
+            const QByteArray stream = in.readAll();
+            const QString path = tmp_.filePath(QString("mr-%1.dcm").arg(c.uid));
+            writeWithFragments(ref, path, {std::vector<uint8_t>(stream.begin(), stream.end())}, c.uid);
+            QCOMPARE(QString::fromStdString(dicom::readInstanceInfo(path.toStdString()).transferSyntaxName), QString(c.name));
+            const dicom::Frame f = decode(path);
+            if (c.lossless) {
+                QCOMPARE(maxDifference(f.image.pixels, reference.image.pixels), 0.0);
+            } else {
+                const double db = psnr(f.image.pixels, reference.image.pixels);
+                QVERIFY2(db > 40 && maxDifference(f.image.pixels, reference.image.pixels) > 0, qPrintable(QString::number(db)));
+            }
+        }
+    }
+
+    // The same image as Encapsulated Uncompressed and as Deflated Image Frame Compression.
+    void encapsulatedUncompressedAndDeflatedFrames()
+    {
+        SINAR_DATA_OR_SKIP(dir, "dicom/same-image-9-syntaxes");
+        const auto [ref, reference, native] = mrReference(dir);
+        QCOMPARE(native.size(), size_t(384 * 384 * 2));
+        const std::pair<const char*, std::vector<uint8_t>> cases[] = {
+            {"1.2.840.10008.1.2.1.98", native}, {"1.2.840.10008.1.2.8.1", deflateRaw(native)}};
+        for (const auto& [uid, fragment] : cases) {
+            const QString path = tmp_.filePath(QString("mr-%1.dcm").arg(uid));
+            writeWithFragments(ref, path, {fragment}, uid);
+            QCOMPARE(maxDifference(decode(path).image.pixels, reference.image.pixels), 0.0);
+        }
+        QCOMPARE(dicom::readInstanceInfo(tmp_.filePath("mr-1.2.840.10008.1.2.8.1.dcm").toStdString()).transferSyntaxName,
+                 std::string("Deflated Image Frame Compression"));
+    }
+
+    // Single-bit frames (segmentations) in RLE (which DCMTK's decoder refuses) and deflated:
+    // each encapsulated frame starts on a byte, while native frames of 35 bits run on.
+    void singleBitFramesInRleAndDeflate()
+    {
+        Fixture fx(5, 7, "MONOCHROME2", 1, 1, 0, false);
+        fx.ds->putAndInsertString(DCM_NumberOfFrames, "3");
+        std::mt19937 rng(3);
+        std::vector<std::vector<uint8_t>> frames(3, std::vector<uint8_t>(5, 0));
+        std::vector<Uint8> native(14, 0);
+        for (int f = 0; f < 3; ++f)
+            for (int b = 0; b < 35; ++b)
+                if (rng() % 2) {
+                    frames[static_cast<size_t>(f)][static_cast<size_t>(b / 8)] |= static_cast<uint8_t>(1u << (b % 8));
+                    const int at = f * 35 + b;
+                    native[static_cast<size_t>(at / 8)] |= static_cast<uint8_t>(1u << (at % 8));
+                }
+        fx.bytes(native);
+        const QString ref = fx.save(tmp_.filePath("bits.dcm"));
+        QVERIFY(!ref.isEmpty());
+        std::vector<dicom::Frame> expected;
+        for (int f = 0; f < 3; ++f)
+            expected.push_back(decode(ref, f));
+        QVERIFY(maxDifference(expected[0].image.pixels, expected[1].image.pixels) > 0); // a mix-up of frames would show
+        std::vector<std::vector<uint8_t>> rle, deflated;
+        for (const auto& f : frames) {
+            rle.push_back(rleOneSegment(f));
+            deflated.push_back(deflateRaw(f));
+        }
+        const QString rlePath = tmp_.filePath("bits-rle.dcm"), deflatePath = tmp_.filePath("bits-deflate.dcm");
+        writeWithFragments(ref, rlePath, rle, UID_RLELosslessTransferSyntax);
+        writeWithFragments(ref, deflatePath, deflated, "1.2.840.10008.1.2.8.1");
+        for (const QString& path : {rlePath, deflatePath})
+            for (int f = 0; f < 3; ++f)
+                QVERIFY2(maxDifference(decode(path, f).image.pixels, expected[static_cast<size_t>(f)].image.pixels) == 0,
+                         qPrintable(QString("%1, frame %2").arg(path).arg(f + 1)));
+        // A frame whose segment is short is refused, naming the frame.
+        rle[1].resize(64 + 3);
+        const QString cut = tmp_.filePath("bits-rle-cut.dcm");
+        writeWithFragments(ref, cut, rle, UID_RLELosslessTransferSyntax);
+        const QString m = errorOf([&] { decode(cut); });
+        QVERIFY2(m.startsWith(cut) && m.contains("RLE data of frame 2 is truncated"), qPrintable(m));
+    }
+
+    // What Sinar cannot decode is named, with its UID; deflated frames that lie are refused.
+    void newerSyntaxesRefusedByName()
+    {
+        SINAR_DATA_OR_SKIP(dir, "dicom/same-image-9-syntaxes");
+        const auto [ref, reference, native] = mrReference(dir);
+        QCOMPARE(native.size(), size_t(384 * 384 * 2));
+        Q_UNUSED(reference);
+        const QString folder = tmp_.filePath("refused");
+        QVERIFY(QDir().mkpath(folder));
+        const std::vector<uint8_t> noise(1000, 0x5A);
+        std::vector<uint8_t> longer = native;
+        longer.resize(native.size() + 100, 7);
+        std::vector<uint8_t> cut = deflateRaw(native);
+        cut.resize(cut.size() / 2);
+        const std::tuple<const char*, const char*, std::vector<uint8_t>, const char*> cases[] = {
+            {"jxl", "1.2.840.10008.1.2.4.110", noise,
+             "unsupported transfer syntax JPEG XL Lossless (1.2.840.10008.1.2.4.110): Sinar cannot decode its pixel data"},
+            {"jpip", "1.2.840.10008.1.2.4.204", noise, "unsupported transfer syntax JPIP HTJ2K Referenced (1.2.840.10008.1.2.4.204)"},
+            {"private", "1.2.3.4.5", noise, "unsupported transfer syntax unknown (1.2.3.4.5)"},
+            {"deflate-noise", "1.2.840.10008.1.2.8.1", std::vector<uint8_t>(1000, 0xFF), // a block of the reserved type 3
+             "the deflated data of frame 1 is corrupt (invalid block type)"},
+            {"deflate-long", "1.2.840.10008.1.2.8.1", deflateRaw(longer),
+             "the deflated data of frame 1 expands to more than the 294912 bytes the pixel module gives a frame"},
+            {"deflate-cut", "1.2.840.10008.1.2.8.1", cut, "the deflated data of frame 1 is truncated"},
+            {"encapsulated-short", "1.2.840.10008.1.2.1.98", noise, "frame 1 is truncated: its fragments hold 1000 of 294912 bytes"},
+        };
+        std::map<std::string, std::string> expectedReasons;
+        for (const auto& [name, uid, fragment, message] : cases) {
+            const QString path = folder + "/" + name + ".dcm";
+            writeWithFragments(ref, path, {fragment}, uid);
+            const QString m = errorOf([&] { decode(path); });
+            QVERIFY2(m.startsWith(path) && m.contains(message), qPrintable(m));
+            if (QString(name).startsWith("jxl") || QString(name) == "jpip" || QString(name) == "private")
+                expectedReasons[path.toStdString()] = message;
+        }
+        // The series index lists the syntaxes it cannot decode as not images, with the reason.
+        const dicom::DicomIndex index = dicom::DicomIndex::scan(folder.toStdString());
+        for (const auto& [file, reason] : expectedReasons) {
+            bool listed = false;
+            for (const auto& f : index.failures())
+                listed = listed || (f.file == file && f.reason.find(reason) != std::string::npos);
+            QVERIFY2(listed, file.c_str());
+        }
+    }
+
+    void floatPixelDataIsNamed()
+    {
+        Fixture fx(4, 4, "MONOCHROME2", 32, 32, 31, false);
+        const std::vector<Float32> values(16, 1.5f);
+        QVERIFY(fx.ds->putAndInsertFloat32Array(DCM_FloatPixelData, values.data(), 16).good());
+        const QString folder = tmp_.filePath("float");
+        QVERIFY(QDir().mkpath(folder));
+        const QString path = fx.save(folder + "/map.dcm");
+        QVERIFY(!path.isEmpty());
+        const QString m = errorOf([&] { decode(path); });
+        QVERIFY2(m.startsWith(path) && m.contains("its pixels are floating-point values"), qPrintable(m));
+        const dicom::DicomIndex index = dicom::DicomIndex::scan(folder.toStdString());
+        QCOMPARE(index.failures().size(), size_t(1));
+        QVERIFY2(index.failures()[0].reason.find("floating-point values") != std::string::npos, index.failures()[0].reason.c_str());
     }
 
     void foreignFiles()

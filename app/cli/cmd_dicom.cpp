@@ -469,10 +469,21 @@ int dicomExport(const QStringList& args)
     std::printf("wrote %zu of %zu images%s to %s in %.0f ms (%zu series)\n", written, planned,
                 p.isSet("mpr") ? qPrintable(QString(" and %1 MPR planes").arg(planes)) : "", qPrintable(out), msSince(t0),
                 index.allSeries().size());
-    if (!index.failures().empty())
-        std::printf("%zu files are not DICOM images and were skipped ('sinar-cli dicom info' lists them)\n", index.failures().size());
+    const auto& skipped = index.failures();
+    // A few skipped files are named with their reasons (a single file given is among them);
+    // many are left to 'dicom info'.
+    constexpr size_t kNamedSkips = 10;
+    if (skipped.size() <= kNamedSkips)
+        for (const auto& f : skipped)
+            std::fprintf(stderr, "sinar-cli: skipped %s: %s\n", f.file.c_str(), f.reason.c_str());
+    if (!skipped.empty())
+        std::printf("%zu %s skipped%s\n", skipped.size(),
+                    skipped.size() == 1 ? "file is not a DICOM image Sinar reads and was"
+                                        : "files are not DICOM images Sinar reads and were",
+                    skipped.size() > kNamedSkips ? " ('sinar-cli dicom info' lists them)" : "");
     if (!failures.empty())
-        std::fprintf(stderr, "%zu files or volumes could not be exported\n", failures.size());
+        std::fprintf(stderr, "%zu %s could not be exported\n", failures.size(),
+                     failures.size() == 1 ? "file or volume" : "files or volumes");
     return failures.empty() && written > 0 ? kExitOk : kExitUser;
 }
 

@@ -30,6 +30,7 @@
 #include "common/error.h"
 #include "common/json_io.h"
 #include "common/limits.h"
+#include "dicom/newer_syntaxes.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -1285,7 +1286,18 @@ InstanceInfo readInstanceInfo(DcmFileFormat& file, const std::string& path)
     info.path = path;
 
     const E_TransferSyntax xfer = originalTransferSyntax(file);
-    if (xfer != EXS_Unknown) {
+    // A UID DCMTK does not know (it then reads the data set as it finds it): named by
+    // the file, so that the decoder and the user see the syntax the file is in.
+    std::string declared = stringOf(file.getMetaInfo(), DCM_TransferSyntaxUID);
+    while (!declared.empty() && (declared.back() == ' ' || declared.back() == '\0'))
+        declared.pop_back();
+    if (!declared.empty() && DcmXfer(declared.c_str()).getXfer() == EXS_Unknown) {
+        const NewerSyntax newer = newerSyntax(declared);
+        info.transferSyntaxUid = declared;
+        info.transferSyntaxName = decodesNewerSyntax(newer)     ? std::string(newerSyntaxName(newer))
+                                  : newer != NewerSyntax::None ? std::string(newerSyntaxName(newer)) + " (" + declared + ")"
+                                                               : "unknown (" + declared + ")";
+    } else if (xfer != EXS_Unknown) {
         const DcmXfer x(xfer);
         info.transferSyntaxUid = x.getXferID();
         info.transferSyntaxName = x.getXferName();
@@ -1322,6 +1334,7 @@ InstanceInfo readInstanceInfo(DcmFileFormat& file, const std::string& path)
 
     DcmElement* pixel = nullptr;
     info.hasPixelData = ds->findAndGetElement(DCM_PixelData, pixel).good() && pixel != nullptr;
+    info.hasFloatPixelData = ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData);
     info.rows = intOf(ds, DCM_Rows, 0);
     info.columns = intOf(ds, DCM_Columns, 0);
     info.samplesPerPixel = intOf(ds, DCM_SamplesPerPixel, 1);

@@ -11,6 +11,7 @@
 #include "dicom/fragment_frames.h"
 #include "dicom/j2k_decoder.h"
 #include "dicom/jpegls_decoder.h"
+#include "dicom/newer_syntaxes.h"
 #include "dicom/pixel_pipeline.h"
 
 namespace sinar::dicom {
@@ -43,28 +44,6 @@ uint32_t le32(const uint8_t* p)
     return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
-// Bytes a PackBits-coded RLE segment expands to (PS3.5 G.3.2), stopping at `limit`.
-size_t rleSegmentOutput(const uint8_t* d, size_t n, size_t limit)
-{
-    size_t in = 0, out = 0;
-    while (in < n && out < limit) {
-        const int c = static_cast<int8_t>(d[in++]);
-        if (c >= 0) {
-            const size_t literal = static_cast<size_t>(c) + 1;
-            if (in + literal > n)
-                return out + (n - in);
-            in += literal;
-            out += literal;
-        } else if (c != -128) {
-            if (in >= n)
-                return out;
-            ++in;
-            out += static_cast<size_t>(1 - c);
-        }
-    }
-    return out;
-}
-
 // PS3.5 G.5: an RLE frame is a 64-byte table of segment offsets, then one
 // PackBits segment per byte plane, each expanding to one byte per pixel.
 // The decoder accepts short segments, so they are checked here.
@@ -85,7 +64,7 @@ void checkRleFrame(const std::vector<uint8_t>& frame, int segmentsExpected, size
     }
     for (uint32_t s = 0; s < count; ++s) {
         const size_t end = s + 1 < count ? offsets[s + 1] : frame.size();
-        if (rleSegmentOutput(frame.data() + offsets[s], end - offsets[s], pixels) < pixels)
+        if (unpackBits(frame.data() + offsets[s], end - offsets[s], pixels) < pixels)
             throw Error(where + " is truncated (segment " + std::to_string(s + 1) + " is short)");
     }
 }
@@ -348,13 +327,22 @@ std::string missingPixelModuleTags(DcmItem& ds)
 }
 
 // Pixel data in fragments (undefined length), as only a compressed transfer syntax holds it,
-// in a file whose transfer syntax `x` is uncompressed: the UID (0002,0010) is missing or wrong.
-void refuseFragmentsInNativeSyntax(const DcmElement& pixelData, const DcmXfer& x, const std::string& path = {})
+// in a file DCMTK reads in the uncompressed transfer syntax `x`: either the file names a
+// syntax DCMTK does not know (`info`'s UID; Sinar decodes some of them itself) or the UID
+// (0002,0010) is missing or wrong.
+void refuseFragmentsInNativeSyntax(const DcmElement& pixelData, const DcmXfer& x, const InstanceInfo& info,
+                                   const std::string& path = {})
 {
-    if (pixelData.getLengthField() == DCM_UndefinedLength)
-        throw Error(std::string("the pixel data is in fragments, as compressed pixel data is, but the transfer syntax is ") +
+    if (pixelData.getLengthField() != DCM_UndefinedLength)
+        return;
+    const NewerSyntax newer = newerSyntax(info.transferSyntaxUid);
+    if (decodesNewerSyntax(newer))
+        return;
+    if (newer != NewerSyntax::None || (!info.transferSyntaxUid.empty() && info.transferSyntaxUid != x.getXferID()))
+        throw Error("unsupported transfer syntax " + info.transferSyntaxName + ": Sinar cannot decode its pixel data", path);
+    throw Error(std::string("the pixel data is in fragments, as compressed pixel data is, but the transfer syntax is ") +
                     x.getXferName() + ", which is uncompressed: the file's transfer syntax UID (0002,0010) is missing or wrong",
-                    path);
+                path);
 }
 
 } // namespace
@@ -385,6 +373,7 @@ struct DicomReader::Impl {
     }
     void prepare();
     void decodeJpegLs(const FragmentFrames& frames, E_TransferSyntax xfer);
+    void decodeOwnFrames(const FragmentFrames& frames, FrameCodec codec);
     void checkNativeLength() const; // the native pixel bytes hold every frame
     Frame decode(int index) const;
 };
@@ -393,8 +382,8 @@ void DicomReader::Impl::prepare()
 {
     DcmDataset* ds = file->getDataset();
     if (!info.hasPixelData) {
-        if (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData))
-            throw Error("float pixel data (parametric maps) is not supported");
+        if (info.hasFloatPixelData)
+            throw Error(floatPixelDataMessage(info));
         throw Error("not an image: no pixel data (" + (info.sopClassName.empty() ? std::string("unknown object") : info.sopClassName) + ")");
     }
     pipeline = std::make_unique<PixelPipeline>(info);
@@ -402,6 +391,12 @@ void DicomReader::Impl::prepare()
     if (xfer == EXS_Unknown)
         throw Error("unsupported transfer syntax " + info.transferSyntaxName);
     const DcmXfer x(xfer);
+    // A syntax newer than DCMTK (newer_syntaxes.h): DCMTK has read the data set as Little
+    // Endian Explicit and kept the fragments; Sinar decodes them, or says it cannot.
+    const NewerSyntax newer = newerSyntax(info.transferSyntaxUid);
+    const bool ownFragments = decodesNewerSyntax(newer);
+    if (newer != NewerSyntax::None && !ownFragments)
+        throw Error("unsupported transfer syntax " + info.transferSyntaxName + ": Sinar cannot decode its pixel data");
     DcmElement* element = nullptr;
     if (ds->findAndGetElement(DCM_PixelData, element).bad() || !element)
         throw Error("pixel data cannot be read");
@@ -412,7 +407,10 @@ void DicomReader::Impl::prepare()
                     ", which pixel data never has: the file is corrupt");
     auto* pixelData = OFstatic_cast(DcmPixelData*, element);
 
-    if (x.isEncapsulated()) {
+    if (ownFragments && pixelData->getLengthField() != DCM_UndefinedLength)
+        throw Error("the transfer syntax " + info.transferSyntaxName +
+                    " keeps pixel data in fragments, but this file's pixel data is not in fragments: the file is corrupt");
+    if (x.isEncapsulated() || ownFragments) {
         if (isVideo(xfer) || xfer == EXS_JPIPReferenced || xfer == EXS_JPIPReferencedDeflate)
             throw Error("unsupported transfer syntax " + info.transferSyntaxName + " (video or JPIP)");
         DcmPixelSequence* sequence = nullptr;
@@ -438,8 +436,17 @@ void DicomReader::Impl::prepare()
         if (fragments.empty())
             throw Error("encapsulated pixel data holds no fragments");
         const int frames = info.numberOfFrames;
-        if (isJ2k(xfer)) {
+        if (isJ2k(xfer) || isHtj2k(newer)) {
             j2kFrames.emplace(offsets, fragments, frames, &J2kDecoder::isCodestreamStart);
+            return;
+        }
+        if (newer == NewerSyntax::EncapsulatedUncompressed || newer == NewerSyntax::DeflatedFrames) {
+            decodeOwnFrames(FragmentFrames(offsets, fragments, frames, nullptr),
+                            newer == NewerSyntax::DeflatedFrames ? FrameCodec::Deflate : FrameCodec::Uncompressed);
+            return;
+        }
+        if (xfer == EXS_RLELossless && info.bitsAllocated == 1) { // DCMTK's RLE decoder takes 8 bits and more
+            decodeOwnFrames(FragmentFrames(offsets, fragments, frames, nullptr), FrameCodec::RleSingleBit);
             return;
         }
         if (xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy) {
@@ -494,7 +501,7 @@ void DicomReader::Impl::prepare()
     }
 
     if (x.isNotEncapsulated())
-        refuseFragmentsInNativeSyntax(*pixelData, x);
+        refuseFragmentsInNativeSyntax(*pixelData, x, info);
     swapWordPairs = info.bitsAllocated == 32 && x.isBigEndian() && pixelData->getTag().getEVR() == EVR_OW;
     Uint8* data = nullptr;
     if (pixelData->getUint8Array(data).bad() || !data)
@@ -551,6 +558,20 @@ void DicomReader::Impl::decodeJpegLs(const FragmentFrames& frames, E_TransferSyn
     decoded = decodeJpegLsFrames(frames, layout);
     pipeline = std::make_unique<PixelPipeline>(info);
     pipeline->setLossyDecoded(xfer == EXS_JPEGLSLossy);
+    bytes = decoded.data();
+    length = decoded.size();
+    checkNativeLength();
+}
+
+// Frames of the codecs Sinar runs itself (newer_syntaxes.h), laid out as native pixel data:
+// the frames one after another, for BitsAllocated 1 without padding between them.
+void DicomReader::Impl::decodeOwnFrames(const FragmentFrames& frames, FrameCodec codec)
+{
+    const uint64_t frameBits = info.nativeTotalBits() / static_cast<uint64_t>(std::max(info.numberOfFrames, 1));
+    const size_t frameBytes = static_cast<size_t>((frameBits + 7) / 8);
+    decoded.assign(static_cast<size_t>((info.nativeTotalBits() + 7) / 8), 0);
+    for (size_t f = 0; f < frames.frameCount(); ++f)
+        placeBits(decoded, f * frameBits, decodeFrame(codec, frames.joined(f), frameBytes, static_cast<int>(f)), frameBits);
     bytes = decoded.data();
     length = decoded.size();
     checkNativeLength();
@@ -643,10 +664,11 @@ InstanceInfo readInstanceInfo(const std::string& path)
         if (info.hasPixelData && x.isNotEncapsulated()) {
             DcmElement* element = nullptr;
             if (file->getDataset()->findAndGetElement(DCM_PixelData, element).good() && element) {
-                refuseFragmentsInNativeSyntax(*element, x, path);
+                refuseFragmentsInNativeSyntax(*element, x, info, path);
                 const uint64_t needed = (info.nativeTotalBits() + 7) / 8;
                 const Uint32 length = element->getLength();
-                if (length != DCM_UndefinedLength && static_cast<uint64_t>(length) < needed)
+                const bool fragments = element->getLengthField() == DCM_UndefinedLength; // a syntax Sinar decodes itself
+                if (!fragments && length != DCM_UndefinedLength && static_cast<uint64_t>(length) < needed)
                     throw Error("pixel data is truncated: " + std::to_string(length) + " of " + std::to_string(needed) + " bytes", path);
             }
         }

@@ -61,6 +61,7 @@ struct InstanceInfo {
 
     // Image pixel description
     bool hasPixelData = false;
+    bool hasFloatPixelData = false; // (7FE0,0008) or (7FE0,0009): parametric maps, which Sinar does not read
     int rows = 0, columns = 0;
     int samplesPerPixel = 1;
     int bitsAllocated = 0, bitsStored = 0, highBit = 0;
@@ -94,5 +95,8 @@ struct InstanceInfo {
     // Bits needed for all frames of native (unencapsulated) pixel data.
     uint64_t nativeTotalBits() const;
 };
+
+// Why a file whose pixels are floating point (hasFloatPixelData) is not opened.
+std::string floatPixelDataMessage(const InstanceInfo& info);
 
 } // namespace sinar::dicom
