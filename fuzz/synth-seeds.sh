@@ -5,7 +5,8 @@
 # cooked coder, non-default thresholds and RESET (preset-parameter segments),
 # line, sample and no interleave, several fragments per frame, zero padding.
 # JPEG: lossless with every predictor, 12-bit extended, baseline, progressive.
-# RLE. A variant an encoder refuses for an image (near-lossless signed data,
+# RLE. Also HTJ2K, encapsulated uncompressed and deflated frames, and single-bit RLE
+# (synth_dicom.py). A variant an encoder refuses for an image (near-lossless signed data,
 # baseline 16-bit) is left out.
 #
 # Usage: fuzz/synth-seeds.sh OUT_DIR
@@ -20,8 +21,11 @@ encode() { # TOOL NAME IN OPTIONS...
   local tool="$1" name="$2" in="$3"; shift 3
   "$tool" -q "$@" "$in" "$out/synth-$name.dcm" 2>/dev/null || rm -f "$out/synth-$name.dcm"
 }
+# The syntaxes Sinar decodes itself, which no DCMTK tool writes, are seeds as they are.
+for f in "$raw"/newer-*.dcm; do cp "$f" "$out/synth-$(basename "$f")"; done
 for f in "$raw"/*.dcm; do
   b="$(basename "$f" .dcm)"
+  case "$b" in newer-*|bits-*) continue ;; esac
   encode dcmcjpls "$b-jls" "$f"
   encode dcmcjpls "$b-jls-near2" "$f" +en
   encode dcmcjpls "$b-jls-near5-cooked" "$f" +en +md 5 +pc
