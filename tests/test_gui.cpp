@@ -779,6 +779,13 @@ private slots:
         };
         QVERIFY2(QTest::qWaitFor([&] { return listed().contains("brain-test — standard CNN"); }, 30000), qPrintable(listed()));
         QVERIFY2(welcome->modelList()->item(0)->text().contains("classes: "), qPrintable(welcome->modelList()->item(0)->text()));
+        // A file that opens nothing (a plan: no pixels) leaves the page up, the file among its recent studies at once.
+        SINAR_DATA_OR_SKIP(plan, "dicom/pydicom-test-files/rtplan.dcm");
+        QSignalSpy scanned(w.get(), &ui::MainWindow::scanFinished);
+        w->openPaths({plan});
+        QVERIFY(scanned.wait(30000));
+        QVERIFY(welcome->isVisible());
+        QCOMPARE(welcome->recentList()->findItems(QDir::toNativeSeparators(plan), Qt::MatchExactly).size(), 1);
         // Opening a study shows it; Close all brings the page back, with the study among the recent ones.
         w->openPaths({dir});
         QVERIFY(waitIdle(*w, 0));
@@ -1000,6 +1007,26 @@ private slots:
         QVERIFY(panel->lastResult().quality.flags & imaging::TooDark);
         QVERIFY2(panel->qualityText().contains(QStringLiteral("too dark")), qPrintable(panel->qualityText()));
         QVERIFY(panel->qualityText().contains(QStringLiteral("unreliable")));
+    }
+
+    // A DICOM file without pixels opened by name says why nothing shows; in a folder it is
+    // one of the files skipped quietly (reports, plans).
+    void scannerNamesAFileWithoutPixels()
+    {
+        SINAR_DATA_OR_SKIP(plan, "dicom/pydicom-test-files/rtplan.dcm");
+        SINAR_DATA_OR_SKIP(ct, "dicom/pydicom-test-files/CT_small.dcm");
+        const ui::ScanResult alone = ui::StudyScanner::scan({plan});
+        QVERIFY(alone.series.empty());
+        QCOMPARE(alone.failures.size(), size_t(1));
+        QVERIFY2(alone.failures[0].reason.find("no pixel data") != std::string::npos, alone.failures[0].reason.c_str());
+        const QString dir = tmp_.filePath("plan_and_ct");
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(QFile::copy(plan, dir + "/plan.dcm"));
+        QVERIFY(QFile::copy(ct, dir + "/ct.dcm"));
+        const ui::ScanResult folder = ui::StudyScanner::scan({dir});
+        QCOMPARE(folder.series.size(), size_t(1));
+        QVERIFY(folder.failures.empty());
+        QCOMPARE(folder.skipped, 1);
     }
 
     void batchClassifiesFolderAndExportsCsv()

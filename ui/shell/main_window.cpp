@@ -559,6 +559,7 @@ void MainWindow::updateRecentMenu()
 {
     recentMenu_->clear();
     const QStringList recent = settings_.recentPaths();
+    welcome_->refresh(recent); // its list too: a file that opened nothing stays on the welcome page
     for (const QString& p : recent) {
         QAction* a = recentMenu_->addAction(p);
         connect(a, &QAction::triggered, this, [this, p] { openPaths({p}); });

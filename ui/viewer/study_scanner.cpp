@@ -164,7 +164,10 @@ ScanResult StudyScanner::scan(const QStringList& paths, const CancelToken* cance
                     result.failures.push_back(f);
                 break;
             case FailureKind::NotAnImage:
-                ++result.skipped; // reports, plans, directories: no pixels to show
+                if (fi.isDir())
+                    ++result.skipped; // reports, plans, directories in a folder: no pixels to show
+                else
+                    result.failures.push_back(f); // a file opened by name: say why nothing shows
                 break;
             default:
                 result.failures.push_back(f);
