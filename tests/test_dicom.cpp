@@ -17,6 +17,7 @@
 
 #include "common/error.h"
 #include "data/dataset.h"
+#include "dicom/anonymizer.h"
 #include "dicom/dicom_reader.h"
 #include "dicom/display_renderer.h"
 #include "dicom/series_index.h"
@@ -1159,6 +1160,14 @@ private slots:
         }
         QCOMPARE(dicom::readInstanceInfo(tmp_.filePath("mr-1.2.840.10008.1.2.8.1.dcm").toStdString()).transferSyntaxName,
                  std::string("Deflated Image Frame Compression"));
+        // An anonymised copy keeps the syntax DCMTK does not know, and the pixels.
+        dicom::Anonymizer anonymizer({});
+        const dicom::AnonymizedFile copy =
+            anonymizer.anonymizeFile(tmp_.filePath("mr-1.2.840.10008.1.2.8.1.dcm").toStdString(), tmp_.filePath("anon").toStdString());
+        const dicom::InstanceInfo info = dicom::readInstanceInfo(copy.output);
+        QCOMPARE(info.transferSyntaxUid, std::string("1.2.840.10008.1.2.8.1"));
+        QVERIFY(info.sopInstanceUid != dicom::readInstanceInfo(ref.toStdString()).sopInstanceUid);
+        QCOMPARE(maxDifference(decode(QString::fromStdString(copy.output)).image.pixels, reference.image.pixels), 0.0);
     }
 
     // Single-bit frames (segmentations) in RLE (which DCMTK's decoder refuses) and deflated:

@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/oflog/oflog.h>
@@ -65,8 +67,59 @@ void ensureDcmtkReady()
     });
 }
 
+std::string unknownDeclaredSyntax(DcmFileFormat& file); // below
+
+namespace {
+
+// A file in a syntax DCMTK does not know (newer_syntaxes.h) keeps it when written in its
+// own syntax: DCMTK holds its fragments under the syntax it read them in (explicit little
+// endian) and cannot write them so. They become the fragments of a JPEG 2000
+// representation, which DCMTK writes the same way (explicit little endian, fragments), the
+// meta header is brought up to date for it and then names the file's own syntax. Returns
+// that UID, or "" when the file is not such a file (nothing is changed).
+std::string keepUnknownSyntax(DcmFileFormat& file, E_FileWriteMode mode)
+{
+    const std::string declared = unknownDeclaredSyntax(file);
+    DcmDataset* ds = file.getDataset();
+    DcmElement* element = nullptr;
+    if (declared.empty() || ds->findAndGetElement(DCM_PixelData, element).bad() || !element ||
+        element->ident() != EVR_PixelData || element->getLengthField() != DCM_UndefinedLength)
+        return {};
+    auto* pixelData = OFstatic_cast(DcmPixelData*, element);
+    DcmPixelSequence* sequence = nullptr;
+    if (pixelData->getEncapsulatedRepresentation(ds->getOriginalXfer(), nullptr, sequence).bad() || !sequence)
+        return {};
+    // New items with the fragments' bytes (DCMTK 3.6.7 does not write copies of items it read:
+    // "Illegal call"), made before the call below deletes the originals.
+    auto* copy = new DcmPixelSequence(DcmTag(DCM_PixelData, EVR_OB));
+    for (unsigned long k = 0; k < sequence->card(); ++k) {
+        DcmPixelItem* item = nullptr;
+        Uint8* bytes = nullptr;
+        if (sequence->getItem(item, k).bad() || !item || (item->getLength() > 0 && (item->getUint8Array(bytes).bad() || !bytes))) {
+            delete copy;
+            return {};
+        }
+        auto* fresh = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
+        fresh->putUint8Array(bytes, item->getLength());
+        copy->insert(fresh);
+    }
+    pixelData->putOriginalRepresentation(EXS_JPEG2000LosslessOnly, nullptr, copy);
+    DcmMetaInfo* meta = file.getMetaInfo();
+    if (mode != EWM_dontUpdateMeta && mode != EWM_dataset)
+        file.validateMetaInfo(EXS_JPEG2000LosslessOnly, mode);
+    meta->putAndInsertString(DCM_TransferSyntaxUID, declared.c_str());
+    meta->computeGroupLengthAndPadding(EGL_withGL, EPD_noChange, EXS_LittleEndianExplicit, EET_UndefinedLength);
+    return declared;
+}
+
+} // namespace
+
 void saveFileDurably(DcmFileFormat& file, const std::string& path, E_TransferSyntax xfer, E_FileWriteMode mode)
 {
+    if ((xfer == EXS_Unknown || xfer == file.getDataset()->getOriginalXfer()) && !keepUnknownSyntax(file, mode).empty()) {
+        xfer = EXS_JPEG2000LosslessOnly;
+        mode = EWM_dontUpdateMeta;
+    }
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
     std::error_code ec;
     if (!dir.empty())
@@ -1188,6 +1241,16 @@ std::unique_ptr<DcmFileFormat> loadFromMemory(const std::string& path, uint64_t 
 
 } // namespace
 
+// The transfer syntax UID of the meta header when DCMTK does not know it (DCMTK then
+// reads the data set as it finds it); "" for a syntax it knows or no UID.
+std::string unknownDeclaredSyntax(DcmFileFormat& file)
+{
+    std::string declared = stringOf(file.getMetaInfo(), DCM_TransferSyntaxUID);
+    while (!declared.empty() && (declared.back() == ' ' || declared.back() == '\0'))
+        declared.pop_back();
+    return !declared.empty() && DcmXfer(declared.c_str()).getXfer() == EXS_Unknown ? declared : std::string();
+}
+
 bool looksLikeDicom(const std::string& path)
 {
     return startKind(readHead(path, 132)) != StartKind::None;
@@ -1288,10 +1351,8 @@ InstanceInfo readInstanceInfo(DcmFileFormat& file, const std::string& path)
     const E_TransferSyntax xfer = originalTransferSyntax(file);
     // A UID DCMTK does not know (it then reads the data set as it finds it): named by
     // the file, so that the decoder and the user see the syntax the file is in.
-    std::string declared = stringOf(file.getMetaInfo(), DCM_TransferSyntaxUID);
-    while (!declared.empty() && (declared.back() == ' ' || declared.back() == '\0'))
-        declared.pop_back();
-    if (!declared.empty() && DcmXfer(declared.c_str()).getXfer() == EXS_Unknown) {
+    const std::string declared = unknownDeclaredSyntax(file);
+    if (!declared.empty()) {
         const NewerSyntax newer = newerSyntax(declared);
         info.transferSyntaxUid = declared;
         info.transferSyntaxName = decodesNewerSyntax(newer)     ? std::string(newerSyntaxName(newer))
