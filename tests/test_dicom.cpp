@@ -1232,6 +1232,8 @@ private slots:
              "unsupported transfer syntax JPEG XL Lossless (1.2.840.10008.1.2.4.110): Sinar cannot decode its pixel data"},
             {"jpip", "1.2.840.10008.1.2.4.204", noise, "unsupported transfer syntax JPIP HTJ2K Referenced (1.2.840.10008.1.2.4.204)"},
             {"private", "1.2.3.4.5", noise, "unsupported transfer syntax unknown (1.2.3.4.5)"},
+            {"damaged", "1.2.840.10008.1.2.4.9x", noise,
+             "the transfer syntax UID (0002,0010) '1.2.840.10008.1.2.4.9x' is not a well-formed UID: the file is damaged"},
             {"deflate-noise", "1.2.840.10008.1.2.8.1", std::vector<uint8_t>(1000, 0xFF), // a block of the reserved type 3
              "the deflated data of frame 1 is corrupt (invalid block type)"},
             {"deflate-long", "1.2.840.10008.1.2.8.1", deflateRaw(longer),
@@ -1245,7 +1247,7 @@ private slots:
             writeWithFragments(ref, path, {fragment}, uid);
             const QString m = errorOf([&] { decode(path); });
             QVERIFY2(m.startsWith(path) && m.contains(message), qPrintable(m));
-            if (QString(name).startsWith("jxl") || QString(name) == "jpip" || QString(name) == "private")
+            if (QString(name).startsWith("jxl") || QString(name) == "jpip" || QString(name) == "private" || QString(name) == "damaged")
                 expectedReasons[path.toStdString()] = message;
         }
         // The series index lists the syntaxes it cannot decode as not images, with the reason.

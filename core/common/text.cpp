@@ -1,5 +1,7 @@
 #include "common/text.h"
 
+#include <cstdio>
+
 namespace sinar {
 
 std::string trimmed(const std::string& s)
@@ -10,6 +12,25 @@ std::string trimmed(const std::string& s)
     if (a == std::string::npos)
         return {};
     return s.substr(a, s.find_last_not_of(blank) - a + 1);
+}
+
+std::string shown(const std::string& s)
+{
+    std::string out;
+    for (unsigned char c : s) {
+        if (out.size() >= 120) {
+            out += "...";
+            break;
+        }
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+        }
+    }
+    return out;
 }
 
 } // namespace sinar

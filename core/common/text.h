@@ -9,4 +9,8 @@ namespace sinar {
 // values with a space or a NUL to an even length).
 std::string trimmed(const std::string& s);
 
+// Text from a file as a message can show it: bytes outside printable ASCII as
+// \xNN, at most 120 characters (then "...").
+std::string shown(const std::string& s);
+
 } // namespace sinar

@@ -32,6 +32,7 @@
 #include "common/error.h"
 #include "common/json_io.h"
 #include "common/limits.h"
+#include "common/text.h"
 #include "dicom/newer_syntaxes.h"
 
 #if defined(__has_feature)
@@ -1357,7 +1358,7 @@ InstanceInfo readInstanceInfo(DcmFileFormat& file, const std::string& path)
         info.transferSyntaxUid = declared;
         info.transferSyntaxName = decodesNewerSyntax(newer)     ? std::string(newerSyntaxName(newer))
                                   : newer != NewerSyntax::None ? std::string(newerSyntaxName(newer)) + " (" + declared + ")"
-                                                               : "unknown (" + declared + ")";
+                                                               : "unknown (" + shown(declared) + ")";
     } else if (xfer != EXS_Unknown) {
         const DcmXfer x(xfer);
         info.transferSyntaxUid = x.getXferID();

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/parallel.h"
+#include "common/text.h"
 #include "dicom/dcmtk_file.h"
 #include "dicom/fragment_frames.h"
 #include "dicom/j2k_decoder.h"
@@ -338,7 +339,13 @@ void refuseFragmentsInNativeSyntax(const DcmElement& pixelData, const DcmXfer& x
     const NewerSyntax newer = newerSyntax(info.transferSyntaxUid);
     if (decodesNewerSyntax(newer))
         return;
-    if (newer != NewerSyntax::None || (!info.transferSyntaxUid.empty() && info.transferSyntaxUid != x.getXferID()))
+    const bool unknown = !info.transferSyntaxUid.empty() && info.transferSyntaxUid != x.getXferID();
+    if (newer == NewerSyntax::None && unknown && !isWellFormedUid(info.transferSyntaxUid))
+        throw Error("the transfer syntax UID (0002,0010) '" + shown(info.transferSyntaxUid) +
+                        "' is not a well-formed UID: the file is damaged (its pixel data is compressed, in a syntax "
+                        "that cannot be told)",
+                    path);
+    if (newer != NewerSyntax::None || unknown)
         throw Error("unsupported transfer syntax " + info.transferSyntaxName + ": Sinar cannot decode its pixel data", path);
     throw Error(std::string("the pixel data is in fragments, as compressed pixel data is, but the transfer syntax is ") +
                     x.getXferName() + ", which is uncompressed: the file's transfer syntax UID (0002,0010) is missing or wrong",

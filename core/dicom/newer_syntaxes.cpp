@@ -121,6 +121,24 @@ bool decodesNewerSyntax(NewerSyntax s)
     return isHtj2k(s) || s == NewerSyntax::EncapsulatedUncompressed || s == NewerSyntax::DeflatedFrames;
 }
 
+bool isWellFormedUid(const std::string& uid)
+{
+    if (uid.empty() || uid.size() > 64 || uid.front() == '.' || uid.back() == '.')
+        return false;
+    for (size_t i = 0; i < uid.size(); ++i) {
+        const char c = uid[i];
+        if (c == '.') {
+            if (uid[i + 1] == '.')
+                return false;
+        } else if (c < '0' || c > '9') {
+            return false;
+        } else if (c == '0' && (i == 0 || uid[i - 1] == '.') && i + 1 < uid.size() && uid[i + 1] != '.') {
+            return false; // a leading zero
+        }
+    }
+    return true;
+}
+
 size_t unpackBits(const uint8_t* d, size_t n, size_t limit, uint8_t* out)
 {
     size_t in = 0, produced = 0;

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "common/error.h"
+#include "common/text.h"
 
 namespace sinar::nn {
 
@@ -319,27 +320,6 @@ std::vector<PickleStorage> runPickle(const std::string& p, const std::function<E
             throw fail("is not an opcode LibTorch's unpickler reads");
         }
     }
-}
-
-// A name from the file as a message can show it: bytes outside printable
-// ASCII as \xNN, at most 120 characters.
-std::string shown(const std::string& s)
-{
-    std::string out;
-    for (unsigned char c : s) {
-        if (out.size() >= 120) {
-            out += "...";
-            break;
-        }
-        if (c >= 0x20 && c < 0x7f) {
-            out += static_cast<char>(c);
-        } else {
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "\\x%02x", c);
-            out += hex;
-        }
-    }
-    return out;
 }
 
 std::string prefixOf(ArchiveKind kind)
