@@ -1233,7 +1233,7 @@ private slots:
             {"jpip", "1.2.840.10008.1.2.4.204", noise, "unsupported transfer syntax JPIP HTJ2K Referenced (1.2.840.10008.1.2.4.204)"},
             {"private", "1.2.3.4.5", noise, "unsupported transfer syntax unknown (1.2.3.4.5)"},
             {"damaged", "1.2.840.10008.1.2.4.9x", noise,
-             "the transfer syntax UID (0002,0010) '1.2.840.10008.1.2.4.9x' is not a well-formed UID: the file is damaged"},
+             "the transfer syntax UID (0002,0010) '1.2.840.10008.1.2.4.9x' is not a valid UID: the file is damaged"},
             {"deflate-noise", "1.2.840.10008.1.2.8.1", std::vector<uint8_t>(1000, 0xFF), // a block of the reserved type 3
              "the deflated data of frame 1 is corrupt (invalid block type)"},
             {"deflate-long", "1.2.840.10008.1.2.8.1", deflateRaw(longer),

@@ -33,4 +33,16 @@ std::string shown(const std::string& s)
     return out;
 }
 
+bool isDicomUid(const std::string& s)
+{
+    if (s.empty() || s.size() > 64 || s.front() == '.' || s.back() == '.')
+        return false;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '.' ? s[i + 1] == '.' : (c < '0' || c > '9'))
+            return false;
+    }
+    return true;
+}
+
 } // namespace sinar

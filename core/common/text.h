@@ -13,4 +13,9 @@ std::string trimmed(const std::string& s);
 // \xNN, at most 120 characters (then "...").
 std::string shown(const std::string& s);
 
+// Whether `s` has the form of a DICOM UID (PS3.5 9.1): digits in components separated by
+// single dots, at most 64 characters. (Leading zeros in a component, which the standard
+// forbids but real files carry, are let through.)
+bool isDicomUid(const std::string& s);
+
 } // namespace sinar

@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include "common/error.h"
+#include "common/inflate.h"
 #include "common/limits.h"
 #include "common/json_io.h"
 
@@ -28,20 +29,10 @@ uint64_t le64(const std::string& b, size_t at)
 
 std::string inflateRaw(const std::string& compressed, uint64_t expected, const std::string& context)
 {
-    const char* data = compressed.data();
-    const size_t size = compressed.size();
     std::string out(static_cast<size_t>(expected), '\0');
-    z_stream zs{};
-    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
-        throw Error("zlib initialisation failed", context);
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
-    zs.avail_in = static_cast<uInt>(size);
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    const int rc = inflate(&zs, Z_FINISH);
-    const uint64_t produced = zs.total_out;
-    inflateEnd(&zs);
-    if (rc != Z_STREAM_END || produced != expected)
+    const InflateResult r = inflateRawInto(reinterpret_cast<const uint8_t*>(compressed.data()), compressed.size(),
+                                           reinterpret_cast<uint8_t*>(out.data()), out.size());
+    if (r.status != InflateResult::Complete)
         throw Error("compressed data is corrupt or truncated", context);
     return out;
 }

@@ -1246,9 +1246,7 @@ std::unique_ptr<DcmFileFormat> loadFromMemory(const std::string& path, uint64_t 
 // reads the data set as it finds it); "" for a syntax it knows or no UID.
 std::string unknownDeclaredSyntax(DcmFileFormat& file)
 {
-    std::string declared = stringOf(file.getMetaInfo(), DCM_TransferSyntaxUID);
-    while (!declared.empty() && (declared.back() == ' ' || declared.back() == '\0'))
-        declared.pop_back();
+    const std::string declared = trimmed(stringOf(file.getMetaInfo(), DCM_TransferSyntaxUID));
     return !declared.empty() && DcmXfer(declared.c_str()).getXfer() == EXS_Unknown ? declared : std::string();
 }
 

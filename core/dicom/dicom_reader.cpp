@@ -340,9 +340,9 @@ void refuseFragmentsInNativeSyntax(const DcmElement& pixelData, const DcmXfer& x
     if (decodesNewerSyntax(newer))
         return;
     const bool unknown = !info.transferSyntaxUid.empty() && info.transferSyntaxUid != x.getXferID();
-    if (newer == NewerSyntax::None && unknown && !isWellFormedUid(info.transferSyntaxUid))
+    if (newer == NewerSyntax::None && unknown && !isDicomUid(info.transferSyntaxUid))
         throw Error("the transfer syntax UID (0002,0010) '" + shown(info.transferSyntaxUid) +
-                        "' is not a well-formed UID: the file is damaged (its pixel data is compressed, in a syntax "
+                        "' is not a valid UID: the file is damaged (its pixel data is compressed, in a syntax "
                         "that cannot be told)",
                     path);
     if (newer != NewerSyntax::None || unknown)
@@ -388,11 +388,8 @@ struct DicomReader::Impl {
 void DicomReader::Impl::prepare()
 {
     DcmDataset* ds = file->getDataset();
-    if (!info.hasPixelData) {
-        if (info.hasFloatPixelData)
-            throw Error(floatPixelDataMessage(info));
-        throw Error("not an image: no pixel data (" + (info.sopClassName.empty() ? std::string("unknown object") : info.sopClassName) + ")");
-    }
+    if (!info.hasPixelData)
+        throw Error(noPixelDataMessage(info));
     pipeline = std::make_unique<PixelPipeline>(info);
     const E_TransferSyntax xfer = detail::originalTransferSyntax(*file);
     if (xfer == EXS_Unknown)

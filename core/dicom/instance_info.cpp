@@ -40,8 +40,10 @@ uint64_t InstanceInfo::nativeTotalBits() const
     return samples * static_cast<uint64_t>(std::max(bitsAllocated, 0)) * static_cast<uint64_t>(std::max(numberOfFrames, 1));
 }
 
-std::string floatPixelDataMessage(const InstanceInfo& info)
+std::string noPixelDataMessage(const InstanceInfo& info)
 {
+    if (!info.hasFloatPixelData)
+        return "not an image: no pixel data (" + (info.sopClassName.empty() ? std::string("unknown object") : info.sopClassName) + ")";
     return "not an image Sinar reads: its pixels are floating-point values (Float Pixel Data, (7FE0,0008) or (7FE0,0009)" +
            (info.sopClassName.empty() ? std::string() : ", in a " + info.sopClassName) +
            "); Sinar reads integer pixel data (7FE0,0010)";

@@ -96,7 +96,8 @@ struct InstanceInfo {
     uint64_t nativeTotalBits() const;
 };
 
-// Why a file whose pixels are floating point (hasFloatPixelData) is not opened.
-std::string floatPixelDataMessage(const InstanceInfo& info);
+// Why a file without (integer) pixel data is not opened: no pixel data at all, or
+// floating-point pixels (hasFloatPixelData).
+std::string noPixelDataMessage(const InstanceInfo& info);
 
 } // namespace sinar::dicom

@@ -1,12 +1,10 @@
 #include "dicom/newer_syntaxes.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "common/error.h"
+#include "common/inflate.h"
 
 namespace sinar::dicom {
 
@@ -40,34 +38,20 @@ std::vector<uint8_t> inflateFrame(const std::vector<uint8_t>& data, size_t frame
 {
     const std::string where = "the deflated data of " + frameName(frameNo);
     std::vector<uint8_t> out(frameBytes);
-    z_stream zs{};
-    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
-        throw Error("cannot start the deflate decoder");
-    zs.next_in = const_cast<Bytef*>(data.data());
-    zs.avail_in = static_cast<uInt>(std::min<size_t>(data.size(), std::numeric_limits<uInt>::max()));
-    zs.next_out = out.data();
-    zs.avail_out = static_cast<uInt>(std::min<size_t>(out.size(), std::numeric_limits<uInt>::max()));
-    int status = inflate(&zs, Z_FINISH);
-    uint8_t extra = 0;
-    if (status == Z_BUF_ERROR && zs.avail_out == 0) {
-        // The frame is full: one byte more tells a stream that ends here from one that goes on.
-        zs.next_out = &extra;
-        zs.avail_out = 1;
-        status = inflate(&zs, Z_FINISH);
-        if (status != Z_STREAM_END) {
-            inflateEnd(&zs);
-            throw Error(where + " expands to more than the " + std::to_string(frameBytes) +
-                        " bytes the pixel module gives a frame: the file is corrupt");
-        }
+    const InflateResult r = inflateRawInto(data.data(), data.size(), out.data(), frameBytes);
+    switch (r.status) {
+    case InflateResult::Complete:
+        return out;
+    case InflateResult::Long:
+        throw Error(where + " expands to more than the " + std::to_string(frameBytes) +
+                    " bytes the pixel module gives a frame: the file is corrupt");
+    case InflateResult::Corrupt:
+        throw Error(where + " is corrupt (" + r.detail + ")");
+    case InflateResult::Short:
+        break;
     }
-    const size_t produced = frameBytes - zs.avail_out;
-    inflateEnd(&zs);
-    if (status == Z_DATA_ERROR)
-        throw Error(where + " is corrupt (" + std::string(zs.msg ? zs.msg : "invalid deflate stream") + ")");
-    if (status != Z_STREAM_END || produced < frameBytes)
-        throw Error(where + " is truncated: it expands to " + std::to_string(produced) + " of the " +
-                    std::to_string(frameBytes) + " bytes the pixel module gives a frame");
-    return out;
+    throw Error(where + " is truncated: it expands to " + std::to_string(r.produced) + " of the " +
+                std::to_string(frameBytes) + " bytes the pixel module gives a frame");
 }
 
 // PS3.5 G.5 with BitsAllocated 1: one segment holding the frame's packed bits.
@@ -119,24 +103,6 @@ bool isHtj2k(NewerSyntax s)
 bool decodesNewerSyntax(NewerSyntax s)
 {
     return isHtj2k(s) || s == NewerSyntax::EncapsulatedUncompressed || s == NewerSyntax::DeflatedFrames;
-}
-
-bool isWellFormedUid(const std::string& uid)
-{
-    if (uid.empty() || uid.size() > 64 || uid.front() == '.' || uid.back() == '.')
-        return false;
-    for (size_t i = 0; i < uid.size(); ++i) {
-        const char c = uid[i];
-        if (c == '.') {
-            if (uid[i + 1] == '.')
-                return false;
-        } else if (c < '0' || c > '9') {
-            return false;
-        } else if (c == '0' && (i == 0 || uid[i - 1] == '.') && i + 1 < uid.size() && uid[i + 1] != '.') {
-            return false; // a leading zero
-        }
-    }
-    return true;
 }
 
 size_t unpackBits(const uint8_t* d, size_t n, size_t limit, uint8_t* out)

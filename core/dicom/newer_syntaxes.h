@@ -36,10 +36,6 @@ const char* newerSyntaxName(NewerSyntax s);
 bool isHtj2k(NewerSyntax s); // decoded as JPEG 2000
 // Whether Sinar decodes it (HTJ2K, encapsulated uncompressed, deflated frames).
 bool decodesNewerSyntax(NewerSyntax s);
-// A UID as PS3.5 9.1 writes one: digits in components separated by single dots, no
-// leading zero in a component, at most 64 characters. A transfer syntax UID that is not
-// one is damaged rather than unknown.
-bool isWellFormedUid(const std::string& uid);
 
 // Frame codecs Sinar runs itself. Each returns exactly `frameBytes` bytes (the
 // frame's native bytes; for BitsAllocated 1 its bits packed from the lowest bit

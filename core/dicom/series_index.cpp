@@ -76,9 +76,7 @@ std::optional<InstanceInfo> examine(const std::string& path, FileFailure& failur
             return std::nullopt;
         }
         if (!info.hasPixelData) {
-            failure.reason = info.hasFloatPixelData ? floatPixelDataMessage(info)
-                                                    : "not an image: no pixel data (" +
-                                                          (info.sopClassName.empty() ? std::string("unknown object") : info.sopClassName) + ")";
+            failure.reason = noPixelDataMessage(info);
             failure.kind = FailureKind::NotAnImage;
             return std::nullopt;
         }

@@ -149,22 +149,6 @@ std::vector<std::pair<std::string, OFList<OFString>>> getStorageContexts()
     return out;
 }
 
-bool isUid(const std::string& s)
-{
-    if (s.empty() || s.size() > 64 || s.front() == '.' || s.back() == '.')
-        return false;
-    for (size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (c == '.') {
-            if (s[i + 1] == '.')
-                return false;
-        } else if (c < '0' || c > '9') {
-            return false;
-        }
-    }
-    return true;
-}
-
 // Writes a received object into the store: a temporary file beside its final
 // name, flushed, then renamed, so the store never holds a partial instance.
 std::string storeObject(DcmDataset* dataset, const std::string& outDir)
@@ -423,7 +407,7 @@ std::string storePath(const std::string& outDir, const std::string& studyUid, co
 {
     for (const auto& [uid, what] : {std::pair{studyUid, "StudyInstanceUID"}, std::pair{seriesUid, "SeriesInstanceUID"},
                                     std::pair{instanceUid, "SOPInstanceUID"}})
-        if (!isUid(uid))
+        if (!isDicomUid(uid))
             throw Error(std::string("a received instance has no valid ") + what + " ('" + uid +
                         "'): it was not stored");
     return (fs::path(outDir) / studyUid / seriesUid / (instanceUid + ".dcm")).string();
@@ -660,9 +644,9 @@ RetrieveResult retrieve(const Node& node, const std::string& studyUid, const std
                         const CancelToken* cancel)
 {
     checkNode(node);
-    if (!isUid(studyUid))
+    if (!isDicomUid(studyUid))
         throw Error("'" + studyUid + "' is not a StudyInstanceUID (digits and dots, up to 64 characters)");
-    if (!seriesUid.empty() && !isUid(seriesUid))
+    if (!seriesUid.empty() && !isDicomUid(seriesUid))
         throw Error("'" + seriesUid + "' is not a SeriesInstanceUID (digits and dots, up to 64 characters)");
     if (outDir.empty())
         throw Error("no folder given for retrieved studies (--out)");
@@ -690,7 +674,7 @@ RetrieveResult retrieve(const Node& node, const std::string& studyUid, const std
             q.studyUid = studyUid;
             for (const Match& m : find(node, q, cancel)) {
                 auto it = m.find("SeriesInstanceUID");
-                if (it != m.end() && isUid(it->second))
+                if (it != m.end() && isDicomUid(it->second))
                     plans.push_back({it->second, {}, 0, true});
             }
             if (plans.empty())
@@ -712,7 +696,7 @@ RetrieveResult retrieve(const Node& node, const std::string& studyUid, const std
             int present = 0;
             for (const Match& m : instances) {
                 auto it = m.find("SOPInstanceUID");
-                if (it == m.end() || !isUid(it->second))
+                if (it == m.end() || !isDicomUid(it->second))
                     continue;
                 ++plan.expected;
                 if (fs::exists(storePath(outDir, studyUid, plan.uid, it->second)))
